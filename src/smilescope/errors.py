@@ -1,0 +1,41 @@
+"""One error type for bad input, raised at the boundaries.
+
+Every message says what was wrong and what the user can do about it; the CLI turns a
+:class:`BadInputError` into exit status 2 and prints the message as it is.
+"""
+
+from __future__ import annotations
+
+
+class BadInputError(ValueError):
+    """The input cannot be analysed as given (missing, unreadable, no usable face, ...).
+
+    Parameters
+    ----------
+    what : str
+        What was wrong, in plain words.
+    hint : str
+        What to do about it.
+    """
+
+    def __init__(self, what: str, hint: str = "") -> None:
+        self.what = what
+        self.hint = hint
+        super().__init__(f"{what} {hint}".strip())
+
+
+def check_option(name: str, value: object, allowed: tuple) -> None:
+    """Raise ``BadInputError`` when ``value`` is not one of ``allowed``."""
+    if value not in allowed:
+        raise BadInputError(
+            f"Invalid value for the {name!r} parameter: got {value!r}.",
+            f"Allowed values are {', '.join(map(repr, allowed))}.",
+        )
+
+
+def check_positive(name: str, value: float) -> None:
+    """Raise ``BadInputError`` when ``value`` is not a finite positive number."""
+    if not (value == value and 0 < value < float("inf")):
+        raise BadInputError(
+            f"Invalid value for the {name!r} parameter: expected a positive number, got {value!r}."
+        )

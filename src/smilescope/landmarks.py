@@ -1,0 +1,47 @@
+"""MediaPipe FaceMesh indices (478 points with iris), named by the *subject's* side.
+
+In an unmirrored video the subject's right is on the image's left: index 61 (mouth corner),
+33 (outer eye corner), 159 (upper lid) and 468 (iris centre) are the subject's RIGHT.
+Checked on real photos in ``tests/test_landmarks.py``; see ``REFERENCE.md`` of the project.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Side = Literal["right", "left"]
+SIDES: tuple[Side, Side] = ("right", "left")
+
+N_LANDMARKS = 478
+
+MOUTH_CORNER = {"right": 61, "left": 291}
+EYE_OUTER = {"right": 33, "left": 263}
+EYE_INNER = {"right": 133, "left": 362}
+UPPER_LID = {"right": 159, "left": 386}
+LOWER_LID = {"right": 145, "left": 374}
+IRIS_CENTRE = {"right": 468, "left": 473}
+# Iris contour: (centre+1 .. centre+4). In image space one pair lies left/right of the centre,
+# the other above/below; geometry picks the horizontal pair by position, not by index order.
+IRIS_CONTOUR = {"right": (469, 470, 471, 472), "left": (474, 475, 476, 477)}
+BROW_UPPER = {"right": (70, 63, 105, 66, 107), "left": (300, 293, 334, 296, 336)}
+BROW_MID = {"right": 105, "left": 334}
+CHEEK = {"right": 50, "left": 280}
+# Nasolabial region: points lateral to the ala, along the upper part of the fold.
+NASOLABIAL = {"right": (203, 206, 216), "left": (423, 426, 436)}
+NOSE_TIP = 1
+FOREHEAD = 10
+CHIN = 152
+UPPER_LIP_CENTRE = 0
+LOWER_LIP_CENTRE = 17
+
+# Points that facial expressions hardly move, for the rigid head pose. The nasal bridge and
+# dorsum sit on bone and cartilage; the medial canthi are held by the medial canthal tendon
+# (lids move, the inner corners do not); the upper forehead midline moves only with a strong
+# brow raise (frontalis pulls the skin of the lower forehead most). The nose tip, glabella
+# (frown), lids, cheeks, lips and jaw contour are left out on purpose.
+STABLE = (168, 6, 197, 195, 5, 151, 10, 133, 362, 245, 465, 193, 417)
+
+
+def mirror_side(side: Side) -> Side:
+    """Return the other side."""
+    return "left" if side == "right" else "right"

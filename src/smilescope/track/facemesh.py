@@ -1,0 +1,132 @@
+"""MediaPipe FaceMesh (478 landmarks with iris) behind the :class:`LandmarkDetector` Protocol.
+
+The model ships inside the ``mediapipe==0.10.21`` wheel; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from smilescope import landmarks as lm
+
+
+@dataclass(frozen=True)
+class FaceObservation:
+    """One face in one frame.
+
+    Attributes
+    ----------
+    landmarks_px : np.ndarray [shape=(478, 3)]
+        x, y in pixels of the (upright) frame, z in pixels of relative depth (MediaPipe scale).
+    n_faces : int
+        How many faces the detector saw in this frame (the largest is kept).
+    """
+
+    landmarks_px: np.ndarray
+    n_faces: int = 1
+
+    @property
+    def face_width_px(self) -> float:
+        xy = self.landmarks_px[:, :2]
+        return float(xy[:, 0].max() - xy[:, 0].min())
+
+    @property
+    def angles_deg(self) -> tuple[float, float, float]:
+        return head_angles_deg(self.landmarks_px)
+
+
+class LandmarkDetector(Protocol):
+    """Anything that returns the subject's landmarks for one RGB frame, or ``None``."""
+
+    def __call__(self, image_rgb: np.ndarray) -> FaceObservation | None: ...
+
+    def close(self) -> None: ...
+
+
+def head_angles_deg(landmarks_px: np.ndarray) -> tuple[float, float, float]:
+    """Approximate head yaw, pitch and roll (degrees) from the 3-D landmarks.
+
+    A face frame is built from the outer eye corners (x axis, towards the subject's left) and
+    forehead-to-chin (y axis); the angles are its rotation relative to the camera. Positive yaw
+    turns the face towards the subject's left, positive pitch tips the chin down, positive roll
+    tilts the head towards the subject's left shoulder... in image terms: clockwise.
+
+    Parameters
+    ----------
+    landmarks_px : np.ndarray [shape=(478, 3)]
+    """
+    p = np.asarray(landmarks_px, dtype=float)
+    x = p[lm.EYE_OUTER["left"]] - p[lm.EYE_OUTER["right"]]
+    x /= np.linalg.norm(x)
+    down = p[lm.CHIN] - p[lm.FOREHEAD]
+    y = down - x * (down @ x)
+    y /= np.linalg.norm(y)
+    z = np.cross(x, y)  # points away from the camera for a frontal face (image coords, z into screen)
+    r = np.stack([x, y, z], axis=1)  # columns: face axes in camera coordinates
+    yaw = np.degrees(np.arcsin(np.clip(-r[2, 0], -1, 1)))
+    pitch = np.degrees(np.arctan2(r[2, 1], r[2, 2]))
+    roll = np.degrees(np.arctan2(r[1, 0], r[0, 0]))
+    return float(yaw), float(pitch), float(roll)
+
+
+class MediaPipeFaceMesh:
+    """FaceMesh with iris refinement; keeps the largest face when there are several.
+
+    Parameters
+    ----------
+    static_image_mode : bool
+        True for unrelated still images; False (default) tracks across video frames.
+    max_num_faces : int
+        Faces to look for; 2 lets the pipeline notice a second person and keep the largest.
+    """
+
+    def __init__(
+        self,
+        *,
+        static_image_mode: bool = False,
+        max_num_faces: int = 1,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        import mediapipe as mp  # heavy import, kept local
+
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=static_image_mode,
+            max_num_faces=max_num_faces,
+            refine_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+
+    def __call__(self, image_rgb: np.ndarray) -> FaceObservation | None:
+        h, w = image_rgb.shape[:2]
+        res = self._mesh.process(image_rgb)
+        faces = res.multi_face_landmarks
+        if not faces:
+            return None
+        arrays = []
+        for face in faces:
+            a = np.array([(q.x, q.y, q.z) for q in face.landmark], dtype=np.float64)
+            a *= (w, h, w)  # MediaPipe z uses the same scale as x
+            arrays.append(a)
+        widths = [a[:, 0].max() - a[:, 0].min() for a in arrays]
+        best = arrays[int(np.argmax(widths))]
+        return FaceObservation(landmarks_px=best, n_faces=len(arrays))
+
+    def close(self) -> None:
+        self._mesh.close()
+
+    def __enter__(self) -> "MediaPipeFaceMesh":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def detect_still(image_rgb: np.ndarray) -> FaceObservation | None:
+    """Landmarks of the largest face in one still image (static mode)."""
+    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
+        return det(image_rgb)
