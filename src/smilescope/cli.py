@@ -1,0 +1,110 @@
+"""Command line: thin over the library — parse, call, print.
+
+Exit status: 0 done, 2 bad input (the message says what was wrong and what to do),
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from smilescope import __version__
+from smilescope.errors import BadInputError
+
+app = typer.Typer(
+    help=(
+        "Measure smiles and facial shaking from ordinary video, in millimetres and seconds.\n\n"
+        "Start with:  smilescope analyze my_video.mp4 --out results/\n\n"
+        "Film the face from the front, well lit, starting with a relaxed face for a second. "
+        "Everything runs on this computer; nothing is uploaded. "
+        "smilescope measures; it does not diagnose."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"smilescope {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """smilescope command line."""
+
+
+@app.command()
+def analyze(
+    video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv), a folder of images, or a glob pattern in quotes."),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for analysis.json and signals.csv (created if missing)."),
+    fps: Optional[float] = typer.Option(None, help="Frame rate of an image sequence (videos carry their own timestamps)."),
+    no_refine: bool = typer.Option(False, "--no-refine", help="Use raw landmarks instead of optical-flow refinement (less accurate; for comparison)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
+) -> None:
+    """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
+
+    \b
+    Example:
+      smilescope analyze examples/d0.mp4 --out out/demo
+    Columns of signals.csv: t_s (s, from the video's own timestamps), valid, head_* (head motion),
+    mouth_corner_{right,left}_{x,y}_mm (x lateral, y up, relative to the relaxed face), cheek_*, nasolabial_*,
+    brow_*_height_mm, palpebral_*_height_mm (eye opening). Sides are the person's own.
+    """
+    from smilescope.pipeline import PipelineConfig
+    from smilescope.pipeline import analyze as run
+
+    cfg = PipelineConfig(refine=not no_refine)
+    show = not quiet and err.is_terminal
+    try:
+        if show:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                          TimeRemainingColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("frames", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=max(total, done) if total else None)
+
+                result = run(video, fps=fps, config=cfg, progress=progress)
+        else:
+            result = run(video, fps=fps, config=cfg)
+        json_path, csv_path = result.save(out_dir)
+    except BadInputError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        raise typer.Exit(130)
+    if not quiet:
+        from smilescope.report.summary import render_summary
+
+        out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - last resort: say it is our fault, exit 1
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {e}\n"
+                  "This is a bug in smilescope, not a problem with your video; please report it with the command you ran.",
+                  highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The one place that flattens results into files: analysis.json and signals.csv.
+
+Files are written to a temporary name in the same folder and renamed into place, so a reader
+never sees a half-written output, and a failure (a full disk) leaves the previous files intact.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from smilescope.errors import BadInputError
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, (np.floating, float)):
+        x = float(x)
+        return x if math.isfinite(x) else None  # JSON has no NaN
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x
+
+
+def dumps(doc: dict, *, indent: int | None = 2) -> str:
+    """JSON text with NaN/inf as ``null`` and numpy scalars as plain numbers."""
+    return json.dumps(_clean(doc), indent=indent, allow_nan=False)
+
+
+def atomic_write(path: str | Path, write) -> Path:
+    """Call ``write(fh)`` on a temporary text file beside ``path``, then rename it into place.
+
+    Raises
+    ------
+    BadInputError
+        The disk is full or the folder is not writable (nothing is left half-written).
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise _os_error(e, path) from e
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        _unlink(tmp)
+        raise _os_error(e, path) from e
+    except BaseException:
+        _unlink(tmp)
+        raise
+    return path
+
+
+def _unlink(p) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
+
+
+def _os_error(e: OSError, path: Path) -> BadInputError:
+    if e.errno == errno.ENOSPC:
+        return BadInputError(f"The disk is full: could not write {path}; nothing was half-written.",
+                             "Free some space or choose another folder with --out.")
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return BadInputError(f"Cannot write to {path.parent}: permission denied.", "Choose another folder with --out.")
+    return BadInputError(f"Could not write {path}: {e.strerror}.", "Choose another folder with --out.")
+
+
+def save_analysis(analysis, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``analysis.json`` and ``signals.csv`` into ``out_dir``; return both paths."""
+    out_dir = Path(out_dir)
+    text = analysis.to_json()
+    csv_path = atomic_write(out_dir / "signals.csv", analysis.signals.write_csv)
+    json_path = atomic_write(out_dir / "analysis.json", lambda fh: fh.write(text + "\n"))
+    return json_path, csv_path

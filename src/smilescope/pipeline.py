@@ -1,0 +1,492 @@
+"""The one place that wires a video through everything: frames -> landmarks -> refined points
+-> head alignment -> calibrated facial signals.
+
+Two ways in, one implementation:
+
+* :class:`FaceAnalyzer` takes frames one at a time (``push``) — the live coach feeds webcam
+  frames and reads the measures of each frame at once;
+* :func:`analyze` runs a :class:`FaceAnalyzer` over a whole file and adds what needs the whole
+  video (calibration over every frame, the noise floor, quality warnings).
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import cv2
+import numpy as np
+
+from smilescope import landmarks as lm
+from smilescope.errors import BadInputError
+from smilescope.geometry.align import FaceFrame, Similarity, fit_similarity
+from smilescope.geometry.calibration import IRIS_DIAMETER_MM, Calibration, iris_diameters_px
+from smilescope.signals import (
+    DISPLACEMENT_SIGNALS,
+    FACIAL_SIGNALS,
+    SignalTable,
+    facial_signals_px,
+    noise_floor_mm,
+    tracked_landmarks,
+)
+from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
+from smilescope.track.flow import PatchTracker
+
+HEAD_SIGNALS = ("head_x_mm", "head_y_mm", "head_roll_deg", "head_scale", "head_yaw_deg", "head_pitch_deg")
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of the signal pipeline; lengths in mm, angles in degrees.
+
+    Attributes
+    ----------
+    refine : bool
+        Re-measure facial points with optical flow (True) or use raw landmarks (False).
+    lk_window_mm : float
+        Width of the optical-flow patch. About 6 mm holds enough skin texture to lock on and
+        is small enough to follow one point rather than a whole region.
+    min_face_width_px : float
+        Narrower faces are too small to measure millimetres (the iris would be < 10 px).
+    max_yaw_deg, max_pitch_deg : float
+        Beyond these turns the 2-D alignment no longer holds; those frames are not used.
+    reference_max_angle_deg : float
+        The reference (neutral) frame must be at least this frontal.
+    face_check_interval_s : float
+        How often to look for a second face.
+    """
+
+    refine: bool = True
+    lk_window_mm: float = 6.0
+    min_face_width_px: float = 80.0
+    max_yaw_deg: float = 30.0
+    max_pitch_deg: float = 25.0
+    reference_max_angle_deg: float = 15.0
+    face_check_interval_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What one frame gave.
+
+    ``signals_px`` and ``head_px`` are lengths in reference-frame pixels (scale-free); use
+    :meth:`FaceAnalyzer.to_mm` or the video calibration to read millimetres.
+    """
+
+    index: int
+    t_s: float
+    face_found: bool
+    valid: bool
+    reason: str | None = None
+    n_faces: int = 0
+    face_width_px: float = float("nan")
+    yaw_deg: float = float("nan")
+    pitch_deg: float = float("nan")
+    roll_deg: float = float("nan")
+    iris_ref_px: float = float("nan")
+    refined_fraction: float = float("nan")
+    head: dict[str, float] = field(default_factory=dict)
+    signals_px: dict[str, float] = field(default_factory=dict)
+
+
+class FaceAnalyzer:
+    """Incremental pipeline: push one frame at a time, read its measures at once.
+
+    The first valid, frontal frame becomes the reference (the neutral face); every later frame
+    is aligned to it. Keep the face relaxed when the analysis starts.
+
+    Parameters
+    ----------
+    detector : LandmarkDetector, optional
+        Defaults to MediaPipe FaceMesh with iris refinement.
+    config : PipelineConfig
+    count_faces : bool
+        Look for a second person about once a second (``config.face_check_interval_s``).
+    """
+
+    def __init__(self, *, detector: LandmarkDetector | None = None, config: PipelineConfig = PipelineConfig(),
+                 count_faces: bool = True) -> None:
+        self.config = config
+        self._own_detector = detector is None
+        self._detector = detector if detector is not None else MediaPipeFaceMesh()
+        self._counter = None
+        if count_faces and self._own_detector:
+            from smilescope.track.multiface import FaceCounter
+
+            self._counter = FaceCounter()
+        self._multi = False
+        self._last_check_t = -math.inf
+        self._index = 0
+        self._points = tracked_landmarks()
+        self._stable_sel = np.arange(len(lm.STABLE))
+        self._tracker: PatchTracker | None = None
+        self._ref_px: np.ndarray | None = None
+        self._ref_map: dict[int, np.ndarray] = {}
+        self._frame: FaceFrame | None = None
+        self._iris_recent: deque[float] = deque(maxlen=300)
+        self.reference_t_s: float | None = None
+        self.multi_face_frames = 0
+
+    # -- public -----------------------------------------------------------------------------
+    @property
+    def mm_per_px(self) -> float:
+        """Running calibration (mm per reference-frame pixel) from the irises seen so far."""
+        if not self._iris_recent:
+            return float("nan")
+        return IRIS_DIAMETER_MM / float(np.median(self._iris_recent))
+
+    def to_mm(self, result: FrameResult, mm_per_px: float | None = None) -> dict[str, float]:
+        """Signals and head motion of one frame in mm (and degrees), for live display."""
+        k = self.mm_per_px if mm_per_px is None else mm_per_px
+        out = {name: v * k for name, v in result.signals_px.items()}
+        out.update(_head_to_units(result.head, k))
+        return out
+
+    def push(self, rgb: np.ndarray, t_s: float) -> FrameResult:
+        """Analyse one upright RGB frame (H, W, 3, uint8) taken at ``t_s`` seconds."""
+        i = self._index
+        self._index += 1
+        self._check_faces(rgb, t_s)
+        obs = self._detector(rgb)
+        if obs is None:
+            return FrameResult(index=i, t_s=t_s, face_found=False, valid=False, reason="no face")
+        if obs.n_faces > 1:
+            self.multi_face_frames += 1
+        yaw, pitch, roll = head_angles_deg(obs.landmarks_px)
+        width = obs.face_width_px
+        base = dict(index=i, t_s=t_s, face_found=True, n_faces=obs.n_faces, face_width_px=width,
+                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+        cfg = self.config
+        if width < cfg.min_face_width_px:
+            return FrameResult(**base, valid=False, reason="face too small")
+        if abs(yaw) > cfg.max_yaw_deg or abs(pitch) > cfg.max_pitch_deg:
+            return FrameResult(**base, valid=False, reason="head turned")
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        lms = obs.landmarks_px[:, :2]
+        if self._tracker is None:
+            if max(abs(yaw), abs(pitch)) > cfg.reference_max_angle_deg:
+                return FrameResult(**base, valid=False, reason="waiting for a frontal face")
+            self._set_reference(gray, lms, t_s)
+        guess = lms[list(self._points)]
+        if cfg.refine:
+            flow = self._tracker.track(gray, guess)
+            cur, ok = flow.points_px, flow.ok
+        else:
+            cur, ok = guess, np.ones(len(guess), bool)
+        n_st = len(self._stable_sel)
+        sim = fit_similarity(self._ref_px[:n_st], cur[:n_st], weights=ok[:n_st])
+        aligned = sim.invert(cur)
+        aligned_map = dict(zip(self._points, aligned))
+        sig = facial_signals_px(aligned_px=aligned_map, ref_px=self._ref_map, frame=self._frame)
+        iris_ref = float(iris_diameters_px(lms).mean() / sim.scale)
+        if abs(yaw) < 20 and abs(pitch) < 20:  # a turned eye shows a narrower iris
+            self._iris_recent.append(iris_ref)
+        origin = self._frame.origin_px
+        moved = sim.apply(origin[None])[0] - origin
+        hx, hy = self._frame.to_face(moved)
+        head = {"head_x_px": float(hx), "head_y_px": float(hy), "head_roll_deg": sim.rotation_deg,
+                "head_scale": sim.scale, "head_yaw_deg": yaw, "head_pitch_deg": pitch}
+        return FrameResult(**base, valid=True, iris_ref_px=iris_ref, refined_fraction=float(ok.mean()),
+                           head=head, signals_px=sig)
+
+    def close(self) -> None:
+        if self._own_detector:
+            self._detector.close()
+        if self._counter is not None:
+            self._counter.close()
+
+    def __enter__(self) -> "FaceAnalyzer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+    def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
+        if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
+            return
+        self._last_check_t = t_s
+        if self._counter(rgb) > 1:
+            # from now on ask the mesh for several faces and keep the largest
+            self._detector.close()
+            self._detector = MediaPipeFaceMesh(max_num_faces=3)
+            self._multi = True
+
+    def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:
+        iris_px = float(iris_diameters_px(lms).mean())
+        window_px = int(round(self.config.lk_window_mm / (IRIS_DIAMETER_MM / iris_px)))
+        self._tracker = PatchTracker(window_px=window_px, max_from_guess_px=max(8.0, 4.0 * iris_px / IRIS_DIAMETER_MM))
+        self._ref_px = lms[list(self._points)].astype(float)
+        self._tracker.set_reference(gray, self._ref_px)
+        self._ref_map = dict(zip(self._points, self._ref_px))
+        self._frame = FaceFrame.from_irises(lms[lm.IRIS_CENTRE["right"]], lms[lm.IRIS_CENTRE["left"]])
+        self.reference_t_s = t_s
+
+
+def _head_to_units(head_px: dict[str, float], mm_per_px: float) -> dict[str, float]:
+    out = {}
+    for k, v in head_px.items():
+        out[k.replace("_px", "_mm")] = v * mm_per_px if k.endswith("_px") else v
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# whole files
+
+
+@dataclass
+class Analysis:
+    """The result of analysing one video: typed, exportable to JSON, CSV and pandas."""
+
+    video: dict
+    quality: dict
+    head_motion: dict
+    signals: SignalTable
+    calibration: Calibration
+    smile: dict = field(default_factory=dict)
+    shake: dict = field(default_factory=dict)
+    synkinesis: dict = field(default_factory=dict)
+    flags: list = field(default_factory=list)
+    reference_t_s: float | None = None
+    peaks: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "schema_version": 1,
+            "video": self.video,
+            "quality": self.quality,
+            "head_motion": self.head_motion,
+            "smile": self.smile,
+            "shake": self.shake,
+            "synkinesis": self.synkinesis,
+            "flags": self.flags,
+            "reference": {"t_s": self.reference_t_s},
+            "peaks": self.peaks,
+            "signals": {"columns": ["t_s", "valid", *self.signals.names],
+                        "units": {n: self.signals.series(n).unit for n in self.signals.names}},
+        }
+
+    def to_json(self, **kw) -> str:
+        from smilescope.output import dumps
+
+        return dumps(self.to_dict(), **kw)
+
+    def save(self, out_dir: str | Path) -> tuple[Path, Path]:
+        """Write ``analysis.json`` and ``signals.csv`` into ``out_dir`` atomically."""
+        from smilescope.output import save_analysis
+
+        return save_analysis(self, out_dir)
+
+
+def _prefetch(it: Iterable, depth: int = 8) -> Iterator:
+    """Decode ahead in a thread: FFmpeg releases the GIL, so decoding overlaps the landmarks."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work():
+        try:
+            for x in it:
+                if stop.is_set():
+                    return
+                q.put(x)
+            q.put(done)
+        except BaseException as e:  # hand the error to the consumer
+            q.put(e)
+
+    th = threading.Thread(target=work, daemon=True)
+    th.start()
+    try:
+        while True:
+            x = q.get()
+            if x is done:
+                return
+            if isinstance(x, BaseException):
+                raise x
+            yield x
+    finally:
+        stop.set()
+        while th.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                th.join(0.05)
+
+
+def analyze(
+    path: str | Path,
+    *,
+    fps: float | None = None,
+    config: PipelineConfig = PipelineConfig(),
+    detector: LandmarkDetector | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
+    """Analyse a face video (or image sequence) into calibrated facial signals.
+
+    Parameters
+    ----------
+    path : str or Path
+        Video file (mp4, mov, avi, webm, mkv, ...), a folder of images, or a glob pattern.
+    fps : float, optional
+        Frame rate of an image sequence (video files carry their own timestamps).
+    config : PipelineConfig
+    detector : LandmarkDetector, optional
+        Another landmark backend (tests use recorded landmarks).
+    progress : callable(done, total), optional
+        Called after each frame; ``total`` is the container's frame count (0 if unknown).
+
+    Raises
+    ------
+    BadInputError
+        Unreadable input, no usable face, a face too small, a head turned away throughout.
+    """
+    from smilescope.io import open_video
+
+    results: list[FrameResult] = []
+    with open_video(path, fps=fps) as src:
+        info = src.info
+        total = int(info.frames or 0)
+        with FaceAnalyzer(detector=detector, config=config) as fa:
+            for frame in _prefetch(iter(src)):
+                results.append(fa.push(frame.rgb, frame.t_s))
+                if progress is not None:
+                    progress(len(results), total)
+            reference_t_s = fa.reference_t_s
+            multi = fa.multi_face_frames or (1 if fa._multi else 0)
+        warnings = list(src.warnings)
+    return _assemble(path, info, results, warnings, reference_t_s, multi, config)
+
+
+def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,
+              config: PipelineConfig) -> Analysis:
+    n = len(results)
+    if n == 0:
+        raise BadInputError(f"No frame could be read from {path}.", "Check that the file is a complete video.")
+    found = np.array([r.face_found for r in results])
+    if not found.any():
+        raise BadInputError(
+            f"No face was found in any of the {n} frames.",
+            "Film the face from the front, well lit, filling a good part of the picture.",
+        )
+    widths = np.array([r.face_width_px for r in results])
+    med_w = float(np.nanmedian(widths[found]))
+    if med_w < config.min_face_width_px:
+        raise BadInputError(
+            f"The face is too small to measure: about {med_w:.0f} px wide (at least {config.min_face_width_px:.0f} px needed).",
+            "Move the camera closer or record at a higher resolution.",
+        )
+    valid = np.array([r.valid for r in results])
+    turned = np.array([r.reason == "head turned" for r in results])
+    if not valid.any():
+        if turned.any():
+            raise BadInputError(
+                "The head is turned too far from the camera in every frame "
+                f"(more than {config.max_yaw_deg:.0f} deg sideways or {config.max_pitch_deg:.0f} deg up/down).",
+                "Face the camera directly.",
+            )
+        raise BadInputError("No frame was usable for measurement.", "Face the camera directly, well lit, and hold still at the start.")
+    ratio = float(found.mean())
+    if ratio < 0.5:
+        warnings.append(f"A face was found in only {ratio:.0%} of the frames; measures cover those frames only. "
+                        "Keep the face in the picture for the whole recording.")
+    if turned.mean() > 0.1:
+        warnings.append(f"The head was turned too far in {turned.mean():.0%} of the frames; those frames are not measured. "
+                        "Face the camera directly.")
+    if multi_faces:
+        warnings.append("More than one face was in the picture; the largest face was analysed. "
+                        "Record one person at a time for reliable results.")
+
+    iris = np.array([r.iris_ref_px for r in results])
+    frontal = valid & (np.abs([r.yaw_deg for r in results]) < 20) & np.isfinite(iris)
+    use = frontal if frontal.sum() >= 3 else valid & np.isfinite(iris)
+    per_frame = IRIS_DIAMETER_MM / iris[use]
+    mmpp = float(np.median(per_frame))
+    cal = Calibration(
+        mm_per_px=mmpp,
+        mm_per_px_spread=float(1.4826 * np.median(np.abs(per_frame - mmpp)) / mmpp),
+        iris_px=float(np.median(iris[use])),
+        iris_mm=IRIS_DIAMETER_MM,
+        n_frames=int(use.sum()),
+    )
+    if cal.mm_per_px_spread > 0.08:
+        warnings.append(f"The millimetre scale is uncertain (iris size varies by {cal.mm_per_px_spread:.0%} between frames); "
+                        "film closer, with better light, eyes open.")
+
+    t_s = np.array([r.t_s for r in results])
+    cols: dict[str, np.ndarray] = {}
+    for name in HEAD_SIGNALS:
+        key = name.replace("_mm", "_px")
+        scale = mmpp if name.endswith("_mm") else 1.0
+        cols[name] = np.array([r.head.get(key, np.nan) * scale if r.valid else np.nan for r in results])
+    for name in FACIAL_SIGNALS:
+        cols[name] = np.array([r.signals_px[name] * mmpp if r.valid else np.nan for r in results])
+    cols["face_width_px"] = widths
+    cols["refined_fraction"] = np.array([r.refined_fraction for r in results])
+    table = SignalTable(t_s=t_s, valid=valid, columns=cols)
+
+    floors = {name: noise_floor_mm(cols[name], valid) for name in FACIAL_SIGNALS}
+    disp_floor = float(np.nanmedian([floors[k] for k in DISPLACEMENT_SIGNALS]))
+    reasons: dict[str, int] = {}
+    for r in results:
+        if not r.valid and r.reason:
+            reasons[r.reason] = reasons.get(r.reason, 0) + 1
+
+    duration = float(t_s[-1] - t_s[0]) if n > 1 else 0.0
+    video = {
+        "path": str(path),
+        "fps": float(info.fps) if info.fps else (float((n - 1) / duration) if duration > 0 else None),
+        "frames": n,
+        "duration_s": float(info.duration_s) if info.duration_s else duration,
+        "width": int(info.width),
+        "height": int(info.height),
+        "rotation_deg": int(getattr(info, "rotation_deg", 0) or 0),
+        "codec": getattr(info, "codec", None),
+        "frame_interval_s": {"median": float(np.median(np.diff(t_s))) if n > 1 else None,
+                             "min": float(np.min(np.diff(t_s))) if n > 1 else None,
+                             "max": float(np.max(np.diff(t_s))) if n > 1 else None},
+    }
+    quality = {
+        "face_frames_ratio": ratio,
+        "valid_frames_ratio": float(valid.mean()),
+        "invalid_reasons": reasons,
+        "mm_per_px": cal.mm_per_px,
+        "mm_per_px_spread": cal.mm_per_px_spread,
+        "iris_mm": cal.iris_mm,
+        "iris_px": cal.iris_px,
+        "face_width_px": med_w,
+        "noise_floor_mm": disp_floor,
+        "noise_floor_by_signal_mm": floors,
+        "refined_fraction": float(np.nanmean(cols["refined_fraction"][valid])),
+        "refinement": "lucas-kanade" if config.refine else "none",
+        "warnings": warnings,
+    }
+    head_motion = _head_summary(cols, valid)
+    peaks = {}
+    for name in ("mouth_corner", "cheek", "nasolabial"):
+        for side in lm.SIDES:
+            d = np.hypot(cols[f"{name}_{side}_x_mm"], cols[f"{name}_{side}_y_mm"])[valid]
+            d = d[np.isfinite(d)]
+            # 95th percentile: the largest sustained movement, not one noisy frame
+            peaks[f"{name}_{side}_mm"] = float(np.percentile(d, 95)) if len(d) else None
+    return Analysis(video=video, quality=quality, head_motion=head_motion, signals=table, calibration=cal,
+                    reference_t_s=reference_t_s, peaks=peaks)
+
+
+def _head_summary(cols: dict[str, np.ndarray], valid: np.ndarray) -> dict:
+    """Spread of the rigid head motion: RMS about the mean and range, per component."""
+    out: dict[str, float | None] = {}
+    for name in ("head_x_mm", "head_y_mm", "head_roll_deg", "head_yaw_deg", "head_pitch_deg", "head_scale"):
+        v = cols[name][valid]
+        v = v[np.isfinite(v)]
+        stem, _, unit = name.rpartition("_")
+        if name == "head_scale":
+            stem, unit = name, ""
+        suffix = f"_{unit}" if unit else ""
+        out[f"{stem}_rms{suffix}"] = float(np.sqrt(np.mean((v - v.mean()) ** 2))) if len(v) else None
+        out[f"{stem}_range{suffix}"] = float(np.ptp(v)) if len(v) else None
+    return out

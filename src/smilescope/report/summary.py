@@ -1,0 +1,46 @@
+"""One-screen terminal summary of an analysis.json document."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+
+def _fmt(x, spec: str = ".2f", unit: str = "") -> str:
+    if x is None:
+        return "—"
+    return f"{x:{spec}}{unit}"
+
+
+def render_summary(doc: dict, *, json_path=None, csv_path=None) -> Group:
+    """Build a rich renderable from the analysis document (works on a loaded JSON too)."""
+    v, q, h = doc["video"], doc["quality"], doc["head_motion"]
+    parts = [Text(f"smilescope — {v['path']}", style="bold")]
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(style="dim")
+    t.add_column()
+    t.add_row("video", f"{v['width']}x{v['height']}, {v['frames']} frames, {_fmt(v['duration_s'], '.1f', ' s')}, "
+                       f"{_fmt(v['fps'], '.1f', ' fps')}")
+    t.add_row("face found", f"{q['face_frames_ratio']:.0%} of frames (measured: {q['valid_frames_ratio']:.0%})")
+    t.add_row("scale", f"{_fmt(q['mm_per_px'], '.4f')} mm/px from the iris ({q['iris_mm']} mm), "
+                       f"spread {_fmt(q['mm_per_px_spread'] * 100 if q['mm_per_px_spread'] is not None else None, '.1f', ' %')}")
+    t.add_row("noise floor", f"{_fmt(q['noise_floor_mm'], '.3f', ' mm')} (frame-to-frame, 1 sigma)")
+    t.add_row("head motion", f"x {_fmt(h.get('head_x_range_mm'), '.1f', ' mm')}, y {_fmt(h.get('head_y_range_mm'), '.1f', ' mm')}, "
+                             f"roll {_fmt(h.get('head_roll_range_deg'), '.1f', '°')}, yaw {_fmt(h.get('head_yaw_range_deg'), '.1f', '°')} (range)")
+    parts.append(t)
+    peaks = doc.get("peaks") or {}
+    if peaks:
+        m = Table(title="largest movement from the relaxed face (mm)", title_justify="left", box=None)
+        m.add_column("")
+        m.add_column("right (person's)", justify="right")
+        m.add_column("left (person's)", justify="right")
+        for label, key in (("mouth corner", "mouth_corner"), ("cheek", "cheek"), ("nasolabial", "nasolabial")):
+            m.add_row(label, _fmt(peaks.get(f"{key}_right_mm"), ".1f"), _fmt(peaks.get(f"{key}_left_mm"), ".1f"))
+        parts.append(m)
+    for w in q.get("warnings", []):
+        parts.append(Text(f"! {w}", style="yellow"))
+    if json_path is not None:
+        parts.append(Text(f"wrote {json_path} and {csv_path}", style="green"))
+    parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
+    return Group(*parts)

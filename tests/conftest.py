@@ -1,0 +1,20 @@
+"""Shared fixtures: paths to committed data and to the read-only shared data set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FACES = ROOT / "tests" / "data" / "faces"
+SHARED = ROOT.parent / "shared" / "data"
+EXAMPLE = ROOT / "examples" / "d0.mp4"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (real videos and photos); tests that need it skip when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared data not found at {SHARED} (only a clone beside ../shared has it)")
+    return SHARED

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from smilescope import landmarks as lm
+from smilescope.geometry.align import FaceFrame
+from smilescope.signals import (
+    FACIAL_SIGNALS,
+    SignalTable,
+    facial_signals_px,
+    noise_floor_mm,
+    tracked_landmarks,
+)
+
+
+@pytest.mark.parametrize("sigma", [0.02, 0.1, 0.3])
+def test_noise_floor_reads_white_noise_under_slow_motion(sigma):
+    rng = np.random.default_rng(7)
+    t = np.arange(0, 10, 1 / 30)
+    smile = 6.0 * np.clip(np.sin(2 * np.pi * 0.2 * t), 0, None)  # slow movement, several mm
+    x = smile + sigma * rng.standard_normal(len(t))
+    assert noise_floor_mm(x) == pytest.approx(sigma, rel=0.15)
+
+
+def test_noise_floor_skips_invalid_frames():
+    rng = np.random.default_rng(2)
+    x = 0.05 * rng.standard_normal(300)
+    valid = np.ones(300, bool)
+    x[100:120] = 50.0  # garbage where the face was lost
+    valid[100:120] = False
+    assert noise_floor_mm(x, valid) == pytest.approx(0.05, rel=0.2)
+
+
+def _ref_points():
+    rng = np.random.default_rng(0)
+    pts = {i: rng.uniform(100, 300, 2) for i in tracked_landmarks()}
+    pts[lm.IRIS_CENTRE["right"]] = np.array([150.0, 150.0])
+    pts[lm.IRIS_CENTRE["left"]] = np.array([250.0, 150.0])
+    return pts
+
+
+def test_sides_and_directions_of_mouth_corner_displacement():
+    ref = _ref_points()
+    frame = FaceFrame.from_irises(ref[lm.IRIS_CENTRE["right"]], ref[lm.IRIS_CENTRE["left"]])
+    aligned = dict(ref)
+    # subject's right corner (image left) moves 3 px towards image left and 2 px up:
+    aligned[lm.MOUTH_CORNER["right"]] = ref[lm.MOUTH_CORNER["right"]] + (-3.0, -2.0)
+    # subject's left corner (image right) moves 1 px towards image right, 0.5 px down
+    aligned[lm.MOUTH_CORNER["left"]] = ref[lm.MOUTH_CORNER["left"]] + (1.0, 0.5)
+    s = facial_signals_px(aligned_px=aligned, ref_px=ref, frame=frame)
+    assert list(s) == list(FACIAL_SIGNALS)
+    assert s["mouth_corner_right_x_mm"] == pytest.approx(3.0)  # lateral
+    assert s["mouth_corner_right_y_mm"] == pytest.approx(2.0)  # up
+    assert s["mouth_corner_left_x_mm"] == pytest.approx(1.0)
+    assert s["mouth_corner_left_y_mm"] == pytest.approx(-0.5)
+    assert s["cheek_left_x_mm"] == 0 and s["nasolabial_right_y_mm"] == 0
+
+
+def test_eye_opening_and_brow_height():
+    ref = _ref_points()
+    frame = FaceFrame.from_irises(ref[lm.IRIS_CENTRE["right"]], ref[lm.IRIS_CENTRE["left"]])
+    a = dict(ref)
+    a[lm.UPPER_LID["left"]] = np.array([250.0, 145.0])
+    a[lm.LOWER_LID["left"]] = np.array([250.0, 155.0])
+    a[lm.EYE_INNER["right"]] = np.array([170.0, 150.0])
+    a[lm.EYE_OUTER["right"]] = np.array([130.0, 152.0])
+    a[lm.BROW_MID["right"]] = np.array([150.0, 121.0])
+    s = facial_signals_px(aligned_px=a, ref_px=ref, frame=frame)
+    assert s["palpebral_left_height_mm"] == pytest.approx(10.0)
+    assert s["brow_right_height_mm"] == pytest.approx(30.0)
+    # a closed eye never reads negative
+    a[lm.UPPER_LID["left"]] = np.array([250.0, 156.0])
+    assert facial_signals_px(aligned_px=a, ref_px=ref, frame=frame)["palpebral_left_height_mm"] == 0.0
+
+
+def test_table_series_and_csv(tmp_path):
+    t = np.array([0.0, 0.033, 0.07])
+    tab = SignalTable(t_s=t, valid=np.array([True, False, True]),
+                      columns={"mouth_corner_left_x_mm": np.array([0.0, np.nan, 1.25]), "head_roll_deg": np.zeros(3)})
+    s = tab.series("mouth_corner_left_x_mm")
+    assert s.unit == "mm" and tab.series("head_roll_deg").unit == "deg"
+    assert s.valid.tolist() == [True, False, True]
+    p = tmp_path / "s.csv"
+    with open(p, "w", newline="") as fh:
+        tab.write_csv(fh)
+    lines = p.read_text().splitlines()
+    assert lines[0] == "frame,t_s,valid,mouth_corner_left_x_mm,head_roll_deg"
+    assert lines[2].startswith("1,0.033000,0,,")
+    with pytest.raises(KeyError, match="available"):
+        tab.series("nope")
