@@ -129,6 +129,7 @@ class FaceAnalyzer:
         self._ref_map: dict[int, np.ndarray] = {}
         self._frame: FaceFrame | None = None
         self._iris_recent: deque[float] = deque(maxlen=300)
+        self._ref_open: float | None = None
         self.reference_t_s: float | None = None
         self.multi_face_frames = 0
 
@@ -184,7 +185,10 @@ class FaceAnalyzer:
         aligned_map = dict(zip(self._points, aligned))
         sig = facial_signals_px(aligned_px=aligned_map, ref_px=self._ref_map, frame=self._frame)
         iris_ref = float(iris_diameters_px(lms).mean() / sim.scale)
-        if abs(yaw) < 20 and abs(pitch) < 20:  # a turned eye shows a narrower iris
+        eye_open = _eye_open(sig)
+        if self._ref_open is None:
+            self._ref_open = eye_open
+        if _good_for_iris(yaw, pitch, eye_open, self._ref_open):
             self._iris_recent.append(iris_ref)
         origin = self._frame.origin_px
         moved = sim.apply(origin[None])[0] - origin
@@ -226,6 +230,20 @@ class FaceAnalyzer:
         self._ref_map = dict(zip(self._points, self._ref_px))
         self._frame = FaceFrame.from_irises(lms[lm.IRIS_CENTRE["right"]], lms[lm.IRIS_CENTRE["left"]])
         self.reference_t_s = t_s
+
+
+def _eye_open(signals_px: dict[str, float]) -> float:
+    return 0.5 * (signals_px["palpebral_right_height_mm"] + signals_px["palpebral_left_height_mm"])
+
+
+def _good_for_iris(yaw_deg: float, pitch_deg: float, eye_open: float, open_ref: float) -> bool:
+    """Frames whose iris size can be trusted for calibration.
+
+    A turned eye shows a narrower iris, and lids narrowed by a smile or a squint cover its
+    edge: on a real smile MediaPipe's iris shrinks by up to 25 %. Only frontal frames with the
+    eyes at least 90 % as open as in the wide-open reference count.
+    """
+    return abs(yaw_deg) < 20 and abs(pitch_deg) < 20 and eye_open >= 0.9 * open_ref
 
 
 def _head_to_units(head_px: dict[str, float], mm_per_px: float) -> dict[str, float]:
@@ -402,8 +420,12 @@ def _assemble(path, info, results: list[FrameResult], warnings: list[str], refer
                         "Record one person at a time for reliable results.")
 
     iris = np.array([r.iris_ref_px for r in results])
-    frontal = valid & (np.abs([r.yaw_deg for r in results]) < 20) & np.isfinite(iris)
-    use = frontal if frontal.sum() >= 3 else valid & np.isfinite(iris)
+    opening = np.array([_eye_open(r.signals_px) if r.valid else np.nan for r in results])
+    open_ref = float(np.nanpercentile(opening, 75))
+    use = np.array([r.valid and np.isfinite(r.iris_ref_px) and _good_for_iris(r.yaw_deg, r.pitch_deg, o, open_ref)
+                    for r, o in zip(results, opening)])
+    if use.sum() < 3:
+        use = valid & np.isfinite(iris)
     per_frame = IRIS_DIAMETER_MM / iris[use]
     mmpp = float(np.median(per_frame))
     cal = Calibration(
