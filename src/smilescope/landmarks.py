@@ -41,6 +41,15 @@ LOWER_LIP_CENTRE = 17
 # (frown), lids, cheeks, lips and jaw contour are left out on purpose.
 STABLE = (168, 6, 197, 195, 5, 151, 10, 133, 362, 245, 465, 193, 417)
 
+# Regions whose skin texture anchors the head alignment (polygons of landmark indices): the
+# upper forehead (above the part that a brow raise wrinkles) and the nasal bridge and dorsum
+# (bone and cartilage; the alae, which move with the nasolabial fold, are left out).
+ANCHOR_REGIONS = (
+    (10, 338, 297, 299, 9, 69, 67, 109),
+    (168, 417, 351, 419, 197, 196, 122, 193),
+    (197, 419, 248, 195, 5, 4, 45, 3, 196),
+)
+
 
 def mirror_side(side: Side) -> Side:
     """Return the other side."""

@@ -57,8 +57,16 @@ class PipelineConfig:
         Beyond these turns the 2-D alignment no longer holds; those frames are not used.
     reference_max_angle_deg : float
         The reference (neutral) frame must be at least this frontal.
+    settle_s : float
+        The reference is taken once the face has been tracked this long: FaceMesh's first
+        frame comes from the detector's crop and later ones from its own tracking crop, and on
+        smooth skin (cheek, forehead) the two can disagree by several millimetres.
     face_check_interval_s : float
         How often to look for a second face.
+    align_iterations : int
+        Warp-and-match rounds per frame; a second round changed nothing measurable.
+    calibration_interval_s : float
+        How often a frame with open eyes is used to measure the iris.
     """
 
     refine: bool = True
@@ -67,7 +75,10 @@ class PipelineConfig:
     max_yaw_deg: float = 30.0
     max_pitch_deg: float = 25.0
     reference_max_angle_deg: float = 15.0
+    settle_s: float = 0.2
     face_check_interval_s: float = 1.0
+    align_iterations: int = 1
+    calibration_interval_s: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,8 @@ class FaceAnalyzer:
         self.config = config
         self._own_detector = detector is None
         self._detector = detector if detector is not None else MediaPipeFaceMesh()
+        self._calib_mesh = MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) if self._own_detector else None
+        self._last_calib_t = -math.inf
         self._counter = None
         if count_faces and self._own_detector:
             from smilescope.track.multiface import FaceCounter
@@ -130,6 +143,7 @@ class FaceAnalyzer:
         self._frame: FaceFrame | None = None
         self._iris_recent: deque[float] = deque(maxlen=300)
         self._ref_open: float | None = None
+        self._tracked_since: tuple[float, int] | None = None
         self.reference_t_s: float | None = None
         self.multi_face_frames = 0
 
@@ -155,7 +169,10 @@ class FaceAnalyzer:
         self._check_faces(rgb, t_s)
         obs = self._detector(rgb)
         if obs is None:
+            self._tracked_since = None
             return FrameResult(index=i, t_s=t_s, face_found=False, valid=False, reason="no face")
+        if self._tracked_since is None:
+            self._tracked_since = (t_s, i)
         if obs.n_faces > 1:
             self.multi_face_frames += 1
         yaw, pitch, roll = head_angles_deg(obs.landmarks_px)
@@ -172,24 +189,54 @@ class FaceAnalyzer:
         if self._tracker is None:
             if max(abs(yaw), abs(pitch)) > cfg.reference_max_angle_deg:
                 return FrameResult(**base, valid=False, reason="waiting for a frontal face")
+            t0, i0 = self._tracked_since
+            if t_s - t0 < cfg.settle_s or i - i0 < 2:
+                return FrameResult(**base, valid=False, reason="settling")
             self._set_reference(gray, lms, t_s)
-        guess = lms[list(self._points)]
+        cur_lms = lms[list(self._points)]
+        n_st = len(self._stable_sel)
+        # 1. head motion from the landmarks' stable points (coarse)
+        coarse = fit_similarity(self._ref_px[:n_st], cur_lms[:n_st])
+        guess = coarse.invert(cur_lms)  # landmark positions in reference coordinates
         if cfg.refine:
-            flow = self._tracker.track(gray, guess)
-            cur, ok = flow.points_px, flow.ok
+            sim = coarse
+            for _ in range(cfg.align_iterations):
+                # 2. warp the face region into the reference frame, then match patches there:
+                #    no rotation or scale is left for LK, only facial movement and a residual
+                x0, y0, x1, y1 = self._tracker.roi
+                m = sim.matrix.copy()
+                m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=float)  # dst (0,0) is the roi corner
+                crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                                      borderMode=cv2.BORDER_REPLICATE)
+                # anchors are textured skin on forehead and nose: after the warp they sit where
+                # they were in the reference, up to the residual head motion
+                g = sim.invert(cur_lms)
+                flow = self._tracker.track(crop, np.vstack([g, self._anchors]))
+                n = len(g)
+                cur, ok = flow.points_px[:n], flow.ok[:n]
+                a_cur, a_ok = flow.points_px[n:], flow.ok[n:]
+                # 3. residual head motion from the refined stable points and anchors
+                src = np.vstack([self._ref_px[:n_st], self._anchors[a_ok]])
+                dst = np.vstack([cur[:n_st], a_cur[a_ok]])
+                keep = np.concatenate([ok[:n_st], np.ones(int(a_ok.sum()), bool)])
+                resid = fit_similarity(src, dst, weights=keep)
+                sim = sim.compose(resid)
         else:
             cur, ok = guess, np.ones(len(guess), bool)
-        n_st = len(self._stable_sel)
-        sim = fit_similarity(self._ref_px[:n_st], cur[:n_st], weights=ok[:n_st])
-        aligned = sim.invert(cur)
+            resid = fit_similarity(self._ref_px[:n_st], cur[:n_st])
+            sim = coarse.compose(resid)
+        aligned = resid.invert(cur)
         aligned_map = dict(zip(self._points, aligned))
         sig = facial_signals_px(aligned_px=aligned_map, ref_px=self._ref_map, frame=self._frame)
-        iris_ref = float(iris_diameters_px(lms).mean() / sim.scale)
         eye_open = _eye_open(sig)
         if self._ref_open is None:
             self._ref_open = eye_open
-        if _good_for_iris(yaw, pitch, eye_open, self._ref_open):
-            self._iris_recent.append(iris_ref)
+        iris_ref = float("nan")
+        if _good_for_iris(yaw, pitch, eye_open, self._ref_open) and t_s - self._last_calib_t >= cfg.calibration_interval_s:
+            iris_ref = self._iris_px(rgb, lms) / sim.scale
+            if np.isfinite(iris_ref):
+                self._iris_recent.append(iris_ref)
+                self._last_calib_t = t_s
         origin = self._frame.origin_px
         moved = sim.apply(origin[None])[0] - origin
         hx, hy = self._frame.to_face(moved)
@@ -201,6 +248,8 @@ class FaceAnalyzer:
     def close(self) -> None:
         if self._own_detector:
             self._detector.close()
+        if self._calib_mesh is not None:
+            self._calib_mesh.close()
         if self._counter is not None:
             self._counter.close()
 
@@ -211,6 +260,21 @@ class FaceAnalyzer:
         self.close()
 
     # -- internals --------------------------------------------------------------------------
+    def _iris_px(self, rgb: np.ndarray, lms: np.ndarray) -> float:
+        """Horizontal iris diameter (px, mean of both eyes) for calibration.
+
+        FaceMesh in tracking mode (its crop taken from the previous frame's landmarks) reads
+        the iris up to 7 % larger than in detection mode on the very same frames (measured on
+        rendered still faces), and detection mode agrees with a still photo of the face within
+        about 1.5 %. So calibration frames, a few per second, get a detection-mode pass.
+        """
+        if self._calib_mesh is None:
+            return float(iris_diameters_px(lms).mean())
+        obs = self._calib_mesh(rgb)
+        if obs is None:
+            return float("nan")
+        return float(iris_diameters_px(obs.landmarks_px).mean())
+
     def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
         if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
             return
@@ -224,12 +288,38 @@ class FaceAnalyzer:
     def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:
         iris_px = float(iris_diameters_px(lms).mean())
         window_px = int(round(self.config.lk_window_mm / (IRIS_DIAMETER_MM / iris_px)))
-        self._tracker = PatchTracker(window_px=window_px, max_from_guess_px=max(8.0, 4.0 * iris_px / IRIS_DIAMETER_MM))
+        px_per_mm = iris_px / IRIS_DIAMETER_MM
+        # margin: room for a broad smile (~15 mm) beyond the neutral positions
+        self._tracker = PatchTracker(window_px=window_px, max_from_guess_px=max(8.0, 4.0 * px_per_mm),
+                                     margin_px=15.0 * px_per_mm)
         self._ref_px = lms[list(self._points)].astype(float)
-        self._tracker.set_reference(gray, self._ref_px)
+        self._anchors = _anchor_features(gray, lms, min_distance_px=2.0 * px_per_mm)
+        self._tracker.set_reference(gray, np.vstack([self._ref_px, self._anchors]))
         self._ref_map = dict(zip(self._points, self._ref_px))
         self._frame = FaceFrame.from_irises(lms[lm.IRIS_CENTRE["right"]], lms[lm.IRIS_CENTRE["left"]])
         self.reference_t_s = t_s
+
+
+def _anchor_features(gray: np.ndarray, lms: np.ndarray, *, min_distance_px: float, max_corners: int = 48) -> np.ndarray:
+    """Well-textured points (Shi-Tomasi corners) on skin that expressions hardly move.
+
+    The 13 stable landmarks alone left the alignment ~0.8 px off at the mouth on smooth skin;
+    corners found in the pixels themselves lock the residual head motion far better.
+
+    Returns
+    -------
+    np.ndarray [shape=(k, 2)]
+        Positions (px) in the reference frame; may be empty on very smooth skin.
+    """
+    mask = np.zeros(gray.shape[:2], np.uint8)
+    for poly in lm.ANCHOR_REGIONS:
+        hull = cv2.convexHull(lms[list(poly), :2].astype(np.float32)).astype(np.int32)
+        cv2.fillConvexPoly(mask, hull, 255)
+    pts = cv2.goodFeaturesToTrack(gray, maxCorners=max_corners, qualityLevel=0.01,
+                                  minDistance=max(float(min_distance_px), 3.0), mask=mask, blockSize=7)
+    if pts is None:
+        return np.zeros((0, 2))
+    return pts.reshape(-1, 2).astype(float)
 
 
 def _eye_open(signals_px: dict[str, float]) -> float:
@@ -426,6 +516,9 @@ def _assemble(path, info, results: list[FrameResult], warnings: list[str], refer
                     for r, o in zip(results, opening)])
     if use.sum() < 3:
         use = valid & np.isfinite(iris)
+    if not use.any():
+        raise BadInputError("The iris could not be measured in any frame, so millimetres cannot be calibrated.",
+                            "Film the face from the front with both eyes open.")
     per_frame = IRIS_DIAMETER_MM / iris[use]
     mmpp = float(np.median(per_frame))
     cal = Calibration(

@@ -39,6 +39,12 @@ class Similarity:
         a = self.matrix[:, :2]
         return (np.asarray(pts, dtype=float) - self.matrix[:, 2]) @ np.linalg.inv(a).T
 
+    def compose(self, inner: "Similarity") -> "Similarity":
+        """The transform ``x -> self(inner(x))``."""
+        a = self.matrix[:, :2] @ inner.matrix[:, :2]
+        t = self.matrix[:, :2] @ inner.matrix[:, 2] + self.matrix[:, 2]
+        return Similarity(np.hstack([a, t[:, None]]))
+
     @classmethod
     def identity(cls) -> "Similarity":
         return cls(np.array([[1.0, 0, 0], [0, 1.0, 0]]))

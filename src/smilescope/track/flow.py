@@ -3,8 +3,12 @@
 The landmark model pulls one-sided movement towards symmetry (a paralysed corner still
 "moves" 1-1.4 mm when the other side smiles), so the positions that carry facial motion are
 re-measured from the pixels: each point's patch in the reference (neutral) frame is matched
-directly in the current frame, starting from the landmark position. Matching against the
-reference rather than the previous frame means errors do not accumulate over a long video.
+directly in the current frame. Matching against the reference rather than the previous frame
+means errors do not accumulate over a long video.
+
+The current frame is first warped into the reference frame's coordinates with the head
+motion estimated from the landmarks (see ``pipeline``): LK models a patch as translated, not
+rotated or scaled, and a head tilted by 8 degrees biased it by up to 2 px.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ class FlowResult:
     Attributes
     ----------
     points_px : np.ndarray [shape=(n, 2)]
-        Refined positions (px) where ``ok``; the landmark guesses elsewhere.
+        Refined positions (px, reference coordinates) where ``ok``; the guesses elsewhere.
     ok : np.ndarray [shape=(n,)] of bool
-        The flow converged, passed the forward-backward check and stayed near the landmark.
+        The flow converged, passed the forward-backward check and stayed near the guess.
     """
 
     points_px: np.ndarray
@@ -32,7 +36,7 @@ class FlowResult:
 
 
 class PatchTracker:
-    """Match landmark-anchored patches of a reference frame in later frames.
+    """Match landmark-anchored patches of a reference frame in later (aligned) frames.
 
     Parameters
     ----------
@@ -43,61 +47,80 @@ class PatchTracker:
     fb_max_px : float
         Largest forward-backward disagreement (px) accepted.
     max_from_guess_px : float
-        Largest distance (px) between the refined point and its landmark guess; further means
-        the patch was lost (blink, occlusion), and the landmark is kept.
+        Largest distance (px) between the refined point and its guess; further means the
+        patch was lost (blink, occlusion) and the guess is kept.
+    margin_px : float
+        Room around the points for the movement of the face (px).
     """
 
-    def __init__(self, *, window_px: int, max_level: int = 3, fb_max_px: float = 0.5, max_from_guess_px: float = 8.0) -> None:
-        w = int(window_px) | 1
-        self.win = (max(w, 9), max(w, 9))
+    def __init__(self, *, window_px: int, max_level: int = 2, fb_max_px: float = 0.5,
+                 max_from_guess_px: float = 8.0, margin_px: float = 40.0) -> None:
+        w = max(int(window_px) | 1, 9)
+        self.win = (w, w)
+        self.wide = (2 * w + 1, 2 * w + 1)
         self.max_level = int(max_level)
         self.fb_max_px = float(fb_max_px)
         self.max_from_guess_px = float(max_from_guess_px)
+        self.margin_px = float(margin_px)
         self._criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.005)
-        self._ref = None
-        self._ref_pts = None
+        self._ref: np.ndarray | None = None
+        self._ref_pts: np.ndarray | None = None
+        self.roi: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in reference coordinates
 
     def set_reference(self, gray: np.ndarray, points_px: np.ndarray) -> None:
-        """Store the reference frame (uint8 grey, H x W) and the points (n, 2) to follow."""
-        self._ref = np.ascontiguousarray(gray)
-        self._ref_pts = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
+        """Store the reference frame (uint8 grey, H x W) and the points (n, 2) to follow.
+
+        Only a box around the points is kept (``roi``): later frames are cropped to the same
+        box of reference coordinates after warping.
+        """
+        pts = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
+        m = self.wide[0] * (2 ** self.max_level) // 2 + self.margin_px
+        h, w = gray.shape[:2]
+        x0 = max(int(np.floor(pts[:, 0].min() - m)), 0)
+        y0 = max(int(np.floor(pts[:, 1].min() - m)), 0)
+        x1 = min(int(np.ceil(pts[:, 0].max() + m)), w)
+        y1 = min(int(np.ceil(pts[:, 1].max() + m)), h)
+        self.roi = (x0, y0, x1, y1)
+        self._ref = np.ascontiguousarray(gray[y0:y1, x0:x1])
+        self._ref_pts = pts
 
     @property
     def has_reference(self) -> bool:
         return self._ref is not None
 
-    def _roi(self, shape, *pts: np.ndarray) -> tuple[int, int, int, int]:
-        # Only the face region matters: crop both images to the same box around the points,
-        # with room for the window at the coarsest pyramid level.
-        allp = np.concatenate(pts)
-        m = self.win[0] * (2 ** self.max_level) // 2 + 2
-        x0 = max(int(np.floor(allp[:, 0].min())) - m, 0)
-        y0 = max(int(np.floor(allp[:, 1].min())) - m, 0)
-        x1 = min(int(np.ceil(allp[:, 0].max())) + m, shape[1])
-        y1 = min(int(np.ceil(allp[:, 1].max())) + m, shape[0])
-        return x0, y0, x1, y1
+    def track(self, crop: np.ndarray, guess_px: np.ndarray) -> FlowResult:
+        """Find the reference patches in ``crop`` (the current frame, warped into reference
+        coordinates and cut to ``roi``), starting from ``guess_px`` (n, 2, reference coordinates).
 
-    def track(self, gray: np.ndarray, guess_px: np.ndarray) -> FlowResult:
-        """Find the reference patches in ``gray``, starting from ``guess_px`` (n, 2)."""
+        Points that fail with the base window (smooth skin: too little texture for a 6 mm
+        patch) are tried once more with a window twice as wide.
+        """
         if self._ref is None:
             raise RuntimeError("set_reference() must be called first")
+        if crop.shape != self._ref.shape:
+            raise ValueError(f"crop is {crop.shape}, reference region is {self._ref.shape}")
         guess = np.asarray(guess_px, dtype=np.float64).reshape(-1, 2)
-        if gray.shape != self._ref.shape:
-            raise ValueError(f"frame size changed from {self._ref.shape} to {gray.shape}")
-        x0, y0, x1, y1 = self._roi(gray.shape, self._ref_pts, guess)
-        off = np.array([x0, y0], dtype=np.float64)
-        ref = np.ascontiguousarray(self._ref[y0:y1, x0:x1])
-        cur = np.ascontiguousarray(gray[y0:y1, x0:x1])
-        p0 = (self._ref_pts - off).astype(np.float32).reshape(-1, 1, 2)
+        res = self._track(crop, guess, self.win, None)
+        if res.ok.all():
+            return res
+        bad = ~res.ok
+        again = self._track(crop, guess[bad], self.wide, bad)
+        pts, ok = res.points_px.copy(), res.ok.copy()
+        pts[bad], ok[bad] = again.points_px, again.ok
+        return FlowResult(points_px=pts, ok=ok)
+
+    def _track(self, crop: np.ndarray, guess: np.ndarray, win: tuple[int, int], sel) -> FlowResult:
+        off = np.array(self.roi[:2], dtype=np.float64)
+        ref_pts = self._ref_pts if sel is None else self._ref_pts[sel]
+        p0 = (ref_pts - off).astype(np.float32).reshape(-1, 1, 2)
         g = (guess - off).astype(np.float32).reshape(-1, 1, 2)
         flags = cv2.OPTFLOW_USE_INITIAL_FLOW
-        fwd, st1, _ = cv2.calcOpticalFlowPyrLK(ref, cur, p0, g.copy(), winSize=self.win, maxLevel=self.max_level,
+        fwd, st1, _ = cv2.calcOpticalFlowPyrLK(self._ref, crop, p0, g.copy(), winSize=win, maxLevel=self.max_level,
                                                criteria=self._criteria, flags=flags)
-        back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, ref, fwd, p0.copy(), winSize=self.win, maxLevel=self.max_level,
+        back, st2, _ = cv2.calcOpticalFlowPyrLK(crop, self._ref, fwd, p0.copy(), winSize=win, maxLevel=self.max_level,
                                                 criteria=self._criteria, flags=flags)
-        fwd = fwd.reshape(-1, 2).astype(np.float64) + off
         fb = np.linalg.norm(back.reshape(-1, 2) - p0.reshape(-1, 2), axis=1)
+        fwd = fwd.reshape(-1, 2).astype(np.float64) + off
         near = np.linalg.norm(fwd - guess, axis=1) <= self.max_from_guess_px
         ok = (st1.ravel() == 1) & (st2.ravel() == 1) & (fb <= self.fb_max_px) & near & np.isfinite(fwd).all(axis=1)
-        pts = np.where(ok[:, None], fwd, guess)
-        return FlowResult(points_px=pts, ok=ok)
+        return FlowResult(points_px=np.where(ok[:, None], fwd, guess), ok=ok)
