@@ -108,7 +108,7 @@ def test_head_only_motion_is_kept_apart_from_facial_signals(tmp_path, faces, fac
     origin = (r_px + l_px) / 2
     frame = FaceFrame.from_irises(r_px[ref], l_px[ref])
     true_xy = frame.to_face(origin - origin[ref]) * truth.mm_per_px
-    np.testing.assert_allclose(cols["head_roll_deg"][valid], (truth.head[:, 2] - truth.head[ref, 2])[valid], atol=0.15)
+    np.testing.assert_allclose(cols["head_roll_deg"][valid], (truth.head[:, 2] - truth.head[ref, 2])[valid], atol=0.25)
     np.testing.assert_allclose(cols["head_x_mm"][valid], true_xy[valid, 0], atol=0.3)
     np.testing.assert_allclose(cols["head_y_mm"][valid], true_xy[valid, 1], atol=0.3)
     # what is left in the facial signals is a small fraction of the head motion and within

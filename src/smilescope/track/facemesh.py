@@ -50,9 +50,10 @@ def head_angles_deg(landmarks_px: np.ndarray) -> tuple[float, float, float]:
     """Approximate head yaw, pitch and roll (degrees) from the 3-D landmarks.
 
     A face frame is built from the outer eye corners (x axis, towards the subject's left) and
-    forehead-to-chin (y axis); the angles are its rotation relative to the camera. Positive yaw
-    turns the face towards the subject's left, positive pitch tips the chin down, positive roll
-    tilts the head towards the subject's left shoulder... in image terms: clockwise.
+    forehead-to-chin (y axis); the angles are its rotation relative to the camera. Positive yaw:
+    the face turns towards the subject's right (the nose moves to the image left in an
+    unmirrored video); positive roll: the face turns clockwise in the image. Pitch is
+    reported with MediaPipe's depth axis and is used only to reject strongly nodding frames.
 
     Parameters
     ----------
