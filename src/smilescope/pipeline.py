@@ -78,7 +78,7 @@ class PipelineConfig:
     settle_s: float = 0.2
     face_check_interval_s: float = 1.0
     align_iterations: int = 1
-    calibration_interval_s: float = 0.25
+    calibration_interval_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -206,12 +206,12 @@ class FaceAnalyzer:
                 x0, y0, x1, y1 = self._tracker.roi
                 m = sim.matrix.copy()
                 m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=float)  # dst (0,0) is the roi corner
-                crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                       borderMode=cv2.BORDER_REPLICATE)
                 # anchors are textured skin on forehead and nose: after the warp they sit where
                 # they were in the reference, up to the residual head motion
                 g = sim.invert(cur_lms)
-                flow = self._tracker.track(crop, np.vstack([g, self._anchors]))
+                flow = self._tracker.track(crop, np.vstack([g, self._anchors]), checked=self._checked)
                 n = len(g)
                 cur, ok = flow.points_px[:n], flow.ok[:n]
                 a_cur, a_ok = flow.points_px[n:], flow.ok[n:]
@@ -295,12 +295,15 @@ class FaceAnalyzer:
         self._ref_px = lms[list(self._points)].astype(float)
         self._anchors = _anchor_features(gray, lms, min_distance_px=2.0 * px_per_mm)
         self._tracker.set_reference(gray, np.vstack([self._ref_px, self._anchors]))
+        # facial measurement points get the full check; stable points and anchors only align
+        self._checked = np.zeros(len(self._ref_px) + len(self._anchors), bool)
+        self._checked[len(lm.STABLE):len(self._ref_px)] = True
         self._ref_map = dict(zip(self._points, self._ref_px))
         self._frame = FaceFrame.from_irises(lms[lm.IRIS_CENTRE["right"]], lms[lm.IRIS_CENTRE["left"]])
         self.reference_t_s = t_s
 
 
-def _anchor_features(gray: np.ndarray, lms: np.ndarray, *, min_distance_px: float, max_corners: int = 48) -> np.ndarray:
+def _anchor_features(gray: np.ndarray, lms: np.ndarray, *, min_distance_px: float, max_corners: int = 32) -> np.ndarray:
     """Well-textured points (Shi-Tomasi corners) on skin that expressions hardly move.
 
     The 13 stable landmarks alone left the alignment ~0.8 px off at the mouth on smooth skin;

@@ -53,7 +53,7 @@ class PatchTracker:
         Room around the points for the movement of the face (px).
     """
 
-    def __init__(self, *, window_px: int, max_level: int = 2, fb_max_px: float = 0.5,
+    def __init__(self, *, window_px: int, max_level: int = 1, fb_max_px: float = 0.5,
                  max_from_guess_px: float = 8.0, margin_px: float = 40.0) -> None:
         w = max(int(window_px) | 1, 9)
         self.win = (w, w)
@@ -62,7 +62,7 @@ class PatchTracker:
         self.fb_max_px = float(fb_max_px)
         self.max_from_guess_px = float(max_from_guess_px)
         self.margin_px = float(margin_px)
-        self._criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.005)
+        self._criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.01)
         self._ref: np.ndarray | None = None
         self._ref_pts: np.ndarray | None = None
         self.roi: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in reference coordinates
@@ -88,39 +88,46 @@ class PatchTracker:
     def has_reference(self) -> bool:
         return self._ref is not None
 
-    def track(self, crop: np.ndarray, guess_px: np.ndarray) -> FlowResult:
+    def track(self, crop: np.ndarray, guess_px: np.ndarray, *, checked: np.ndarray | None = None) -> FlowResult:
         """Find the reference patches in ``crop`` (the current frame, warped into reference
         coordinates and cut to ``roi``), starting from ``guess_px`` (n, 2, reference coordinates).
 
-        Points that fail with the base window (smooth skin: too little texture for a 6 mm
-        patch) are tried once more with a window twice as wide.
+        Points marked in ``checked`` (n,) bool (default all) carry measurements: they get a
+        forward-backward check, and those that fail with the base window (smooth skin: too
+        little texture for a 6 mm patch) are tried once more with a window twice as wide. The
+        other points (alignment points, whose outliers a robust fit rejects anyway) get a
+        single forward pass, which keeps the cost per frame low.
         """
         if self._ref is None:
             raise RuntimeError("set_reference() must be called first")
         if crop.shape != self._ref.shape:
             raise ValueError(f"crop is {crop.shape}, reference region is {self._ref.shape}")
         guess = np.asarray(guess_px, dtype=np.float64).reshape(-1, 2)
-        res = self._track(crop, guess, self.win, None)
-        if res.ok.all():
+        checked = np.ones(len(guess), bool) if checked is None else np.asarray(checked, dtype=bool)
+        res = self._track(crop, guess, self.win, checked)
+        bad = ~res.ok & checked
+        if not bad.any():
             return res
-        bad = ~res.ok
-        again = self._track(crop, guess[bad], self.wide, bad)
+        again = self._track(crop, guess[bad], self.wide, np.ones(int(bad.sum()), bool), sel=bad)
         pts, ok = res.points_px.copy(), res.ok.copy()
         pts[bad], ok[bad] = again.points_px, again.ok
         return FlowResult(points_px=pts, ok=ok)
 
-    def _track(self, crop: np.ndarray, guess: np.ndarray, win: tuple[int, int], sel) -> FlowResult:
+    def _track(self, crop: np.ndarray, guess: np.ndarray, win: tuple[int, int], checked: np.ndarray,
+               sel: np.ndarray | None = None) -> FlowResult:
         off = np.array(self.roi[:2], dtype=np.float64)
         ref_pts = self._ref_pts if sel is None else self._ref_pts[sel]
         p0 = (ref_pts - off).astype(np.float32).reshape(-1, 1, 2)
         g = (guess - off).astype(np.float32).reshape(-1, 1, 2)
         flags = cv2.OPTFLOW_USE_INITIAL_FLOW
-        fwd, st1, _ = cv2.calcOpticalFlowPyrLK(self._ref, crop, p0, g.copy(), winSize=win, maxLevel=self.max_level,
-                                               criteria=self._criteria, flags=flags)
-        back, st2, _ = cv2.calcOpticalFlowPyrLK(crop, self._ref, fwd, p0.copy(), winSize=win, maxLevel=self.max_level,
-                                                criteria=self._criteria, flags=flags)
-        fb = np.linalg.norm(back.reshape(-1, 2) - p0.reshape(-1, 2), axis=1)
+        fwd, st, _ = cv2.calcOpticalFlowPyrLK(self._ref, crop, p0, g.copy(), winSize=win, maxLevel=self.max_level,
+                                              criteria=self._criteria, flags=flags)
+        ok = st.ravel() == 1
+        if checked.any():
+            back, st2, _ = cv2.calcOpticalFlowPyrLK(crop, self._ref, fwd[checked], p0[checked].copy(), winSize=win,
+                                                    maxLevel=self.max_level, criteria=self._criteria, flags=flags)
+            fb = np.linalg.norm(back.reshape(-1, 2) - p0[checked].reshape(-1, 2), axis=1)
+            ok[checked] &= (st2.ravel() == 1) & (fb <= self.fb_max_px)
         fwd = fwd.reshape(-1, 2).astype(np.float64) + off
-        near = np.linalg.norm(fwd - guess, axis=1) <= self.max_from_guess_px
-        ok = (st1.ravel() == 1) & (st2.ravel() == 1) & (fb <= self.fb_max_px) & near & np.isfinite(fwd).all(axis=1)
+        ok &= (np.linalg.norm(fwd - guess, axis=1) <= self.max_from_guess_px) & np.isfinite(fwd).all(axis=1)
         return FlowResult(points_px=np.where(ok[:, None], fwd, guess), ok=ok)
