@@ -87,3 +87,11 @@ def test_table_series_and_csv(tmp_path):
     assert lines[2].startswith("1,0.033000,0,,")
     with pytest.raises(KeyError, match="available"):
         tab.series("nope")
+
+
+def test_table_to_pandas():
+    tab = SignalTable(t_s=np.array([0.0, 0.04]), valid=np.array([True, False]),
+                      columns={"mouth_corner_left_x_mm": np.array([0.5, np.nan])})
+    df = tab.to_frame()
+    assert list(df.columns) == ["t_s", "valid", "mouth_corner_left_x_mm"]
+    assert df["mouth_corner_left_x_mm"].iloc[0] == 0.5 and df["valid"].tolist() == [True, False]

@@ -6,6 +6,7 @@ Exit status: 0 done, 2 bad input (the message says what was wrong and what to do
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -94,7 +95,26 @@ def analyze(
         out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))
 
 
+def _silence_native_logs() -> None:
+    """Send what C++ libraries print on file descriptor 2 (MediaPipe/TFLite start-up chatter)
+    to /dev/null, while Python's own stderr — our messages, warnings, tracebacks — keeps the
+    terminal. Set SMILESCOPE_DEBUG=1 to see everything."""
+    if os.environ.get("SMILESCOPE_DEBUG") or sys.stderr is not sys.__stderr__:
+        return
+    try:
+        sys.stderr.flush()
+        keep = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(keep, "w", buffering=1, encoding=sys.__stderr__.encoding or "utf-8",
+                               errors="backslashreplace")
+    except OSError:
+        pass
+
+
 def main() -> None:
+    _silence_native_logs()
     try:
         app()
     except SystemExit:

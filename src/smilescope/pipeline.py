@@ -382,6 +382,10 @@ class Analysis:
                         "units": {n: self.signals.series(n).unit for n in self.signals.names}},
         }
 
+    def to_frame(self):
+        """Per-frame signals as a pandas DataFrame (one row per frame, units in the names)."""
+        return self.signals.to_frame()
+
     def to_json(self, **kw) -> str:
         from smilescope.output import dumps
 
