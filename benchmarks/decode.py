@@ -8,7 +8,7 @@ then reports frames/s for
     container timestamps);
 
 and their ratio. It also checks both readers' timestamps on a variable-frame-rate MP4 (the
-one in ``tests/io``): OpenCV's ``CAP_PROP_POS_MSEC`` is known to be unreliable there.
+one in ``tests/io``): OpenCV's ``CAP_PROP_POS_MSEC`` has a reputation for being wrong there; print what it reads.
 
 Run: ``.venv/bin/python benchmarks/decode.py [--seconds 10] [--repeat 3]``
 """

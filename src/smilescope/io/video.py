@@ -3,9 +3,12 @@
 Video files are decoded with PyAV (FFmpeg in a wheel) rather than ``cv2.VideoCapture``:
 
 * phones record variable frame rate, so every frame carries its own presentation
-  timestamp from the container; OpenCV's ``CAP_PROP_POS_MSEC`` is unreliable for such files
-  (see ``benchmarks/decode.py``), and ``index / fps`` would distort velocities and spectra;
-* portrait clips are stored landscape plus a display matrix, which PyAV exposes per frame;
+  timestamp from the container (``index / fps`` was off by up to 440 ms on a test file and
+  would distort velocities and spectra; OpenCV 4.11's ``CAP_PROP_POS_MSEC`` did read those
+  timestamps correctly, see ``benchmarks/decode.py``);
+* portrait clips are stored landscape plus a display matrix, which PyAV exposes per frame
+  and OpenCV's default read ignores;
+* truncated and damaged files can be detected and reported precisely;
 * decoding is as fast as OpenCV's (multi-threaded FFmpeg + one swscale conversion to RGB).
 
 Image sequences (a folder of images, or a glob pattern) are read with OpenCV, at a frame
