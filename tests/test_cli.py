@@ -142,3 +142,25 @@ def test_internal_error_exits_1(monkeypatch, tmp_path, still_video, capsys):
         main()
     assert e.value.code == 1
     assert "internal error" in capsys.readouterr().err
+
+
+def test_face_in_few_frames_is_a_warning_not_a_failure(tmp_path, face):
+    blank = np.full_like(face.rgb, 90)
+    path = _write_video(tmp_path / "brief.mp4", [face.rgb] * 12 + [blank] * 24)
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["analyze", str(path), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "analysis.json").read_text())
+    assert doc["quality"]["face_frames_ratio"] == pytest.approx(12 / 36)
+    assert any("only 33%" in w for w in doc["quality"]["warnings"])
+    assert "only 33%" in r.output  # also shown in the summary
+
+
+def test_truncated_video_exit_2_and_nothing_written(tmp_path, still_video):
+    cut = tmp_path / "cut.mp4"
+    data = still_video.read_bytes()
+    cut.write_bytes(data[: len(data) * 6 // 10])  # index (moov) at the end is lost
+    r = runner.invoke(app, ["analyze", str(cut), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    assert "incomplete" in r.output.lower() or "truncated" in r.output.lower(), r.output
+    assert not (tmp_path / "o").exists()

@@ -552,7 +552,8 @@ def _assemble(path, info, results: list[FrameResult], warnings: list[str], refer
     table = SignalTable(t_s=t_s, valid=valid, columns=cols)
 
     floors = {name: noise_floor_mm(cols[name], valid) for name in FACIAL_SIGNALS}
-    disp_floor = float(np.nanmedian([floors[k] for k in DISPLACEMENT_SIGNALS]))
+    known = [floors[k] for k in DISPLACEMENT_SIGNALS if np.isfinite(floors[k])]
+    disp_floor = float(np.median(known)) if known else float("nan")  # too few frames: unknown
     reasons: dict[str, int] = {}
     for r in results:
         if not r.valid and r.reason:
