@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilescope import landmarks as lm
 from smilescope import synth
 from smilescope.errors import BadInputError
 from smilescope.io import open_video

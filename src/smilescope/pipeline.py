@@ -34,7 +34,7 @@ from smilescope.signals import (
     noise_floor_mm,
     tracked_landmarks,
 )
-from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
+from smilescope.track.facemesh import LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
 from smilescope.track.flow import PatchTracker
 
 HEAD_SIGNALS = ("head_x_mm", "head_y_mm", "head_roll_deg", "head_scale", "head_yaw_deg", "head_pitch_deg")
@@ -63,8 +63,6 @@ class PipelineConfig:
         smooth skin (cheek, forehead) the two can disagree by several millimetres.
     face_check_interval_s : float
         How often to look for a second face.
-    align_iterations : int
-        Warp-and-match rounds per frame; a second round changed nothing measurable.
     calibration_interval_s : float
         How often a frame with open eyes is used to measure the iris.
     """
@@ -77,7 +75,6 @@ class PipelineConfig:
     reference_max_angle_deg: float = 15.0
     settle_s: float = 0.2
     face_check_interval_s: float = 1.0
-    align_iterations: int = 1
     calibration_interval_s: float = 0.5
 
 
@@ -136,7 +133,6 @@ class FaceAnalyzer:
         self._last_check_t = -math.inf
         self._index = 0
         self._points = tracked_landmarks()
-        self._stable_sel = np.arange(len(lm.STABLE))
         self._tracker: PatchTracker | None = None
         self._ref_px: np.ndarray | None = None
         self._ref_map: dict[int, np.ndarray] = {}
@@ -194,37 +190,15 @@ class FaceAnalyzer:
                 return FrameResult(**base, valid=False, reason="settling")
             self._set_reference(gray, lms, t_s)
         cur_lms = lms[list(self._points)]
-        n_st = len(self._stable_sel)
+        n_st = len(lm.STABLE)  # tracked_landmarks() puts the stable points first
         # 1. head motion from the landmarks' stable points (coarse)
         coarse = fit_similarity(self._ref_px[:n_st], cur_lms[:n_st])
-        guess = coarse.invert(cur_lms)  # landmark positions in reference coordinates
         if cfg.refine:
-            sim = coarse
-            for _ in range(cfg.align_iterations):
-                # 2. warp the face region into the reference frame, then match patches there:
-                #    no rotation or scale is left for LK, only facial movement and a residual
-                x0, y0, x1, y1 = self._tracker.roi
-                m = sim.matrix.copy()
-                m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=float)  # dst (0,0) is the roi corner
-                crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                      borderMode=cv2.BORDER_REPLICATE)
-                # anchors are textured skin on forehead and nose: after the warp they sit where
-                # they were in the reference, up to the residual head motion
-                g = sim.invert(cur_lms)
-                flow = self._tracker.track(crop, np.vstack([g, self._anchors]), checked=self._checked)
-                n = len(g)
-                cur, ok = flow.points_px[:n], flow.ok[:n]
-                a_cur, a_ok = flow.points_px[n:], flow.ok[n:]
-                # 3. residual head motion from the refined stable points and anchors
-                src = np.vstack([self._ref_px[:n_st], self._anchors[a_ok]])
-                dst = np.vstack([cur[:n_st], a_cur[a_ok]])
-                keep = np.concatenate([ok[:n_st], np.ones(int(a_ok.sum()), bool)])
-                resid = fit_similarity(src, dst, weights=keep)
-                sim = sim.compose(resid)
+            cur, ok, resid = self._refine(gray, coarse.invert(cur_lms), coarse)
         else:
-            cur, ok = guess, np.ones(len(guess), bool)
+            cur, ok = coarse.invert(cur_lms), np.ones(len(cur_lms), bool)
             resid = fit_similarity(self._ref_px[:n_st], cur[:n_st])
-            sim = coarse.compose(resid)
+        sim = coarse.compose(resid)  # reference -> this frame: the head motion
         aligned = resid.invert(cur)
         aligned_map = dict(zip(self._points, aligned))
         sig = facial_signals_px(aligned_px=aligned_map, ref_px=self._ref_map, frame=self._frame)
@@ -260,6 +234,33 @@ class FaceAnalyzer:
         self.close()
 
     # -- internals --------------------------------------------------------------------------
+    def _refine(self, gray: np.ndarray, guess: np.ndarray, coarse: Similarity):
+        """Re-measure the tracked points from the pixels.
+
+        The face region is warped into the reference frame with the coarse head motion, so
+        LK sees no rotation or scale, only facial movement and a small residual head motion;
+        the residual is then fitted on the refined stable points and the skin anchors.
+
+        Returns the refined points (reference coordinates, residual not yet removed), their
+        ok flags, and the residual similarity.
+        """
+        n_st = len(lm.STABLE)
+        x0, y0, x1, y1 = self._tracker.roi
+        m = coarse.matrix.copy()
+        m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=float)  # dst (0, 0) is the roi corner
+        crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REPLICATE)
+        # anchors are textured skin on forehead and nose: after the warp they sit where they
+        # were in the reference, up to the residual head motion
+        flow = self._tracker.track(crop, np.vstack([guess, self._anchors]), checked=self._checked)
+        n = len(guess)
+        cur, ok = flow.points_px[:n], flow.ok[:n]
+        a_cur, a_ok = flow.points_px[n:], flow.ok[n:]
+        src = np.vstack([self._ref_px[:n_st], self._anchors[a_ok]])
+        dst = np.vstack([cur[:n_st], a_cur[a_ok]])
+        keep = np.concatenate([ok[:n_st], np.ones(int(a_ok.sum()), bool)])
+        return cur, ok, fit_similarity(src, dst, weights=keep)
+
     def _iris_px(self, rgb: np.ndarray, lms: np.ndarray) -> float:
         """Horizontal iris diameter (px, mean of both eyes) for calibration.
 
