@@ -21,7 +21,7 @@ from smilescope.pipeline import PipelineConfig, analyze
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLD = dict(onset_s=0.6, rise_s=0.5, hold_s=1.2, fall_s=0.4)
-CASES = [(2.5, 7.0), (7.0, 0.0), (4.0, 4.0)]
+CASES = [(2.5, 7.0), (7.0, 0.0), (4.0, 4.0), (5.0, 0.0)]
 
 
 def hold_values(res, t0: float, t1: float) -> dict[str, np.ndarray]:
@@ -35,6 +35,7 @@ def main() -> None:
     t0 = HOLD["onset_s"] + HOLD["rise_s"] + 0.1
     t1 = t0 + HOLD["hold_s"] - 0.2
     rows = []
+    smile_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for fp in faces:
             face = synth.load_face(fp)
@@ -51,7 +52,12 @@ def main() -> None:
                         xy = frame.to_face(truth.points[lm.MOUTH_CORNER[side]][hold].mean(axis=0))
                         true[side] = np.array([-xy[0] if side == "right" else xy[0], xy[1]])
                     for mode, cfg in (("refined", PipelineConfig()), ("raw", PipelineConfig(refine=False))):
-                        got = hold_values(analyze(path, config=cfg), t0, t1)
+                        res = analyze(path, config=cfg)
+                        got = hold_values(res, t0, t1)
+                        ex = res.smile["excursion_mm"]
+                        smile_rows.append((mode, len(res.smile["episodes"]), res.smile["weaker_side"],
+                                           "none" if abs(right - left) < 3 else ("right" if right < left else "left"),
+                                           abs((ex["right"] or 0) - right), abs((ex["left"] or 0) - left)))
                         err = {s: float(np.linalg.norm(got[s] - true[s])) for s in lm.SIDES}
                         rows.append((face.name, fps, right, left, mode, err["right"], err["left"],
                                      float(np.hypot(*got["right"])), float(np.hypot(*got["left"]))))
@@ -63,6 +69,11 @@ def main() -> None:
         still = [r[8] for r in rows if r[4] == mode and r[3] == 0.0]
         print(f"{mode:7s}: median error {np.median(e):.2f} mm, 95th pct {np.percentile(e, 95):.2f} mm, "
               f"max {e.max():.2f} mm; paralysed side reads {np.median(still):.2f} mm (truth 0)")
+        sr = [r for r in smile_rows if r[0] == mode]
+        se = np.array([[r[4], r[5]] for r in sr]).ravel()
+        print(f"{mode:7s} smile episodes: {sum(r[1] == 1 for r in sr)}/{len(sr)} videos with exactly one episode; "
+              f"excursion error median {np.median(se):.2f} mm, max {se.max():.2f} mm; "
+              f"weaker_side right in {sum(r[2] == r[3] for r in sr)}/{len(sr)}")
 
 
 if __name__ == "__main__":

@@ -151,6 +151,15 @@ class FaceAnalyzer:
             return float("nan")
         return IRIS_DIAMETER_MM / float(np.median(self._iris_recent))
 
+    def reference_face_px(self) -> dict[str, np.ndarray]:
+        """Key points of the reference face in face axes (px, x to the subject's left, y up,
+        origin between the irises): where the mouth corners and lips sit at rest."""
+        if self._frame is None:
+            return {}
+        names = {"mouth_corner_right": lm.MOUTH_CORNER["right"], "mouth_corner_left": lm.MOUTH_CORNER["left"],
+                 "upper_lip": lm.UPPER_LIP_CENTRE, "lower_lip": lm.LOWER_LIP_CENTRE}
+        return {k: self._frame.to_face(self._ref_map[i] - self._frame.origin_px) for k, i in names.items()}
+
     def to_mm(self, result: FrameResult, mm_per_px: float | None = None) -> dict[str, float]:
         """Signals and head motion of one frame in mm (and degrees), for live display."""
         k = self.mm_per_px if mm_per_px is None else mm_per_px
@@ -366,6 +375,7 @@ class Analysis:
     flags: list = field(default_factory=list)
     reference_t_s: float | None = None
     peaks: dict = field(default_factory=dict)
+    reference_points_mm: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -377,7 +387,7 @@ class Analysis:
             "shake": self.shake,
             "synkinesis": self.synkinesis,
             "flags": self.flags,
-            "reference": {"t_s": self.reference_t_s},
+            "reference": {"t_s": self.reference_t_s, "points_mm": self.reference_points_mm},
             "peaks": self.peaks,
             "signals": {"columns": ["t_s", "valid", *self.signals.names],
                         "units": {n: self.signals.series(n).unit for n in self.signals.names}},
@@ -473,9 +483,25 @@ def analyze(
                 if progress is not None:
                     progress(len(results), total)
             reference_t_s = fa.reference_t_s
+            reference_face = fa.reference_face_px()
             multi = fa.multi_face_frames or (1 if fa._multi else 0)
         warnings = list(src.warnings)
-    return _assemble(path, info, results, warnings, reference_t_s, multi, config)
+    res = _assemble(path, info, results, warnings, reference_t_s, multi, config)
+    res.reference_points_mm = {k: [float(v[0] * res.calibration.mm_per_px), float(v[1] * res.calibration.mm_per_px)]
+                               for k, v in reference_face.items()}
+    _add_smile(res)
+    return res
+
+
+def _add_smile(res: Analysis) -> None:
+    """Smile measures (``measures.smile``) into the ``smile`` block and ``smile_*`` columns."""
+    from smilescope.measures.smile import analyze_smiles, smile_columns
+
+    floor = res.quality.get("noise_floor_mm")
+    smile, exc = analyze_smiles(res.signals, noise_floor_mm=floor if floor and np.isfinite(floor) else 0.0,
+                                reference_points_mm=res.reference_points_mm)
+    res.smile = smile.to_dict()
+    res.signals.columns.update(smile_columns(exc, smile.episodes))
 
 
 def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,

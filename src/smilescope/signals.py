@@ -13,6 +13,8 @@ Conventions (anatomical, never mirrored):
   so a smile is +x, +y on both sides and the two sides compare directly.
 * ``*_y_mm`` displacements are *superior*: positive towards the forehead.
 * Displacements are relative to the reference (neutral) frame, after head alignment.
+* ``upper_lip_y_mm`` / ``lower_lip_y_mm``: vertical movement of the lip centres (landmarks 0
+  and 17), + up.
 """
 
 from __future__ import annotations
@@ -120,6 +122,7 @@ def tracked_landmarks() -> tuple[int, ...]:
     for side in lm.SIDES:
         facial += [lm.MOUTH_CORNER[side], lm.CHEEK[side], *lm.NASOLABIAL[side], lm.BROW_MID[side],
                    lm.UPPER_LID[side], lm.LOWER_LID[side], lm.EYE_OUTER[side]]
+    facial += [lm.UPPER_LIP_CENTRE, lm.LOWER_LIP_CENTRE]
     out = list(lm.STABLE)
     out += [i for i in facial if i not in out]
     return tuple(out)
@@ -136,7 +139,7 @@ FACIAL_SIGNALS: tuple[str, ...] = tuple(
         ("palpebral", ("height_mm",)),
     )
     for comp in comps
-)
+) + ("upper_lip_y_mm", "lower_lip_y_mm")
 
 # Signals that are displacements from the neutral face (the rest are absolute sizes).
 DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(s for s in FACIAL_SIGNALS if s.endswith(("_x_mm", "_y_mm")))
@@ -179,6 +182,9 @@ def facial_signals_px(
         out[f"palpebral_{side}_height_mm"] = max(
             0.0, float(frame.to_face(aligned_px[lm.UPPER_LID[side]] - aligned_px[lm.LOWER_LID[side]])[1])
         )
+    # lip centres on the midline: vertical movement only (+ up); smiles raise the upper lip
+    out["upper_lip_y_mm"] = float(frame.to_face(aligned_px[lm.UPPER_LIP_CENTRE] - ref_px[lm.UPPER_LIP_CENTRE])[1])
+    out["lower_lip_y_mm"] = float(frame.to_face(aligned_px[lm.LOWER_LIP_CENTRE] - ref_px[lm.LOWER_LIP_CENTRE])[1])
     # keep the declared order
     return {k: out[k] for k in FACIAL_SIGNALS}
 

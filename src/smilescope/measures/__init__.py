@@ -1,0 +1,1 @@
+"""Pure measures over signal tables: no I/O, plotting or storage here."""

@@ -1,0 +1,201 @@
+"""Smile measures: pure functions on constructed signal tables, then ground-truth videos."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from smilescope import synth
+from smilescope.measures.smile import analyze_smiles, excursion, fatigue, find_episodes, symmetry
+from smilescope.pipeline import analyze
+from smilescope.signals import FACIAL_SIGNALS, SignalTable
+
+from conftest import EXAMPLE, FACES
+
+
+def _table(t, right_xy, left_xy, **extra) -> SignalTable:
+    cols = {name: np.zeros(len(t)) for name in FACIAL_SIGNALS}
+    cols["palpebral_right_height_mm"][:] = 10.0
+    cols["palpebral_left_height_mm"][:] = 10.0
+    for side, xy in (("right", right_xy), ("left", left_xy)):
+        cols[f"mouth_corner_{side}_x_mm"] = xy[0]
+        cols[f"mouth_corner_{side}_y_mm"] = xy[1]
+    cols.update(extra)
+    return SignalTable(t_s=t, valid=np.ones(len(t), bool), columns=cols)
+
+
+def _bump(t, start, rise, hold, fall):
+    return synth.smile_profile(t, onset_s=start, rise_s=rise, hold_s=hold, fall_s=fall)
+
+
+ANGLE = np.radians(35)
+
+
+@pytest.mark.parametrize("left,right,expected", [(7.0, 2.5, "right"), (2.5, 7.0, "left"), (4.0, 4.0, "none"),
+                                                 (6.0, 3.5, "none"),   # 2.5 mm apart: within healthy range
+                                                 (16.0, 13.5, "none"),  # 2.5 mm
+                                                 (5.0, 0.0, "right")])
+def test_symmetry_thresholds(left, right, expected):
+    pct, side = symmetry(left, right)
+    assert side == expected
+    assert pct == pytest.approx(abs(left - right) / max(left, right) * 100)
+
+
+def test_episode_timing_and_excursion_on_a_known_table():
+    t = np.arange(0, 6, 1 / 30)
+    p = _bump(t, 1.0, 0.5, 2.0, 0.5)
+    right = (4.0 * np.cos(ANGLE) * p, 4.0 * np.sin(ANGLE) * p)
+    left = (6.0 * np.cos(ANGLE) * p, 6.0 * np.sin(ANGLE) * p)
+    cheek = 1.5 * p
+    tab = _table(t, right, left, cheek_left_y_mm=cheek, cheek_right_y_mm=cheek,
+                 palpebral_left_height_mm=10.0 - 2.0 * p, palpebral_right_height_mm=10.0 - 2.0 * p)
+    eps = find_episodes(tab)
+    assert len(eps) == 1
+    e = eps[0]
+    # onset/offset where the activation crosses 20 % of its peak (raised-cosine ramp of 0.5 s)
+    assert e.start_s == pytest.approx(1.0 + 0.5 * np.arccos(1 - 2 * 0.2) / np.pi, abs=0.05)
+    assert e.end_s == pytest.approx(3.5 + 0.5 * np.arccos(2 * 0.2 - 1) / np.pi, abs=0.05)
+    assert 1.5 <= e.apex_s <= 3.5
+    assert e.hold_s == pytest.approx(2.0 + 0.5 * 2 * np.arccos(2 * 0.8 - 1) / np.pi, abs=0.1)
+    assert e.right.excursion_mm == pytest.approx(4.0, abs=1e-6) and e.left.excursion_mm == pytest.approx(6.0, abs=1e-6)
+    assert e.left.angle_deg == pytest.approx(35.0, abs=1e-6)
+    assert e.left.cheek_raise_mm == pytest.approx(1.5, abs=1e-6)
+    assert e.left.palpebral_narrowing_pct == pytest.approx(20.0, abs=1e-6)
+    assert e.weaker_side == "none"  # 2 mm apart
+
+
+def test_pucker_and_small_wobble_are_not_smiles():
+    t = np.arange(0, 6, 1 / 30)
+    p = _bump(t, 1.0, 0.4, 1.5, 0.4)
+    pucker = (-5.0 * p, 0.5 * p)  # corners pulled inwards
+    rng = np.random.default_rng(0)
+    wobble = (0.3 * rng.standard_normal(len(t)), 0.3 * rng.standard_normal(len(t)))
+    assert find_episodes(_table(t, pucker, pucker)) == []
+    assert find_episodes(_table(t, wobble, wobble)) == []
+
+
+def test_rest_baseline_comes_from_rest_frames_not_the_first_frame():
+    t = np.arange(0, 8, 1 / 30)
+    # the face starts 0.5 mm off its usual rest (a twitch of the first frames), then smiles twice
+    offset = np.where(t < 0.2, 0.5, 0.0)
+    p = _bump(t, 1.0, 0.4, 1.0, 0.4) + _bump(t, 4.0, 0.4, 1.0, 0.4)
+    xy = (5.0 * np.cos(ANGLE) * p + offset, 5.0 * np.sin(ANGLE) * p)
+    exc = excursion(_table(t, xy, xy))
+    assert exc.rest_mask.sum() > 0.5 * len(t)
+    eps = find_episodes(_table(t, xy, xy), exc)
+    assert len(eps) == 2
+    assert [round(e.left.excursion_mm, 2) for e in eps] == [5.0, 5.0]
+
+
+def test_fatigue_detects_a_fading_smile():
+    t = np.arange(0, 14, 1 / 30)
+    amps = [8.0, 7.0, 6.0, 5.0]
+    p = sum(a * _bump(t, 1.0 + 3.0 * k, 0.4, 1.2, 0.4) for k, a in enumerate(amps))
+    xy = (np.cos(ANGLE) * p, np.sin(ANGLE) * p)
+    res, _ = analyze_smiles(_table(t, xy, xy))
+    assert len(res.episodes) == 4
+    f = res.fatigue
+    assert f.fades
+    assert f.decrement_pct_per_rep == pytest.approx(-1.0 / 8.0 * 100, abs=0.5)  # -1 mm per rep of 8 mm
+    steady = sum(6.0 * _bump(t, 1.0 + 3.0 * k, 0.4, 1.2, 0.4) for k in range(4))
+    xy = (np.cos(ANGLE) * steady, np.sin(ANGLE) * steady)
+    assert not analyze_smiles(_table(t, xy, xy))[0].fatigue.fades
+    assert fatigue(res.episodes[:2]).note.startswith("needs at least 3")
+
+
+# --- ground-truth videos -------------------------------------------------------------------
+
+FACE_NAMES = ["astronaut", "faceapi_neutral", "yale01"]
+CASES = [(2.5, 7.0), (4.0, 4.0), (5.0, 0.0)]  # (right_mm, left_mm)
+HOLD = dict(onset_s=0.7, rise_s=0.5, hold_s=1.2, fall_s=0.5)
+
+
+@pytest.fixture(scope="module")
+def truth_runs(tmp_path_factory):
+    """Render and analyse every face x fps x case once; the tests below read the results."""
+    out = []
+    tmp = tmp_path_factory.mktemp("smile")
+    for name in FACE_NAMES:
+        face = synth.load_face(FACES / f"{name}.jpg")
+        for fps in (30, 60):
+            for right, left in CASES:
+                path = tmp / f"{name}_{fps}_{right}_{left}.mp4"
+                motions = synth.smile_motions(face, right_mm=right, left_mm=left, **HOLD)
+                synth.render(path, face=face, fps=fps, duration_s=3.4, motions=motions, write_truth=False)
+                out.append((name, fps, right, left, analyze(path)))
+    return out
+
+
+def test_one_episode_per_smile_with_true_timing(truth_runs):
+    for name, fps, right, left, res in truth_runs:
+        eps = res.smile["episodes"]
+        assert len(eps) == 1, (name, fps, right, left, eps)
+        e = eps[0]
+        assert HOLD["onset_s"] <= e["start_s"] <= HOLD["onset_s"] + HOLD["rise_s"]
+        end_true = HOLD["onset_s"] + HOLD["rise_s"] + HOLD["hold_s"]
+        assert end_true <= e["end_s"] <= end_true + HOLD["fall_s"]
+        assert e["hold_s"] == pytest.approx(HOLD["hold_s"] + 0.3, abs=0.25)  # plateau + ramps above 80 %
+
+
+def test_excursion_error_median_and_worst(truth_runs):
+    errs = []
+    for name, fps, right, left, res in truth_runs:
+        got = res.smile["excursion_mm"]
+        errs += [abs(got["right"] - right), abs(got["left"] - left)]
+    errs = np.array(errs)
+    assert np.median(errs) <= 0.5, errs
+    assert errs.max() <= 1.0, errs
+
+
+def test_weaker_side_and_palsy(truth_runs):
+    for name, fps, right, left, res in truth_runs:
+        s = res.smile
+        expected = "none" if abs(left - right) < 3 else ("right" if right < left else "left")
+        assert s["weaker_side"] == expected, (name, fps, right, left, s["excursion_mm"])
+        if right == 0:
+            assert abs(s["excursion_mm"]["right"]) <= 0.5
+
+
+def test_still_face_and_head_motion_have_no_smiles(tmp_path):
+    face = synth.load_face(FACES / "yale05.jpg")
+    synth.render(tmp_path / "still.mp4", face=face, fps=30, duration_s=3.0, write_truth=False)
+    head = synth.HeadMotion(tx_mm=2.0, ty_mm=-1.5, rot_deg=2.0, profile=lambda t: np.sin(2 * np.pi * 3.0 * np.asarray(t)))
+    synth.render(tmp_path / "head.mp4", face=face, fps=30, duration_s=3.0, head=head, write_truth=False)
+    for p in ("still.mp4", "head.mp4"):
+        res = analyze(tmp_path / p)
+        assert res.smile["episodes"] == [], p
+        assert res.smile["weaker_side"] == "none"
+
+
+def test_smile_columns_in_the_table(truth_runs):
+    res = truth_runs[0][-1]
+    for col in ("smile_excursion_right_mm", "smile_excursion_left_mm", "smile_episode"):
+        assert col in res.signals.columns
+    ep = res.signals.columns["smile_episode"]
+    assert set(np.unique(ep)) == {0.0, 1.0}
+
+
+# --- real videos ---------------------------------------------------------------------------
+
+def test_example_video_has_one_broad_smile():
+    """d0: rest until ~0.6 s, lips part at ~0.7 s, broad smile 1.0-2.4 s, blink and relax by 2.8 s
+    (frames checked by eye)."""
+    eps = analyze(EXAMPLE).smile["episodes"]
+    assert len(eps) == 1
+    e = eps[0]
+    assert 0.5 <= e["start_s"] <= 1.0 and 2.3 <= e["end_s"] <= 2.9
+    assert min(e["excursion_mm"].values()) > 6.0
+
+
+def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
+    """d9 (frames checked by eye at 0.8 s steps): rest to 3.2 s; pucker and cheek puffs 4.0-9.0 s;
+    closed-mouth smile about 10.0-12.4 s; brow raise and wide eyes 13-17 s; a lopsided smile
+    about 17.6-18.8 s."""
+    eps = analyze(shared_data / "videos" / "liveportrait" / "d9.mp4").smile["episodes"]
+    assert len(eps) == 2
+    a, b = eps
+    assert 9.0 <= a["start_s"] <= 10.5
+    assert 9.5 <= a["apex_s"] <= 12.5
+    assert 17.0 <= b["start_s"] <= 18.2
+    for e in eps:
+        assert not (4.0 <= e["apex_s"] <= 9.0)
