@@ -72,7 +72,7 @@ def test_analyze_writes_the_contract(tmp_path, still_video):
     assert header[:3] == ["frame", "t_s", "valid"]
     assert "mouth_corner_left_x_mm" in header and "head_roll_deg" in header
     # nothing half-written is left behind
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv", "smile.png"]
     assert "not a diagnosis" in r.stdout
 
 

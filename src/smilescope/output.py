@@ -40,7 +40,7 @@ def dumps(doc: dict, *, indent: int | None = 2) -> str:
     return json.dumps(_clean(doc), indent=indent, allow_nan=False)
 
 
-def atomic_write(path: str | Path, write) -> Path:
+def atomic_write(path: str | Path, write, *, binary: bool = False) -> Path:
     """Call ``write(fh)`` on a temporary text file beside ``path``, then rename it into place.
 
     Raises
@@ -55,7 +55,7 @@ def atomic_write(path: str | Path, write) -> Path:
     except OSError as e:
         raise _os_error(e, path) from e
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", newline="", encoding="utf-8")) as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
@@ -67,6 +67,11 @@ def atomic_write(path: str | Path, write) -> Path:
         _unlink(tmp)
         raise
     return path
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file and a rename (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda fh: fh.write(data), binary=True)
 
 
 def _unlink(p) -> None:
@@ -91,4 +96,8 @@ def save_analysis(analysis, out_dir: str | Path) -> tuple[Path, Path]:
     text = analysis.to_json()
     csv_path = atomic_write(out_dir / "signals.csv", analysis.signals.write_csv)
     json_path = atomic_write(out_dir / "analysis.json", lambda fh: fh.write(text + "\n"))
+    if "smile_excursion_right_mm" in analysis.signals.columns:
+        from smilescope.report.figures import smile_figure
+
+        smile_figure(analysis.signals, analysis.smile, out_dir / "smile.png")
     return json_path, csv_path

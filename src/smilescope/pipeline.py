@@ -34,6 +34,7 @@ from smilescope.signals import (
     noise_floor_mm,
     tracked_landmarks,
 )
+from smilescope.measures.smile_score import smile_score
 from smilescope.track.facemesh import LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
 from smilescope.track.flow import PatchTracker
 
@@ -98,6 +99,7 @@ class FrameResult:
     roll_deg: float = float("nan")
     iris_ref_px: float = float("nan")
     refined_fraction: float = float("nan")
+    smile_score: float = float("nan")
     head: dict[str, float] = field(default_factory=dict)
     signals_px: dict[str, float] = field(default_factory=dict)
 
@@ -183,7 +185,7 @@ class FaceAnalyzer:
         yaw, pitch, roll = head_angles_deg(obs.landmarks_px)
         width = obs.face_width_px
         base = dict(index=i, t_s=t_s, face_found=True, n_faces=obs.n_faces, face_width_px=width,
-                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll)
+                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll, smile_score=smile_score(obs.landmarks_px))
         cfg = self.config
         if width < cfg.min_face_width_px:
             return FrameResult(**base, valid=False, reason="face too small")
@@ -574,6 +576,7 @@ def _assemble(path, info, results: list[FrameResult], warnings: list[str], refer
         cols[name] = np.array([r.head.get(key, np.nan) * scale if r.valid else np.nan for r in results])
     for name in FACIAL_SIGNALS:
         cols[name] = np.array([r.signals_px[name] * mmpp if r.valid else np.nan for r in results])
+    cols["smile_score"] = np.array([r.smile_score for r in results])
     cols["face_width_px"] = widths
     cols["refined_fraction"] = np.array([r.refined_fraction for r in results])
     table = SignalTable(t_s=t_s, valid=valid, columns=cols)

@@ -199,3 +199,36 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     assert 17.0 <= b["start_s"] <= 18.2
     for e in eps:
         assert not (4.0 <= e["apex_s"] <= 9.0)
+
+
+# --- single-frame smile score ----------------------------------------------------------------
+
+def test_smile_score_ranks_each_persons_smile_above_their_neutral_face(shared_data):
+    """Yale faces: the same person, neutral and happy (the score was fitted on GENKI-4K only)."""
+    import cv2
+
+    from smilescope.measures.smile_score import smile_score
+    from smilescope.track.facemesh import detect_still
+
+    wins, total = 0, 0
+    for k in range(1, 16):
+        pair = []
+        for mood in ("normal", "happy"):
+            f = shared_data / "images" / "yalefaces" / f"subject{k:02d}.{mood}.gif"
+            cap = cv2.VideoCapture(str(f))
+            ok, img = cap.read()
+            obs = detect_still(img[:, :, ::-1].copy()) if ok else None
+            pair.append(None if obs is None else smile_score(obs.landmarks_px))
+        if None in pair:
+            continue
+        total += 1
+        wins += pair[1] > pair[0]
+    assert total >= 8
+    assert wins >= 0.8 * total
+
+
+def test_smile_score_column_follows_the_smile():
+    res = analyze(EXAMPLE)
+    c, t = res.signals.columns["smile_score"], res.signals.t_s
+    assert np.nanmedian(c[(t > 1.0) & (t < 2.3)]) > 0.7  # broad smile
+    assert np.nanmedian(c[t < 0.5]) < 0.5  # relaxed

@@ -38,9 +38,33 @@ def render_summary(doc: dict, *, json_path=None, csv_path=None) -> Group:
         for label, key in (("mouth corner", "mouth_corner"), ("cheek", "cheek"), ("nasolabial", "nasolabial")):
             m.add_row(label, _fmt(peaks.get(f"{key}_right_mm"), ".1f"), _fmt(peaks.get(f"{key}_left_mm"), ".1f"))
         parts.append(m)
+    sm = doc.get("smile") or {}
+    if sm.get("episodes"):
+        ex = sm["excursion_mm"]
+        st = Table(title=f"smiles: {len(sm['episodes'])} found (median over smiles)", title_justify="left", box=None)
+        st.add_column("")
+        st.add_column("right (person's)", justify="right")
+        st.add_column("left (person's)", justify="right")
+        st.add_row("mouth-corner excursion", _fmt(ex.get("right"), ".1f", " mm"), _fmt(ex.get("left"), ".1f", " mm"))
+        du = sm.get("duchenne") or {}
+        if du:
+            st.add_row("cheek raise", _fmt(du["right"]["cheek_raise_mm"], ".1f", " mm"), _fmt(du["left"]["cheek_raise_mm"], ".1f", " mm"))
+            st.add_row("eye narrowing", _fmt(du["right"]["palpebral_narrowing_pct"], ".0f", " %"),
+                       _fmt(du["left"]["palpebral_narrowing_pct"], ".0f", " %"))
+        parts.append(st)
+        weaker = sm.get("weaker_side", "none")
+        parts.append(Text(f"asymmetry {_fmt(sm.get('asymmetry_pct'), '.0f', ' %')}; "
+                          + (f"the {weaker} side moves less" if weaker != "none" else "no side clearly weaker")
+                          + " (a difference needs >= 3 mm and 20 % to count)"))
+        fat = sm.get("fatigue") or {}
+        if fat.get("decrement_pct_per_rep") is not None:
+            parts.append(Text(f"over {fat['repetitions']} smiles: {fat['decrement_pct_per_rep']:+.0f} % per smile"
+                              + (" — the smile fades with repetition" if fat.get("fades") else "")))
+    elif "episodes" in sm:
+        parts.append(Text("no smile found (corners never moved out and up by 1.5 mm or more)"))
     for w in q.get("warnings", []):
         parts.append(Text(f"! {w}", style="yellow"))
     if json_path is not None:
-        parts.append(Text(f"wrote {json_path} and {csv_path}", style="green"))
+        parts.append(Text(f"wrote {json_path}, {csv_path} and smile.png beside them", style="green"))
     parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
     return Group(*parts)

@@ -1,0 +1,96 @@
+"""A smile score (0-1) from one frame, with no baseline: for still photos and spontaneous video.
+
+The score is a logistic model over a few scale-free landmark features — mouth width, how far
+the corners sit above the lip midline, mouth opening, corner-to-eye and corner-to-nose
+distances, eye opening — all divided by the distance between the iris centres. Its
+coefficients were fitted on the GENKI-4K *train* folder only (``benchmarks/genki4k.py``) and
+ship in ``smile_score.json`` beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from smilescope import landmarks as lm
+
+FEATURES = ("mouth_width", "corner_lift", "mouth_open", "corner_to_eye", "corner_to_nose", "eye_open", "lip_centre_lift")
+COEF_FILE = Path(__file__).with_name("smile_score.json")
+
+
+def features(landmarks_px: np.ndarray) -> np.ndarray:
+    """Scale-free smile features of one face.
+
+    Parameters
+    ----------
+    landmarks_px : np.ndarray [shape=(478, 2+)]
+
+    Returns
+    -------
+    np.ndarray [shape=(len(FEATURES),)]
+    """
+    p = np.asarray(landmarks_px, dtype=float)[:, :2]
+    r_iris, l_iris = p[lm.IRIS_CENTRE["right"]], p[lm.IRIS_CENTRE["left"]]
+    iod = np.linalg.norm(l_iris - r_iris)
+    x = (l_iris - r_iris) / iod
+    up = np.array([x[1], -x[0]])
+
+    def h(a, b):  # height of a above b, in inter-ocular units
+        return float((p[a] - p[b]) @ up / iod)
+
+    def d(a, b):
+        return float(np.linalg.norm(p[a] - p[b]) / iod)
+
+    rc, lc = lm.MOUTH_CORNER["right"], lm.MOUTH_CORNER["left"]
+    lip_mid = (p[lm.UPPER_LIP_CENTRE] + p[lm.LOWER_LIP_CENTRE]) / 2
+    corner_lift = float(((p[rc] + p[lc]) / 2 - lip_mid) @ up / iod)
+    return np.array([
+        d(rc, lc),
+        corner_lift,
+        d(13, 14),  # inner lip centres
+        0.5 * (d(rc, lm.LOWER_LID["right"]) + d(lc, lm.LOWER_LID["left"])),
+        0.5 * (d(rc, 98) + d(lc, 327)),  # nostril wings
+        0.5 * (d(lm.UPPER_LID["right"], lm.LOWER_LID["right"]) + d(lm.UPPER_LID["left"], lm.LOWER_LID["left"])),
+        h(lm.UPPER_LIP_CENTRE, lm.NOSE_TIP) * -1.0,  # upper lip drawn up towards the nose in a smile
+    ])
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2) -> dict:
+    """L2-regularised logistic regression on standardised features (scipy.optimize)."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mu) / sd
+    zb = np.hstack([z, np.ones((len(z), 1))])
+
+    def loss(w):
+        s = zb @ w
+        ll = np.logaddexp(0, s) - y * s
+        return ll.mean() + l2 * (w[:-1] @ w[:-1])
+
+    def grad(w):
+        s = zb @ w
+        g = zb.T @ (1 / (1 + np.exp(-s)) - y) / len(y)
+        g[:-1] += 2 * l2 * w[:-1]
+        return g
+
+    w = minimize(loss, np.zeros(zb.shape[1]), jac=grad, method="L-BFGS-B").x
+    return {"features": list(FEATURES), "mean": mu.tolist(), "scale": sd.tolist(), "weights": w[:-1].tolist(),
+            "bias": float(w[-1])}
+
+
+def score_from_features(f: np.ndarray, model: dict) -> np.ndarray:
+    z = (np.asarray(f, dtype=float) - np.array(model["mean"])) / np.array(model["scale"])
+    return 1 / (1 + np.exp(-(z @ np.array(model["weights"]) + model["bias"])))
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict:
+    return json.loads(COEF_FILE.read_text())
+
+
+def smile_score(landmarks_px: np.ndarray) -> float:
+    """Probability-like smile score (0-1) of one face from its landmarks alone."""
+    return float(score_from_features(features(landmarks_px), _model()))
