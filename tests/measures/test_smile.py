@@ -232,3 +232,11 @@ def test_smile_score_column_follows_the_smile():
     c, t = res.signals.columns["smile_score"], res.signals.t_s
     assert np.nanmedian(c[(t > 1.0) & (t < 2.3)]) > 0.7  # broad smile
     assert np.nanmedian(c[t < 0.5]) < 0.5  # relaxed
+
+
+@pytest.mark.parametrize("rel", ["opendbm/subj01_timepoint01.mp4", "opendbm/subj02_timepoint01.mp4",
+                                 "liveportrait/d3.mp4", "liveportrait/d14.mp4"])
+def test_no_smile_in_videos_without_one(shared_data, rel):
+    """Talking while sad or frowning (opendbm), frown/squint/pout/surprise (d3), winks and a pout
+    (d14): SOURCES.md and a look at the frames say none of them smiles."""
+    assert analyze(shared_data / "videos" / rel).smile["episodes"] == []

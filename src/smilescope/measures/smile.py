@@ -217,10 +217,9 @@ def find_episodes(
             i = j + 1
         else:
             i += 1
-    episodes = []
+    spans: list[list[int]] = []  # [onset, offset] frame indices
     for a, b in runs:
-        seg = act[a:b + 1]
-        k = a + int(np.argmax(seg))
+        k = a + int(np.argmax(act[a:b + 1]))
         peak = act[k]
         if peak < min_peak_mm:
             continue
@@ -231,6 +230,14 @@ def find_episodes(
         hi = k
         while hi < n - 1 and act[hi + 1] > edge_fraction * peak:
             hi += 1
+        if spans and lo <= spans[-1][1]:  # widened into the previous smile: one smile
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    episodes = []
+    for lo, hi in spans:
+        k = lo + int(np.argmax(act[lo:hi + 1]))
+        peak = act[k]
         if t[hi] - t[lo] < min_duration_s:
             continue
         plateau = np.arange(lo, hi + 1)[act[lo:hi + 1] >= 0.9 * peak]
