@@ -164,3 +164,18 @@ def test_truncated_video_exit_2_and_nothing_written(tmp_path, still_video):
     assert r.exit_code == 2, r.output
     assert "incomplete" in r.output.lower() or "truncated" in r.output.lower(), r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_grade_writes_eface_style_items(tmp_path):
+    from conftest import EXAMPLE
+
+    seg = tmp_path / "seg.json"
+    seg.write_text('{"rest": [0, 0.6], "smile": [0.8, 2.5]}')
+    out = tmp_path / "g"
+    r = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(seg), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "grading.json").read_text())
+    assert doc["label"] == "eFACE-style, not clinically validated"
+    assert 0 < doc["dynamic"]["smile"] <= 100
+    bad = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(tmp_path / "none.json"), "--out", str(out)])
+    assert bad.exit_code == 2 and "segments file" in bad.output

@@ -95,6 +95,44 @@ def analyze(
         out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))
 
 
+@app.command()
+def grade(
+    video: Path = typer.Argument(..., help="One video of the movement set: rest, brow raise, gentle eye closure, smile, snarl, pucker."),
+    segments: Path = typer.Option(..., "--segments", "-s", help='JSON file naming the stretches in seconds, e.g. {"rest": [0, 2], "smile": [5, 8]}.'),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for grading.json (and the usual analysis files)."),
+    affected_side: Optional[str] = typer.Option(None, help="left or right (the person's own); default: the side that smiles less."),
+) -> None:
+    """eFACE-style items (static, dynamic, ocular synkinesis) from a movement-set video — not clinically validated.
+
+    \b
+    Example:
+      smilescope grade session.mp4 --segments session.json --out out/session
+    """
+    import json
+
+    from smilescope.measures.grading import eface_style
+    from smilescope.output import atomic_write, dumps
+    from smilescope.pipeline import analyze as run
+
+    try:
+        try:
+            seg = json.loads(segments.read_text())
+        except (OSError, ValueError) as e:
+            raise BadInputError(f"Cannot read the segments file {segments}: {e}.",
+                                'Give a JSON object such as {"rest": [0, 2], "smile": [5, 8]}.') from e
+        result = run(video)
+        doc = eface_style(result.signals, seg, affected_side=affected_side)
+        result.save(out_dir)
+        path = atomic_write(out_dir / "grading.json", lambda fh: fh.write(dumps(doc) + "\n"))
+    except BadInputError as e:
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2)
+    out.print(f"[bold]{doc['label']}[/] — affected side: {doc['affected_side']} (person's own)")
+    for group in ("static", "dynamic"):
+        out.print(f"{group}: " + ", ".join(f"{k} {v:.0f}" if v is not None else f"{k} —" for k, v in doc[group].items()))
+    out.print(f"wrote {path}")
+
+
 def _silence_native_logs() -> None:
     """Send what C++ libraries print on file descriptor 2 (MediaPipe/TFLite start-up chatter)
     to /dev/null, while Python's own stderr — our messages, warnings, tracebacks — keeps the
