@@ -240,3 +240,28 @@ def test_no_smile_in_videos_without_one(shared_data, rel):
     """Talking while sad or frowning (opendbm), frown/squint/pout/surprise (d3), winks and a pout
     (d14): SOURCES.md and a look at the frames say none of them smiles."""
     assert analyze(shared_data / "videos" / rel).smile["episodes"] == []
+
+
+def test_palsy_photos_are_more_asymmetric_than_healthy_ones(shared_data):
+    """Palda: peripheral and central palsy photos vs healthy controls (single photos)."""
+    import cv2
+    from scipy.stats import mannwhitneyu
+
+    from smilescope.measures.smile_score import mouth_asymmetry
+    from smilescope.track.facemesh import MediaPipeFaceMesh
+
+    def scores(folder):
+        out = []
+        with MediaPipeFaceMesh(static_image_mode=True) as det:
+            for f in sorted((shared_data / "images" / "palda" / folder).iterdir()):
+                img = cv2.imread(str(f)) if f.suffix.lower() in (".jpg", ".png") else None
+                obs = det(np.ascontiguousarray(img[:, :, ::-1])) if img is not None else None
+                if obs is not None:
+                    out.append(mouth_asymmetry(obs.landmarks_px))
+        return out
+
+    palsy = scores("peripheral") + scores("central")
+    healthy = scores("Healthy")
+    auc = mannwhitneyu(palsy, healthy).statistic / (len(palsy) * len(healthy))
+    assert len(palsy) > 60 and len(healthy) > 30
+    assert auc > 0.75
