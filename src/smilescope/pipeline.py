@@ -100,6 +100,7 @@ class FrameResult:
     iris_ref_px: float = float("nan")
     refined_fraction: float = float("nan")
     smile_score: float = float("nan")
+    dental_show: float = float("nan")
     head: dict[str, float] = field(default_factory=dict)
     signals_px: dict[str, float] = field(default_factory=dict)
 
@@ -228,6 +229,7 @@ class FaceAnalyzer:
         head = {"head_x_px": float(hx), "head_y_px": float(hy), "head_roll_deg": sim.rotation_deg,
                 "head_scale": sim.scale, "head_yaw_deg": yaw, "head_pitch_deg": pitch}
         return FrameResult(**base, valid=True, iris_ref_px=iris_ref, refined_fraction=float(ok.mean()),
+                           dental_show=dental_show(rgb, lms),
                            head=head, signals_px=sig)
 
     def close(self) -> None:
@@ -335,6 +337,33 @@ def _anchor_features(gray: np.ndarray, lms: np.ndarray, *, min_distance_px: floa
     if pts is None:
         return np.zeros((0, 2))
     return pts.reshape(-1, 2).astype(float)
+
+
+def dental_show(rgb: np.ndarray, lms: np.ndarray) -> float:
+    """Share of the mouth opening that shows teeth (0-1; 0 when the lips are closed).
+
+    Teeth are the bright, nearly colourless pixels inside the inner lip ring: HSV value above
+    55 % and saturation below 35 % of full scale (lips, tongue and the dark mouth cavity are
+    either saturated or dark). The share is taken of the opening's area, so a closed mouth
+    (an opening of under 1 % of the mouth width squared) reads 0.
+    """
+    ring = lms[list(lm.INNER_LIP), :2]
+    width = float(np.linalg.norm(lms[lm.MOUTH_CORNER["left"], :2] - lms[lm.MOUTH_CORNER["right"], :2]))
+    area = float(cv2.contourArea(ring.astype(np.float32)))
+    if width <= 0 or area < 0.01 * width ** 2:
+        return 0.0
+    x0, y0 = np.floor(ring.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(ring.max(axis=0)).astype(int) + 1
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, rgb.shape[1]), min(y1, rgb.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillPoly(mask, [np.round(ring - (x0, y0)).astype(np.int32)], 1)
+    hsv = cv2.cvtColor(np.ascontiguousarray(rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2HSV)
+    teeth = (hsv[..., 2] > 0.55 * 255) & (hsv[..., 1] < 0.35 * 255) & (mask > 0)
+    inside = int(mask.sum())
+    return float(teeth.sum() / inside) if inside else 0.0
 
 
 def _eye_open(signals_px: dict[str, float]) -> float:
@@ -577,6 +606,7 @@ def _assemble(path, info, results: list[FrameResult], warnings: list[str], refer
     for name in FACIAL_SIGNALS:
         cols[name] = np.array([r.signals_px[name] * mmpp if r.valid else np.nan for r in results])
     cols["smile_score"] = np.array([r.smile_score for r in results])
+    cols["dental_show"] = np.array([r.dental_show for r in results])
     cols["face_width_px"] = widths
     cols["refined_fraction"] = np.array([r.refined_fraction for r in results])
     table = SignalTable(t_s=t_s, valid=valid, columns=cols)

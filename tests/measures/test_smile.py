@@ -185,6 +185,7 @@ def test_example_video_has_one_broad_smile():
     e = eps[0]
     assert 0.5 <= e["start_s"] <= 1.0 and 2.3 <= e["end_s"] <= 2.9
     assert min(e["excursion_mm"].values()) > 6.0
+    assert e["dental_show"] > 0.3  # a broad smile with the teeth showing
 
 
 def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
@@ -199,6 +200,7 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     assert 17.0 <= b["start_s"] <= 18.2
     for e in eps:
         assert not (4.0 <= e["apex_s"] <= 9.0)
+        assert e["dental_show"] < 0.1  # closed-mouth smiles
 
 
 # --- single-frame smile score ----------------------------------------------------------------

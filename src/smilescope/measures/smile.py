@@ -143,6 +143,7 @@ class Episode:
     commissure_height_diff_mm: float  # left corner height minus right, at the apex (+: left higher)
     upper_lip_elevation_mm: float
     hold_steadiness_mm: float  # SD of the stronger side's excursion during the hold
+    dental_show: float = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
 
     def excursion_mm(self) -> dict:
         return {"left": self.left.excursion_mm, "right": self.right.excursion_mm}
@@ -262,6 +263,7 @@ def find_episodes(
             right=sides["right"], left=sides["left"], asymmetry_pct=pct, weaker_side=weaker,
             commissure_height_diff_mm=height, upper_lip_elevation_mm=lip_el,
             hold_steadiness_mm=float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan"),
+            dental_show=float(np.nanmedian(table.columns["dental_show"][plateau])) if "dental_show" in table.columns else float("nan"),
         ))
     return episodes
 
