@@ -267,3 +267,27 @@ def test_palsy_photos_are_more_asymmetric_than_healthy_ones(shared_data):
     auc = mannwhitneyu(palsy, healthy).statistic / (len(palsy) * len(healthy))
     assert len(palsy) > 60 and len(healthy) > 30
     assert auc > 0.75
+
+
+def test_fading_repetitions_on_a_rendered_video(tmp_path):
+    """Four smiles of 8, 7, 6 and 5 mm (both corners): the fit reads about -12.5 %/rep and flags it."""
+    import dataclasses
+    import functools
+
+    face = synth.load_face(FACES / "yale01.jpg")
+    amps = (8.0, 7.0, 6.0, 5.0)
+
+    def profile(t, **_):
+        return sum(a / amps[0] * synth.smile_profile(t, onset_s=0.5 + 1.6 * k, rise_s=0.35, hold_s=0.6, fall_s=0.35)
+                   for k, a in enumerate(amps))
+
+    base = synth.smile_motions(face, right_mm=amps[0], left_mm=amps[0], onset_s=0, rise_s=1, hold_s=1, fall_s=1)
+    motions = [dataclasses.replace(m, profile=functools.partial(profile)) for m in base]
+    synth.render(tmp_path / "reps.mp4", face=face, fps=30, duration_s=7.0, motions=motions, write_truth=False)
+    res = analyze(tmp_path / "reps.mp4")
+    eps = res.smile["episodes"]
+    assert len(eps) == 4
+    got = [np.mean(list(e["excursion_mm"].values())) for e in eps]
+    np.testing.assert_allclose(got, amps, atol=0.5)
+    f = res.smile["fatigue"]
+    assert f["fades"] and f["decrement_pct_per_rep"] == pytest.approx(-12.5, abs=3.0)
