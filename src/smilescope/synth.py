@@ -463,12 +463,10 @@ def tremor_motions(
     radius_mm : float
         Radius of the rigidly moved disc (mm).
     """
-    _check_inside(face, landmark)
     profile = functools.partial(
         sine_profile, freq_hz=freq_hz, phase_rad=phase_rad, start_s=start_s, stop_s=stop_s, fade_s=fade_s
     )
-    d = amp_mm * _direction(direction_deg)
-    return (PointMotion(int(landmark), float(d[0]), float(d[1]), profile, radius_mm=radius_mm),)
+    return _one_point(face, landmark, amp_mm, direction_deg, profile, radius_mm)
 
 
 def twitch_motions(
@@ -500,8 +498,13 @@ def twitch_motions(
     radius_mm : float
         Radius of the rigidly moved disc (mm).
     """
-    _check_inside(face, landmark)
     profile = functools.partial(twitch_profile, times_s=tuple(float(t) for t in times_s), duration_s=duration_s)
+    return _one_point(face, landmark, amp_mm, direction_deg, profile, radius_mm)
+
+
+def _one_point(face: Face, landmark: int, amp_mm: float, direction_deg: float, profile, radius_mm: float) -> tuple[PointMotion]:
+    """One landmark moved by ``amp_mm`` along ``direction_deg`` (image axes) times ``profile``."""
+    _check_inside(face, landmark)
     d = amp_mm * _direction(direction_deg)
     return (PointMotion(int(landmark), float(d[0]), float(d[1]), profile, radius_mm=radius_mm),)
 
