@@ -4,7 +4,7 @@ The three faces of the product (CLI, web app, Python API) sit over one library::
 
     import smilescope
     result = smilescope.analyze("video.mp4")
-    result.signals.to_frame()        # pandas, one row per frame (needs pandas)
+    result.to_frame()                # pandas, one row per frame
     result.to_json()                 # the analysis.json document
 """
 
