@@ -525,7 +525,8 @@ def analyze(
 
 
 def _add_smile(res: Analysis) -> None:
-    """Smile measures (``measures.smile``) into the ``smile`` block and ``smile_*`` columns."""
+    """Smile measures (``measures.smile``) into the ``smile`` block and ``smile_*`` columns,
+    then facial and head tremor (``measures.shake``) into ``shake``."""
     from smilescope.measures.smile import analyze_smiles, smile_columns
 
     floor = res.quality.get("noise_floor_mm")
@@ -533,6 +534,11 @@ def _add_smile(res: Analysis) -> None:
                                 reference_points_mm=res.reference_points_mm)
     res.smile = smile.to_dict()
     res.signals.columns.update(smile_columns(exc, smile.episodes))
+    from smilescope.measures.shake import tremor
+
+    shake = tremor(res.signals, noise_floor_mm=floor if floor and np.isfinite(floor) else 0.0,
+                   smile_mask=res.signals.columns["smile_episode"] > 0)
+    res.shake = shake.to_dict()
 
 
 def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,

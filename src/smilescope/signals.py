@@ -137,12 +137,15 @@ FACIAL_SIGNALS: tuple[str, ...] = tuple(
         ("nasolabial", ("x_mm", "y_mm")),
         ("brow", ("height_mm",)),
         ("palpebral", ("height_mm",)),
+        ("upper_lid", ("y_mm",)),
     )
     for comp in comps
 ) + ("upper_lip_y_mm", "lower_lip_y_mm")
 
 # Signals that are displacements from the neutral face (the rest are absolute sizes).
-DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(s for s in FACIAL_SIGNALS if s.endswith(("_x_mm", "_y_mm")))
+DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(
+    s for s in FACIAL_SIGNALS if s.endswith(("_x_mm", "_y_mm")) and s.startswith(("mouth", "cheek", "nasolabial"))
+)
 
 
 def facial_signals_px(
@@ -182,6 +185,9 @@ def facial_signals_px(
         out[f"palpebral_{side}_height_mm"] = max(
             0.0, float(frame.to_face(aligned_px[lm.UPPER_LID[side]] - aligned_px[lm.LOWER_LID[side]])[1])
         )
+    for side in lm.SIDES:  # upper-lid movement (+ up): lid tremor, twitches and blinks
+        i = lm.UPPER_LID[side]
+        out[f"upper_lid_{side}_y_mm"] = float(frame.to_face(aligned_px[i] - ref_px[i])[1])
     # lip centres on the midline: vertical movement only (+ up); smiles raise the upper lip
     out["upper_lip_y_mm"] = float(frame.to_face(aligned_px[lm.UPPER_LIP_CENTRE] - ref_px[lm.UPPER_LIP_CENTRE])[1])
     out["lower_lip_y_mm"] = float(frame.to_face(aligned_px[lm.LOWER_LIP_CENTRE] - ref_px[lm.LOWER_LIP_CENTRE])[1])
