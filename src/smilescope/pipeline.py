@@ -539,6 +539,9 @@ def _add_smile(res: Analysis) -> None:
     shake = tremor(res.signals, noise_floor_mm=floor if floor and np.isfinite(floor) else 0.0,
                    smile_mask=res.signals.columns["smile_episode"] > 0)
     res.shake = shake.to_dict()
+    from smilescope.measures.expressivity import blink_summary
+
+    res.shake["blinks"] = blink_summary(res.signals)
 
 
 def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,
