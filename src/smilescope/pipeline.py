@@ -534,6 +534,10 @@ def _add_smile(res: Analysis) -> None:
                                 reference_points_mm=res.reference_points_mm)
     res.smile = smile.to_dict()
     res.signals.columns.update(smile_columns(exc, smile.episodes))
+    from smilescope.measures.smile import apex_plateau
+    from smilescope.measures.synkinesis import synkinesis
+
+    res.synkinesis = synkinesis(res.signals, rest=exc.rest_mask, smile_plateau=apex_plateau(exc, smile.episodes))
     from smilescope.measures.shake import tremor
 
     shake = tremor(res.signals, noise_floor_mm=floor if floor and np.isfinite(floor) else 0.0,

@@ -391,3 +391,14 @@ def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarr
         active[(exc.t_s >= e.start_s) & (exc.t_s <= e.end_s)] = k
     return {"smile_excursion_right_mm": exc.length_mm["right"], "smile_excursion_left_mm": exc.length_mm["left"],
             "smile_episode": active}
+
+
+def apex_plateau(exc: Excursion, episodes: list[Episode], *, fraction: float = 0.9) -> np.ndarray:
+    """Frames of each smile where the stronger corner is within ``fraction`` of its peak."""
+    out = np.zeros(len(exc.t_s), bool)
+    for e in episodes:
+        inside = (exc.t_s >= e.start_s) & (exc.t_s <= e.end_s)
+        act = np.fmax(exc.length_mm["right"], exc.length_mm["left"])
+        peak = np.nanmax(np.where(inside, act, np.nan))
+        out |= inside & (act >= fraction * peak)
+    return out

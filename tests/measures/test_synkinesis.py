@@ -1,0 +1,54 @@
+"""Synkinesis against ground truth: a smile that also lowers one upper lid by a known amount."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from smilescope import landmarks as lm
+from smilescope import synth
+from smilescope.pipeline import analyze
+
+from conftest import FACES
+
+HOLD = dict(onset_s=0.7, rise_s=0.5, hold_s=1.5, fall_s=0.5)
+
+
+def _render(tmp_path, face_name, lids_mm: dict):
+    face = synth.load_face(FACES / f"{face_name}.jpg")
+    prof = functools.partial(synth.smile_profile, **HOLD)
+    motions = list(synth.smile_motions(face, right_mm=6, left_mm=6, **HOLD))
+    for side, mm in lids_mm.items():
+        motions.append(synth.PointMotion(lm.UPPER_LID[side], 0.0, mm, prof, radius_mm=2.0))  # +y: lid down
+    lids = (lm.UPPER_LID["right"], lm.LOWER_LID["right"], lm.UPPER_LID["left"], lm.LOWER_LID["left"])
+    truth = synth.render(tmp_path / "s.mp4", face=face, fps=30, duration_s=3.6, motions=motions,
+                         extra_landmarks=lids, write_truth=False)
+    return truth, analyze(tmp_path / "s.mp4")
+
+
+def _true_narrowing(truth, res, side):
+    t = res.signals.t_s
+    pf = res.signals.columns[f"palpebral_{side}_height_mm"]
+    rest = float(np.nanmedian(pf[(t > 0.25) & (t < 0.6)]))
+    hold = (t > HOLD["onset_s"] + HOLD["rise_s"] + 0.1) & (t < HOLD["onset_s"] + HOLD["rise_s"] + HOLD["hold_s"] - 0.1)
+    shut = truth.points[lm.UPPER_LID[side]][hold, 1] - truth.points[lm.LOWER_LID[side]][hold, 1]
+    return float(np.median(shut) / rest * 100)
+
+
+@pytest.mark.parametrize("face_name,side", [("yale01", "right"), ("astronaut", "left"), ("yale05", "right")])
+def test_one_eye_narrowing_with_the_smile_is_synkinesis(tmp_path, face_name, side):
+    truth, res = _render(tmp_path, face_name, {side: 3.0})
+    s = res.synkinesis
+    assert s["detected"] and s["side"] == side
+    for sd in lm.SIDES:
+        assert s["narrowing_pct"][sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+
+
+def test_symmetric_eye_narrowing_is_not_synkinesis(tmp_path):
+    truth, res = _render(tmp_path, "yale01", {"right": 1.5, "left": 1.5})
+    s = res.synkinesis
+    assert not s["detected"] and s["side"] == "none"
+    for sd in lm.SIDES:
+        assert s["narrowing_pct"][sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
