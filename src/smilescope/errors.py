@@ -24,15 +24,6 @@ class BadInputError(ValueError):
         super().__init__(f"{what} {hint}".strip())
 
 
-def check_option(name: str, value: object, allowed: tuple) -> None:
-    """Raise ``BadInputError`` when ``value`` is not one of ``allowed``."""
-    if value not in allowed:
-        raise BadInputError(
-            f"Invalid value for the {name!r} parameter: got {value!r}.",
-            f"Allowed values are {', '.join(map(repr, allowed))}.",
-        )
-
-
 def check_positive(name: str, value: float) -> None:
     """Raise ``BadInputError`` when ``value`` is not a finite positive number."""
     if not (value == value and 0 < value < float("inf")):

@@ -69,9 +69,6 @@ class Calibration:
     iris_mm: float
     n_frames: int
 
-    def px_to_mm(self, x):
-        return np.asarray(x, dtype=float) * self.mm_per_px
-
 
 def calibrate(landmarks_px: np.ndarray, *, iris_mm: float = IRIS_DIAMETER_MM, valid=None) -> Calibration:
     """Calibrate millimetres per pixel from the iris over all valid frames.

@@ -36,16 +36,6 @@ import numpy as np
 
 from smilescope.errors import BadInputError, check_positive
 
-__all__ = [
-    "IMAGE_SUFFIXES",
-    "VIDEO_SUFFIXES",
-    "Frame",
-    "VideoInfo",
-    "VideoSource",
-    "open_video",
-    "rotate_upright",
-]
-
 #: Suffixes read as still images (case-insensitive); anything else goes to FFmpeg.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 #: Common video suffixes, used only to word hints (FFmpeg decides what it can open).

@@ -33,10 +33,6 @@ class FaceObservation:
         xy = self.landmarks_px[:, :2]
         return float(xy[:, 0].max() - xy[:, 0].min())
 
-    @property
-    def angles_deg(self) -> tuple[float, float, float]:
-        return head_angles_deg(self.landmarks_px)
-
 
 class LandmarkDetector(Protocol):
     """Anything that returns the subject's landmarks for one RGB frame, or ``None``."""

@@ -84,10 +84,6 @@ class PatchTracker:
         self._ref = np.ascontiguousarray(gray[y0:y1, x0:x1])
         self._ref_pts = pts
 
-    @property
-    def has_reference(self) -> bool:
-        return self._ref is not None
-
     def track(self, crop: np.ndarray, guess_px: np.ndarray, *, checked: np.ndarray | None = None) -> FlowResult:
         """Find the reference patches in ``crop`` (the current frame, warped into reference
         coordinates and cut to ``roi``), starting from ``guess_px`` (n, 2, reference coordinates).
