@@ -133,6 +133,22 @@ def grade(
     out.print(f"wrote {path}")
 
 
+# Commands that live beside their layer (assess, store, report) register themselves on the
+# one app: each module named here has ``register(app)``. Keep the CLI one thin Typer app.
+_COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+def _register_commands() -> None:
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_commands()
+
+
 def _silence_native_logs() -> None:
     """Send what C++ libraries print on file descriptor 2 (MediaPipe/TFLite start-up chatter)
     to /dev/null, while Python's own stderr — our messages, warnings, tracebacks — keeps the
