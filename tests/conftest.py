@@ -18,3 +18,10 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared data not found at {SHARED} (only a clone beside ../shared has it)")
     return SHARED
+
+
+@pytest.fixture(autouse=True)
+def _private_store(tmp_path_factory, monkeypatch):
+    """Every test gets its own throw-away database: tests never touch the user's data directory."""
+    db = tmp_path_factory.mktemp("store") / "smilescope.db"
+    monkeypatch.setenv("SMILESCOPE_DB", f"sqlite:///{db}")

@@ -113,6 +113,24 @@ class SignalTable:
                 row.append("" if not np.isfinite(x) else f"{x:.4f}")
             w.writerow(row)
 
+    @classmethod
+    def read_csv(cls, path) -> "SignalTable":
+        """Read back a ``signals.csv`` written by :meth:`write_csv` (empty cells are NaN)."""
+        import pandas as pd
+
+        from smilescope.errors import BadInputError
+
+        try:
+            df = pd.read_csv(path)
+        except (OSError, ValueError) as e:
+            raise BadInputError(f"Cannot read the signals file {path}: {e}.",
+                                "Give the signals.csv that `smilescope analyze` wrote beside analysis.json.") from e
+        if "t_s" not in df or "valid" not in df:
+            raise BadInputError(f"{path} has no t_s/valid columns; it is not a smilescope signals.csv.",
+                                "Give the signals.csv that `smilescope analyze` wrote.")
+        cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if c not in ("frame", "t_s", "valid")}
+        return cls(t_s=df["t_s"].to_numpy(dtype=float), valid=df["valid"].to_numpy().astype(bool), columns=cols)
+
 
 # --- which landmarks each facial signal reads --------------------------------------------
 
