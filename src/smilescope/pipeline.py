@@ -546,6 +546,9 @@ def _add_smile(res: Analysis) -> None:
     from smilescope.measures.expressivity import blink_summary
 
     res.shake["blinks"] = blink_summary(res.signals)
+    from smilescope.measures.twitch import twitch_summary
+
+    res.shake.update(twitch_summary(res.signals))
 
 
 def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,

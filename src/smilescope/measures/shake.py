@@ -16,7 +16,7 @@ is not checked yet: most regions are measured at one point.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from scipy.signal import welch
@@ -55,6 +55,8 @@ class TremorPeak:
     detected: bool
     near_nyquist: bool
     band_power_mm2: float  # 3 Hz..Nyquist, above the noise level
+    peak_share: float  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
+    speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking, not tremor
 
 
 def uniform(t_s: np.ndarray, values: np.ndarray, valid: np.ndarray, *, fs_hz: float | None = None):
@@ -83,32 +85,61 @@ def uniform(t_s: np.ndarray, values: np.ndarray, valid: np.ndarray, *, fs_hz: fl
     return grid, np.interp(grid, tt, values[sel]), fs
 
 
-def _welch(x: np.ndarray, fs: float):
-    nper = int(min(len(x), round(4.0 * fs)))
-    return welch(x, fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear", scaling="density")
+def stretches(t_s: np.ndarray, ok: np.ndarray, fs: float) -> list[np.ndarray]:
+    """Index runs of ``ok`` frames without a gap of more than 3 frame intervals, longest first."""
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(t_s[idx]) > 3.0 / fs)
+    runs = np.split(idx, breaks + 1)
+    return sorted(runs, key=len, reverse=True)
 
 
-def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarray | None = None) -> tuple[Spectrum, np.ndarray, np.ndarray, float]:
-    """Welch spectrum of a region (sum of its components' PSDs) over ``mask`` frames."""
+def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarray | None = None,
+                    *, min_s: float = 2.0) -> tuple[Spectrum, np.ndarray, np.ndarray, float]:
+    """Welch spectrum of a region (sum of its components' PSDs) over ``mask`` frames.
+
+    Every stretch of usable frames at least as long as the Welch window (up to 4 s, at least
+    ``min_s``) is resampled on its own timestamps and contributes, weighted by its length;
+    blinks and smile episodes therefore cut the recording into pieces without losing them.
+    Also returns the longest stretch's two components (for the consistency check).
+    """
     valid = table.valid if mask is None else table.valid & mask
-    sig = []
-    fs = float("nan")
-    for c in dict.fromkeys(columns):
-        _, y, fs = uniform(table.t_s, table.columns[c], valid)
-        sig.append(y)
-    n = min(len(s) for s in sig)
-    if n < int(2 * (fs if np.isfinite(fs) else 30)):  # under 2 s: no spectrum
-        return Spectrum(np.zeros(0), np.zeros(0), float("nan")), np.zeros(0), np.zeros(0), fs
-    sig = [s[:n] for s in sig]
-    f, p = _welch(sig[0], fs)
-    for s in sig[1:]:
-        p = p + _welch(s, fs)[1]
+    empty = (Spectrum(np.zeros(0), np.zeros(0), float("nan")), np.zeros(0), np.zeros(0), float("nan"))
+    if len(table) < 8:
+        return empty
+    fs = float(1.0 / np.median(np.diff(table.t_s)))
+    cols = list(dict.fromkeys(columns))
+    ok = valid.copy()
+    for c in cols:
+        ok &= np.isfinite(table.columns[c])
+    runs = stretches(table.t_s, ok, fs)
+    if not runs or table.t_s[runs[0][-1]] - table.t_s[runs[0][0]] < min_s:
+        return empty
+    nper = int(min(round(4.0 * fs), len(runs[0])))
+    total, weight, first = None, 0, None
+    for run in runs:
+        tt = table.t_s[run]
+        grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
+        if len(grid) < nper:
+            break
+        ys = [np.interp(grid, tt, table.columns[c][run]) for c in cols]
+        if first is None:
+            first = ys
+        p = None
+        for y in ys:
+            f, pp = welch(y, fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear", scaling="density")
+            p = pp if p is None else p + pp
+        total = p * len(grid) if total is None else total + p * len(grid)
+        weight += len(grid)
+    p = total / weight
     band = f >= MIN_HZ
-    return Spectrum(f, p, float(np.median(p[band]))), sig[0], sig[-1], fs
+    return Spectrum(f, p, float(np.median(p[band]))), first[0], first[-1], fs
 
 
 def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region: str, side: str,
-              noise_floor_mm: float = 0.0, snr_min: float = 10.0, coherence_min: float = 1.0) -> TremorPeak | None:
+              noise_floor_mm: float = 0.0, snr_min: float = 10.0, coherence_min: float = 1.0,
+              share_min: float = 0.0) -> TremorPeak | None:
     """The dominant oscillation between 3 Hz and Nyquist, and whether it counts as tremor."""
     f, p = spec.freq_hz, spec.psd_mm2_per_hz
     band = f >= MIN_HZ
@@ -124,8 +155,10 @@ def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region
     coh = _consistency(a, b, fs, f[i])
     nyq = fs / 2
     band_power = float(np.sum(np.clip(p[band] - spec.noise_level, 0, None)) * df)
-    detected = snr >= snr_min and amp >= 3 * noise_floor_mm and coh >= coherence_min
-    return TremorPeak(region, side, float(f[i]), amp, snr, coh, bool(detected), bool(f[i] > 0.8 * nyq), band_power)
+    share = power / band_power if band_power > 0 else 0.0
+    detected = snr >= snr_min and amp >= 3 * noise_floor_mm and coh >= coherence_min and share >= share_min
+    return TremorPeak(region, side, float(f[i]), amp, snr, coh, bool(detected), bool(f[i] > 0.8 * nyq), band_power,
+                      float(share))
 
 
 def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
@@ -136,8 +169,8 @@ def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
     """
     x = a if np.ptp(a) >= np.ptp(b) else b
     h = len(x) // 2
-    if h < int(fs):
-        return 1.0
+    if h < int(fs):  # under 2 s: consistency cannot be shown, so no tremor is called
+        return 0.0
     hits = 0
     for part in (x[:h], x[h:]):
         f, p = welch(part, fs=fs, nperseg=min(len(part), int(round(2.0 * fs))), detrend="linear")
@@ -146,14 +179,33 @@ def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
     return hits / 2
 
 
+SPEECH_MAX_HZ = 7.0
+
+
+def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> dict:
+    """The lips' opening (upper minus lower lip centre) as a rhythm: a peak at 3-7 Hz is speech."""
+    out = {"detected": False, "frequency_hz": None, "amplitude_mm": None}
+    if "upper_lip_y_mm" not in table.columns:
+        return out
+    aperture = SignalTable(table.t_s, table.valid,
+                           {"lip_aperture_mm": table.columns["upper_lip_y_mm"] - table.columns["lower_lip_y_mm"]})
+    spec, a, b, fs = region_spectrum(aperture, ("lip_aperture_mm",))
+    pk = find_peak(spec, a, b, fs, region="lips", side="mid", noise_floor_mm=noise_floor_mm, snr_min=snr_min,
+                   coherence_min=0.5) if len(spec.freq_hz) else None
+    if pk is None or not pk.detected or pk.frequency_hz > SPEECH_MAX_HZ:
+        return out
+    return {"detected": True, "frequency_hz": pk.frequency_hz, "amplitude_mm": pk.amplitude_mm}
+
+
 @dataclass
 class ShakeResult:
     tremor: dict
     head: dict
     by_region: list = field(default_factory=list)
+    speech: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"tremor": self.tremor, "head": self.head}
+        return {"tremor": self.tremor, "head": self.head, "speech": self.speech}
 
 
 def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.ndarray | None = None,
@@ -171,6 +223,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     n = len(table)
     smile_mask = np.zeros(n, bool) if smile_mask is None else np.asarray(smile_mask, bool)
     phases = {"rest": ~smile_mask, "smile": smile_mask}
+    from smilescope.measures.twitch import closure_mask
+
+    open_eyes = ~closure_mask(table)  # a blink is not an eyelid tremor
     peaks: list[TremorPeak] = []
     phase_of: dict[tuple[str, str], set] = {}
     for region, cols in REGIONS.items():
@@ -178,7 +233,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             c = tuple(x.format(side=side) for x in cols)
             best = None
             for phase, mask in phases.items():
-                spec, a, b, fs = region_spectrum(table, c, mask)
+                spec, a, b, fs = region_spectrum(table, c, mask & open_eyes if region in ("eye", "brow") else mask)
                 if not len(spec.freq_hz):
                     continue
                 pk = find_peak(spec, a, b, fs, region=region, side=side, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
@@ -199,6 +254,13 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             "frequency_hz": head_pk.frequency_hz if head_pk and head_pk.detected else None,
             "amplitude_mm": head_pk.amplitude_mm if head_pk and head_pk.detected else None}
 
+    # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
+    # opening shares is talking (or chewing), not tremor (REFERENCE "Tremor"; Ackermann 2002)
+    lips = _lip_rhythm(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
+    if lips["detected"]:
+        for k, p in enumerate(peaks):
+            if (p.region in ("mouth", "cheek") and p.detected and abs(p.frequency_hz - lips["frequency_hz"]) <= 0.5):
+                peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head["tremor_detected"]:
         # a face that only follows the head shakes at the head's frequency on both sides
@@ -206,7 +268,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     by_region = [asdict(p) for p in peaks]
     if not found:
         return ShakeResult({"detected": False, "frequency_hz": None, "amplitude_mm": None, "side": "none",
-                            "region": None, "phase": None, "laterality_index": None, "by_region": by_region}, head, peaks)
+                            "region": None, "phase": None, "laterality_index": None, "by_region": by_region}, head, peaks, lips)
     top = max(found, key=lambda p: p.amplitude_mm)
     same = [p for p in found if abs(p.frequency_hz - top.frequency_hz) <= 0.5]
     sides = {p.side for p in same}
@@ -217,4 +279,4 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     phase = "both" if ph == {"rest", "smile"} else (next(iter(ph)) if ph else None)
     return ShakeResult({"detected": True, "frequency_hz": top.frequency_hz, "amplitude_mm": top.amplitude_mm,
                         "side": side, "region": top.region, "phase": phase, "laterality_index": float(li),
-                        "near_nyquist": top.near_nyquist, "by_region": by_region}, head, peaks)
+                        "near_nyquist": top.near_nyquist, "by_region": by_region}, head, peaks, lips)

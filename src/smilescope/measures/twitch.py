@@ -1,0 +1,206 @@
+"""Twitches: brief (about 50-500 ms) involuntary movements, as events in time.
+
+A twitch is a movement that goes out and comes back within half a second, in one region on
+one side. Each region's signals (mouth corner x/y, cheek x/y, upper lid, brow) are searched
+for peaks in both directions with :func:`scipy.signal.find_peaks`:
+
+* **size**: the peak's prominence (its height above the surrounding baseline, looked for
+  within +-0.5 s) is at least ``k_noise`` (default 8) times that signal's own
+  frame-to-frame noise floor, and at least ``min_mm`` (default 0.2 mm, below which a
+  movement is not visible to an observer and is within tracking error on real video);
+* **time course**: its full width at half height lasts between ``min_s`` and ``max_s``
+  (default 25-250 ms, i.e. a movement lasting about 50-500 ms from start to end); slower
+  movements (a smile, raising the brows) are expressions, not twitches.
+
+Not twitches:
+
+* blinks, winks and any other eye closure (:mod:`smilescope.measures.expressivity`): eye and
+  brow events within 0.15 s of a closure are dropped;
+* brief movements that the same region on the other side makes too (at least half as large
+  at the same moment): that is a quick expression, speech or a tracking jump, not a twitch.
+  The involuntary twitches this looks for (hemifacial spasm, myokymia, the eyelid twitch of
+  fatigue) are one-sided; bilateral blepharospasm is therefore not counted as twitching
+  (its sustained closures show as eye closures instead).
+
+**Spread**: in hemifacial spasm the twitching starts around the eye and spreads to the cheek
+and mouth on the same side. ``spread_eye_to_mouth`` is set when, on one side, at least
+``min_pairs`` (default 2) eye events are each followed within ``spread_window_s`` (1 s) by a
+mouth or cheek event of the same side.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.signal import find_peaks, medfilt, peak_prominences
+
+from smilescope.landmarks import SIDES
+from smilescope.signals import SignalTable, noise_floor_mm
+
+REGIONS = {
+    "eye": ("upper_lid_{side}_y_mm",),
+    "brow": ("brow_{side}_height_mm",),
+    "cheek": ("cheek_{side}_x_mm", "cheek_{side}_y_mm"),
+    "mouth": ("mouth_corner_{side}_x_mm", "mouth_corner_{side}_y_mm"),
+}
+
+
+@dataclass(frozen=True)
+class Twitch:
+    t_s: float  # time of the peak
+    duration_s: float  # full width at half height x 2: start to end of the movement
+    side: str  # left / right (the person's own)
+    region: str  # eye / brow / cheek / mouth
+    peak_mm: float  # displacement at the peak from the baseline around it
+
+
+def _uniform(t: np.ndarray, y: np.ndarray, ok: np.ndarray, fs: float):
+    """Values on a uniform grid over the valid frames (gaps bridged linearly; marked invalid)."""
+    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+    good = np.interp(grid, t, ok.astype(float)) > 0.99
+    yy = np.interp(grid, t[ok], y[ok]) if ok.sum() >= 2 else np.full(len(grid), np.nan)
+    return grid, yy, good
+
+
+def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: float, min_s: float, max_s: float):
+    """Peak indices (both directions) with their prominence (mm) and half-height width (samples)."""
+    wlen = int(round(1.0 * fs)) | 1
+    # a one-frame jump is a tracking glitch, not a movement: a 3-point median removes it and
+    # keeps anything that lasts two frames or more (the size is then measured on the raw signal)
+    y = medfilt(y, 3)
+    found = []
+    for sign in (1.0, -1.0):
+        idx, props = find_peaks(sign * y, prominence=threshold, width=(min_s * fs, max_s * fs), wlen=wlen,
+                                rel_height=0.5)
+        for i, p, w in zip(idx, props["prominences"], props["widths"]):
+            lo, hi = int(max(0, i - w)), int(min(len(y), i + w + 1))
+            if good[lo:hi].all():
+                found.append((int(i), float(p), float(w)))
+    return found
+
+
+def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
+    """The larger of the up and down prominences of sample ``i`` (mm), looked for within +-0.5 s."""
+    wlen = int(round(1.0 * fs)) | 1
+    lo, hi = max(0, i - 2), min(len(y), i + 3)
+    best = 0.0
+    for sign in (1.0, -1.0):
+        seg = sign * y
+        j = lo + int(np.argmax(seg[lo:hi]))
+        if 0 < j < len(y) - 1 and seg[j] >= max(seg[j - 1], seg[j + 1]):
+            with warnings.catch_warnings():  # a flat top has prominence 0, which is the answer
+                warnings.simplefilter("ignore")
+                best = max(best, float(peak_prominences(seg, [j], wlen=wlen)[0][0]))
+    return best
+
+
+def closure_mask(table: SignalTable, *, pad_s: float = 0.15) -> np.ndarray:
+    """Frames within ``pad_s`` of any eye closure (blink, wink or longer), from the eye openings."""
+    from smilescope.measures.expressivity import _closed
+
+    closed = np.zeros(len(table), bool)
+    for s in SIDES:
+        closed |= _closed(table.columns[f"palpebral_{s}_height_mm"], table.valid, 0.5)
+    if not closed.any():
+        return closed
+    tc = table.t_s[closed]
+    near = np.abs(table.t_s[:, None] - tc[None, :]).min(axis=1) <= pad_s if len(tc) < 5000 else closed
+    return near
+
+
+def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float = 0.2, min_s: float = 0.025,
+                    max_s: float = 0.25, merge_s: float = 0.1, max_other: float = 0.5) -> list[Twitch]:
+    """Twitch events in time order (see the module notes for the rules).
+
+    Parameters
+    ----------
+    table : SignalTable
+        Needs the facial signals of the pipeline.
+    k_noise : float
+        Prominence threshold in multiples of each signal's frame-to-frame noise floor.
+    min_mm : float
+        Smallest prominence (mm) that counts.
+    min_s, max_s : float
+        Bounds on the full width at half height (s).
+    merge_s : float
+        Peaks of one region and side closer than this are one event.
+    max_other : float
+        An event is dropped when the same region on the other side moves at least this share
+        of its size at the same moment.
+    """
+    t, valid = table.t_s, table.valid
+    if len(t) < 8 or valid.sum() < 8:
+        return []
+    fs = float(1.0 / np.median(np.diff(t)))
+    closure = closure_mask(table)
+    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+    comps: dict[tuple[str, str], list] = {}
+    for region, cols in REGIONS.items():
+        for side in SIDES:
+            for name in (c.format(side=side) for c in cols):
+                v = table.columns[name]
+                ok = valid & np.isfinite(v)
+                if region in ("eye", "brow"):
+                    ok &= ~closure
+                if ok.sum() < 8:
+                    continue
+                _, y, good = _uniform(t, v, ok, fs)
+                comps.setdefault((region, side), []).append((y, good, max(k_noise * noise_floor_mm(v, ok), min_mm)))
+
+    def size_at(key, i: int) -> float:
+        return float(np.hypot.reduce([_prominence_at(y, i, fs) for y, _, _ in comps.get(key, [])] or [0.0]))
+
+    events: list[Twitch] = []
+    for (region, side), cc in comps.items():
+        peaks = sorted(p for y, good, thr in cc
+                       for p in _component_peaks(y, good, fs, threshold=thr, min_s=min_s, max_s=max_s))
+        merged: list[list] = []
+        for i, p, w in peaks:
+            if merged and (i - merged[-1][0]) / fs <= merge_s:
+                if p > merged[-1][1]:
+                    merged[-1] = [i, p, w]
+            else:
+                merged.append([i, p, w])
+        other = (region, "left" if side == "right" else "right")
+        for i, _, w in merged:
+            amp = size_at((region, side), i)
+            # both sides moving together is an expression (or speech), not a twitch
+            if size_at(other, i) >= max_other * amp:
+                continue
+            events.append(Twitch(float(grid[i]), float(2 * w / fs), side, region, amp))
+    return sorted(events, key=lambda e: (e.t_s, e.side, e.region))
+
+
+def spread_pairs(events: list[Twitch], *, window_s: float = 1.0) -> dict[str, int]:
+    """Per side, how many eye events are followed within ``window_s`` by a same-side mouth or cheek event."""
+    out = {s: 0 for s in SIDES}
+    for e in events:
+        if e.region != "eye":
+            continue
+        if any(f.side == e.side and f.region in ("mouth", "cheek") and 0 < f.t_s - e.t_s <= window_s for f in events):
+            out[e.side] += 1
+    return out
+
+
+def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> dict:
+    """The twitch part of the ``shake`` block: events, rates per minute and the spread flag."""
+    events = detect_twitches(table, **kw)
+    t = table.t_s[table.valid]
+    minutes = (t[-1] - t[0]) / 60 if len(t) > 1 else 0.0
+
+    def rate(n: int):
+        return n / minutes if minutes > 0 else None
+
+    by_region = {r: {s: rate(sum(e.region == r and e.side == s for e in events)) for s in SIDES} for r in REGIONS}
+    pairs = spread_pairs(events)
+    spread_side = max(pairs, key=pairs.get)
+    return {
+        "twitches": [asdict(e) for e in events],
+        "twitch_rate_per_min": {"total": rate(len(events)),
+                                **{s: rate(sum(e.side == s for e in events)) for s in SIDES},
+                                "by_region": by_region},
+        "spread_eye_to_mouth": bool(pairs[spread_side] >= min_pairs),
+        "spread_side": spread_side if pairs[spread_side] >= min_pairs else "none",
+    }
