@@ -136,6 +136,7 @@ def grade(
 # Commands that live beside their layer (assess, store, report) register themselves on the
 # one app: each module named here has ``register(app)``. Keep the CLI one thin Typer app.
 _COMMAND_MODULES: tuple[str, ...] = (
+    "smilescope.assess.cli",
 )
 
 

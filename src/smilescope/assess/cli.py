@@ -1,0 +1,209 @@
+"""``smilescope triage``: guidance from a short questionnaire and, optionally, an analysis.
+
+Thin: read or ask the answers, call :func:`smilescope.assess.assess`, print, save to the store.
+Interactively the emergency questions come first; a "yes" that makes it an emergency shows the
+emergency message at once and ends the questions.
+
+Saving: the result and answers go to the store (``Store().add_triage``) unless ``--no-save``
+or ``SMILESCOPE_DB=off``. If the store package is not installed the result is simply not
+saved (the import is guarded: a missing ``smilescope.store`` is skipped silently, any other
+import error is a bug and is raised). A store failure never hides the guidance: it is printed
+first, and the failure is a warning on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from smilescope.assess.engine import Assessment, assess
+from smilescope.assess.questions import QUESTIONS, Question, validate_answers
+from smilescope.errors import BadInputError
+
+# level -> (headline, colour)
+HEADLINES = {
+    "emergency": ("EMERGENCY: call emergency services now (999 / 112 / 911)", "bold white on red"),
+    "urgent": ("URGENT: see a doctor today", "bold dark_orange"),
+    "see_doctor": ("See a doctor: book an appointment", "bold yellow"),
+    "self_care": ("Self-care: steps to try at home", "bold green"),
+    "info": ("Nothing worrying found", "bold blue"),
+}
+_COLOURS = {"emergency": "red", "urgent": "dark_orange", "see_doctor": "yellow", "self_care": "green", "info": "blue"}
+_YES = {"y", "yes", "true"}
+_NO = {"n", "no", "false"}
+_DONT_KNOW = {"", "?", "d", "dk", "don't know", "dont know"}
+
+
+def triage(
+    answers_file: Optional[str] = typer.Option(
+        None, "--answers", "-a", metavar="FILE.json",
+        help="JSON object of answers ('-' reads standard input). Without it, the questions are asked here."),
+    analysis_file: Optional[Path] = typer.Option(
+        None, "--analysis", metavar="analysis.json",
+        help="An analysis.json from `smilescope analyze`: its measured flags count as well."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON: level, matches, disclaimer."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not keep the result in the store."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL for saving (default: $SMILESCOPE_DB, else your data folder)."),
+) -> None:
+    """Guidance on when to see a doctor, from your answers and (optionally) a video analysis. Not a diagnosis.
+
+    \b
+    Examples:
+      smilescope triage                                   (asks the questions)
+      smilescope triage --answers answers.json --analysis out/demo/analysis.json --json
+    Answer keys: see smilescope.assess.ANSWER_KEYS; every answer is optional (null = don't know).
+    """
+    from smilescope.cli import err, out
+
+    try:
+        analysis = _read_json(analysis_file, "analysis") if analysis_file is not None else None
+        shown = False  # the emergency panel was shown during the questions
+        if answers_file is not None:
+            answers = validate_answers(_read_json(answers_file, "answers"))
+            result = assess(answers, analysis)
+        else:
+            answers, result, shown = _ask(err if as_json else out, analysis)
+    except BadInputError as e:
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was saved")
+        raise typer.Exit(130)
+
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_result(out, result, headline=not shown)
+    if not no_save:
+        _save(result, answers, db, err)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``triage`` to the command line."""
+    app.command("triage")(triage)
+
+
+# --- input ------------------------------------------------------------------------------
+
+
+def _read_json(source: str | Path, what: str):
+    hint = ('Give a JSON object such as {"sudden_onset": false, "stress_0_10": 6}.' if what == "answers"
+            else "Give the analysis.json written by `smilescope analyze`.")
+    try:
+        if str(source) == "-":
+            text, name = sys.stdin.read(), "standard input"
+        else:
+            text, name = Path(source).read_text(encoding="utf-8"), str(source)
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInputError(f"Cannot read the {what} file {source}: {getattr(e, 'strerror', None) or e}.", hint) from e
+    if not text.strip():
+        raise BadInputError(f"The {what} in {name} are empty." if what == "answers" else f"The {what} file {name} is empty.", hint)
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise BadInputError(f"The {what} in {name} are not valid JSON: {e}." if what == "answers"
+                            else f"The {what} file {name} is not valid JSON: {e}.", hint) from e
+    if not isinstance(doc, dict):
+        raise BadInputError(f"The {what} in {name} must be a JSON object, got {type(doc).__name__}.", hint)
+    return doc
+
+
+def _ask(con: Console, analysis: Mapping | None) -> tuple[dict, Assessment, bool]:
+    """Ask the questions in order; stop at once when the answers make it an emergency.
+
+    Returns the answers, the assessment, and whether the emergency message was shown.
+    """
+    con.print("[bold]A few questions.[/] Answer y or n; press Enter if you don't know. "
+              "[dim]If you think this is an emergency, stop and call emergency services now.[/]")
+    answers: dict = {}
+    result = assess(answers, analysis)
+    for q in QUESTIONS:
+        if q.ask_if and not any(answers.get(k) is True for k in q.ask_if):
+            continue
+        try:
+            value = _ask_one(con, q)
+        except EOFError:  # input ended: the rest stay "don't know"
+            break
+        answers[q.key] = value
+        result = assess(answers, analysis)
+        if result.level == "emergency":
+            _print_headline(con, result)
+            con.print("[bold]Stopping the questions here: call now.[/]\n")
+            return answers, result, True
+    con.print()
+    return answers, result, False
+
+
+def _ask_one(con: Console, q: Question):
+    hint = "[dim](y / n / Enter = don't know)[/]" if q.kind == "bool" else f"[dim]({escape(q.unit or 'number')}, Enter = don't know)[/]"
+    while True:
+        text = con.input(f"{escape(q.text)} {hint} ").strip().lower()
+        if q.kind == "bool":
+            if text in _YES:
+                return True
+            if text in _NO:
+                return False
+            if text in _DONT_KNOW:
+                return None
+            con.print("  please answer y, n, or press Enter for don't know")
+            continue
+        if text in _DONT_KNOW:
+            return None
+        try:
+            value = float(text.replace(",", "."))
+            value = int(value) if value.is_integer() else value
+            return validate_answers({q.key: value})[q.key]
+        except (ValueError, OverflowError, BadInputError):
+            con.print(f"  please give a number from {q.lo:g} to {q.hi:g}, or press Enter for don't know")
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def _print_headline(con: Console, result: Assessment) -> None:
+    headline, style = HEADLINES[result.level]
+    top = result.matches[0] if result.matches else None
+    body = f"[{style}]{headline}[/]"
+    if top is not None:
+        body += f"\n{escape(top.message)}\n[bold]{escape(top.action)}[/]"
+    con.print(Panel(body, border_style=_COLOURS[result.level], expand=False), highlight=False)
+
+
+def print_result(con: Console, result: Assessment, *, headline: bool = True) -> None:
+    """The guidance in words and colour: level, each matched rule, the disclaimer."""
+    if headline:
+        _print_headline(con, result)
+    for m in result.matches:
+        colour = _COLOURS[m.level]
+        con.print(f"[{colour}]●[/] [bold {colour}]{escape(m.level.replace('_', ' '))}[/]  {escape(m.message)}", highlight=False)
+        con.print(f"    [bold]What to do:[/] {escape(m.action)}", highlight=False)
+        con.print(f"    [dim]Why: {escape(m.reason)}[/]", highlight=False)
+        con.print(f"    [dim]Source: {escape(m.source)}[/]\n", highlight=False)
+    con.print(f"[italic]{escape(result.disclaimer)}[/]", highlight=False)
+
+
+# --- saving -----------------------------------------------------------------------------
+
+
+def _save(result: Assessment, answers: dict, db: str | None, err: Console) -> None:
+    try:
+        from smilescope.store import Store, default_url
+    except ModuleNotFoundError as e:
+        if e.name in ("smilescope.store", "smilescope.store.core"):
+            return  # the store layer is not installed: nothing to save to
+        raise
+    if (db or default_url()).strip().lower() == "off":
+        return
+    try:
+        with Store(db) as store:
+            store.add_triage(result.to_dict(), answers)
+    except BadInputError as e:
+        err.print(f"[yellow]warning:[/] the result was not saved: {escape(str(e))}", highlight=False)

@@ -1,0 +1,295 @@
+"""assess(): hand-written clinical cases, precedence, measured flags, and answer validation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from smilescope.assess import ANSWER_KEYS, DISCLAIMER, LEVELS, assess, measured_flags, validate_answers
+from smilescope.errors import BadInputError
+
+RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+
+
+def ids(result) -> set[str]:
+    return {m.rule_id for m in result.matches}
+
+
+# --- emergency: stroke warning signs (BE-FAST) -----------------------------------------
+
+
+@pytest.mark.parametrize("answers", [
+    {"sudden_onset": True, "drooping": True},
+    {"sudden_onset": True, "facial_weakness": True},
+    {"sudden_onset": True, "facial_weakness": True, "drooping": False, "onset_hours_ago": 100},
+])
+def test_sudden_facial_weakness_or_droop_is_an_emergency(answers):
+    r = assess(answers)
+    assert r.level == "emergency" and "stroke_sudden_face" in ids(r)
+    assert "Call emergency services" in r.matches[0].action
+
+
+@pytest.mark.parametrize("analysis", [
+    None, {}, {"flags": []}, {"flags": None},
+    {"flags": [{"id": "uneven_smile", "side": "none", "why": "symmetric"}]},
+    {"smile": {"asymmetry_pct": 0.0, "weaker_side": "none"}, "flags": []},
+])
+def test_sudden_droop_is_an_emergency_whatever_is_measured(analysis):
+    assert assess({"sudden_onset": True, "drooping": True}, analysis).level == "emergency"
+
+
+@pytest.mark.parametrize("key", ["arm_or_leg_weakness", "speech_difficulty", "vision_or_balance_loss", "severe_headache"])
+def test_each_other_be_fast_sign_alone_is_an_emergency(key):
+    r = assess({key: True})
+    assert r.level == "emergency" and ids(r) == {"stroke_other_signs"}
+
+
+def test_forehead_sparing_weakness_counts_as_stroke():
+    r = assess({"facial_weakness": True, "forehead_spared": True, "sudden_onset": False})
+    assert r.level == "emergency" and "stroke_forehead_spared" in ids(r)
+    # forehead moving, but no weakness said or measured: not a stroke sign by itself
+    assert assess({"forehead_spared": True}).level == "info"
+
+
+def test_measured_uneven_smile_with_sudden_onset_is_an_emergency():
+    r = assess({"sudden_onset": True}, {"flags": [{"id": "uneven_smile", "side": "left", "why": "left moved 40% less"}]})
+    assert r.level == "emergency" and "stroke_sudden_face" in ids(r)
+    assert "uneven smile" in r.matches[0].reason and "sudden onset: yes" in r.matches[0].reason
+    # the same flag without sudden onset: see a doctor
+    r = assess({"sudden_onset": False}, {"flags": ["uneven_smile"]})
+    assert r.level == "see_doctor" and "measured_uneven_smile" in ids(r)
+
+
+@pytest.mark.parametrize("answers", [{"sudden_onset": None, "drooping": True}, {"sudden_onset": False, "drooping": True},
+                                     {"sudden_onset": True}])
+def test_not_sudden_or_not_known_sudden_is_not_an_emergency_by_itself(answers):
+    assert assess(answers).level != "emergency"
+
+
+# --- urgent (same day) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [{"ear_pain_or_blisters": True}, {"hearing_change": True}])
+def test_weakness_with_ear_signs_is_urgent_ramsay_hunt(extra):
+    r = assess({"facial_weakness": True, "sudden_onset": False, **extra})
+    assert r.level == "urgent" and "ramsay_hunt_signs" in ids(r)
+
+
+@pytest.mark.parametrize("hours, urgent", [(0, True), (24, True), (72, True), (72.5, False), (200, False)])
+def test_new_weakness_within_72_hours_is_urgent(hours, urgent):
+    r = assess({"drooping": True, "sudden_onset": False, "onset_hours_ago": hours})
+    assert ("new_facial_weakness_72h" in ids(r)) is urgent
+    assert r.level == ("urgent" if urgent else "see_doctor")
+
+
+@pytest.mark.parametrize("answers, rule", [
+    ({"eye_cannot_close": True}, "eye_cannot_close"),
+    ({"both_sides_weak": True}, "weakness_both_sides"),
+    ({"facial_weakness": True, "numbness": True}, "weakness_with_neuro_signs"),
+    ({"facial_weakness": True, "worsening": True}, "weakness_with_neuro_signs"),
+])
+def test_same_day_signs_are_urgent(answers, rule):
+    r = assess(answers)
+    assert r.level == "urgent" and rule in ids(r)
+
+
+# --- see a doctor ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answers, rule", [
+    ({"one_sided": True}, "one_sided_shaking"),
+    ({"starts_at_eye": True, "spreading": True}, "eye_to_mouth_spread"),
+    ({"at_rest": True}, "shaking_at_rest_or_sleep"),
+    ({"during_sleep": True}, "shaking_at_rest_or_sleep"),
+    ({"worsening": True}, "persistent_or_worsening"),
+    ({"spreading": True}, "persistent_or_worsening"),
+    ({"duration_days": 15}, "persistent_or_worsening"),
+    ({"numbness": True}, "with_other_symptoms"),
+    ({"hearing_change": True}, "with_other_symptoms"),
+    ({"ear_clicking": True}, "with_other_symptoms"),
+    ({"drooping": True}, "with_other_symptoms"),
+    ({"starts_at_eye": True, "duration_days": 15}, "eyelid_twitch"),
+    ({"dopamine_blocking_medication": True}, "dopamine_blocker_movements"),
+    ({"facial_weakness": True, "duration_days": 21}, "palsy_not_improving_3_weeks"),
+    ({"facial_weakness": True, "duration_days": 90}, "synkinesis"),
+    ({"low_mood_weeks": 2}, "low_mood"),
+])
+def test_see_doctor_signs(answers, rule):
+    r = assess(answers)
+    assert r.level == "see_doctor" and rule in ids(r)
+
+
+@pytest.mark.parametrize("answers, rule", [
+    ({"duration_days": 14}, "persistent_or_worsening"),
+    ({"starts_at_eye": True, "duration_days": 14}, "eyelid_twitch"),
+    ({"starts_at_eye": True}, "eye_to_mouth_spread"),
+    ({"facial_weakness": True, "duration_days": 20}, "palsy_not_improving_3_weeks"),
+    ({"facial_weakness": True, "duration_days": 89}, "synkinesis"),
+    ({"duration_days": 90}, "synkinesis"),
+    ({"low_mood_weeks": 1.5}, "low_mood"),
+])
+def test_below_the_thresholds_the_rule_does_not_match(answers, rule):
+    assert rule not in ids(assess(answers))
+
+
+def test_medication_rule_says_contact_prescriber_and_not_to_stop():
+    m = next(m for m in assess({"dopamine_blocking_medication": True}).matches)
+    assert "prescribes" in m.action and "Do not stop" in m.action
+
+
+def test_low_mood_points_to_doctor_or_therapist():
+    m = assess({"low_mood_weeks": 6}).matches[0]
+    assert m.rule_id == "low_mood" and "doctor or a therapist" in m.action and "depression" in m.message
+
+
+# --- self care ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answers, rule, below", [
+    ({"one_sided": False}, "benign_bilateral_shaking", {"one_sided": None}),
+    ({"stress_0_10": 7}, "stress", {"stress_0_10": 6.9}),
+    ({"sleep_hours": 6.5}, "poor_sleep", {"sleep_hours": 7}),
+    ({"caffeine_cups_per_day": 4}, "caffeine", {"caffeine_cups_per_day": 3}),
+    ({"water_glasses_per_day": 5}, "dehydration", {"water_glasses_per_day": 6}),
+])
+def test_self_care_factors_and_their_thresholds(answers, rule, below):
+    r = assess(answers)
+    assert r.level == "self_care" and ids(r) == {rule}
+    r = assess(below)
+    assert r.level == "info" and ids(r) == {"nothing_found"}
+
+
+def test_several_everyday_factors_are_all_listed():
+    r = assess({"one_sided": False, "caffeine_cups_per_day": 5, "sleep_hours": 5, "stress_0_10": 9,
+                "water_glasses_per_day": 2})
+    assert r.level == "self_care"
+    assert ids(r) == {"benign_bilateral_shaking", "caffeine", "poor_sleep", "stress", "dehydration"}
+
+
+# --- info ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answers", [None, {}, {"sudden_onset": False, "one_sided": None, "stress_0_10": 3, "sleep_hours": 8}])
+def test_nothing_found_when_nothing_matches(answers):
+    r = assess(answers)
+    assert r.level == "info" and ids(r) == {"nothing_found"}
+    assert "not a diagnosis" in r.matches[0].message
+
+
+def test_info_rule_is_left_out_when_anything_matches():
+    assert "nothing_found" not in ids(assess({"caffeine_cups_per_day": 6}))
+
+
+# --- precedence ----------------------------------------------------------------------------
+
+
+def test_emergency_wins_and_every_match_is_listed_highest_first():
+    answers = {"speech_difficulty": True, "facial_weakness": True, "ear_pain_or_blisters": True, "one_sided": True,
+               "stress_0_10": 9, "onset_hours_ago": 5}
+    r = assess(answers, {"flags": ["head_tremor"]})
+    assert r.level == "emergency"
+    assert {"stroke_other_signs", "ramsay_hunt_signs", "new_facial_weakness_72h", "one_sided_shaking",
+            "with_other_symptoms", "measured_head_tremor", "stress"} <= ids(r)
+    ranks = [RANK[m.level] for m in r.matches]
+    assert ranks == sorted(ranks)
+    assert {m.level for m in r.matches} == {"emergency", "urgent", "see_doctor", "self_care"}
+
+
+def test_reason_names_every_answer_and_flag_that_matched():
+    r = assess({"one_sided": True}, {"flags": [{"id": "one_sided_shaking", "side": "right", "why": "5.2 Hz, right cheek"}]})
+    reason = next(m.reason for m in r.matches if m.rule_id == "one_sided_shaking")
+    assert "one side only: yes" in reason and "right side" in reason and "5.2 Hz, right cheek" in reason
+
+
+def test_to_dict_shape_and_disclaimer():
+    d = assess({"one_sided": True}).to_dict()
+    assert set(d) == {"level", "matches", "disclaimer"}
+    assert set(d["matches"][0]) == {"rule_id", "level", "message", "action", "source", "reason"}
+    assert d["disclaimer"] == DISCLAIMER
+    assert "not a diagnosis" in DISCLAIMER and "emergency services" in DISCLAIMER
+
+
+# --- measured flags --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag, rule", [
+    ("one_sided_shaking", "one_sided_shaking"), ("eye_to_mouth_spread", "eye_to_mouth_spread"),
+    ("shaking_at_rest", "shaking_at_rest_or_sleep"), ("synkinesis", "synkinesis"),
+    ("frequent_eyelid_closure", "eyelid_twitch"), ("head_tremor", "measured_head_tremor"),
+    ("uneven_smile", "measured_uneven_smile"),
+])
+def test_a_measured_flag_alone_raises_to_see_doctor(flag, rule):
+    for analysis in ({"flags": [flag]}, {"flags": [{"id": flag, "side": "left", "why": "measured"}]}):
+        r = assess(None, analysis)
+        assert r.level == "see_doctor" and rule in ids(r)
+    # even when the person said the opposite ("no") or only self-care things
+    r = assess({"one_sided": False, "at_rest": False, "caffeine_cups_per_day": 6}, {"flags": [flag]})
+    assert r.level == "see_doctor"
+
+
+def test_measured_flags_reading():
+    assert measured_flags(None) == {}
+    assert measured_flags({}) == {}
+    assert measured_flags({"flags": []}) == {}
+    got = measured_flags({"flags": ["head_tremor", {"id": "synkinesis", "side": "left", "why": "eye narrows 35%"},
+                                    {"id": "a_future_flag"}, "another_future_flag"]})
+    assert set(got) == {"head_tremor", "synkinesis"}
+    assert "left side" in got["synkinesis"] and "eye narrows 35%" in got["synkinesis"]
+
+
+@pytest.mark.parametrize("analysis, match", [
+    ([1, 2], "must be a JSON object"),
+    ({"flags": "head_tremor"}, "'flags' must be a list"),
+    ({"flags": [3]}, "Cannot read the analysis flag"),
+    ({"flags": [{"side": "left"}]}, "Cannot read the analysis flag"),
+])
+def test_bad_analysis_flags(analysis, match):
+    with pytest.raises(BadInputError, match=match):
+        assess({}, analysis)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def test_answer_keys_are_the_contract():
+    assert set(ANSWER_KEYS) == {
+        "sudden_onset", "facial_weakness", "drooping", "forehead_spared", "arm_or_leg_weakness", "speech_difficulty",
+        "vision_or_balance_loss", "severe_headache", "numbness", "hearing_change", "ear_clicking",
+        "ear_pain_or_blisters", "eye_cannot_close", "both_sides_weak", "one_sided", "starts_at_eye", "spreading",
+        "at_rest", "during_sleep", "worsening", "duration_days", "onset_hours_ago", "dopamine_blocking_medication",
+        "caffeine_cups_per_day", "sleep_hours", "stress_0_10", "water_glasses_per_day", "low_mood_weeks"}
+
+
+def test_valid_answers_pass_through():
+    raw = {"sudden_onset": None, "one_sided": False, "stress_0_10": 10, "sleep_hours": 7.5, "duration_days": 0}
+    assert validate_answers(raw) == raw
+    assert validate_answers(None) == {}
+
+
+@pytest.mark.parametrize("raw, match", [
+    ({"sudden": True}, r"Unknown answer key 'sudden'.*Allowed keys: .*sudden_onset"),
+    ({1: True}, r"Unknown answer key 1"),
+    ({"sudden_onset": "yes"}, r"'sudden_onset'.*'yes'.*true, false or null"),
+    ({"sudden_onset": 1}, r"'sudden_onset'.*true, false or null"),
+    ({"stress_0_10": 11}, r"'stress_0_10'.*from 0 to 10"),
+    ({"stress_0_10": -1}, r"'stress_0_10'"),
+    ({"stress_0_10": True}, r"'stress_0_10'.*a number"),
+    ({"stress_0_10": "7"}, r"'stress_0_10'"),
+    ({"sleep_hours": 25}, r"'sleep_hours'.*from 0 to 24"),
+    ({"sleep_hours": math.nan}, r"'sleep_hours'"),
+    ({"caffeine_cups_per_day": math.inf}, r"'caffeine_cups_per_day'"),
+    ({"water_glasses_per_day": -0.5}, r"'water_glasses_per_day'"),
+    ({"duration_days": 10**400}, r"'duration_days'"),
+    ({"low_mood_weeks": [2]}, r"'low_mood_weeks'"),
+])
+def test_bad_answers_name_the_key_and_what_is_allowed(raw, match):
+    with pytest.raises(BadInputError, match=match):
+        validate_answers(raw)
+    with pytest.raises(BadInputError):
+        assess(raw)
+
+
+def test_answers_must_be_a_mapping():
+    with pytest.raises(BadInputError, match="must be an object"):
+        validate_answers([("one_sided", True)])

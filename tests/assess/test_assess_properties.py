@@ -1,0 +1,89 @@
+"""Property tests: random answer sets and flag sets never crash, give a valid level that is never
+below any matched rule, and an emergency sign always gives an emergency."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smilescope.assess import FLAG_IDS, LEVELS, QUESTIONS, assess, validate_answers
+from smilescope.errors import BadInputError
+
+RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+
+
+def _value(q):
+    if q.kind == "bool":
+        return st.none() | st.booleans()
+    return st.none() | st.integers(int(q.lo), int(q.hi)) | st.floats(q.lo, q.hi, allow_nan=False)
+
+
+answers_st = st.fixed_dictionaries({}, optional={q.key: _value(q) for q in QUESTIONS})
+flag_item = st.sampled_from(FLAG_IDS) | st.builds(
+    lambda i, side, why: {"id": i, "side": side, "why": why},
+    st.sampled_from(FLAG_IDS), st.sampled_from(["left", "right", "both", "none", None]), st.text(max_size=20) | st.none())
+analysis_st = st.none() | st.fixed_dictionaries({}, optional={"flags": st.none() | st.lists(flag_item, max_size=8)})
+
+
+def is_emergency_by_be_fast(a: dict, flags: set[str]) -> bool:
+    """The stroke warning signs, written out here independently of the rule table."""
+    face = a.get("facial_weakness") is True or a.get("drooping") is True or "uneven_smile" in flags
+    return (any(a.get(k) is True for k in ("arm_or_leg_weakness", "speech_difficulty", "vision_or_balance_loss",
+                                           "severe_headache"))
+            or (a.get("sudden_onset") is True and face)
+            or (a.get("forehead_spared") is True and face))
+
+
+def flag_ids(analysis) -> set[str]:
+    flags = (analysis or {}).get("flags") or []
+    return {f if isinstance(f, str) else f["id"] for f in flags}
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=answers_st, analysis=analysis_st)
+def test_random_inputs_give_a_valid_consistent_result(answers, analysis):
+    r = assess(answers, analysis)
+    assert r.level in LEVELS
+    assert r.matches, "a person always gets a message"
+    ranks = [RANK[m.level] for m in r.matches]
+    assert ranks == sorted(ranks)  # highest level first
+    assert RANK[r.level] == min(ranks)  # never below any matched rule
+    assert len({m.rule_id for m in r.matches}) == len(r.matches)
+    assert all(m.reason and m.source for m in r.matches)
+    d = r.to_dict()
+    assert d["level"] == r.level and "not a diagnosis" in d["disclaimer"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=answers_st, analysis=analysis_st)
+def test_an_emergency_sign_is_always_an_emergency(answers, analysis):
+    if is_emergency_by_be_fast(answers, flag_ids(analysis)):
+        assert assess(answers, analysis).level == "emergency"
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers=answers_st, analysis=analysis_st,
+       sign=st.sampled_from([{"arm_or_leg_weakness": True}, {"speech_difficulty": True},
+                             {"vision_or_balance_loss": True}, {"severe_headache": True},
+                             {"sudden_onset": True, "drooping": True}, {"sudden_onset": True, "facial_weakness": True}]))
+def test_adding_an_emergency_sign_to_anything_gives_an_emergency(answers, analysis, sign):
+    assert assess({**answers, **sign}, analysis).level == "emergency"
+
+
+@settings(max_examples=200, deadline=None)
+@given(answers=answers_st, analysis=analysis_st, extra=st.lists(st.sampled_from(FLAG_IDS), min_size=1, max_size=4))
+def test_measured_flags_never_lower_a_level_or_remove_a_warning(answers, analysis, extra):
+    before = assess(answers, analysis)
+    flags = list((analysis or {}).get("flags") or []) + extra
+    after = assess(answers, {"flags": flags})
+    assert RANK[after.level] <= RANK[before.level]
+    assert {m.rule_id for m in before.matches if m.level != "info"} <= {m.rule_id for m in after.matches}
+    assert after.level == "see_doctor" or RANK[after.level] < RANK["see_doctor"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(answers=answers_st, key=st.text(min_size=1, max_size=12).filter(lambda k: k not in {q.key for q in QUESTIONS}))
+def test_unknown_keys_are_always_refused(answers, key):
+    with pytest.raises(BadInputError, match="Unknown answer key"):
+        validate_answers({**answers, key: True})
