@@ -100,4 +100,9 @@ def save_analysis(analysis, out_dir: str | Path) -> tuple[Path, Path]:
         from smilescope.report.figures import smile_figure
 
         smile_figure(analysis.signals, analysis.smile, out_dir / "smile.png")
+    if analysis.shake.get("tremor") is not None:
+        from smilescope.report.figures import spectrum_figure, twitch_raster_figure
+
+        spectrum_figure(analysis.signals, analysis.shake, out_dir / "spectrum.png")
+        twitch_raster_figure(analysis.signals, analysis.shake, out_dir / "twitches.png")
     return json_path, csv_path

@@ -549,6 +549,11 @@ def _add_smile(res: Analysis) -> None:
     from smilescope.measures.twitch import twitch_summary
 
     res.shake.update(twitch_summary(res.signals))
+    from smilescope.measures.flags import derive_flags
+
+    t = res.signals.t_s[res.signals.valid]
+    res.flags = derive_flags(smile=res.smile, shake=res.shake, synkinesis=res.synkinesis,
+                             duration_s=float(t[-1] - t[0]) if len(t) > 1 else None)
 
 
 def _assemble(path, info, results: list[FrameResult], warnings: list[str], reference_t_s, multi_faces: int,

@@ -47,3 +47,110 @@ def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Pa
     fig.savefig(buf, format="png")
     plt.close(fig)
     return atomic_write_bytes(path, buf.getvalue())
+
+
+def _save(fig, path) -> Path:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from smilescope.output import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+_SIDE_COLOURS = {"right": "#1f77b4", "left": "#d62728"}
+
+
+def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
+    """Movement spectrum of each region and side (whole recording), with the noise floor.
+
+    One panel per region (mouth, cheek, eye, brow): the power spectral density of the
+    person's left and right side from 3 Hz to Nyquist (log scale), each side's measured noise
+    floor (the band's median level) dashed, and a called tremor marked.
+
+    Parameters
+    ----------
+    table : SignalTable
+        The per-frame signals (``analysis.signals`` or ``SignalTable.read_csv``).
+    shake : dict
+        The ``shake`` block of analysis.json.
+    path : str or Path
+        PNG file to write (written whole or not at all).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from smilescope.measures.shake import MIN_HZ, REGIONS, region_spectrum
+
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5), dpi=110, sharex=True)
+    tremor = shake.get("tremor") or {}
+    for ax, (region, cols) in zip(axes.ravel(), REGIONS.items()):
+        for side, colour in _SIDE_COLOURS.items():
+            names = tuple(c.format(side=side) for c in cols)
+            if not all(n in table.columns for n in names):
+                continue
+            spec, _, _, _ = region_spectrum(table, names)
+            if not len(spec.freq_hz):
+                continue
+            band = spec.freq_hz >= MIN_HZ
+            ax.semilogy(spec.freq_hz[band], spec.psd_mm2_per_hz[band], color=colour, lw=1.2, label=f"{side} (person's)")
+            ax.axhline(spec.noise_level, color=colour, lw=0.8, ls="--", alpha=0.7)
+        if tremor.get("detected") and tremor.get("region") == region:
+            ax.axvline(tremor["frequency_hz"], color="k", lw=0.8, ls=":")
+            ax.text(tremor["frequency_hz"], ax.get_ylim()[1], f" tremor {tremor['frequency_hz']:.1f} Hz",
+                    va="top", fontsize=7)
+        ax.set_title(region, fontsize=9)
+        ax.grid(alpha=0.3, which="both")
+    for ax in axes[1]:
+        ax.set_xlabel("frequency (Hz)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("power (mm²/Hz)")
+    axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
+    fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
+    """Twitch raster: one row per region and side, a mark at each twitch (size ~ mm), blinks in grey.
+
+    Parameters
+    ----------
+    table : SignalTable
+        For the time axis.
+    shake : dict
+        The ``shake`` block (``twitches`` and ``blinks.events``).
+    path : str or Path
+        PNG file to write.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(r, s) for r in ("eye", "brow", "cheek", "mouth") for s in ("right", "left")]
+    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
+    for e in (shake.get("blinks") or {}).get("events", []):
+        ax.axvspan(e["t_s"], e["t_s"] + e["duration_s"], color="#bbbbbb", alpha=0.5, lw=0)
+    for k, (region, side) in enumerate(rows):
+        ev = [e for e in shake.get("twitches") or [] if e["region"] == region and e["side"] == side]
+        if ev:
+            ax.scatter([e["t_s"] for e in ev], [k] * len(ev), s=[20 + 40 * min(e["peak_mm"], 5) for e in ev],
+                       color=_SIDE_COLOURS[side], marker="|", linewidths=2)
+    ax.set_yticks(range(len(rows)), [f"{r} {s}" for r, s in rows], fontsize=7)
+    t = table.t_s
+    ax.set_xlim(t[0], t[-1] if len(t) > 1 else t[0] + 1)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel("time (s)")
+    n = len(shake.get("twitches") or [])
+    ax.set_title(f"Twitches: {n} brief one-sided movement{'s' if n != 1 else ''} (grey: blinks and winks, "
+                 "not counted); sides are the person's own", fontsize=8)
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,0 +1,70 @@
+"""Flags: the few measured findings that the guidance rules (``smilescope.assess``) act on.
+
+Each flag is ``{"id", "side", "why"}``: ``side`` is the person's own (left/right/both/none)
+and ``why`` says in plain words which measurement raised it. Flags are findings, not
+diagnoses; the rule table decides what they mean for the person.
+"""
+
+from __future__ import annotations
+
+BLINK_RATE_HIGH_PER_MIN = 32.0  # above the 95 % range in conversation (10.5-32.5/min, Doughty 2001)
+MIN_RATE_S = 30.0  # a rate from less than this much video is not flagged
+MIN_TWITCHES_ONE_SIDE = 3
+
+
+def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: float | None) -> list[dict]:
+    """Flags from the ``smile``, ``shake`` and ``synkinesis`` blocks of one analysis.
+
+    Parameters
+    ----------
+    smile, shake, synkinesis : dict
+        The blocks as in analysis.json (any may be empty).
+    duration_s : float or None
+        Measured duration of the video (s); rates need at least ``MIN_RATE_S``.
+    """
+    flags: list[dict] = []
+
+    def add(fid: str, side: str, why: str) -> None:
+        flags.append({"id": fid, "side": side, "why": why})
+
+    tr = shake.get("tremor") or {}
+    if tr.get("detected"):
+        where = f"{tr['region']} region, {tr['frequency_hz']:.1f} Hz, {tr['amplitude_mm']:.2f} mm"
+        if tr.get("side") in ("left", "right"):
+            add("one_sided_shaking", tr["side"], f"tremor on the {tr['side']} side only ({where})")
+        if tr.get("phase") in ("rest", "both"):
+            add("shaking_at_rest", tr.get("side", "none"), f"tremor with the face at rest ({where})")
+    twitches = shake.get("twitches") or []
+    per_side = {s: sum(e["side"] == s for e in twitches) for s in ("left", "right")}
+    for s, o in (("left", "right"), ("right", "left")):
+        if per_side[s] >= MIN_TWITCHES_ONE_SIDE and per_side[o] == 0 and not any(
+                f["id"] == "one_sided_shaking" for f in flags):
+            add("one_sided_shaking", s, f"{per_side[s]} twitches, all on the {s} side")
+    if shake.get("spread_eye_to_mouth"):
+        side = shake.get("spread_side", "none")
+        add("eye_to_mouth_spread", side, f"twitches around the {side} eye followed by twitches of the same side's cheek or mouth")
+    head = shake.get("head") or {}
+    if head.get("tremor_detected"):
+        add("head_tremor", "both", f"the whole head oscillates at {head['frequency_hz']:.1f} Hz, {head['amplitude_mm']:.2f} mm")
+    if synkinesis.get("detected"):
+        n = synkinesis.get("narrowing_pct") or {}
+        side = synkinesis.get("side", "none")
+        add("synkinesis", side, f"the {side} eye narrows with mouth movements (smile narrowing left "
+                                f"{_pct(n.get('left'))}, right {_pct(n.get('right'))})")
+    blinks = shake.get("blinks") or {}
+    rate = blinks.get("rate_per_min")
+    if rate is not None and duration_s and duration_s >= MIN_RATE_S and rate > BLINK_RATE_HIGH_PER_MIN:
+        add("frequent_eyelid_closure", "both", f"{rate:.0f} blinks per minute (usual: up to about 32 while talking)")
+    if smile.get("weaker_side") in ("left", "right"):
+        exc = smile.get("excursion_mm") or {}
+        add("uneven_smile", smile["weaker_side"],
+            f"the {smile['weaker_side']} mouth corner moves less (left {_mm(exc.get('left'))}, right {_mm(exc.get('right'))})")
+    return flags
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{x:.0f} %"
+
+
+def _mm(x) -> str:
+    return "—" if x is None else f"{x:.1f} mm"
