@@ -1,0 +1,286 @@
+"""Commands of the store: ``diary``, ``journal``, ``history`` and ``data`` (export / delete).
+
+Thin: parse, call :mod:`smilescope.store`, print. Every command takes ``--db URL``.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from smilescope.errors import BadInputError
+
+DB_HELP = "Database URL, e.g. sqlite:///path/to/file.db (default: $SMILESCOPE_DB, else SQLite in your data folder)."
+_UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h"), "stress_0_10": ("stress", "/10"),
+          "water_glasses": ("water", " glasses")}
+_OPTIONS = {"caffeine_cups": "--caffeine", "sleep_hours": "--sleep", "stress_0_10": "--stress", "water_glasses": "--water"}
+
+
+@contextmanager
+def _exit_on_bad_input():
+    from smilescope.cli import err
+
+    try:
+        yield
+    except BadInputError as e:
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
+        raise typer.Exit(2)
+
+
+def _parse_day(text: Optional[str]) -> date:
+    if text is None:
+        return date.today()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadInputError(f"Invalid value for --date: expected YYYY-MM-DD, got {text!r}.",
+                            "Write it like 2024-05-31.") from None
+    if day > date.today():
+        raise BadInputError(f"--date {day} is in the future.", "Give today's date or an earlier one.")
+    return day
+
+
+def _num(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:g}"
+
+
+def _fmt(x, digits: int = 2) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _describe(entry: dict) -> str:
+    parts = [f"{name} {_num(entry.get(col))}{unit}" for col, (name, unit) in _UNITS.items()
+             if entry.get(col) is not None and not math.isnan(entry[col])]
+    if entry.get("note"):
+        parts.append(f"note: {entry['note']}")
+    return ", ".join(parts)
+
+
+# -- diary --------------------------------------------------------------------------------------
+diary_app = typer.Typer(help="A daily diary of things that may go with more or less shaking: caffeine, sleep, "
+                             "stress, water. `smilescope history` looks for links.", no_args_is_help=True)
+
+
+@diary_app.command("add")
+def diary_add(
+    day: Optional[str] = typer.Option(None, "--date", help="Day of the entry, YYYY-MM-DD (default: today)."),
+    caffeine: Optional[float] = typer.Option(None, "--caffeine", help="Cups of coffee, tea or other caffeine (0 or more)."),
+    sleep: Optional[float] = typer.Option(None, "--sleep", help="Hours slept last night (0 to 24)."),
+    stress: Optional[float] = typer.Option(None, "--stress", help="How stressed you felt, 0 (calm) to 10 (worst)."),
+    water: Optional[float] = typer.Option(None, "--water", help="Glasses of water (0 or more)."),
+    note: Optional[str] = typer.Option(None, "--note", help="A few words about the day."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Add today's (or --date's) diary entry; adding again for the same day updates only the given values.
+
+    \b
+    Example:
+      smilescope diary add --caffeine 3 --sleep 6.5 --stress 7 --water 4
+    """
+    from smilescope.cli import out
+    from smilescope.store import Store
+    from smilescope.store.core import check_diary
+
+    with _exit_on_bad_input():
+        d = _parse_day(day)
+        check_diary(_OPTIONS, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water)
+        if all(v is None for v in (caffeine, sleep, stress, water, note)):
+            raise BadInputError("Nothing to record.", "Give at least one of --caffeine, --sleep, --stress, --water, --note.")
+        with Store(db) as store:
+            existed = store.diary_entry(d) is not None
+            store.set_diary(d, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress,
+                            water_glasses=water, note=note)
+            entry = store.diary_entry(d)
+    out.print(f"{'updated' if existed else 'added'} diary entry for {d}: {_describe(entry)}", highlight=False)
+
+
+@diary_app.command("list")
+def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Show all diary entries."""
+    from rich.table import Table
+
+    from smilescope.cli import out
+    from smilescope.store import Store
+
+    with _exit_on_bad_input(), Store(db) as store:
+        d = store.diary()
+    if d.empty:
+        out.print("No diary entries yet. Add one: smilescope diary add --caffeine 2 --sleep 7 --stress 4 --water 6")
+        return
+    table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)", "note")
+    for r in d.itertuples(index=False):
+        table.add_row(str(r.day), _num(r.caffeine_cups), _num(r.sleep_hours), _num(r.stress_0_10),
+                      _num(r.water_glasses), r.note or "")
+    out.print(table)
+
+
+# -- journal ------------------------------------------------------------------------------------
+journal_app = typer.Typer(help="A journal of positive moments, in your own words.", no_args_is_help=True)
+
+
+@journal_app.command("add")
+def journal_add(
+    text: str = typer.Argument(..., help='What went well, e.g. "laughed with Sam at lunch".'),
+    day: Optional[str] = typer.Option(None, "--date", help="Day, YYYY-MM-DD (default: today)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Write down a positive moment."""
+    from smilescope.cli import out
+    from smilescope.store import Store
+
+    with _exit_on_bad_input():
+        d = _parse_day(day)
+        with Store(db) as store:
+            store.add_journal(text, d)
+    out.print(f"added to the journal for {d}")
+
+
+@journal_app.command("list")
+def journal_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Show the journal, oldest first."""
+    from smilescope.cli import out
+    from smilescope.store import Store
+
+    with _exit_on_bad_input(), Store(db) as store:
+        j = store.journal()
+    if j.empty:
+        out.print('The journal is empty. Add a good moment: smilescope journal add "a walk in the sun"')
+    for r in j.itertuples(index=False):
+        out.print(f"[bold]{r.day}[/]  {r.text}", highlight=False)
+
+
+# -- history and n-of-1 ---------------------------------------------------------------------------
+def history(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the trends into this PNG file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the history, diary and links as JSON instead."),
+) -> None:
+    """Trends of your stored analyses, with the diary, and which diary factors go with more shaking.
+
+    \b
+    Example:
+      smilescope history --plot trends.png
+    A link needs at least 14 days with both a diary entry and an analysis; it never shows a cause.
+    """
+    from smilescope.cli import out
+    from smilescope.store import FACTORS, Store
+    from smilescope.store import nof1
+
+    with _exit_on_bad_input():
+        with Store(db) as store:
+            hist, diary = store.history(), store.diary()
+        effects = [nof1.relate(hist, diary, f, m) for f in FACTORS for m in nof1.MEASURES]
+        if plot is not None and not hist.empty:
+            from smilescope.store.figures import history_figure
+
+            history_figure(hist, diary, plot)
+    if as_json:
+        from smilescope.output import dumps
+
+        rows = hist.assign(t=hist["t"].map(lambda t: t.isoformat()), day=hist["day"].map(str))
+        doc = {"history": rows.to_dict("records"), "diary": diary.assign(day=diary["day"].map(str)).to_dict("records"),
+               "nof1": {"min_days": nof1.MIN_DAYS, "effects": [e.to_dict() for e in effects]}}
+        typer.echo(dumps(doc))
+        return
+    if hist.empty:
+        out.print("No analyses stored yet. Analyse a video (smilescope analyze VIDEO) to start your history; "
+                  "add diary entries (smilescope diary add) to look for links." + (" Nothing to plot yet." if plot else ""))
+        return
+    out.print(_history_table(hist, diary))
+    if plot is not None:
+        out.print(f"wrote {plot}")
+    out.print(_effects_table(effects))
+    for e in effects:
+        if e.found:
+            out.print(f"• {e.message}", highlight=False)
+    out.print(f"[dim]{len(effects)} factor × measure pairs are checked; by chance alone about 1 in 20 pairs shows a "
+              "link that is not there. A link is not a cause, and smilescope does not diagnose.[/]")
+
+
+def _history_table(hist, diary):
+    from rich import box
+    from rich.table import Column, Table
+
+    by_day = {r["day"]: r for r in diary.to_dict("records")}
+    table = Table(Column("date", no_wrap=True, min_width=10), "smile L\nmm", "smile R\nmm", "asym.\n%", "tremor\nmm",
+                  "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass", box=box.SIMPLE_HEAD,
+                  padding=(0, 1, 0, 0), pad_edge=False, title="History (L/R: the person's own left and right)")
+    for r in hist.itertuples(index=False):
+        d = by_day.get(r.day, {})
+        table.add_row(str(r.day), _fmt(r.excursion_left_mm, 1), _fmt(r.excursion_right_mm, 1),
+                      _fmt(r.asymmetry_pct, 0), _fmt(r.tremor_amplitude_mm), _fmt(r.twitch_rate_per_min, 1),
+                      *(_num(d.get(c)) for c in _UNITS))
+    return table
+
+
+def _effects_table(effects):
+    from rich import box
+    from rich.table import Table
+
+    from smilescope.store.nof1 import MIN_DAYS
+
+    short = {"caffeine_cups": "caffeine", "sleep_hours": "sleep", "stress_0_10": "stress", "water_glasses": "water",
+             "tremor_amplitude_mm": "tremor amplitude", "twitch_rate_per_min": "twitch rate"}
+    table = Table("diary", "measure", "days", "r", "95 % CI", "result", box=box.SIMPLE_HEAD, pad_edge=False,
+                  title=f"Links (n-of-1): need ≥ {MIN_DAYS} days with both a diary entry and an analysis")
+    for e in effects:
+        r, ci = ("—", "—") if e.effect is None else (f"{e.effect:+.2f}", f"{e.ci_low:+.2f} to {e.ci_high:+.2f}")
+        verdict = "not enough data yet" if not e.enough_data else ("[bold]link[/]" if e.found else "no clear link")
+        table.add_row(short.get(e.factor, e.factor), short.get(e.measure, e.measure), str(e.n_days), r, ci, verdict)
+    return table
+
+
+# -- the user's data ------------------------------------------------------------------------------
+data_app = typer.Typer(help="Your stored data: take a copy of everything, or delete everything.", no_args_is_help=True)
+
+
+@data_app.command("export")
+def data_export(
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON file to write (default: print it)."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Export everything stored (analyses, triage, diary, journal) as JSON."""
+    from smilescope.cli import out
+    from smilescope.output import atomic_write, dumps
+    from smilescope.store import Store
+
+    with _exit_on_bad_input():
+        with Store(db) as store:
+            text = dumps(store.export())
+        if out_file is None:
+            typer.echo(text)
+            return
+        atomic_write(out_file, lambda fh: fh.write(text + "\n"))
+    out.print(f"wrote {out_file}")
+
+
+@data_app.command("delete")
+def data_delete(
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Delete everything stored (analyses, triage, diary, journal). This cannot be undone."""
+    from smilescope.cli import out
+    from smilescope.store import Store
+
+    with _exit_on_bad_input(), Store(db) as store:
+        if not yes and not typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone"):
+            out.print("nothing was deleted")
+            raise typer.Exit(1)
+        store.delete_all()
+    out.print("all stored data was deleted")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``diary``, ``journal``, ``history`` and ``data`` to the command line."""
+    app.add_typer(diary_app, name="diary")
+    app.add_typer(journal_app, name="journal")
+    app.command("history")(history)
+    app.add_typer(data_app, name="data")

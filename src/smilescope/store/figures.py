@@ -1,0 +1,68 @@
+"""The history figure: measures per stored analysis over time, with the diary factors."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+_FACTOR_STYLE = {"caffeine_cups": ("caffeine (cups)", "#8c564b"), "sleep_hours": ("sleep (h)", "#1f77b4"),
+                 "stress_0_10": ("stress (0-10)", "#d62728"), "water_glasses": ("water (glasses)", "#17becf")}
+
+
+def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path) -> Path:
+    """Write a PNG of the trends: smile excursion per side, asymmetry, shaking, diary factors.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        From :meth:`Store.history` (``t`` and the measure columns).
+    diary : pandas.DataFrame
+        From :meth:`Store.diary`; a panel of its factors is drawn when it has entries.
+    path : str or Path
+        PNG file to write (written whole or not at all).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from smilescope.output import atomic_write_bytes
+
+    panels = 4 if not diary.empty else 3
+    fig, axes = plt.subplots(panels, 1, figsize=(8, 2.2 * panels), dpi=110, sharex=True)
+    t = pd.to_datetime(history["t"])
+    style = dict(marker="o", ms=3, lw=1)
+    ax = axes[0]
+    ax.plot(t, history["excursion_right_mm"], color="#1f77b4", label="right (person's)", **style)
+    ax.plot(t, history["excursion_left_mm"], color="#d62728", label="left (person's)", **style)
+    ax.set_ylabel("smile excursion\n(mm)")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    ax.set_title("History: one point per analysed video", fontsize=9)
+    axes[1].plot(t, history["asymmetry_pct"], color="#9467bd", **style)
+    axes[1].set_ylabel("smile asymmetry\n(%)")
+    ax = axes[2]
+    ax.plot(t, history["tremor_amplitude_mm"], color="#ff7f0e", label="tremor amplitude (mm)", **style)
+    ax.set_ylabel("tremor amplitude\n(mm)")
+    twin = ax.twinx()
+    twin.plot(t, history["twitch_rate_per_min"], color="#2ca02c", ls="--", label="twitches per minute", **style)
+    twin.set_ylabel("twitches\n(/min)")
+    ax.legend(handles=ax.get_lines() + twin.get_lines(), loc="upper left", frameon=False, fontsize=8)
+    if panels == 4:
+        ax = axes[3]
+        noon = [datetime.combine(d, time(12)) for d in diary["day"]]
+        for col, (label, color) in _FACTOR_STYLE.items():
+            ax.plot(noon, diary[col], color=color, label=label, **style)
+        ax.set_ylabel("diary")
+        ax.legend(loc="upper left", frameon=False, fontsize=8, ncol=4)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("date")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())

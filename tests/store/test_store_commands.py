@@ -1,0 +1,125 @@
+"""The diary, journal, history and data commands through the real command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from smilescope.cli import app
+from smilescope.store import Store
+
+from store_month import START, load, month
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path):
+    return f"sqlite:///{tmp_path}/cli.db"
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_diary_add_then_edit_then_list(db):
+    r = run("diary", "add", "--date", "2024-05-01", "--caffeine", 3, "--sleep", 6.5, "--stress", 7, "--water", 4, "--db", db)
+    assert r.exit_code == 0 and r.output.startswith("added diary entry for 2024-05-01")
+    r = run("diary", "add", "--date", "2024-05-01", "--stress", 2, "--note", "calmer", "--db", db)
+    assert r.exit_code == 0 and r.output.startswith("updated diary entry for 2024-05-01")
+    assert "caffeine 3 cups" in r.output and "stress 2/10" in r.output  # kept and changed
+    r = run("diary", "list", "--db", db)
+    assert r.exit_code == 0 and "2024-05-01" in r.output and "calmer" in r.output
+    with Store(db) as s:
+        assert len(s.diary()) == 1 and s.diary_entry(date(2024, 5, 1))["sleep_hours"] == 6.5
+
+
+def test_commands_use_smilescope_db_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMILESCOPE_DB", f"sqlite:///{tmp_path}/env.db")
+    assert run("diary", "add", "--water", 6).exit_code == 0
+    assert run("journal", "add", "sun on the balcony").exit_code == 0
+    with Store(f"sqlite:///{tmp_path}/env.db") as s:
+        assert s.diary_entry(date.today())["water_glasses"] == 6
+        assert s.journal()["text"].tolist() == ["sun on the balcony"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--stress", 11], "Invalid value for --stress: expected a number between 0 and 10"),
+    (["--sleep", 25], "Invalid value for --sleep"),
+    (["--caffeine", -1], "Invalid value for --caffeine: expected a number 0 or more"),
+    (["--water", -3], "Invalid value for --water"),
+    (["--date", "31/05/2024", "--water", 1], "YYYY-MM-DD"),
+    (["--date", str(date.today() + timedelta(days=2)), "--water", 1], "in the future"),
+    ([], "Nothing to record"),
+])
+def test_bad_diary_values_exit_2_and_store_nothing(db, args, message):
+    r = run("diary", "add", *args, "--db", db)
+    assert r.exit_code == 2
+    assert message in " ".join(r.output.split())
+    with Store(db) as s:
+        assert s.diary().empty
+
+
+def test_bad_database_url_exits_2(tmp_path):
+    r = run("diary", "list", "--db", "not-a-url")
+    assert r.exit_code == 2 and "Not a database URL" in r.output
+
+
+def test_journal_add_and_list(db):
+    assert run("journal", "add", "laughed with Sam", "--date", "2024-05-02", "--db", db).exit_code == 0
+    r = run("journal", "list", "--db", db)
+    assert r.exit_code == 0 and "2024-05-02" in r.output and "laughed with Sam" in r.output
+    assert run("journal", "add", "  ", "--db", db).exit_code == 2
+
+
+def test_history_of_an_empty_database_is_friendly(db):
+    r = run("history", "--db", db)
+    assert r.exit_code == 0 and "No analyses stored yet" in r.output
+
+
+def test_history_finds_a_planted_caffeine_link_and_draws_it(db, tmp_path):
+    with Store(db) as s:
+        load(s, *month(0, caffeine_effect_mm=0.08))
+    png = tmp_path / "plots" / "trends.png"
+    r = run("history", "--db", db, "--plot", png)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert str(START) in text and "not a cause" in text
+    assert "On days with more coffee or other caffeine, shaking (tremor amplitude) was larger" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = run("history", "--db", db, "--json")
+    doc = json.loads(r.output)
+    assert len(doc["diary"]) == 30 and len(doc["history"]) >= 30
+    (e,) = [e for e in doc["nof1"]["effects"] if (e["factor"], e["measure"]) == ("caffeine_cups", "tremor_amplitude_mm")]
+    assert e["found"] and e["ci_low"] > 0
+
+
+def test_history_without_a_planted_link_finds_none_for_caffeine(db):
+    with Store(db) as s:
+        load(s, *month(0, caffeine_effect_mm=0.0))
+    doc = json.loads(run("history", "--db", db, "--json").output)
+    (e,) = [e for e in doc["nof1"]["effects"] if (e["factor"], e["measure"]) == ("caffeine_cups", "tremor_amplitude_mm")]
+    assert e["enough_data"] and not e["found"]
+
+
+def test_history_with_too_few_days_says_not_enough_data(db):
+    with Store(db) as s:
+        load(s, *month(0, caffeine_effect_mm=0.08, days=10))
+    r = run("history", "--db", db)
+    assert r.exit_code == 0 and "not enough data yet" in r.output
+    doc = json.loads(run("history", "--db", db, "--json").output)
+    assert not any(e["enough_data"] for e in doc["nof1"]["effects"])
+
+
+def test_data_export_and_delete(db, tmp_path):
+    run("diary", "add", "--caffeine", 1, "--db", db)
+    out = tmp_path / "export.json"
+    r = run("data", "export", "--out", out, "--db", db)
+    assert r.exit_code == 0 and json.loads(out.read_text())["diary"][0]["caffeine_cups"] == 1
+    r = runner.invoke(app, ["data", "delete", "--db", db], input="n\n")
+    assert r.exit_code == 1 and "nothing was deleted" in r.output
+    assert run("data", "delete", "--yes", "--db", db).exit_code == 0
+    assert json.loads(run("data", "export", "--db", db).output)["diary"] == []

@@ -1,0 +1,212 @@
+"""The store: round trips, export and delete, the default place, and errors that say what to do."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from smilescope.errors import BadInputError
+from smilescope.store import Store, default_url, record_analysis
+from smilescope.store.core import HISTORY_COLUMNS
+
+from store_month import analysis_doc
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(f"sqlite:///{tmp_path}/s.db") as s:
+        yield s
+
+
+def test_default_url_honours_env_then_user_data_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("SMILESCOPE_DB", "sqlite:///elsewhere.db")
+    assert default_url() == "sqlite:///elsewhere.db"
+    monkeypatch.delenv("SMILESCOPE_DB")
+    monkeypatch.setattr("platformdirs.user_data_dir", lambda app: str(tmp_path / "data" / app))
+    assert default_url() == f"sqlite:///{tmp_path}/data/smilescope/smilescope.db"
+    with Store():  # creates the folder
+        pass
+    assert (tmp_path / "data" / "smilescope" / "smilescope.db").is_file()
+
+
+def test_store_uses_smilescope_db_from_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMILESCOPE_DB", f"sqlite:///{tmp_path}/env.db")
+    with Store() as s:
+        s.add_journal("a good day")
+    assert (tmp_path / "env.db").is_file()
+
+
+def test_analysis_round_trip_keeps_the_doc_but_not_per_frame_data(store):
+    doc = analysis_doc(tremor_amplitude_mm=0.41, twitch_rate_per_min=3.5)
+    doc["signals"] = {"columns": ["t_s", "valid"], "units": {"t_s": "s"}, "values": [[0.0, 1], [0.04, 1]]}
+    doc["frames"] = ["not stored"]
+    doc["quality"] = {"note": float("nan")}
+    t = datetime(2024, 5, 2, 14, 30)
+    first = store.add_analysis(doc, source="a.mp4", t=t)
+    second = store.add_analysis(analysis_doc(tremor_amplitude_mm=0.2), source="b.mp4", t=t + timedelta(days=1))
+    assert second > first
+    last = store.last_analysis()
+    assert last["shake"]["tremor"]["amplitude_mm"] == 0.2  # the most recently added
+    h = store.history()
+    assert list(h.columns) == list(HISTORY_COLUMNS)
+    row = h.iloc[0]
+    assert row["t"] == t and row["day"] == date(2024, 5, 2) and row["source"] == "a.mp4"
+    assert row["excursion_left_mm"] == 11.0 and row["excursion_right_mm"] == 10.0
+    assert row["asymmetry_pct"] == pytest.approx(100 / 11)
+    assert (row["tremor_amplitude_mm"], row["tremor_frequency_hz"], row["twitch_rate_per_min"]) == (0.41, 5.0, 3.5)
+    stored = store.export()["analyses"][0]["doc"]
+    assert stored["signals"] == {"columns": ["t_s", "valid"], "units": {"t_s": "s"}}
+    assert "frames" not in stored and stored["quality"]["note"] is None  # NaN → null
+    assert stored["smile"] == doc["smile"]
+
+
+def test_missing_blocks_and_old_docs_are_unknown_not_zero(store):
+    store.add_analysis({"smile": {}, "shake": {"tremor": {"amplitude_mm": None}}})  # old file, no twitches
+    row = store.history().iloc[0]
+    for col in HISTORY_COLUMNS[3:]:
+        assert math.isnan(row[col])
+
+
+def test_bad_documents_are_refused(store):
+    with pytest.raises(BadInputError, match="JSON object"):
+        store.add_analysis(["not", "a", "dict"])
+    with pytest.raises(BadInputError, match="level"):
+        store.add_triage({"matches": []}, {})
+
+
+def test_triage_round_trip(store):
+    result = {"level": "see_doctor", "matches": [{"rule_id": "r1", "level": "see_doctor", "message": "m",
+                                                  "action": "a", "source": "s", "reason": "why"}], "disclaimer": "d"}
+    answers = {"sudden_onset": False, "weeks": 3}
+    tid = store.add_triage(result, answers)
+    (row,) = store.export()["triage"]
+    assert row["id"] == tid and row["level"] == "see_doctor" and row["result"] == result and row["answers"] == answers
+
+
+def test_diary_upsert_updates_given_fields_and_keeps_the_others(store):
+    day = date(2024, 5, 1)
+    store.set_diary(day, caffeine_cups=3, sleep_hours=6.5, stress_0_10=7, water_glasses=4)
+    store.set_diary(day, stress_0_10=2, note="calmer evening")
+    store.set_diary(day + timedelta(days=1), water_glasses=8)
+    d = store.diary()
+    assert list(d.columns) == ["day", "caffeine_cups", "sleep_hours", "stress_0_10", "water_glasses", "note"]
+    assert len(d) == 2
+    first = store.diary_entry(day)
+    assert (first["caffeine_cups"], first["sleep_hours"], first["stress_0_10"], first["water_glasses"]) == (3, 6.5, 2, 4)
+    assert first["note"] == "calmer evening"
+    assert math.isnan(store.diary_entry(day + timedelta(days=1))["caffeine_cups"])
+    assert store.diary_entry(day + timedelta(days=5)) is None
+
+
+@pytest.mark.parametrize("field, value", [("stress_0_10", 11), ("stress_0_10", -1), ("sleep_hours", 25),
+                                          ("caffeine_cups", -2), ("water_glasses", float("nan")),
+                                          ("sleep_hours", "lots")])
+def test_diary_values_out_of_range_are_refused(store, field, value):
+    with pytest.raises(BadInputError, match=f"Invalid value for {field}"):
+        store.set_diary(date(2024, 5, 1), **{field: value})
+    assert store.diary().empty
+
+
+def test_empty_diary_entry_is_refused(store):
+    with pytest.raises(BadInputError, match="Nothing to record"):
+        store.set_diary(date(2024, 5, 1))
+
+
+def test_journal_round_trip(store):
+    store.add_journal("laughed with Sam", date(2024, 5, 3))
+    jid = store.add_journal("  sunny walk  ")
+    j = store.journal()
+    assert list(j["text"]) == ["laughed with Sam", "sunny walk"]
+    assert j.iloc[1]["id"] == jid and j.iloc[1]["day"] == date.today()
+    with pytest.raises(BadInputError, match="empty"):
+        store.add_journal("   ")
+
+
+def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp_path):
+    store.add_analysis(analysis_doc(tremor_amplitude_mm=0.3), source="x.mp4")
+    store.add_triage({"level": "info"}, {})
+    store.set_diary(date(2024, 5, 1), caffeine_cups=1, note="ok")
+    store.add_journal("good")
+    doc = json.loads(json.dumps(store.export()))
+    assert doc["schema_revision"] == "0002"
+    assert [len(doc[k]) for k in ("analyses", "triage", "diary", "journal")] == [1, 1, 1, 1]
+    assert doc["diary"][0]["day"] == "2024-05-01" and doc["diary"][0]["note"] == "ok"
+    store.delete_all()
+    doc = store.export()
+    assert [len(doc[k]) for k in ("analyses", "triage", "diary", "journal")] == [0, 0, 0, 0]
+    assert store.last_analysis() is None and store.history().empty
+    raw = (tmp_path / "s.db").read_bytes()
+    assert b"x.mp4" not in raw  # vacuumed: the deleted text is gone from the file too
+
+
+def test_record_analysis_adds_to_the_history_or_quietly_returns_none(tmp_path, monkeypatch, caplog):
+    url = f"sqlite:///{tmp_path}/r.db"
+    rid = record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4", url=url)
+    assert isinstance(rid, int)
+    with Store(url) as s:
+        assert s.history()["source"].tolist() == ["v.mp4"]
+    assert record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4", url="off") is None
+    monkeypatch.setenv("SMILESCOPE_DB", "off")
+    assert record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4") is None
+    assert record_analysis({}, "v.mp4", url=f"sqlite:///{tmp_path}/afile/x.db") is not None  # a folder is made
+    (tmp_path / "plain").write_text("x")
+    assert record_analysis({}, "v.mp4", url=f"sqlite:///{tmp_path}/plain/x.db") is None
+    assert "not added to the history" in caplog.text
+
+
+@pytest.mark.parametrize("url, message", [
+    ("garbage", "Not a database URL"),
+    ("nosuchdb://x", "Unknown kind of database"),
+    ("off", "switched off"),
+])
+def test_bad_urls_say_what_to_do(url, message):
+    with pytest.raises(BadInputError, match=message) as e:
+        Store(url)
+    assert "--db" in str(e.value) or "sqlite:///" in str(e.value)
+
+
+def test_password_is_never_shown(monkeypatch):
+    with pytest.raises(BadInputError) as e:
+        Store("postgresql+nosuchdriver://me:hunter2@localhost/db")
+    assert "hunter2" not in str(e.value)
+
+
+def test_unwritable_place_and_non_database_file(tmp_path):
+    (tmp_path / "plain").write_text("not a folder")
+    with pytest.raises(BadInputError, match="Cannot create the folder.*--db"):
+        Store(f"sqlite:///{tmp_path}/plain/x.db")
+    (tmp_path / "video.mp4").write_bytes(b"\x00" * 4096 + b"not sqlite at all" * 100)
+    with pytest.raises(BadInputError, match="not a database"):
+        Store(f"sqlite:///{tmp_path}/video.mp4")
+
+
+def test_locked_database_says_busy(tmp_path):
+    path = tmp_path / "l.db"
+    Store(f"sqlite:///{path}").close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(BadInputError, match="busy.*try again"):
+            Store(f"sqlite:///{path}?timeout=0.1")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_full_disk_says_so_and_keeps_what_was_there(tmp_path):
+    url = f"sqlite:///{tmp_path}/f.db"
+    with Store(url) as s:
+        s.set_diary(date(2024, 5, 1), caffeine_cups=2)
+        pages = s.engine.connect().exec_driver_sql("PRAGMA page_count").scalar()
+        # A database that cannot grow behaves like a full disk.
+        event.listen(s.engine, "connect", lambda con, _: con.execute(f"PRAGMA max_page_count = {pages + 1}"))
+        s.engine.dispose()
+        with pytest.raises(BadInputError, match="disk is full"):
+            s.add_analysis({"big": "x" * 200_000})
+    with Store(url) as s:
+        assert s.diary_entry(date(2024, 5, 1))["caffeine_cups"] == 2 and s.history().empty
