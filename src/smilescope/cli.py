@@ -137,6 +137,7 @@ def grade(
 # one app: each module named here has ``register(app)``. Keep the CLI one thin Typer app.
 _COMMAND_MODULES: tuple[str, ...] = (
     "smilescope.assess.cli",
+    "smilescope.report.cli",
     "smilescope.store.commands",
 )
 

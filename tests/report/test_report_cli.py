@@ -1,0 +1,118 @@
+"""`smilescope report`: files written, exit codes and messages for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from smilescope.cli import app
+from smilescope.store import Store
+
+from report_data import analysis_folder
+
+runner = CliRunner()
+
+
+def _said(r) -> str:
+    """What the command printed, with the console's line wrapping undone."""
+    return " ".join(r.output.split())
+
+
+@pytest.fixture
+def folder(tmp_path_factory, tmp_path):
+    """A private copy of the real analysis folder (reports are written into it)."""
+    src = analysis_folder(tmp_path_factory)
+    dst = tmp_path / "run"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_report_beside_the_analysis(folder):
+    r = runner.invoke(app, ["report", str(folder / "analysis.json")])
+    assert r.exit_code == 0, r.output
+    html = (folder / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "d0.mp4" in html
+    assert html.count("data:image/png;base64,") >= 2  # signals.csv beside it gives the figures
+    assert not list(folder.glob(".report.html.*"))  # no temporary file left behind
+
+
+def test_report_out_and_without_signals(folder, tmp_path):
+    (folder / "signals.csv").unlink()
+    out = tmp_path / "elsewhere" / "mine.html"
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    assert "data:image/png" not in html and "signals.csv" in html
+
+
+def test_history_from_the_store_appears(folder):
+    doc = json.loads((folder / "analysis.json").read_text())
+    with Store() as store:  # the private test database (SMILESCOPE_DB)
+        for _ in range(2):
+            store.add_analysis(doc, source=str(folder))
+    r = runner.invoke(app, ["report", str(folder / "analysis.json")])
+    assert r.exit_code == 0, r.output
+    assert "2 analyses are stored" in (folder / "report.html").read_text()
+
+
+def test_missing_file_exits_2(tmp_path):
+    r = runner.invoke(app, ["report", str(tmp_path / "nope.json")])
+    assert r.exit_code == 2
+    assert "does not exist" in _said(r) and "smilescope analyze" in _said(r)
+
+
+def test_not_an_analysis_exits_2(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text('{"hello": 1}')
+    r = runner.invoke(app, ["report", str(p)])
+    assert r.exit_code == 2 and "not a smilescope analysis" in _said(r)
+
+
+def test_neither_file_nor_last_exits_2():
+    r = runner.invoke(app, ["report"])
+    assert r.exit_code == 2 and "--last" in _said(r)
+
+
+def test_last_with_an_empty_store_exits_2():
+    r = runner.invoke(app, ["report", "--last"])
+    assert r.exit_code == 2
+    assert "No analysis is stored yet" in _said(r)
+
+
+def test_last_reports_the_stored_analysis(folder, tmp_path, monkeypatch):
+    doc = json.loads((folder / "analysis.json").read_text())
+    with Store() as store:
+        store.add_analysis(doc, source=str(folder))
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["report", "--last", "--out", "last.html"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "last.html").read_text()
+    assert "d0.mp4" in html and "data:image/png;base64," in html  # signals.csv found through the stored source
+
+
+def test_bad_answers_exit_2(folder, tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"no_such_question": true}')
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--answers", str(answers)])
+    assert r.exit_code == 2 and "no_such_question" in _said(r)
+
+
+def test_answers_change_the_guidance(folder, tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"sudden_onset": true, "drooping": true}')
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--answers", str(answers)])
+    assert r.exit_code == 0, r.output
+    assert "level-emergency" in (folder / "report.html").read_text()
+
+
+def test_pdf_without_a_browser_exits_2_and_keeps_the_html(folder, monkeypatch):
+    import smilescope.report.browser as browser
+
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--pdf"])
+    assert r.exit_code == 2
+    assert "apt-get install chromium" in _said(r) and "report.html" in _said(r)
+    assert (folder / "report.html").is_file() and not (folder / "report.pdf").exists()

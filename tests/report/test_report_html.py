@@ -1,0 +1,194 @@
+"""The HTML report: content from a real analysis, empty and null blocks, escaping, no network."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import html as htmllib
+import json
+import re
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from smilescope.assess import assess
+from smilescope.report.html import num, render_html
+from smilescope.signals import SignalTable
+
+from report_data import analysis_folder
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return analysis_folder(tmp_path_factory)
+
+
+@pytest.fixture
+def doc(folder) -> dict:
+    return json.loads((folder / "analysis.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def table(folder) -> SignalTable:
+    return SignalTable.read_csv(folder / "signals.csv")
+
+
+def _images(html: str) -> list[bytes]:
+    return [base64.b64decode(m) for m in re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+
+
+def _external_refs(html: str) -> list[str]:
+    """Every URL or src/href that is not an inline data: URI."""
+    refs = re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}", html)
+    refs += [m for m in re.findall(r'(?:src|href)\s*=\s*["\']?([^"\'\s>]+)', html) if not m.startswith("data:")]
+    refs += re.findall(r"url\(\s*['\"]?(?!data:)[^)]*\)", html)
+    refs += re.findall(r"@import", html)
+    return refs
+
+
+def _text(html: str) -> str:
+    """The visible text: tags and the inline style sheet removed, whitespace collapsed."""
+    html = re.sub(r"<style>.*?</style>", " ", html, flags=re.S)
+    return htmllib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_real_analysis_has_every_section_and_its_numbers(doc, table):
+    html = render_html(doc, table=table, assessment=assess(None, doc), analysed_at=datetime(2024, 5, 1, 9, 30))
+    text = _text(html)
+    assert "d0.mp4" in text and "2024-05-01 09:30" in text
+    for section in ("overview", "smile", "shake", "history", "guidance", "disclaimer"):
+        assert f'<section id="{section}">' in html
+    ex = doc["smile"]["excursion_mm"]
+    assert f"{ex['right']:.1f} mm" in text and f"{ex['left']:.1f} mm" in text
+    assert f"{doc['smile']['asymmetry_pct']:.0f} %" in text
+    assert f"{doc['shake']['blinks']['rate_per_min']:.0f} per minute" in text
+    tr = doc["shake"]["tremor"]
+    if tr["detected"]:
+        assert f"{tr['frequency_hz']:.1f} Hz" in text and f"{tr['amplitude_mm']:.1f} mm" in text
+    else:
+        assert "No regular shaking" in text
+    assert text.count("person's own") == 1  # sides explained once
+    assert "not a diagnosis" in text and "call emergency services" in text
+
+
+def test_figures_are_embedded_pngs(doc, table):
+    html = render_html(doc, table=table)
+    images = _images(html)
+    # smile, spectrum and (when twitches were measured) the twitch raster
+    assert len(images) == 2 + ("twitches" in doc["shake"])
+    for png in images:
+        assert png.startswith(PNG_MAGIC) and len(png) > 2000
+
+
+def test_no_external_urls(doc, table):
+    history = pd.DataFrame({"t": [datetime(2024, 1, d) for d in (1, 8)], "excursion_left_mm": [10.0, 12.0],
+                            "excursion_right_mm": [14.0, 13.0], "asymmetry_pct": [30.0, 8.0],
+                            "tremor_amplitude_mm": [0.5, None], "twitch_rate_per_min": [None, None]})
+    diary = pd.DataFrame({"day": [date(2024, 1, 1)], "caffeine_cups": [3.0], "sleep_hours": [6.5],
+                          "stress_0_10": [4.0], "water_glasses": [5.0], "note": ["<b>bad</b> night"]})
+    html = render_html(doc, table=table, history=history, diary=diary, assessment=assess(None, doc))
+    assert _external_refs(html) == []
+    assert "<script" not in html and "<link" not in html
+
+
+def test_guidance_shows_level_message_action_and_source(doc):
+    doc["flags"] = [{"id": "one_sided_shaking", "side": "left", "why": "tremor on the left eye only"}]
+    result = assess({"sudden_onset": True, "drooping": True}, doc)
+    html = render_html(doc, assessment=result)
+    text = _text(html)
+    assert result.level == "emergency" and f"level-{result.level}" in html
+    for m in result.matches:
+        for part in (m.message, m.action, m.source):
+            assert _text(part) in text
+    assert "Shaking on one side only" in text and "tremor on the left eye only" in text
+
+
+def test_without_signals_says_plots_need_signals_csv(doc):
+    html = render_html(doc)
+    assert _images(html) == []
+    assert "signals.csv" in _text(html)
+
+
+def test_signals_without_a_figure_column_leave_a_note(doc, table):
+    cols = {k: v for k, v in table.columns.items() if not k.startswith("smile_excursion")}
+    html = render_html(doc, table=SignalTable(t_s=table.t_s, valid=table.valid, columns=cols))
+    assert "smile_excursion" in _text(html)
+    assert len(_images(html)) == 1 + ("twitches" in doc["shake"])
+
+
+@pytest.mark.parametrize("video_name", ["<script>alert(1)</script>.mp4", 'a"onload="x.mp4', "<img src=x>.mp4"])
+def test_autoescape(doc, video_name):
+    doc["video"]["path"] = "/videos/" + video_name
+    doc["quality"]["warnings"] = ["<b>bold</b> warning"]
+    doc["flags"] = [{"id": "<i>odd</i>", "side": "left", "why": "<script>bad()</script>"}]
+    html = render_html(doc)
+    assert video_name not in html
+    assert "<script" not in html and "<b>bold" not in html and "<i>odd" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_empty_blocks_of_an_old_file(doc):
+    for key in ("smile", "shake", "synkinesis", "head_motion", "peaks"):
+        doc[key] = {}
+    doc["flags"] = []
+    html = render_html(doc, assessment=assess(None, doc))
+    text = _text(html)
+    assert "Smiles were not measured" in text
+    assert "Shaking was not measured" in text
+    assert "synkinesis) was not measured" in text
+
+
+def test_old_shake_block_without_twitches(doc):
+    doc["shake"].pop("twitches", None)
+    doc["shake"].pop("twitch_rate_per_min", None)
+    assert "Twitches were not measured" in _text(render_html(doc))
+
+
+def _null_numbers(x):
+    if isinstance(x, dict):
+        return {k: _null_numbers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_null_numbers(v) for v in x]
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return None
+    return x
+
+
+def test_every_number_null(doc, table):
+    nulled = _null_numbers(copy.deepcopy(doc))
+    nulled["schema_version"] = 1
+    html = render_html(nulled, assessment=assess(None, nulled))
+    text = _text(html)
+    assert "—" in text
+    assert not re.search(r"\bNone\b|\bnan\b", text)
+
+
+def test_flags_as_plain_strings(doc):
+    doc["flags"] = ["head_tremor", "uneven_smile"]
+    text = _text(render_html(doc))
+    assert "Head tremor" in text and "Uneven smile" in text
+
+
+def test_history_needs_two_analyses(doc):
+    one = pd.DataFrame({"t": [datetime(2024, 1, 1)], "excursion_left_mm": [10.0], "excursion_right_mm": [12.0],
+                        "asymmetry_pct": [16.0], "tremor_amplitude_mm": [None], "twitch_rate_per_min": [None]})
+    html = render_html(doc, history=one)
+    assert "One analysis is stored" in _text(html) and _images(html) == []
+    two = pd.concat([one, one.assign(t=datetime(2024, 2, 1), excursion_left_mm=11.0)], ignore_index=True)
+    html = render_html(doc, history=two)
+    assert len(_images(html)) == 1 and "2024-02-01" in _text(html)
+
+
+@pytest.mark.parametrize(("x", "expected"), [(None, "—"), (float("nan"), "—"), (True, "—"), (2.345, "2.3 mm"), (0, "0.0 mm")])
+def test_num(x, expected):
+    assert num(x, ".1f", " mm") == expected
+
+
+def test_every_guidance_level_has_plain_words():
+    from smilescope.assess import LEVELS
+    from smilescope.report.html import LEVEL_TEXT
+
+    assert set(LEVEL_TEXT) == set(LEVELS)
