@@ -18,6 +18,9 @@ CASES = [  # face, fps, Hz, amplitude mm, landmark, side, region
     ("faceapi_neutral", 60, 12.0, 0.5, lm.MOUTH_CORNER["left"], "left", "mouth"),
     ("yale05", 30, 4.0, 1.0, lm.UPPER_LID["right"], "right", "eye"),
     ("astronaut", 60, 6.0, 1.5, lm.UPPER_LID["left"], "left", "eye"),
+    ("takeo", 60, 4.0, 0.3, lm.MOUTH_CORNER["right"], "right", "mouth"),
+    ("yale01", 60, 9.0, 0.8, lm.UPPER_LID["right"], "right", "eye"),
+    ("faceapi_neutral", 30, 6.0, 1.0, lm.UPPER_LID["left"], "left", "eye"),
 ]
 
 
@@ -33,6 +36,8 @@ def test_tremor_frequency_amplitude_side_region(tmp_path, face_name, fps, hz, am
     assert t["amplitude_mm"] == pytest.approx(amp, rel=0.3)
     assert t["side"] == side and t["region"] == region and t["phase"] == "rest"
     assert not res.shake["head"]["tremor_detected"]
+    assert t["laterality_index"] == pytest.approx(1.0 if side == "left" else -1.0, abs=0.5)
+    assert {f["id"]: f["side"] for f in res.flags}.get("one_sided_shaking") == side
 
 
 @pytest.mark.parametrize("face_name", ["astronaut", "faceapi_neutral", "yale01", "yale05", "takeo"])
@@ -43,6 +48,25 @@ def test_still_faces_have_no_tremor(tmp_path, face_name):
         res = analyze(tmp_path / "s.mp4")
         assert not res.shake["tremor"]["detected"], res.shake["tremor"]["by_region"]
         assert not res.shake["head"]["tremor_detected"]
+        assert res.shake["twitches"] == []
+        assert res.flags == []
+
+
+@pytest.mark.parametrize("face_name,fps,hz,amp", [("yale05", 30, 6.0, 0.6), ("takeo", 60, 12.0, 0.5)])
+def test_tremor_on_both_sides(tmp_path, face_name, fps, hz, amp):
+    face = synth.load_face(FACES / f"{face_name}.jpg")
+    mo = ()
+    for side in lm.SIDES:
+        mo += synth.tremor_motions(face, landmark=lm.MOUTH_CORNER[side], amp_mm=amp, freq_hz=hz, direction_deg=-90)
+    synth.render(tmp_path / "b.mp4", face=face, fps=fps, duration_s=5.0, motions=mo, write_truth=False)
+    res = analyze(tmp_path / "b.mp4")
+    t = res.shake["tremor"]
+    assert t["detected"] and t["side"] == "both" and t["region"] == "mouth"
+    assert t["frequency_hz"] == pytest.approx(hz, abs=0.3)
+    assert t["amplitude_mm"] == pytest.approx(amp, rel=0.3)
+    assert abs(t["laterality_index"]) < 0.5
+    assert not any(f["id"] == "one_sided_shaking" for f in res.flags)
+    assert any(f["id"] == "shaking_at_rest" for f in res.flags)
 
 
 def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
@@ -53,6 +77,7 @@ def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
     assert res.shake["head"]["tremor_detected"]
     assert res.shake["head"]["frequency_hz"] == pytest.approx(5.0, abs=0.3)
     assert not res.shake["tremor"]["detected"]
+    assert [f["id"] for f in res.flags] == ["head_tremor"]
 
 
 def test_uniform_resampling_uses_timestamps():

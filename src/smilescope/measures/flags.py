@@ -42,7 +42,7 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
             add("one_sided_shaking", s, f"{per_side[s]} twitches, all on the {s} side")
     if shake.get("spread_eye_to_mouth"):
         side = shake.get("spread_side", "none")
-        add("eye_to_mouth_spread", side, f"twitches around the {side} eye followed by twitches of the same side's cheek or mouth")
+        add("eye_to_mouth_spread", side, f"twitches around the {side} eye followed by twitches of the same side's mouth")
     head = shake.get("head") or {}
     if head.get("tremor_detected"):
         add("head_tremor", "both", f"the whole head oscillates at {head['frequency_hz']:.1f} Hz, {head['amplitude_mm']:.2f} mm")

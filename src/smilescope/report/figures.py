@@ -134,7 +134,7 @@ def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [(r, s) for r in ("eye", "brow", "cheek", "mouth") for s in ("right", "left")]
+    rows = [(r, s) for r in ("eye", "brow", "mouth") for s in ("right", "left")]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
     for e in (shake.get("blinks") or {}).get("events", []):
         ax.axvspan(e["t_s"], e["t_s"] + e["duration_s"], color="#bbbbbb", alpha=0.5, lw=0)
