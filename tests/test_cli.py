@@ -72,8 +72,19 @@ def test_analyze_writes_the_contract(tmp_path, still_video):
     assert header[:3] == ["frame", "t_s", "valid"]
     assert "mouth_corner_left_x_mm" in header and "head_roll_deg" in header
     # nothing half-written is left behind
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv", "smile.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv", "smile.png", "spectrum.png",
+                                                     "twitches.png"]
     assert "not a diagnosis" in r.stdout
+    # the summary went to the history (the test's private database), without frames or signals
+    from smilescope.store import Store
+
+    with Store() as store:
+        assert len(store.history()) == 1
+        assert store.last_analysis()["video"]["frames"] == 45
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out), "--no-save", "-q"])
+    assert r.exit_code == 0
+    with Store() as store:
+        assert len(store.history()) == 1
 
 
 @pytest.mark.parametrize(

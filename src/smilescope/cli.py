@@ -53,6 +53,8 @@ def analyze(
     fps: Optional[float] = typer.Option(None, help="Frame rate of an image sequence (videos carry their own timestamps)."),
     no_refine: bool = typer.Option(False, "--no-refine", help="Use raw landmarks instead of optical-flow refinement (less accurate; for comparison)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not add this analysis to your history (the local database of `smilescope history`)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL for the history (default: your data folder, or $SMILESCOPE_DB)."),
 ) -> None:
     """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
 
@@ -89,6 +91,13 @@ def analyze(
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written")
         raise typer.Exit(130)
+    if not no_save:
+        # the summary (no frames, no per-frame signals) goes to the local history; a store
+        # problem never costs the analysis files, which are already written
+        from smilescope.store import record_analysis
+
+        if record_analysis(result.to_dict(), source=str(out_dir.resolve()), url=db) is None and not quiet:
+            err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
     if not quiet:
         from smilescope.report.summary import render_summary
 

@@ -52,3 +52,24 @@ def test_symmetric_eye_narrowing_is_not_synkinesis(tmp_path):
     assert not s["detected"] and s["side"] == "none"
     for sd in lm.SIDES:
         assert s["narrowing_pct"][sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+
+
+@pytest.mark.parametrize("face_name,side", [("yale05", "left"), ("takeo", "right")])
+def test_eye_narrowing_with_a_pucker_is_synkinesis(tmp_path, face_name, side):
+    """A pucker (both corners 4 mm towards the midline) that lowers one upper lid by 2.5 mm."""
+    face = synth.load_face(FACES / f"{face_name}.jpg")
+    prof = functools.partial(synth.smile_profile, **HOLD)
+    # the person's right corner (61) is on the image's left: towards the midline is +x there
+    motions = [synth.PointMotion(lm.MOUTH_CORNER["right"], 4.0, 0.0, prof),
+               synth.PointMotion(lm.MOUTH_CORNER["left"], -4.0, 0.0, prof),
+               synth.PointMotion(lm.UPPER_LID[side], 0.0, 2.5, prof, radius_mm=2.0)]
+    lids = (lm.UPPER_LID["right"], lm.LOWER_LID["right"], lm.UPPER_LID["left"], lm.LOWER_LID["left"])
+    truth = synth.render(tmp_path / "p.mp4", face=face, fps=30, duration_s=3.6, motions=motions,
+                         extra_landmarks=lids, write_truth=False)
+    res = analyze(tmp_path / "p.mp4")
+    s = res.synkinesis
+    assert s["detected"] and s["side"] == side
+    other = "left" if side == "right" else "right"
+    assert s["pucker_narrowing_pct"][side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
+    assert abs(s["pucker_narrowing_pct"][other]) < 5.0
+    assert {f["id"]: f["side"] for f in res.flags}.get("synkinesis") == side

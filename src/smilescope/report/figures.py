@@ -111,7 +111,8 @@ def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
         ax.set_xlabel("frequency (Hz)")
     for ax in axes[:, 0]:
         ax.set_ylabel("power (mm²/Hz)")
-    axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
+    if axes[0, 0].get_legend_handles_labels()[0]:
+        axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
     fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor)", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
