@@ -116,13 +116,14 @@ def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarr
     runs = stretches(table.t_s, ok, fs)
     if not runs or table.t_s[runs[0][-1]] - table.t_s[runs[0][0]] < min_s:
         return empty
-    nper = int(min(round(4.0 * fs), len(runs[0])))
+    tt0 = table.t_s[runs[0]]  # the window fits the longest stretch on its uniform grid (frames may be uneven)
+    nper = int(min(round(4.0 * fs), len(np.arange(tt0[0], tt0[-1] + 0.5 / fs, 1.0 / fs))))
     total, weight, first = None, 0, None
     for run in runs:
         tt = table.t_s[run]
         grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
         if len(grid) < nper:
-            break
+            continue
         ys = [np.interp(grid, tt, table.columns[c][run]) for c in cols]
         if first is None:
             first = ys
