@@ -62,9 +62,31 @@ def render_summary(doc: dict, *, json_path=None, csv_path=None) -> Group:
                               + (" — the smile fades with repetition" if fat.get("fades") else "")))
     elif "episodes" in sm:
         parts.append(Text("no smile found (corners never moved out and up by 1.5 mm or more)"))
+    sh = doc.get("shake") or {}
+    tr = sh.get("tremor") or {}
+    if tr:
+        parts.append(Text(
+            f"shaking: {tr['frequency_hz']:.1f} Hz, {tr['amplitude_mm']:.2f} mm, {tr['region']}, side {tr['side']}, "
+            f"at {tr['phase']}" if tr.get("detected") else "shaking: no tremor found"))
+    if (sh.get("head") or {}).get("tremor_detected"):
+        parts.append(Text(f"head: oscillates at {sh['head']['frequency_hz']:.1f} Hz, {sh['head']['amplitude_mm']:.2f} mm"))
+    from smilescope.measures.flags import MIN_RATE_S
+
+    long_enough = ((doc.get("video") or {}).get("duration_s") or 0) >= MIN_RATE_S  # no rates from a few seconds
+    if "twitches" in sh:
+        rate = (sh.get("twitch_rate_per_min") or {}).get("total") if long_enough else None
+        parts.append(Text(f"twitches: {len(sh['twitches'])}" + (f" ({rate:.0f} per minute)" if rate else "")
+                          + ("; eye twitches spread to the mouth" if sh.get("spread_eye_to_mouth") else "")))
+    bl = sh.get("blinks") or {}
+    if bl:
+        parts.append(Text(f"blinks: {bl.get('count', 0)}" + (f" ({bl['rate_per_min']:.0f} per minute; usual 8-21 at rest)"
+                                                              if bl.get("rate_per_min") and long_enough else "")))
+    for f in doc.get("flags") or []:
+        parts.append(Text(f"worth noting: {f['id'].replace('_', ' ')} ({f['side']}): {f['why']}", style="bold"))
     for w in q.get("warnings", []):
         parts.append(Text(f"! {w}", style="yellow"))
     if json_path is not None:
-        parts.append(Text(f"wrote {json_path}, {csv_path} and smile.png beside them", style="green"))
+        parts.append(Text(f"wrote {json_path}, {csv_path} and the figures (smile, spectrum, twitches) beside them; "
+                          "`smilescope report` makes a readable page of it", style="green"))
     parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
     return Group(*parts)
