@@ -109,9 +109,11 @@ def closure_mask(table: SignalTable, *, pad_s: float = 0.15) -> np.ndarray:
         closed |= _closed(table.columns[f"palpebral_{s}_height_mm"], table.valid, 0.5)
     if not closed.any():
         return closed
-    tc = table.t_s[closed]
-    near = np.abs(table.t_s[:, None] - tc[None, :]).min(axis=1) <= pad_s if len(tc) < 5000 else closed
-    return near
+    tc = table.t_s[closed]  # sorted: the nearest closed frame is beside each frame's insertion point
+    k = np.searchsorted(tc, table.t_s)
+    before = np.abs(table.t_s - tc[np.clip(k - 1, 0, len(tc) - 1)])
+    after = np.abs(tc[np.clip(k, 0, len(tc) - 1)] - table.t_s)
+    return np.minimum(before, after) <= pad_s
 
 
 def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float = 0.3, min_s: float = 0.025,
