@@ -306,7 +306,8 @@ def compare(name: str) -> dict:
         return REF_AREA_PX2 / a_odbm * 2 * amp_mm * math.sin(math.pi * f_hz / fps) * math.cos(math.pi / 4) / mmpp
 
     rows2 = [{"region/side": f"{p['region']}/{p['side']}", "Hz": fmt(p["frequency_hz"], ".2f"),
-              "amp mm": fmt(p["amplitude_mm"]), "snr": fmt(p["snr"], ".1f"), "halves": fmt(p["coherence"], ".1f"),
+              "amp mm": fmt(p["amplitude_mm"]), "snr": fmt(p["snr"], ".1f"), "halves": fmt(p["consistency"], ".1f"),
+              "msc": fmt(p["spatial_coherence"], ".2f"),
               "band mm^2": fmt(p["band_power_mm2"], ".4f"), "share": fmt(p["peak_share"], ".2f"),
               "speech": str(p["speech_like"]), "called": str(p["detected"]),
               "as ODBM trem": fmt(as_odbm(p["amplitude_mm"], p["frequency_hz"]))}

@@ -28,6 +28,19 @@ BROW_MID = {"right": 105, "left": 334}
 CHEEK = {"right": 50, "left": 280}
 # Nasolabial region: points lateral to the ala, along the upper part of the fold.
 NASOLABIAL = {"right": (203, 206, 216), "left": (423, 426, 436)}
+# A second point in each region, 4-14 mm from the region's main point (about one optical-flow
+# patch, 6 mm, apart, so the two measurements share few pixels): a tremor moves the skin of a
+# region together, tracking noise does not. The skin above and lateral to the mouth
+# corner (186; a lip-border point tracks poorly along the border and followed the landmark
+# model's guess), the upper lid lateral to its middle (161), the lower brow contour under the
+# brow middle (52) and the lower cheek medial to the cheek point (205). Distances measured on
+# the test faces: 3.9-9, 7-9, 4-7 and 10-14 mm.
+NEAR = {
+    "mouth": {"right": 186, "left": 410},
+    "eye": {"right": 161, "left": 388},
+    "brow": {"right": 52, "left": 282},
+    "cheek": {"right": 205, "left": 425},
+}
 NOSE_TIP = 1
 FOREHEAD = 10
 CHIN = 152

@@ -15,6 +15,8 @@ Conventions (anatomical, never mirrored):
 * Displacements are relative to the reference (neutral) frame, after head alignment.
 * ``upper_lip_y_mm`` / ``lower_lip_y_mm``: vertical movement of the lip centres (landmarks 0
   and 17), + up.
+* ``*_near_*``: the second point of a region (``landmarks.NEAR``, 4-14 mm from its main point),
+  for the spatial coherence of a tremor.
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ def tracked_landmarks() -> tuple[int, ...]:
     facial: list[int] = []
     for side in lm.SIDES:
         facial += [lm.MOUTH_CORNER[side], lm.CHEEK[side], *lm.NASOLABIAL[side], lm.BROW_MID[side],
-                   lm.UPPER_LID[side], lm.LOWER_LID[side], lm.EYE_OUTER[side]]
+                   lm.UPPER_LID[side], lm.LOWER_LID[side], lm.EYE_OUTER[side],
+                   *(near[side] for near in lm.NEAR.values())]
     facial += [lm.UPPER_LIP_CENTRE, lm.LOWER_LIP_CENTRE]
     out = list(lm.STABLE)
     out += [i for i in facial if i not in out]
@@ -160,9 +163,21 @@ FACIAL_SIGNALS: tuple[str, ...] = tuple(
     for comp in comps
 ) + ("upper_lip_y_mm", "lower_lip_y_mm")
 
-# Signals that are displacements from the neutral face (the rest are absolute sizes).
+# Each region's second point (``landmarks.NEAR``), for the spatial coherence of a tremor: the
+# same components as the region's main point, as displacements from the neutral face.
+NEAR_SIGNALS: dict[str, tuple[str, ...]] = {
+    "mouth": ("mouth_near_{side}_x_mm", "mouth_near_{side}_y_mm"),
+    "cheek": ("cheek_near_{side}_x_mm", "cheek_near_{side}_y_mm"),
+    "eye": ("upper_lid_near_{side}_y_mm",),
+    "brow": ("brow_near_{side}_y_mm",),
+}
+FACIAL_SIGNALS += tuple(c.format(side=side) for side in lm.SIDES for cols in NEAR_SIGNALS.values() for c in cols)
+
+# Signals that are displacements from the neutral face (the rest are absolute sizes); the
+# near points are left out so that they do not change the video's noise floor.
 DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(
-    s for s in FACIAL_SIGNALS if s.endswith(("_x_mm", "_y_mm")) and s.startswith(("mouth", "cheek", "nasolabial"))
+    s for s in FACIAL_SIGNALS if s.endswith(("_x_mm", "_y_mm")) and s.startswith(("mouth_corner", "cheek_", "nasolabial"))
+    and "_near_" not in s
 )
 
 
@@ -209,6 +224,11 @@ def facial_signals_px(
     # lip centres on the midline: vertical movement only (+ up); smiles raise the upper lip
     out["upper_lip_y_mm"] = float(frame.to_face(aligned_px[lm.UPPER_LIP_CENTRE] - ref_px[lm.UPPER_LIP_CENTRE])[1])
     out["lower_lip_y_mm"] = float(frame.to_face(aligned_px[lm.LOWER_LIP_CENTRE] - ref_px[lm.LOWER_LIP_CENTRE])[1])
+    for side in lm.SIDES:  # the regions' second points
+        for region, cols in NEAR_SIGNALS.items():
+            x, y = disp((lm.NEAR[region][side],), side)
+            for c in cols:
+                out[c.format(side=side)] = float(x if c.endswith("_x_mm") else y)
     # keep the declared order
     return {k: out[k] for k in FACIAL_SIGNALS}
 

@@ -21,6 +21,23 @@ def test_subject_right_is_image_left(face):
         assert p[table["right"], 0] < p[table["left"], 0], table
 
 
+@pytest.mark.parametrize("name", ["faceapi_neutral", "yale01", "astronaut", "takeo"])
+def test_near_points_lie_in_their_region_beyond_one_flow_patch(name):
+    """Each region's second point is on the same side, 3.5-15 mm from the main point (about one
+    optical-flow patch, 6 mm, apart), and the left point sits where the right one's mirror image does (within 4 mm)."""
+    f = load_face(FACES / f"{name}.jpg")
+    p = f.landmarks_px[:, :2]
+    main = {"mouth": lm.MOUTH_CORNER, "eye": lm.UPPER_LID, "brow": lm.BROW_MID, "cheek": lm.CHEEK}
+    mid_x = np.mean([(p[a["right"], 0] + p[a["left"], 0]) / 2 for a in main.values()])
+    for region, near in lm.NEAR.items():
+        assert p[near["right"], 0] < mid_x < p[near["left"], 0], region
+        for side in lm.SIDES:
+            d_mm = np.linalg.norm(p[near[side]] - p[main[region][side]]) * f.mm_per_px
+            assert 3.5 <= d_mm <= 15.0, (region, side, d_mm)
+        off = {s: p[near[s]] - p[main[region][s]] for s in lm.SIDES}
+        assert np.linalg.norm(off["left"] * [-1, 1] - off["right"]) * f.mm_per_px < 4.0, region
+
+
 def test_mirrored_photo_swaps_the_sides(face):
     mirrored = np.ascontiguousarray(face.rgb[:, ::-1])
     obs = detect_still(mirrored)

@@ -10,8 +10,13 @@ A tremor is called in a region when its spectral peak stands at least ``snr`` ti
 10, i.e. 10 dB) above the median spectral level of the band — the measured noise floor — and
 its amplitude is at least 3 times the frame-to-frame noise floor of the video; the
 oscillation must also be the dominant one in both halves of the recording (a burst of noise
-in one moment does not make a tremor). Spatial coherence across several points of a region
-is not checked yet: most regions are measured at one point.
+in one moment does not make a tremor), and it must be spatially coherent: each region is
+measured at a second point 4-14 mm from its main one (``landmarks.NEAR``, about one
+optical-flow patch apart, so the two share few pixels), and the magnitude-squared coherence of the
+two points' movement at the peak frequency must reach ``COHERENCE_MIN`` (0.5). A tremor moves
+the skin of a region together; tracking noise, a glint or one lost patch moves one point.
+With independent noise and the 7 or more Welch segments used here, the coherence of one
+frequency bin exceeds 0.5 by chance about once in a hundred.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
-from scipy.signal import welch
+from scipy.signal import csd, welch
 
 from smilescope.landmarks import SIDES
-from smilescope.signals import SignalTable
+from smilescope.signals import NEAR_SIGNALS, SignalTable
 
 # region -> per side, the columns whose movement is analysed (two per region, for coherence)
 REGIONS = {
@@ -33,6 +38,7 @@ REGIONS = {
 }
 HEAD = ("head_x_mm", "head_y_mm")
 MIN_HZ = 3.0
+COHERENCE_MIN = 0.5  # magnitude-squared coherence between a region's two points at the peak
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,13 @@ class TremorPeak:
     frequency_hz: float
     amplitude_mm: float  # peak (half peak-to-peak) of the dominant oscillation
     snr: float  # peak PSD / band median
-    coherence: float  # share of the recording halves that show the same peak (0, 0.5, 1)
+    consistency: float  # share of the recording halves that show the same peak (0, 0.5, 1)
     detected: bool
     near_nyquist: bool
     band_power_mm2: float  # 3 Hz..Nyquist, above the noise level
     peak_share: float  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
     speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking, not tremor
+    spatial_coherence: float | None = None  # MSC of the region's two points at the peak (None: not measured)
 
 
 def uniform(t_s: np.ndarray, values: np.ndarray, valid: np.ndarray, *, fs_hz: float | None = None):
@@ -139,7 +146,7 @@ def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarr
 
 
 def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region: str, side: str,
-              noise_floor_mm: float = 0.0, snr_min: float = 10.0, coherence_min: float = 1.0,
+              noise_floor_mm: float = 0.0, snr_min: float = 10.0, consistency_min: float = 1.0,
               share_min: float = 0.0) -> TremorPeak | None:
     """The dominant oscillation between 3 Hz and Nyquist, and whether it counts as tremor."""
     f, p = spec.freq_hz, spec.psd_mm2_per_hz
@@ -157,7 +164,7 @@ def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region
     nyq = fs / 2
     band_power = float(np.sum(np.clip(p[band] - spec.noise_level, 0, None)) * df)
     share = power / band_power if band_power > 0 else 0.0
-    detected = snr >= snr_min and amp >= 3 * noise_floor_mm and coh >= coherence_min and share >= share_min
+    detected = snr >= snr_min and amp >= 3 * noise_floor_mm and coh >= consistency_min and share >= share_min
     return TremorPeak(region, side, float(f[i]), amp, snr, coh, bool(detected), bool(f[i] > 0.8 * nyq), band_power,
                       float(share))
 
@@ -181,6 +188,64 @@ def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
     return hits / 2
 
 
+def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str, ...], mask: np.ndarray | None,
+                      f0_hz: float) -> float | None:
+    """Magnitude-squared coherence at ``f0_hz`` between a region's main point and its second point.
+
+    ``main`` and ``near`` are the two points' component columns. Each point is judged in the
+    component in which it moves most at ``f0_hz`` (chosen by power, not by coherence, so the
+    choice does not inflate chance coherence): an edge such as the lip border is tracked
+    mostly across itself, so a vertical tremor can show as lateral movement of a lip point.
+    Cross- and auto-spectra (Welch, Hann windows of up to 2 s and at most a quarter of the
+    longest stretch, so at least 7 segments) are summed over every usable stretch before the
+    ratio is taken. Returns None when the table lacks the near columns, and 0 when too little
+    signal is left to estimate it (under 6 segments, or a resolution coarser than 1.5 Hz).
+    """
+    main, near = tuple(dict.fromkeys(main)), tuple(dict.fromkeys(near))
+    if not near or any(c not in table.columns for c in main + near):
+        return None
+    if len(table) < 8:
+        return 0.0
+    valid = table.valid if mask is None else table.valid & mask
+    fs = float(1.0 / np.median(np.diff(table.t_s)))
+    ok = valid.copy()
+    for c in main + near:
+        ok &= np.isfinite(table.columns[c])
+    runs = stretches(table.t_s, ok, fs)
+    if not runs:
+        return 0.0
+    tt0 = table.t_s[runs[0]]
+    nper = int(min(round(2.0 * fs), len(np.arange(tt0[0], tt0[-1] + 0.5 / fs, 1.0 / fs)) // 4))
+    if nper < fs / 1.5:
+        return 0.0
+    kw = dict(fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear")
+    auto: dict[str, np.ndarray] = {}
+    cross: dict[tuple[str, str], np.ndarray] = {}
+    segments, f = 0, None
+    for run in runs:
+        tt = table.t_s[run]
+        grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
+        if len(grid) < nper:
+            continue
+        nseg = (len(grid) - nper) // (nper // 2) + 1
+        segments += nseg
+        ys = {c: np.interp(grid, tt, table.columns[c][run]) for c in main + near}
+        for c, y in ys.items():
+            f, p = welch(y, **kw)
+            auto[c] = auto.get(c, 0.0) + nseg * p
+        for m in main:
+            for n in near:
+                _, pxy = csd(ys[m], ys[n], **kw)
+                cross[m, n] = cross.get((m, n), 0.0) + nseg * pxy
+    if f is None or segments < 6:
+        return 0.0
+    i = int(np.argmin(np.abs(f - f0_hz)))
+    m = max(main, key=lambda c: auto[c][i])
+    n = max(near, key=lambda c: auto[c][i])
+    den = auto[m][i] * auto[n][i]
+    return float(np.abs(cross[m, n][i]) ** 2 / den) if den > 0 else 0.0
+
+
 SPEECH_MAX_HZ = 7.0
 
 
@@ -193,7 +258,7 @@ def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) ->
                            {"lip_aperture_mm": table.columns["upper_lip_y_mm"] - table.columns["lower_lip_y_mm"]})
     spec, a, b, fs = region_spectrum(aperture, ("lip_aperture_mm",))
     pk = find_peak(spec, a, b, fs, region="lips", side="mid", noise_floor_mm=noise_floor_mm, snr_min=snr_min,
-                   coherence_min=0.5) if len(spec.freq_hz) else None
+                   consistency_min=0.5) if len(spec.freq_hz) else None
     if pk is None or not pk.detected or pk.frequency_hz > SPEECH_MAX_HZ:
         return out
     return {"detected": True, "frequency_hz": pk.frequency_hz, "amplitude_mm": pk.amplitude_mm}
@@ -235,12 +300,17 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             c = tuple(x.format(side=side) for x in cols)
             best = None
             for phase, mask in phases.items():
-                spec, a, b, fs = region_spectrum(table, c, mask & open_eyes if region in ("eye", "brow") else mask)
+                frames = mask & open_eyes if region in ("eye", "brow") else mask
+                spec, a, b, fs = region_spectrum(table, c, frames)
                 if not len(spec.freq_hz):
                     continue
                 pk = find_peak(spec, a, b, fs, region=region, side=side, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
                 if pk is None:
                     continue
+                near = tuple(x.format(side=side) for x in NEAR_SIGNALS[region])
+                msc = spatial_coherence(table, c, near, frames, pk.frequency_hz)
+                pk = replace(pk, spatial_coherence=msc,
+                             detected=pk.detected and (msc is None or msc >= COHERENCE_MIN))
                 if pk.detected:
                     phase_of.setdefault((region, side), set()).add(phase)
                 if best is None or (pk.detected, pk.amplitude_mm) > (best.detected, best.amplitude_mm):
@@ -251,7 +321,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     # head: its own spectrum; head tremor is never reported as a one-sided facial tremor
     hspec, ha, hb, hfs = region_spectrum(table, HEAD)
     head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
-                        snr_min=snr_min, coherence_min=0.0) if len(hspec.freq_hz) else None
+                        snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
     head = {"tremor_detected": bool(head_pk and head_pk.detected),
             "frequency_hz": head_pk.frequency_hz if head_pk and head_pk.detected else None,
             "amplitude_mm": head_pk.amplitude_mm if head_pk and head_pk.detected else None}
