@@ -173,9 +173,9 @@ def test_oscillation_of_one_spot_is_not_a_region_tremor(tmp_path, face_name, fps
     """Skin moving only within 3.5 mm of one landmark, with the region's second point and its
     optical-flow patch outside the moving skin: the peak is there, but not coherent.
 
-    Rendered losslessly: H.264 at the usual quality (crf 18) lets the moving skin leak into the
-    neighbouring blocks (15 % of the amplitude, in phase, 9 mm away), which the coherence then
-    sees; that is a limit of compressed video, noted in ``shake``."""
+    Rendered losslessly: H.264 at the usual quality (crf 18) can let the moving skin leak into
+    the neighbouring blocks (once 15 % of the amplitude, in phase, 9 mm away), which the
+    coherence then sees; that is a limit of compressed video, noted in ``shake``."""
     face = synth.load_face(FACES / f"{face_name}.jpg")
     motion = synth.PointMotion(landmark, 0.0, -amp, lambda t: np.sin(2 * np.pi * hz * np.asarray(t)),
                                radius_mm=0.5, decay_mm=3.0 * amp)

@@ -94,6 +94,22 @@ def test_no_external_urls(doc, table):
     assert "<script" not in html and "<link" not in html
 
 
+def test_tremor_table_shows_each_region_with_its_second_points_coherence(doc):
+    peak = {"region": "mouth", "side": "left", "frequency_hz": 6.0, "amplitude_mm": 0.46, "snr": 1764.9,
+            "consistency": 1.0, "detected": True, "near_nyquist": False, "band_power_mm2": 0.1, "peak_share": 0.98,
+            "speech_like": False, "spatial_coherence": 0.99}
+    spot = dict(peak, region="eye", side="right", frequency_hz=5.0, amplitude_mm=0.55, spatial_coherence=0.25,
+                detected=False)
+    older = {k: v for k, v in dict(peak, region="brow", detected=False).items() if k != "spatial_coherence"}
+    doc["shake"]["tremor"] = {"detected": True, "frequency_hz": 6.0, "amplitude_mm": 0.46, "side": "left",
+                              "region": "mouth", "phase": "rest", "laterality_index": 0.9,
+                              "by_region": [peak, spot, older]}
+    text = _text(render_html(doc))
+    assert "mouth left 6.0 Hz 0.46 mm 0.99 yes" in text
+    assert "eye right 5.0 Hz 0.55 mm 0.25 no" in text
+    assert "brow left 6.0 Hz 0.46 mm — no" in text  # an analysis made before the second points
+
+
 def test_guidance_shows_level_message_action_and_source(doc):
     doc["flags"] = [{"id": "one_sided_shaking", "side": "left", "why": "tremor on the left eye only"}]
     result = assess({"sudden_onset": True, "drooping": True}, doc)

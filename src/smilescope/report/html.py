@@ -163,7 +163,8 @@ def _tremor(sh: Mapping) -> dict:
     if tr.get("region") == "mouth":
         caveat = "Talking moves the mouth 3–7 times a second and can look like tremor; film a silent face to be sure."
     rows = [(r.get("region") or DASH, r.get("side") or DASH, num(r.get("frequency_hz"), ".1f", " Hz"),
-             num(r.get("amplitude_mm"), ".2f", " mm"), "yes" if r.get("detected") else "no")
+             num(r.get("amplitude_mm"), ".2f", " mm"), num(r.get("spatial_coherence"), ".2f"),
+             "yes" if r.get("detected") else "no")
             for r in tr.get("by_region") or []]
     return {"found": True, "text": text, "caveat": caveat, "rows": rows}
 
