@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -31,6 +33,27 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+
+
+@contextmanager
+def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None = None) -> Iterator[None]:
+    """Turn a :class:`BadInputError` into its message on stderr and exit status 2, and Ctrl-C
+    into ``interrupted`` and exit status 130, for every command (they share this one).
+
+    ``written``: a file that was already written before the failure, named in the message so
+    the user knows nothing was lost.
+    """
+    from rich.markup import escape
+
+    try:
+        yield
+    except BadInputError as e:
+        kept = f" {written} was written." if written is not None else ""
+        err.print(f"[bold red]error:[/] {escape(str(e))}{escape(kept)}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print(interrupted, highlight=False)
+        raise typer.Exit(130) from None
 
 
 def _version(value: bool) -> None:
@@ -70,7 +93,7 @@ def analyze(
 
     cfg = PipelineConfig(refine=not no_refine)
     show = not quiet and err.is_terminal
-    try:
+    with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         if show:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -85,12 +108,6 @@ def analyze(
         else:
             result = run(video, fps=fps, config=cfg)
         json_path, csv_path = result.save(out_dir)
-    except BadInputError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was written")
-        raise typer.Exit(130)
     if not no_save:
         # the summary (no frames, no per-frame signals) goes to the local history; a store
         # problem never costs the analysis files, which are already written
@@ -123,7 +140,7 @@ def grade(
     from smilescope.output import atomic_write, dumps
     from smilescope.pipeline import analyze as run
 
-    try:
+    with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         try:
             seg = json.loads(segments.read_text())
         except (OSError, ValueError) as e:
@@ -133,9 +150,6 @@ def grade(
         doc = eface_style(result.signals, seg, affected_side=affected_side)
         result.save(out_dir)
         path = atomic_write(out_dir / "grading.json", lambda fh: fh.write(dumps(doc) + "\n"))
-    except BadInputError as e:
-        err.print(f"[bold red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2)
     out.print(f"[bold]{doc['label']}[/] — affected side: {doc['affected_side']} (person's own)")
     for group in ("static", "dynamic"):
         out.print(f"{group}: " + ", ".join(f"{k} {v:.0f}" if v is not None else f"{k} —" for k, v in doc[group].items()))

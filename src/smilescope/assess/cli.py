@@ -61,9 +61,9 @@ def triage(
       smilescope triage --answers answers.json --analysis out/demo/analysis.json --json
     Answer keys: see smilescope.assess.ANSWER_KEYS; every answer is optional (null = don't know).
     """
-    from smilescope.cli import err, out
+    from smilescope.cli import err, exit_on_bad_input, out
 
-    try:
+    with exit_on_bad_input(interrupted="interrupted; nothing was saved"):
         analysis = _read_json(analysis_file, "analysis") if analysis_file is not None else None
         shown = False  # the emergency panel was shown during the questions
         if answers_file is not None:
@@ -71,12 +71,6 @@ def triage(
             result = assess(answers, analysis)
         else:
             answers, result, shown = _ask(err if as_json else out, analysis)
-    except BadInputError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
-        raise typer.Exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted; nothing was saved")
-        raise typer.Exit(130)
 
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -29,22 +29,15 @@ def register(app: typer.Typer) -> None:
 
         Plain words on the smile, shaking, twitches and blinks; trends of stored analyses; guidance with sources. Not a diagnosis.
         """
-        from smilescope.cli import err, out
-        from smilescope.errors import BadInputError
+        from smilescope.cli import exit_on_bad_input, out
         from smilescope.report.make import gather, write_report
 
-        try:
+        with exit_on_bad_input(interrupted="interrupted; no report was written"):
             html_path = write_report(gather(analysis, last=last, answers=answers, db=db), out_path)
-        except BadInputError as e:
-            err.print(f"[bold red]error:[/] {e}", highlight=False)
-            raise typer.Exit(2)
         out.print(f"wrote {html_path}", highlight=False)
         if pdf:
             from smilescope.report.browser import html_to_pdf
 
-            try:
+            with exit_on_bad_input(interrupted=f"interrupted; {html_path} was written", written=html_path):
                 pdf_path = html_to_pdf(html_path, html_path.with_suffix(".pdf"))
-            except BadInputError as e:
-                err.print(f"[bold red]error:[/] {e} The HTML report was written: {html_path}", highlight=False)
-                raise typer.Exit(2)
             out.print(f"wrote {pdf_path}", highlight=False)

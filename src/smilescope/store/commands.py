@@ -6,7 +6,6 @@ Thin: parse, call :mod:`smilescope.store`, print. Every command takes ``--db URL
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Optional
@@ -21,17 +20,10 @@ _UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h")
 _OPTIONS = {"caffeine_cups": "--caffeine", "sleep_hours": "--sleep", "stress_0_10": "--stress", "water_glasses": "--water"}
 
 
-@contextmanager
 def _exit_on_bad_input():
-    from smilescope.cli import err
+    from smilescope.cli import exit_on_bad_input
 
-    try:
-        yield
-    except BadInputError as e:
-        from rich.markup import escape
-
-        err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
-        raise typer.Exit(2)
+    return exit_on_bad_input()
 
 
 def _parse_day(text: Optional[str]) -> date:
