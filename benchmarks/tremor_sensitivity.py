@@ -17,8 +17,9 @@ detected when ``shake.tremor`` is detected in the mouth, on the left side only, 
 detected with all larger rungs detected too.
 
 Prints one line per clip (detection, side, region, frequency, amplitude read vs truth, and the
-left mouth corner's own spectral peak: amplitude and SNR, detected or not), a markdown table
-per face and size, and per size the median over faces of the smallest detected amplitude.
+left mouth corner's own spectral peak: amplitude, SNR and coherence with the region's second
+point, detected or not), a markdown table per face and size, and per size the median over
+faces of the smallest detected amplitude.
 
     .venv/bin/python benchmarks/tremor_sensitivity.py [--faces yale01 astronaut takeo]
         [--sizes 200 400] [--fps 30] [--crf 18] [--quick]
@@ -120,6 +121,7 @@ class Rung:
     peak_amp_mm: float  # the left mouth corner's own spectral peak (detected or not)
     peak_freq_hz: float
     peak_snr: float
+    peak_coherence: float  # with the region's second point (a tremor needs >= shake.COHERENCE_MIN)
     noise_floor_mm: float
     face_width_px: float
     mm_per_px: float
@@ -147,6 +149,7 @@ def run_clip(face: synth.Face, *, amp_mm: float, fps: float, crf: int, path: Pat
         peak_amp_mm=float(peak["amplitude_mm"]) if peak else math.nan,
         peak_freq_hz=float(peak["frequency_hz"]) if peak else math.nan,
         peak_snr=float(peak["snr"]) if peak else math.nan,
+        peak_coherence=float(peak["spatial_coherence"]) if peak and peak["spatial_coherence"] is not None else math.nan,
         noise_floor_mm=float(res.quality["noise_floor_mm"]),
         face_width_px=float(res.quality["face_width_px"]),
         mm_per_px=float(res.quality["mm_per_px"]),
@@ -210,7 +213,7 @@ def main() -> None:
                     print(f"    {amp:5.2f} mm: {verdict} side={r.side:5s} region={r.region or '-':6s} "
                           f"f={_f(r.freq_hz, '.2f')} Hz read={_f(r.amp_read_mm)} mm | "
                           f"left mouth peak {_f(r.peak_amp_mm)} mm at {_f(r.peak_freq_hz, '.2f')} Hz, "
-                          f"SNR {_f(r.peak_snr, '.1f')} | floor {r.noise_floor_mm:.4f} mm "
+                          f"SNR {_f(r.peak_snr, '.1f')}, coherence {_f(r.peak_coherence, '.2f')} | floor {r.noise_floor_mm:.4f} mm "
                           f"(x3 {3 * r.noise_floor_mm:.3f}) | {time.perf_counter() - t0:.1f} s", flush=True)
                 if not rungs:
                     table.append((size, name, w_still, math.nan, "-", math.nan, None, None, "analysis failed"))
