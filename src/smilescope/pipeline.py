@@ -533,6 +533,13 @@ def _add_smile(res: Analysis) -> None:
     smile, exc = analyze_smiles(res.signals, noise_floor_mm=floor if floor and np.isfinite(floor) else 0.0,
                                 reference_points_mm=res.reference_points_mm)
     res.smile = smile.to_dict()
+    turned = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.head_turned]
+    if turned:
+        which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in turned)
+        res.quality.setdefault("warnings", []).append(
+            f"The head turned during {which}. A turn moves one mouth corner towards the middle of the picture and "
+            f"the other away, about 1 mm per degree, so left and right were not compared in "
+            f"{'that smile' if len(turned) == 1 else 'those smiles'}. Keep the head still and facing the camera while smiling.")
     res.signals.columns.update(smile_columns(exc, smile.episodes))
     from smilescope.measures.smile import apex_plateau
     from smilescope.measures.synkinesis import synkinesis

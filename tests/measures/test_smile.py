@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from smilescope import synth
-from smilescope.measures.smile import analyze_smiles, excursion, fatigue, find_episodes, symmetry
+from smilescope.measures.smile import MAX_HEAD_TURN_DEG, analyze_smiles, excursion, fatigue, find_episodes, symmetry
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
@@ -62,6 +62,25 @@ def test_episode_timing_and_excursion_on_a_known_table():
     assert e.left.cheek_raise_mm == pytest.approx(1.5, abs=1e-6)
     assert e.left.palpebral_narrowing_pct == pytest.approx(20.0, abs=1e-6)
     assert e.weaker_side == "none"  # 2 mm apart
+
+
+@pytest.mark.parametrize("turns_deg,weaker", [((0.3, 0.5), "left"),     # head still: the left moves 4 mm less
+                                              ((0.3, 4.0), "left"),     # the turned smile is left out
+                                              ((4.0, 3.0), "none")])    # turned in every smile: no call
+def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, weaker):
+    """Two smiles (right 8 mm, left 4 mm); the head yaw changes by ``turns_deg`` during each."""
+    t = np.arange(0, 9, 1 / 30)
+    p1, p2 = _bump(t, 1.0, 0.5, 1.5, 0.5), _bump(t, 5.0, 0.5, 1.5, 0.5)
+    p = p1 + p2
+    right = (8.0 * np.cos(ANGLE) * p, 8.0 * np.sin(ANGLE) * p)
+    left = (4.0 * np.cos(ANGLE) * p, 4.0 * np.sin(ANGLE) * p)
+    tab = _table(t, right, left, head_yaw_deg=1.0 + turns_deg[0] * p1 + turns_deg[1] * p2)
+    res, _ = analyze_smiles(tab)
+    assert [e.head_turn_deg for e in res.episodes] == pytest.approx(list(turns_deg), abs=0.05)
+    assert [e.head_turned for e in res.episodes] == [d > MAX_HEAD_TURN_DEG for d in turns_deg]
+    assert res.weaker_side == weaker
+    assert res.excursion_mm == pytest.approx({"right": 8.0, "left": 4.0}, abs=1e-6)
+    assert [d["head_turned"] for d in res.to_dict()["episodes"]] == [d > MAX_HEAD_TURN_DEG for d in turns_deg]
 
 
 def test_pucker_and_small_wobble_are_not_smiles():
@@ -192,7 +211,8 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     """d9 (frames checked by eye at 0.8 s steps): rest to 3.2 s; pucker and cheek puffs 4.0-9.0 s;
     closed-mouth smile about 10.0-12.4 s; brow raise and wide eyes 13-17 s; a lopsided smile
     about 17.6-18.8 s."""
-    eps = analyze(shared_data / "videos" / "liveportrait" / "d9.mp4").smile["episodes"]
+    res = analyze(shared_data / "videos" / "liveportrait" / "d9.mp4")
+    eps = res.smile["episodes"]
     assert len(eps) == 2
     a, b = eps
     assert 9.0 <= a["start_s"] <= 10.5
@@ -201,6 +221,14 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     for e in eps:
         assert not (4.0 <= e["apex_s"] <= 9.0)
         assert e["dental_show"] < 0.1  # closed-mouth smiles
+    # the head turns in this video: every smile with a turn over 2 degrees is named in a warning,
+    # and no side is called weaker from such smiles alone
+    turned = [e for e in eps if e["head_turned"]]
+    assert [e["head_turned"] for e in eps] == [e["head_turn_deg"] > MAX_HEAD_TURN_DEG for e in eps]
+    for e in turned:
+        assert any(f"at {e['apex_s']:.1f} s ({e['head_turn_deg']:.1f}°)" in w for w in res.quality["warnings"])
+    if len(turned) == len(eps):
+        assert res.smile["weaker_side"] == "none"
 
 
 # --- single-frame smile score ----------------------------------------------------------------

@@ -13,6 +13,17 @@ Sources of the thresholds (all are keyword parameters):
 * Episode: a spontaneous smile rises in about 0.5 s; an episode must last at least 0.4 s and
   move a corner at least 1.5 mm (about the 1.5 mm minimal detectable change of a posed
   smile), well above the noise floor.
+* Head turn: aligning the face in the picture (a 2-D similarity on the nose bridge and
+  forehead) cannot undo a turn of the head. The mouth corners lie some 25-30 mm behind those
+  points, so a turn of the head by an angle a moves both corners sideways in the picture by
+  about 30 mm x sin(a): away from the midline on one side and towards it on the other. The
+  left-right difference therefore changes by about 2 x 30 mm x sin(1 deg) = 1 mm per degree
+  (1.1 mm per degree measured on OpenDBM's subj02 video, ``benchmarks/opendbm.py``; 0.9-1.3 on the
+  LivePortrait videos d9, d10 and d18, over their rest frames; the sign differed between
+  videos, so the difference is not corrected, only guarded against). A smile
+  during which the head turned more than ``MAX_HEAD_TURN_DEG`` (2 deg, i.e. about 2 mm, two
+  thirds of the 3 mm that makes a side weaker) from its rest position is measured and shown,
+  but left out of the weaker-side decision.
 """
 
 from __future__ import annotations
@@ -25,6 +36,8 @@ from scipy.stats import linregress
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
+
+MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
 
 # --- per-frame excursion ----------------------------------------------------------------
 
@@ -144,6 +157,12 @@ class Episode:
     upper_lip_elevation_mm: float
     hold_steadiness_mm: float  # SD of the stronger side's excursion during the hold
     dental_show: float = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
+    head_turn_deg: float = float("nan")  # |head yaw at the apex - at rest|; see MAX_HEAD_TURN_DEG
+
+    @property
+    def head_turned(self) -> bool:
+        """The head turned too much during this smile for its sides to be compared."""
+        return bool(self.head_turn_deg > MAX_HEAD_TURN_DEG)
 
     def excursion_mm(self) -> dict:
         return {"left": self.left.excursion_mm, "right": self.right.excursion_mm}
@@ -255,6 +274,10 @@ def find_episodes(
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
             yr = reference_points_mm["mouth_corner_right"][1] + np.nanmedian(table.columns["mouth_corner_right_y_mm"][plateau])
             height = float(yl - yr)
+        yaw = table.columns.get("head_yaw_deg")
+        turn = (float(abs(np.nanmedian(yaw[plateau]) - np.nanmedian(yaw[exc.rest_mask])))
+                if yaw is not None and np.isfinite(yaw[plateau]).any() and np.isfinite(yaw[exc.rest_mask]).any()
+                else float("nan"))
         lip = table.columns.get("upper_lip_y_mm")
         lip_el = float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask])) if lip is not None else float("nan")
         episodes.append(Episode(
@@ -264,6 +287,7 @@ def find_episodes(
             commissure_height_diff_mm=height, upper_lip_elevation_mm=lip_el,
             hold_steadiness_mm=float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan"),
             dental_show=float(np.nanmedian(table.columns["dental_show"][plateau])) if "dental_show" in table.columns else float("nan"),
+            head_turn_deg=turn,
         ))
     return episodes
 
@@ -351,6 +375,7 @@ class SmileResult:
         for e in self.episodes:
             d = asdict(e)
             d["excursion_mm"] = e.excursion_mm()
+            d["head_turned"] = e.head_turned
             eps.append(d)
         return {
             "episodes": eps,
@@ -372,15 +397,22 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     eps = find_episodes(table, exc, noise_floor_mm=noise_floor_mm, reference_points_mm=reference_points_mm,
                         min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
     if eps:
-        overall = {s: float(np.median([getattr(e, s).excursion_mm for e in eps])) for s in ("left", "right")}
+        # sides are compared over the smiles with the head still; if the head turned in every
+        # smile, the values are still given but no side is called weaker
+        steady = [e for e in eps if not e.head_turned] or eps
+        overall = {s: float(np.median([getattr(e, s).excursion_mm for e in steady])) for s in ("left", "right")}
         pct, weaker = symmetry(overall["left"], overall["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+        if all(e.head_turned for e in eps):
+            weaker = "none"
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in eps])),
                         "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in eps]))}
                     for s in ("left", "right")}
     else:
         overall, pct, weaker, duchenne = {"left": None, "right": None}, None, "none", {}
     thresholds = {"weaker_side_min_diff_mm": min_diff_mm, "weaker_side_min_diff_pct": min_diff_pct,
-                  "sources": "Hohman 2014 (>= 3 mm noticed); Coulson 2002 (healthy sides differ by up to 2-3 mm)"}
+                  "max_head_turn_deg": MAX_HEAD_TURN_DEG,
+                  "sources": "Hohman 2014 (>= 3 mm noticed); Coulson 2002 (healthy sides differ by up to 2-3 mm); "
+                             "a head turn shifts the corners' difference by about 1 mm per degree"}
     return SmileResult(eps, overall, pct, weaker, fatigue(eps), duchenne, thresholds), exc
 
 
