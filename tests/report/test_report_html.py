@@ -110,6 +110,16 @@ def test_tremor_table_shows_each_region_with_its_second_points_coherence(doc):
     assert "brow left 6.0 Hz 0.46 mm — no" in text  # an analysis made before the second points
 
 
+def test_smile_table_shows_the_head_turn_and_whether_sides_were_compared(doc):
+    ep = doc["smile"]["episodes"][0]
+    turned = dict(ep, head_turn_deg=3.04, head_turned=True)
+    older = {k: v for k, v in ep.items() if k not in ("head_turn_deg", "head_turned")}
+    doc["smile"]["episodes"] = [dict(ep, head_turn_deg=0.6, head_turned=False), turned, older]
+    text = _text(render_html(doc))
+    assert "0.6° 2 " in text and "3.0° (sides not compared) 3 " in text
+    assert text.count("(sides not compared)") == 1
+
+
 def test_guidance_shows_level_message_action_and_source(doc):
     doc["flags"] = [{"id": "one_sided_shaking", "side": "left", "why": "tremor on the left eye only"}]
     result = assess({"sudden_onset": True, "drooping": True}, doc)

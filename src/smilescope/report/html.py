@@ -143,7 +143,8 @@ def _smile(doc: Mapping) -> dict:
     out["lines"] = lines
     out["episodes"] = [(i + 1, num(e.get("start_s"), ".1f", " s"), num(e.get("hold_s"), ".1f", " s"),
                         num(_get(e, "right", "excursion_mm"), ".1f", " mm"), num(_get(e, "left", "excursion_mm"), ".1f", " mm"),
-                        num(e.get("asymmetry_pct"), ".0f", " %"))
+                        num(e.get("asymmetry_pct"), ".0f", " %"),
+                        num(e.get("head_turn_deg"), ".1f", "°") + (" (sides not compared)" if e.get("head_turned") else ""))
                        for i, e in enumerate(eps[:30])]
     out["more_episodes"] = max(len(eps) - 30, 0)
     return out
