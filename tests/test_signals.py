@@ -8,6 +8,7 @@ from smilescope.signals import (
     SignalTable,
     facial_signals_px,
     noise_floor_mm,
+    px_name,
     tracked_landmarks,
 )
 
@@ -47,12 +48,12 @@ def test_sides_and_directions_of_mouth_corner_displacement():
     # subject's left corner (image right) moves 1 px towards image right, 0.5 px down
     aligned[lm.MOUTH_CORNER["left"]] = ref[lm.MOUTH_CORNER["left"]] + (1.0, 0.5)
     s = facial_signals_px(aligned_px=aligned, ref_px=ref, frame=frame)
-    assert list(s) == list(FACIAL_SIGNALS)
-    assert s["mouth_corner_right_x_mm"] == pytest.approx(3.0)  # lateral
-    assert s["mouth_corner_right_y_mm"] == pytest.approx(2.0)  # up
-    assert s["mouth_corner_left_x_mm"] == pytest.approx(1.0)
-    assert s["mouth_corner_left_y_mm"] == pytest.approx(-0.5)
-    assert s["cheek_left_x_mm"] == 0 and s["nasolabial_right_y_mm"] == 0
+    assert list(s) == [px_name(n) for n in FACIAL_SIGNALS]  # pixels until calibrated
+    assert s["mouth_corner_right_x_px"] == pytest.approx(3.0)  # lateral
+    assert s["mouth_corner_right_y_px"] == pytest.approx(2.0)  # up
+    assert s["mouth_corner_left_x_px"] == pytest.approx(1.0)
+    assert s["mouth_corner_left_y_px"] == pytest.approx(-0.5)
+    assert s["cheek_left_x_px"] == 0 and s["nasolabial_right_y_px"] == 0
 
 
 def test_eye_opening_and_brow_height():
@@ -65,11 +66,11 @@ def test_eye_opening_and_brow_height():
     a[lm.EYE_OUTER["right"]] = np.array([130.0, 152.0])
     a[lm.BROW_MID["right"]] = np.array([150.0, 121.0])
     s = facial_signals_px(aligned_px=a, ref_px=ref, frame=frame)
-    assert s["palpebral_left_height_mm"] == pytest.approx(10.0)
-    assert s["brow_right_height_mm"] == pytest.approx(30.0)
+    assert s["palpebral_left_height_px"] == pytest.approx(10.0)
+    assert s["brow_right_height_px"] == pytest.approx(30.0)
     # a closed eye never reads negative
     a[lm.UPPER_LID["left"]] = np.array([250.0, 156.0])
-    assert facial_signals_px(aligned_px=a, ref_px=ref, frame=frame)["palpebral_left_height_mm"] == 0.0
+    assert facial_signals_px(aligned_px=a, ref_px=ref, frame=frame)["palpebral_left_height_px"] == 0.0
 
 
 def test_table_series_and_csv(tmp_path):

@@ -3,9 +3,10 @@
 The three faces of the product (CLI, web app, Python API) sit over one library::
 
     import smilescope
-    result = smilescope.analyze("video.mp4")
+    result = smilescope.analyze("video.mp4")   # a typed smilescope.results.Analysis
+    result.smile.episodes            # every smile, per-side excursion in mm
     result.to_frame()                # pandas, one row per frame
-    result.to_json()                 # the analysis.json document
+    result.to_dict()                 # the analysis.json document
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ __version__ = "0.1.0"
 from smilescope.errors import BadInputError  # noqa: E402
 
 
-def analyze(path, **kwargs):
-    """Analyse a face video; see :func:`smilescope.pipeline.analyze`."""
-    from smilescope.pipeline import analyze as _analyze
+def __getattr__(name: str):
+    # smilescope.analyze is the pipeline's own function (its signature and docstring); the
+    # pipeline loads OpenCV and MediaPipe, so it is imported on first use, not with the package
+    # (light commands such as `smilescope diary list` never need it)
+    if name == "analyze":
+        from smilescope.pipeline import analyze
 
-    return _analyze(path, **kwargs)
+        return analyze
+    raise AttributeError(f"module 'smilescope' has no attribute {name!r}")
 
 
 __all__ = ["__version__", "analyze", "BadInputError"]

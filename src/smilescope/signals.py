@@ -3,8 +3,8 @@
 A :class:`Series` is one signal over time (``t_s``, ``values``, ``valid``); a
 :class:`SignalTable` holds every signal of one video on a shared time base and flattens to
 CSV rows or a pandas DataFrame. :func:`facial_signals_px` computes one frame's signals from
-aligned points; all lengths are computed in reference-frame pixels and scaled to millimetres
-once, by the video's iris calibration.
+aligned points; all lengths are computed in reference-frame pixels (named ``*_px``) and scaled
+to millimetres once, by the iris calibration (:func:`px_to_mm_names` gives the mm name).
 
 Conventions (anatomical, never mirrored):
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smilescope import landmarks as lm
+from smilescope.errors import BadInputError
 from smilescope.geometry.align import FaceFrame
 
 
@@ -97,8 +98,8 @@ class SignalTable:
         return list(self.columns)
 
     def to_frame(self):
-        """A pandas DataFrame, one row per frame (pandas is optional, imported here)."""
-        import pandas as pd
+        """A pandas DataFrame, one row per frame."""
+        import pandas as pd  # heavy (~0.3 s): loaded only when a DataFrame is asked for
 
         return pd.DataFrame({"t_s": self.t_s, "valid": self.valid, **self.columns})
 
@@ -118,9 +119,7 @@ class SignalTable:
     @classmethod
     def read_csv(cls, path) -> "SignalTable":
         """Read back a ``signals.csv`` written by :meth:`write_csv` (empty cells are NaN)."""
-        import pandas as pd
-
-        from smilescope.errors import BadInputError
+        import pandas as pd  # heavy (~0.3 s): loaded only when a CSV is read back
 
         try:
             df = pd.read_csv(path)
@@ -173,6 +172,26 @@ NEAR_SIGNALS: dict[str, tuple[str, ...]] = {
 }
 FACIAL_SIGNALS += tuple(c.format(side=side) for side in lm.SIDES for cols in NEAR_SIGNALS.values() for c in cols)
 
+# Rigid head motion per frame: position (mm, relative to the reference), roll, scale, yaw, pitch.
+HEAD_SIGNALS: tuple[str, ...] = ("head_x_mm", "head_y_mm", "head_roll_deg", "head_scale", "head_yaw_deg", "head_pitch_deg")
+
+
+def px_name(mm_name: str) -> str:
+    """The pixel name of a length signal: ``mouth_corner_left_x_mm`` -> ``mouth_corner_left_x_px``."""
+    if not mm_name.endswith("_mm"):
+        raise ValueError(f"{mm_name!r} is not a length in mm")
+    return mm_name[:-3] + "_px"
+
+
+FACIAL_SIGNALS_PX: tuple[str, ...] = tuple(px_name(n) for n in FACIAL_SIGNALS)
+
+
+def to_mm(values_px: dict[str, float], mm_per_px: float) -> dict[str, float]:
+    """Lengths named ``*_px`` scaled to ``*_mm``; other values (deg, scale) pass unchanged."""
+    return {(k[:-3] + "_mm" if k.endswith("_px") else k): (v * mm_per_px if k.endswith("_px") else v)
+            for k, v in values_px.items()}
+
+
 # Signals that are displacements from the neutral face (the rest are absolute sizes); the
 # near points are left out so that they do not change the video's noise floor.
 DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(
@@ -184,7 +203,8 @@ DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(
 def facial_signals_px(
     *, aligned_px: dict[int, np.ndarray], ref_px: dict[int, np.ndarray], frame: FaceFrame
 ) -> dict[str, float]:
-    """One frame's facial signals in reference-frame pixels (scale by mm/px for mm).
+    """One frame's facial signals in reference-frame pixels, named ``*_px`` (:data:`FACIAL_SIGNALS_PX`);
+    multiply by mm/px for the ``*_mm`` columns.
 
     Parameters
     ----------
@@ -229,8 +249,8 @@ def facial_signals_px(
             x, y = disp((lm.NEAR[region][side],), side)
             for c in cols:
                 out[c.format(side=side)] = float(x if c.endswith("_x_mm") else y)
-    # keep the declared order
-    return {k: out[k] for k in FACIAL_SIGNALS}
+    # keep the declared order; lengths are still pixels here
+    return {px_name(k): out[k] for k in FACIAL_SIGNALS}
 
 
 def noise_floor_mm(values: np.ndarray, valid: np.ndarray | None = None) -> float:

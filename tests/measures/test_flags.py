@@ -10,7 +10,7 @@ def _tremor(side, phase):
 def _ids(**kw):
     base = dict(smile={}, shake={}, synkinesis={}, duration_s=60.0)
     base.update(kw)
-    return {f["id"]: f["side"] for f in derive_flags(**base)}
+    return {f.id: f.side for f in derive_flags(**base)}
 
 
 def test_quiet_face_has_no_flags():

@@ -12,18 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from smilescope.errors import BadInputError
+from smilescope.measures.flags import FLAG_IDS, FLAG_KINDS
 
-# Flag ids the analysis layer writes into analysis.json "flags" (measured, not told).
-FLAG_LABELS: dict[str, str] = {
-    "one_sided_shaking": "shaking on one side",
-    "shaking_at_rest": "shaking with the face at rest",
-    "eye_to_mouth_spread": "twitching spreading from the eye to the mouth",
-    "head_tremor": "head tremor",
-    "synkinesis": "synkinesis (the eye narrows when smiling)",
-    "frequent_eyelid_closure": "frequent eyelid closure",
-    "uneven_smile": "uneven smile",
-}
-FLAG_IDS: tuple[str, ...] = tuple(FLAG_LABELS)
+# Flag ids the analysis layer writes into analysis.json "flags" (measured, not told): the one
+# vocabulary lives with the measures.
+FLAG_LABELS: dict[str, str] = {k.id: k.label for k in FLAG_KINDS.values()}
 
 _WEAK = ("facial_weakness", "drooping")  # follow-up questions asked only after a "yes" to either
 

@@ -1,4 +1,8 @@
-"""Millimetre calibration from the visible iris.
+"""Millimetre calibration from the visible iris: the one place that turns pixels into mm.
+
+Three uses, one module: :class:`RunningScale` for live frames (the irises seen so far),
+:func:`calibrate_frames` for a whole video (every usable frame), :func:`calibrate` for still
+landmarks; :func:`good_for_iris` says which frames may be used.
 
 The horizontal visible iris diameter of adults is 11.7 ± 0.5 mm (MediaPipe Iris; Emotrics
 uses 11.77 mm) and varies little between people, so it turns pixels into millimetres without
@@ -8,6 +12,7 @@ tens of pixels wide, and a coarse, integer-pixel radius put Emotrics' scale 10-2
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,3 +102,67 @@ def calibrate(landmarks_px: np.ndarray, *, iris_mm: float = IRIS_DIAMETER_MM, va
     med = float(np.median(mmpp))
     spread = float(1.4826 * np.median(np.abs(mmpp - med)) / med)
     return Calibration(mm_per_px=iris_mm / iris_px, mm_per_px_spread=spread, iris_px=iris_px, iris_mm=iris_mm, n_frames=len(p))
+
+
+def good_for_iris(yaw_deg: float, pitch_deg: float, eye_open: float, open_ref: float) -> bool:
+    """Frames whose iris size can be trusted for calibration.
+
+    A turned eye shows a narrower iris, and lids narrowed by a smile or a squint cover its
+    edge: on a real smile MediaPipe's iris shrinks by up to 25 %. Only frontal frames (|yaw|
+    and |pitch| under 20 deg) with the eyes at least 90 % as open as in the wide-open
+    reference count. ``eye_open`` and ``open_ref`` share a unit (any length).
+    """
+    return abs(yaw_deg) < 20 and abs(pitch_deg) < 20 and eye_open >= 0.9 * open_ref
+
+
+class RunningScale:
+    """Live millimetre scale: the median of the last ``maxlen`` iris diameters.
+
+    Parameters
+    ----------
+    maxlen : int
+        How many recent iris measurements to keep (a few per second are added).
+    iris_mm : float
+        Anatomical horizontal iris diameter (mm).
+    """
+
+    def __init__(self, *, maxlen: int = 300, iris_mm: float = IRIS_DIAMETER_MM) -> None:
+        self._recent: deque[float] = deque(maxlen=maxlen)
+        self.iris_mm = iris_mm
+
+    def add(self, iris_px: float) -> None:
+        """Add one iris diameter (px, both eyes' mean) measured in reference-frame pixels."""
+        self._recent.append(float(iris_px))
+
+    @property
+    def mm_per_px(self) -> float:
+        """mm per reference-frame pixel from the irises seen so far (NaN before the first)."""
+        if not self._recent:
+            return float("nan")
+        return self.iris_mm / float(np.median(self._recent))
+
+
+def calibrate_frames(iris_px: np.ndarray, *, iris_mm: float = IRIS_DIAMETER_MM) -> Calibration:
+    """Calibration of a whole video from the iris diameters of its usable frames.
+
+    The scale is the median of the per-frame scales (not the scale of the median iris, which
+    differs for an even count).
+
+    Parameters
+    ----------
+    iris_px : np.ndarray [shape=(n,)]
+        Iris diameter (px, reference frame) of each frame chosen by :func:`good_for_iris`.
+    """
+    iris_px = np.asarray(iris_px, dtype=float)
+    if not len(iris_px):
+        raise BadInputError("The iris could not be measured in any frame, so millimetres cannot be calibrated.",
+                            "Film the face from the front with both eyes open.")
+    per_frame = iris_mm / iris_px
+    mmpp = float(np.median(per_frame))
+    return Calibration(
+        mm_per_px=mmpp,
+        mm_per_px_spread=float(1.4826 * np.median(np.abs(per_frame - mmpp)) / mmpp),
+        iris_px=float(np.median(iris_px)),
+        iris_mm=iris_mm,
+        n_frames=int(len(iris_px)),
+    )

@@ -10,11 +10,14 @@ alone makes a wink. Normal blink rate (Bentivoglio 1997; Doughty 2001): about 17
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from smilescope.signals import SignalTable
+
+
+BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,23 @@ def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, min_s: float
     return events
 
 
-def blink_summary(table: SignalTable) -> dict:
+@dataclass(frozen=True)
+class BlinkResult:
+    """Blinks (both eyes briefly closed) and winks (one eye), never taken for twitches."""
+
+    count: int
+    rate_per_min: float | None  # over the measured time; None with under two valid frames
+    winks: int
+    events: list[EyeEvent]
+    reference: str = BLINK_REFERENCE
+
+
+def blink_summary(table: SignalTable) -> BlinkResult:
     """``blinks`` block: count, rate per minute over the measured time, winks, and the events."""
     ev = eye_events(table)
     blinks = [e for e in ev if e.kind == "blink"]
     winks = [e for e in ev if e.kind == "wink"]
     t = table.t_s[table.valid]
     minutes = (t[-1] - t[0]) / 60 if len(t) > 1 else 0.0
-    return {"count": len(blinks), "rate_per_min": len(blinks) / minutes if minutes > 0 else None,
-            "winks": len(winks), "events": [asdict(e) for e in ev],
-            "reference": "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"}
+    return BlinkResult(count=len(blinks), rate_per_min=len(blinks) / minutes if minutes > 0 else None,
+                       winks=len(winks), events=ev)

@@ -1,18 +1,54 @@
 """Flags: the few measured findings that the guidance rules (``smilescope.assess``) act on.
 
-Each flag is ``{"id", "side", "why"}``: ``side`` is the person's own (left/right/both/none)
-and ``why`` says in plain words which measurement raised it. Flags are findings, not
-diagnoses; the rule table decides what they mean for the person.
+Each flag is a :class:`Flag` (``id``, ``side``, ``why``): ``side`` is the person's own
+(left/right/both/none) and ``why`` says in plain words which measurement raised it. Flags are
+findings, not diagnoses; the rule table decides what they mean for the person.
+
+:data:`FLAG_KINDS` is the one vocabulary of flags: the ids the measures write, the words the
+questionnaire and the guidance use (``label``) and the report's headings (``title``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    """One kind of flag: its id, a lower-case label for sentences, a title for headings."""
+
+    id: str
+    label: str
+    title: str
+
+
+FLAG_KINDS: dict[str, FlagKind] = {k.id: k for k in (
+    FlagKind("one_sided_shaking", "shaking on one side", "Shaking on one side only"),
+    FlagKind("shaking_at_rest", "shaking with the face at rest", "Shaking with the face at rest"),
+    FlagKind("eye_to_mouth_spread", "twitching spreading from the eye to the mouth",
+             "Twitching that spreads from the eye to the mouth"),
+    FlagKind("head_tremor", "head tremor", "Head tremor"),
+    FlagKind("synkinesis", "synkinesis (the eye narrows when smiling)", "The eye narrows along with the smile (synkinesis)"),
+    FlagKind("frequent_eyelid_closure", "frequent eyelid closure", "Frequent eyelid closure"),
+    FlagKind("uneven_smile", "uneven smile", "Uneven smile"),
+)}
+FLAG_IDS: tuple[str, ...] = tuple(FLAG_KINDS)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One measured finding for the guidance rules (an id of :data:`FLAG_KINDS`)."""
+
+    id: str
+    side: str
+    why: str
 
 BLINK_RATE_HIGH_PER_MIN = 32.0  # above the 95 % range in conversation (10.5-32.5/min, Doughty 2001)
 MIN_RATE_S = 30.0  # a rate from less than this much video is not flagged
 MIN_TWITCHES_ONE_SIDE = 3
 
 
-def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: float | None) -> list[dict]:
+def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: float | None) -> list[Flag]:
     """Flags from the ``smile``, ``shake`` and ``synkinesis`` blocks of one analysis.
 
     Parameters
@@ -22,10 +58,10 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
     duration_s : float or None
         Measured duration of the video (s); rates need at least ``MIN_RATE_S``.
     """
-    flags: list[dict] = []
+    flags: list[Flag] = []
 
     def add(fid: str, side: str, why: str) -> None:
-        flags.append({"id": fid, "side": side, "why": why})
+        flags.append(Flag(id=fid, side=side, why=why))
 
     tr = shake.get("tremor") or {}
     if tr.get("detected"):
@@ -38,7 +74,7 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
     per_side = {s: sum(e["side"] == s for e in twitches) for s in ("left", "right")}
     for s, o in (("left", "right"), ("right", "left")):
         if per_side[s] >= MIN_TWITCHES_ONE_SIDE and per_side[o] == 0 and not any(
-                f["id"] == "one_sided_shaking" for f in flags):
+                f.id == "one_sided_shaking" for f in flags):
             add("one_sided_shaking", s, f"{per_side[s]} twitches, all on the {s} side")
     if shake.get("spread_eye_to_mouth"):
         side = shake.get("spread_side", "none")

@@ -61,14 +61,14 @@ class Spectrum:
 class TremorPeak:
     region: str
     side: str  # left / right / head
-    frequency_hz: float
-    amplitude_mm: float  # peak (half peak-to-peak) of the dominant oscillation
-    snr: float  # peak PSD / band median
-    consistency: float  # share of the recording halves that show the same peak (0, 0.5, 1)
+    frequency_hz: float | None
+    amplitude_mm: float | None  # peak (half peak-to-peak) of the dominant oscillation
+    snr: float | None  # peak PSD / band median
+    consistency: float | None  # share of the recording halves that show the same peak (0, 0.5, 1)
     detected: bool
     near_nyquist: bool
-    band_power_mm2: float  # 3 Hz..Nyquist, above the noise level
-    peak_share: float  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
+    band_power_mm2: float | None  # 3 Hz..Nyquist, above the noise level
+    peak_share: float | None  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
     speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking, not tremor
     spatial_coherence: float | None = None  # MSC of the region's two points at the peak (None: not measured)
 
@@ -256,9 +256,9 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
 SPEECH_MAX_HZ = 7.0
 
 
-def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> dict:
+def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> Speech:
     """The lips' opening (upper minus lower lip centre) as a rhythm: a peak at 3-7 Hz is speech."""
-    out = {"detected": False, "frequency_hz": None, "amplitude_mm": None}
+    out = Speech(detected=False)
     if "upper_lip_y_mm" not in table.columns:
         return out
     aperture = SignalTable(table.t_s, table.valid,
@@ -268,18 +268,64 @@ def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) ->
                    consistency_min=0.5) if len(spec.freq_hz) else None
     if pk is None or not pk.detected or pk.frequency_hz > SPEECH_MAX_HZ:
         return out
-    return {"detected": True, "frequency_hz": pk.frequency_hz, "amplitude_mm": pk.amplitude_mm}
+    return Speech(detected=True, frequency_hz=pk.frequency_hz, amplitude_mm=pk.amplitude_mm)
 
 
-@dataclass
-class ShakeResult:
-    tremor: dict
-    head: dict
-    by_region: list = field(default_factory=list)
-    speech: dict = field(default_factory=dict)
+@dataclass(frozen=True)
+class Tremor:
+    """The dominant facial tremor (``detected`` False: none called) and every region's peak."""
+
+    detected: bool
+    frequency_hz: float | None
+    amplitude_mm: float | None
+    side: str  # left / right / both / none (the person's own)
+    region: str | None
+    phase: str | None  # rest / smile / both
+    laterality_index: float | None  # (L - R) / (L + R) of the region's band power
+    by_region: list[TremorPeak] = field(default_factory=list)
+    near_nyquist: bool | None = None  # only for a detected tremor
 
     def to_dict(self) -> dict:
-        return {"tremor": self.tremor, "head": self.head, "speech": self.speech}
+        d = {f: getattr(self, f) for f in ("detected", "frequency_hz", "amplitude_mm", "side", "region", "phase",
+                                           "laterality_index")}
+        if self.near_nyquist is not None:
+            d["near_nyquist"] = self.near_nyquist
+        d["by_region"] = [asdict(p) for p in self.by_region]
+        return d
+
+
+@dataclass(frozen=True)
+class HeadTremor:
+    """The head's own oscillation, kept apart from the face."""
+
+    tremor_detected: bool
+    frequency_hz: float | None = None
+    amplitude_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A 3-7 Hz rhythm of the lips' opening: talking (or chewing), not tremor."""
+
+    detected: bool
+    frequency_hz: float | None = None
+    amplitude_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class ShakeResult:
+    """The ``shake`` block's tremor part: facial tremor, head tremor and speech."""
+
+    tremor: Tremor
+    head: HeadTremor
+    speech: Speech
+
+    @property
+    def by_region(self) -> list[TremorPeak]:
+        return self.tremor.by_region
+
+    def to_dict(self) -> dict:
+        return {"tremor": self.tremor.to_dict(), "head": asdict(self.head), "speech": asdict(self.speech)}
 
 
 def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.ndarray | None = None,
@@ -329,25 +375,25 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     hspec, ha, hb, hfs = region_spectrum(table, HEAD)
     head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
                         snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
-    head = {"tremor_detected": bool(head_pk and head_pk.detected),
-            "frequency_hz": head_pk.frequency_hz if head_pk and head_pk.detected else None,
-            "amplitude_mm": head_pk.amplitude_mm if head_pk and head_pk.detected else None}
+    head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
+                      frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
+                      amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
 
     # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
     # opening shares is talking (or chewing), not tremor (REFERENCE "Tremor"; Ackermann 2002)
     lips = _lip_rhythm(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
-    if lips["detected"]:
+    if lips.detected:
         for k, p in enumerate(peaks):
-            if (p.region in ("mouth", "cheek") and p.detected and abs(p.frequency_hz - lips["frequency_hz"]) <= 0.5):
+            if (p.region in ("mouth", "cheek") and p.detected and abs(p.frequency_hz - lips.frequency_hz) <= 0.5):
                 peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
-    if head["tremor_detected"]:
+    if head.tremor_detected:
         # a face that only follows the head shakes at the head's frequency on both sides
-        found = [p for p in found if abs(p.frequency_hz - head["frequency_hz"]) > 0.5]
-    by_region = [asdict(p) for p in peaks]
+        found = [p for p in found if abs(p.frequency_hz - head.frequency_hz) > 0.5]
     if not found:
-        return ShakeResult({"detected": False, "frequency_hz": None, "amplitude_mm": None, "side": "none",
-                            "region": None, "phase": None, "laterality_index": None, "by_region": by_region}, head, peaks, lips)
+        none = Tremor(detected=False, frequency_hz=None, amplitude_mm=None, side="none", region=None, phase=None,
+                      laterality_index=None, by_region=peaks)
+        return ShakeResult(none, head, lips)
     top = max(found, key=lambda p: p.amplitude_mm)
     same = [p for p in found if abs(p.frequency_hz - top.frequency_hz) <= 0.5]
     sides = {p.side for p in same}
@@ -356,6 +402,39 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     li = (power["left"] - power["right"]) / (power["left"] + power["right"]) if sum(power.values()) > 0 else 0.0
     ph = phase_of.get((top.region, top.side), set())
     phase = "both" if ph == {"rest", "smile"} else (next(iter(ph)) if ph else None)
-    return ShakeResult({"detected": True, "frequency_hz": top.frequency_hz, "amplitude_mm": top.amplitude_mm,
-                        "side": side, "region": top.region, "phase": phase, "laterality_index": float(li),
-                        "near_nyquist": top.near_nyquist, "by_region": by_region}, head, peaks, lips)
+    found_tremor = Tremor(detected=True, frequency_hz=top.frequency_hz, amplitude_mm=top.amplitude_mm, side=side,
+                          region=top.region, phase=phase, laterality_index=float(li), by_region=peaks,
+                          near_nyquist=top.near_nyquist)
+    return ShakeResult(found_tremor, head, lips)
+
+
+def band_amplitude_mm(t_s: np.ndarray, values_mm: np.ndarray, *, min_hz: float = MIN_HZ) -> float:
+    """Amplitude (mm) of the movement above ``min_hz`` in a short window: the live steadiness.
+
+    The window (e.g. the last 2 s) is detrended and its Welch power above ``min_hz`` (up to
+    half the frame rate) is summed; a sine of amplitude A has power A^2 / 2, so the amplitude
+    is sqrt(2 * power). NaN with fewer than 8 valid samples or under 1 s of frames.
+
+    Parameters
+    ----------
+    t_s : np.ndarray [shape=(n,)]
+        Frame times (s).
+    values_mm : np.ndarray [shape=(n,)] or [shape=(n, k)]
+        One or more components (mm); their powers add.
+    """
+    t = np.asarray(t_s, dtype=float)
+    v = np.asarray(values_mm, dtype=float)
+    v = v[:, None] if v.ndim == 1 else v
+    ok = np.isfinite(t) & np.isfinite(v).all(axis=1)
+    if ok.sum() < 8 or t[ok][-1] - t[ok][0] < 1.0:
+        return float("nan")
+    t, v = t[ok], v[ok]
+    fs = 1.0 / float(np.median(np.diff(t)))
+    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+    power = 0.0
+    for c in range(v.shape[1]):
+        y = np.interp(grid, t, v[:, c])
+        f, p = welch(y, fs=fs, nperseg=len(y), detrend="linear", window="hann")
+        band = f >= min_hz
+        power += float(np.sum(p[band]) * (f[1] - f[0])) if band.any() else 0.0
+    return float(np.sqrt(2.0 * power))

@@ -69,6 +69,22 @@ def seconds_to_frames(seconds: float, t_s: np.ndarray) -> int:
     return max(1, int(round(seconds / dt)))
 
 
+def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One mouth corner's movement from its rest position: lateral, vertical and length (mm).
+
+    Parameters
+    ----------
+    xy_mm : np.ndarray [shape=(n, 2)] or [shape=(2,)]
+        The corner's (lateral, up) displacement per frame, as in signals.csv.
+    base_mm : np.ndarray [shape=(2,)]
+        Its rest position (e.g. the median over relaxed frames).
+    """
+    xy = np.asarray(xy_mm, dtype=float)
+    lat = xy[..., 0] - base_mm[0]
+    ver = xy[..., 1] - base_mm[1]
+    return lat, ver, np.hypot(lat, ver)
+
+
 def excursion(table: SignalTable, *, rest_mm: float = 1.0, start_s: float = 0.6) -> Excursion:
     """Mouth-corner excursion relative to the person's own rest frames.
 
@@ -105,9 +121,9 @@ def excursion(table: SignalTable, *, rest_mm: float = 1.0, start_s: float = 0.6)
         rest = np.zeros(len(t), bool)
         rest[first] = True
     base = {s: np.median(xy[s][rest], axis=0) for s in SIDES}
-    lat = {s: xy[s][:, 0] - base[s][0] for s in SIDES}
-    ver = {s: xy[s][:, 1] - base[s][1] for s in SIDES}
-    length = {s: np.hypot(lat[s], ver[s]) for s in SIDES}
+    lat, ver, length = {}, {}, {}
+    for s in SIDES:
+        lat[s], ver[s], length[s] = corner_excursion(xy[s], base[s])
     for s in SIDES:
         for a in (lat[s], ver[s], length[s]):
             a[~valid] = np.nan
@@ -131,38 +147,41 @@ def smile_activation(exc: Excursion, side: str, *, angle_deg: float = 30.0) -> n
 
 @dataclass(frozen=True)
 class SideMeasure:
-    """One side of one smile at its apex plateau (medians over the frames >= 90 % of the peak)."""
+    """One side of one smile at its apex plateau (medians over the frames >= 90 % of the peak).
 
-    excursion_mm: float
-    lateral_mm: float
-    vertical_mm: float
-    angle_deg: float  # direction of the corner's movement above the horizontal
-    cheek_raise_mm: float
-    palpebral_narrowing_pct: float
+    Numbers are NaN when not measurable, and ``None`` when read back from analysis.json.
+    """
+
+    excursion_mm: float | None
+    lateral_mm: float | None
+    vertical_mm: float | None
+    angle_deg: float | None  # direction of the corner's movement above the horizontal
+    cheek_raise_mm: float | None
+    palpebral_narrowing_pct: float | None
 
 
 @dataclass(frozen=True)
 class Episode:
     """One smile: times in seconds, sides anatomical."""
 
-    start_s: float
-    apex_s: float
-    end_s: float
-    hold_s: float
+    start_s: float | None
+    apex_s: float | None
+    end_s: float | None
+    hold_s: float | None
     right: SideMeasure
     left: SideMeasure
-    asymmetry_pct: float
+    asymmetry_pct: float | None
     weaker_side: str
-    commissure_height_diff_mm: float  # left corner height minus right, at the apex (+: left higher)
-    upper_lip_elevation_mm: float
-    hold_steadiness_mm: float  # SD of the stronger side's excursion during the hold
-    dental_show: float = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
-    head_turn_deg: float = float("nan")  # |head yaw at the apex - at rest|; see MAX_HEAD_TURN_DEG
+    commissure_height_diff_mm: float | None  # left corner height minus right, at the apex (+: left higher)
+    upper_lip_elevation_mm: float | None
+    hold_steadiness_mm: float | None  # SD of the stronger side's excursion during the hold
+    dental_show: float | None = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
+    head_turn_deg: float | None = float("nan")  # |head yaw at the apex - at rest|; see MAX_HEAD_TURN_DEG
 
     @property
     def head_turned(self) -> bool:
         """The head turned too much during this smile for its sides to be compared."""
-        return bool(self.head_turn_deg > MAX_HEAD_TURN_DEG)
+        return bool(self.head_turn_deg is not None and self.head_turn_deg > MAX_HEAD_TURN_DEG)
 
     def excursion_mm(self) -> dict:
         return {"left": self.left.excursion_mm, "right": self.right.excursion_mm}
@@ -189,16 +208,16 @@ def find_episodes(
     table: SignalTable,
     exc: Excursion | None = None,
     *,
-    min_peak_mm: float = 1.5,
-    noise_floor_mm: float = 0.0,
-    min_duration_s: float = 0.4,
-    merge_gap_s: float = 0.25,
-    edge_fraction: float = 0.2,
-    hold_fraction: float = 0.8,
-    min_diff_mm: float = 3.0,
-    min_diff_pct: float = 20.0,
+    min_peak_mm: float | None = 1.5,
+    noise_floor_mm: float | None = 0.0,
+    min_duration_s: float | None = 0.4,
+    merge_gap_s: float | None = 0.25,
+    edge_fraction: float | None = 0.2,
+    hold_fraction: float | None = 0.8,
+    min_diff_mm: float | None = 3.0,
+    min_diff_pct: float | None = 20.0,
     reference_points_mm: dict | None = None,
-    smile_angle_deg: float = 30.0,
+    smile_angle_deg: float | None = 30.0,
 ) -> list[Episode]:
     """Find every smile: where either corner moves out and up from rest and comes back.
 

@@ -14,6 +14,8 @@ therefore rests on the difference between the sides and on the pucker:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from smilescope.landmarks import SIDES
@@ -37,8 +39,20 @@ def pucker_mask(table: SignalTable, rest: np.ndarray, *, inward_mm: float = 2.0)
     return m
 
 
+@dataclass(frozen=True)
+class SynkinesisResult:
+    """Eye narrowing per side during smiles and puckers (% of the rest opening), and the call."""
+
+    detected: bool = False
+    side: str = "none"
+    narrowing_pct: dict[str, float | None] = field(default_factory=dict)
+    pucker_narrowing_pct: dict[str, float | None] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    thresholds: dict[str, float | str] = field(default_factory=dict)
+
+
 def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarray,
-               side_diff_pts: float = 10.0, smile_min_pct: float = 15.0, pucker_min_pct: float = 15.0) -> dict:
+               side_diff_pts: float = 10.0, smile_min_pct: float = 15.0, pucker_min_pct: float = 15.0) -> SynkinesisResult:
     """The ``synkinesis`` block: narrowing per side during smiles and puckers, and the call.
 
     Parameters
@@ -62,8 +76,8 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
             reasons.append(f"during a pucker the {s} eye narrows {pucker[s]:.0f} %")
             sides.add(s)
     side = "both" if sides == set(SIDES) else (sides.pop() if sides else "none")
-    return {"detected": bool(reasons), "side": side, "narrowing_pct": smile, "pucker_narrowing_pct": pucker,
-            "reasons": reasons,
-            "thresholds": {"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
+    return SynkinesisResult(detected=bool(reasons), side=side, narrowing_pct=smile, pucker_narrowing_pct=pucker,
+                            reasons=reasons,
+                            thresholds={"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
                            "sources": "FACE software (Laryngoscope 2013): 21.6 % healthy vs 32.7 % synkinesis in a full smile; "
-                                      "pucker 30 % affected vs about 2 % controls (2025)"}}
+                                      "pucker 30 % affected vs about 2 % controls (2025)"})

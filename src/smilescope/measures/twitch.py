@@ -190,7 +190,31 @@ def spread_pairs(events: list[Twitch], *, window_s: float = 1.0) -> dict[str, in
     return out
 
 
-def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> dict:
+@dataclass(frozen=True)
+class TwitchRates:
+    """Twitches per minute of measured video (None: too little video), per side and region."""
+
+    total: float | None
+    right: float | None
+    left: float | None
+    by_region: dict[str, dict[str, float | None]]
+
+
+@dataclass(frozen=True)
+class TwitchResult:
+    """Twitch events, their rates and the eye-to-mouth spread (hemifacial spasm's pattern)."""
+
+    twitches: list[Twitch]
+    twitch_rate_per_min: TwitchRates
+    spread_eye_to_mouth: bool
+    spread_side: str  # left / right / none
+
+    def to_dict(self) -> dict:
+        return {"twitches": [asdict(e) for e in self.twitches], "twitch_rate_per_min": asdict(self.twitch_rate_per_min),
+                "spread_eye_to_mouth": self.spread_eye_to_mouth, "spread_side": self.spread_side}
+
+
+def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchResult:
     """The twitch part of the ``shake`` block: events, rates per minute and the spread flag."""
     events = detect_twitches(table, **kw)
     t = table.t_s[table.valid]
@@ -202,11 +226,8 @@ def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> dict:
     by_region = {r: {s: rate(sum(e.region == r and e.side == s for e in events)) for s in SIDES} for r in REGIONS}
     pairs = spread_pairs(events)
     spread_side = max(pairs, key=pairs.get)
-    return {
-        "twitches": [asdict(e) for e in events],
-        "twitch_rate_per_min": {"total": rate(len(events)),
-                                **{s: rate(sum(e.side == s for e in events)) for s in SIDES},
-                                "by_region": by_region},
-        "spread_eye_to_mouth": bool(pairs[spread_side] >= min_pairs),
-        "spread_side": spread_side if pairs[spread_side] >= min_pairs else "none",
-    }
+    rates = TwitchRates(total=rate(len(events)), right=rate(sum(e.side == "right" for e in events)),
+                        left=rate(sum(e.side == "left" for e in events)), by_region=by_region)
+    return TwitchResult(twitches=events, twitch_rate_per_min=rates,
+                        spread_eye_to_mouth=bool(pairs[spread_side] >= min_pairs),
+                        spread_side=spread_side if pairs[spread_side] >= min_pairs else "none")

@@ -17,19 +17,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from smilescope.measures.flags import FLAG_KINDS
+
 DASH = "—"
 
 REGIONS = {"eye": "around the eye", "brow": "at the eyebrow", "cheek": "in the cheek", "mouth": "around the mouth"}
 PHASES = {"rest": "with the face at rest", "smile": "while smiling", "both": "both at rest and while smiling"}
-FLAG_LABELS = {
-    "one_sided_shaking": "Shaking on one side only",
-    "shaking_at_rest": "Shaking with the face at rest",
-    "eye_to_mouth_spread": "Twitching that spreads from the eye to the mouth",
-    "head_tremor": "Head tremor",
-    "synkinesis": "The eye narrows along with the smile (synkinesis)",
-    "frequent_eyelid_closure": "Frequent eyelid closure",
-    "uneven_smile": "Uneven smile",
-}
+FLAG_LABELS = {k.id: k.title for k in FLAG_KINDS.values()}  # the one vocabulary, with the measures
 LEVEL_TEXT = {
     "emergency": "Emergency: call emergency services now",
     "urgent": "Urgent: see a doctor today",

@@ -1,0 +1,130 @@
+"""Every measure family, in one list: :func:`measure_all` runs them in order over a signal table.
+
+Adding a measure is one pure module under ``measures/`` plus one :class:`Step` in
+:data:`MEASURES`. A step gets the table, the recording's :class:`MeasureContext` and what the
+steps before it produced (by name), and returns its own named results; a step that derives
+per-frame columns (the smile) adds them to the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from smilescope.measures.expressivity import BlinkResult, blink_summary
+from smilescope.measures.flags import Flag, derive_flags
+from smilescope.measures.shake import ShakeResult, tremor
+from smilescope.measures.smile import SmileResult, analyze_smiles, apex_plateau, smile_columns
+from smilescope.measures.synkinesis import SynkinesisResult, synkinesis
+from smilescope.measures.twitch import TwitchResult, twitch_summary
+from smilescope.signals import SignalTable
+
+
+@dataclass(frozen=True)
+class MeasureContext:
+    """What the measures need to know about the recording beyond its signals.
+
+    Attributes
+    ----------
+    noise_floor_mm : float
+        The video's frame-to-frame noise floor (``quality.noise_floor_mm``); 0 when unknown.
+    reference_points_mm : dict of str to [x, y]
+        Key points of the relaxed reference face (mm, face axes).
+    """
+
+    noise_floor_mm: float = 0.0
+    reference_points_mm: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, *, noise_floor_mm: float | None, reference_points_mm: Mapping[str, Any] | None = None) -> "MeasureContext":
+        floor = noise_floor_mm if noise_floor_mm is not None and np.isfinite(noise_floor_mm) else 0.0
+        return cls(noise_floor_mm=float(floor), reference_points_mm=dict(reference_points_mm or {}))
+
+
+@dataclass
+class MeasureResults:
+    """Every measure family's result for one recording, plus the warnings they raised."""
+
+    smile: SmileResult
+    synkinesis: SynkinesisResult
+    shake: ShakeResult
+    blinks: BlinkResult
+    twitches: TwitchResult
+    flags: list[Flag]
+    warnings: list[str] = field(default_factory=list)
+
+
+StepFn = Callable[[SignalTable, MeasureContext, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One measure family: ``run(table, context, done) -> {name: result}``."""
+
+    name: str
+    run: StepFn
+
+
+def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm)
+    table.columns.update(smile_columns(exc, smile.episodes))
+    warnings = []
+    turned = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.head_turned]
+    if turned:
+        which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in turned)
+        warnings.append(
+            f"The head turned during {which}. A turn moves one mouth corner towards the middle of the picture and "
+            f"the other away, about 1 mm per degree, so left and right were not compared in "
+            f"{'that smile' if len(turned) == 1 else 'those smiles'}. Keep the head still and facing the camera while smiling.")
+    return {"smile": smile, "smile_excursion": exc, "warnings": warnings}
+
+
+def _synkinesis(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    exc, smile = done["smile_excursion"], done["smile"]
+    return {"synkinesis": synkinesis(table, rest=exc.rest_mask, smile_plateau=apex_plateau(exc, smile.episodes))}
+
+
+def _shake(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"shake": tremor(table, noise_floor_mm=ctx.noise_floor_mm, smile_mask=table.columns["smile_episode"] > 0)}
+
+
+def _blinks(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"blinks": blink_summary(table)}
+
+
+def _twitches(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"twitches": twitch_summary(table)}
+
+
+def _flags(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
+    t = table.t_s[table.valid]
+    shake = {**done["shake"].to_dict(), "blinks": {"rate_per_min": done["blinks"].rate_per_min},
+             **done["twitches"].to_dict()}
+    flags = derive_flags(smile=done["smile"].to_dict(), shake=shake, synkinesis=vars(done["synkinesis"]),
+                         duration_s=float(t[-1] - t[0]) if len(t) > 1 else None)
+    return {"flags": flags}
+
+
+MEASURES: tuple[Step, ...] = (
+    Step("smile", _smile),
+    Step("synkinesis", _synkinesis),
+    Step("shake", _shake),
+    Step("blinks", _blinks),
+    Step("twitches", _twitches),
+    Step("flags", _flags),
+)
+
+
+def measure_all(table: SignalTable, context: MeasureContext, *, steps: tuple[Step, ...] = MEASURES) -> MeasureResults:
+    """Run every measure family over ``table`` (which gains the smile columns)."""
+    done: dict[str, Any] = {}
+    warnings: list[str] = []
+    for step in steps:
+        out = dict(step.run(table, context, done))
+        warnings += out.pop("warnings", [])
+        done.update(out)
+    return MeasureResults(smile=done["smile"], synkinesis=done["synkinesis"], shake=done["shake"],
+                          blinks=done["blinks"], twitches=done["twitches"], flags=done["flags"], warnings=warnings)

@@ -1,0 +1,18 @@
+"""The one place that wires a video through everything, as stages of the data flow.
+
+* :mod:`~smilescope.pipeline.engine` — :class:`FaceAnalyzer`: one frame in, one
+  :class:`FrameResult` out (landmarks, alignment, optical flow, signals in pixels);
+* :mod:`~smilescope.pipeline.pixels` — measures read from the pixels (skin anchors, teeth shown);
+* :mod:`~smilescope.pipeline.finish` — a recording's frames -> calibrated signal table, quality;
+* :mod:`~smilescope.pipeline.run` — :func:`analyze`: decode -> engine -> finish -> measures;
+* :mod:`~smilescope.pipeline.live` — :class:`LiveMeasures`: the coach's per-frame read-out.
+"""
+
+from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, Observation, PipelineConfig
+from smilescope.pipeline.live import LiveFrame, LiveMeasures
+from smilescope.pipeline.run import analyze
+from smilescope.results import Analysis
+from smilescope.signals import HEAD_SIGNALS
+
+__all__ = ["Analysis", "FaceAnalyzer", "FrameResult", "HEAD_SIGNALS", "LiveFrame", "LiveMeasures", "Observation",
+           "PipelineConfig", "analyze"]

@@ -1,0 +1,350 @@
+"""The per-frame engine: one upright RGB frame in, one :class:`FrameResult` out.
+
+A frame passes two stages, which :func:`smilescope.pipeline.analyze` runs in two threads so
+that they overlap across frames (MediaPipe and OpenCV release the GIL):
+
+1. :meth:`FaceAnalyzer.observe` — the landmark model (MediaPipe FaceMesh by default) and, about
+   once a second, a look for a second face;
+2. :meth:`FaceAnalyzer.measure` — head alignment, optical-flow refinement of the facial points,
+   the frame's signals in reference-frame pixels (``*_px``) and, a few times a second, a
+   detection-mode iris measurement for the millimetre scale.
+
+:meth:`FaceAnalyzer.push` runs both for one frame (the live coach's path). Either way each stage
+sees the same inputs in the same order, so the results are the same.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from smilescope import landmarks as lm
+from smilescope.geometry.align import FaceFrame, Similarity, fit_similarity
+from smilescope.geometry.calibration import IRIS_DIAMETER_MM, RunningScale, good_for_iris, iris_diameters_px
+from smilescope.measures.smile_score import smile_score
+from smilescope.pipeline.pixels import anchor_features, dental_show
+from smilescope.signals import facial_signals_px, to_mm, tracked_landmarks
+from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
+from smilescope.track.flow import PatchTracker
+from smilescope.track.multiface import FaceCounter
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """Settings of the signal pipeline; lengths in mm, angles in degrees.
+
+    Attributes
+    ----------
+    refine : bool
+        Re-measure facial points with optical flow (True) or use raw landmarks (False).
+    lk_window_mm : float
+        Width of the optical-flow patch. About 6 mm holds enough skin texture to lock on and
+        is small enough to follow one point rather than a whole region.
+    min_face_width_px : float
+        Narrower faces are too small to measure millimetres (the iris would be < 10 px).
+    max_yaw_deg, max_pitch_deg : float
+        Beyond these turns the 2-D alignment no longer holds; those frames are not used.
+    reference_max_angle_deg : float
+        The reference (neutral) frame must be at least this frontal.
+    settle_s : float
+        The reference is taken once the face has been tracked this long: FaceMesh's first
+        frame comes from the detector's crop and later ones from its own tracking crop, and on
+        smooth skin (cheek, forehead) the two can disagree by several millimetres.
+    face_check_interval_s : float
+        How often to look for a second face.
+    calibration_interval_s : float
+        How often a frame with open eyes is used to measure the iris.
+    """
+
+    refine: bool = True
+    lk_window_mm: float = 6.0
+    min_face_width_px: float = 80.0
+    max_yaw_deg: float = 30.0
+    max_pitch_deg: float = 25.0
+    reference_max_angle_deg: float = 15.0
+    settle_s: float = 0.2
+    face_check_interval_s: float = 1.0
+    calibration_interval_s: float = 0.5
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Stage 1's output for one frame: the frame and its landmarks (``None``: no face)."""
+
+    index: int
+    t_s: float
+    rgb: np.ndarray
+    face: FaceObservation | None
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """What one frame gave. Lengths are reference-frame pixels (``*_px``); angles in degrees.
+
+    ``signals_px`` holds the facial signals (:data:`smilescope.signals.FACIAL_SIGNALS_PX`),
+    ``head`` the rigid head motion (``head_x_px``, ``head_y_px``, ``head_roll_deg``,
+    ``head_scale``, ``head_yaw_deg``, ``head_pitch_deg``). :meth:`FaceAnalyzer.to_mm` or the
+    video's calibration turns them into millimetres.
+    """
+
+    index: int
+    t_s: float
+    face_found: bool
+    valid: bool
+    reason: str | None = None
+    n_faces: int = 0
+    face_width_px: float = float("nan")
+    yaw_deg: float = float("nan")
+    pitch_deg: float = float("nan")
+    roll_deg: float = float("nan")
+    iris_ref_px: float = float("nan")
+    refined_fraction: float = float("nan")
+    smile_score: float = float("nan")
+    dental_show: float = float("nan")
+    head: dict[str, float] = field(default_factory=dict)
+    signals_px: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def eye_open_px(self) -> float:
+        """Mean eye opening of both eyes (px); NaN for a frame that was not measured."""
+        if not self.signals_px:
+            return float("nan")
+        return eye_open_px(self.signals_px)
+
+
+def eye_open_px(signals_px: dict[str, float]) -> float:
+    return 0.5 * (signals_px["palpebral_right_height_px"] + signals_px["palpebral_left_height_px"])
+
+
+class FaceAnalyzer:
+    """Incremental pipeline: push one frame at a time, read its measures at once.
+
+    The first valid, frontal frame becomes the reference (the neutral face); every later frame
+    is aligned to it. Keep the face relaxed when the analysis starts.
+
+    Parameters
+    ----------
+    detector : LandmarkDetector, optional
+        The per-frame landmark model. Default: MediaPipe FaceMesh with iris refinement.
+    iris_detector : LandmarkDetector, optional
+        A detection-mode model for the calibration frames. Default: MediaPipe in static-image
+        mode when ``detector`` is the default; with an injected ``detector`` and none given,
+        the iris is read from the frame's own landmarks (:attr:`iris_from_tracking` is True).
+    config : PipelineConfig
+    count_faces : bool
+        Look for a second person about once a second (``config.face_check_interval_s``) with
+        MediaPipe's face detector; only with the default ``detector``, which can then switch
+        to a several-face mesh.
+    """
+
+    def __init__(self, *, detector: LandmarkDetector | None = None, iris_detector: LandmarkDetector | None = None,
+                 config: PipelineConfig = PipelineConfig(), count_faces: bool = True) -> None:
+        self.config = config
+        self._own_detector = detector is None
+        self._detector = detector if detector is not None else MediaPipeFaceMesh()
+        self._own_iris = iris_detector is None and self._own_detector
+        self._iris_detector = (MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) if self._own_iris
+                               else iris_detector)
+        self._counter = FaceCounter() if count_faces and self._own_detector else None
+        self._multi = False
+        self._last_check_t = -math.inf
+        self._last_calib_t = -math.inf
+        self._index = 0
+        self._points = tracked_landmarks()
+        self._tracker: PatchTracker | None = None
+        self._ref_px: np.ndarray | None = None
+        self._ref_map: dict[int, np.ndarray] = {}
+        self._anchors = np.zeros((0, 2))
+        self._checked = np.zeros(0, bool)
+        self._frame: FaceFrame | None = None
+        self._scale = RunningScale()
+        self._ref_open: float | None = None
+        self._tracked_since: tuple[float, int] | None = None
+        self.reference_t_s: float | None = None
+        self.multi_face_frames = 0
+
+    # -- public -----------------------------------------------------------------------------
+    @property
+    def iris_from_tracking(self) -> bool:
+        """True when calibration reads the iris from the tracking landmarks (no detection pass)."""
+        return self._iris_detector is None
+
+    @property
+    def multi_face_seen(self) -> bool:
+        """A second face was seen, in a landmark frame or by the periodic face check."""
+        return self._multi or self.multi_face_frames > 0
+
+    @property
+    def mm_per_px(self) -> float:
+        """Running calibration (mm per reference-frame pixel) from the irises seen so far."""
+        return self._scale.mm_per_px
+
+    def reference_face_px(self) -> dict[str, np.ndarray]:
+        """Key points of the reference face in face axes (px, x to the subject's left, y up,
+        origin between the irises): where the mouth corners and lips sit at rest."""
+        if self._frame is None:
+            return {}
+        names = {"mouth_corner_right": lm.MOUTH_CORNER["right"], "mouth_corner_left": lm.MOUTH_CORNER["left"],
+                 "upper_lip": lm.UPPER_LIP_CENTRE, "lower_lip": lm.LOWER_LIP_CENTRE}
+        return {k: self._frame.to_face(self._ref_map[i] - self._frame.origin_px) for k, i in names.items()}
+
+    def to_mm(self, result: FrameResult, mm_per_px: float | None = None) -> dict[str, float]:
+        """Signals and head motion of one frame in mm (and degrees), for live display."""
+        k = self.mm_per_px if mm_per_px is None else mm_per_px
+        return {**to_mm(result.signals_px, k), **to_mm(result.head, k)}
+
+    def push(self, rgb: np.ndarray, t_s: float) -> FrameResult:
+        """Analyse one upright RGB frame (H, W, 3, uint8) taken at ``t_s`` seconds."""
+        return self.measure(self.observe(rgb, t_s))
+
+    def observe(self, rgb: np.ndarray, t_s: float) -> Observation:
+        """Stage 1: landmarks of one frame (and, now and then, a count of the faces)."""
+        i = self._index
+        self._index += 1
+        self._check_faces(rgb, t_s)
+        return Observation(index=i, t_s=t_s, rgb=rgb, face=self._detector(rgb))
+
+    def measure(self, ob: Observation) -> FrameResult:
+        """Stage 2: align, refine and measure one observed frame; frames must come in order."""
+        i, t_s, rgb, obs = ob.index, ob.t_s, ob.rgb, ob.face
+        if obs is None:
+            self._tracked_since = None
+            return FrameResult(index=i, t_s=t_s, face_found=False, valid=False, reason="no face")
+        if self._tracked_since is None:
+            self._tracked_since = (t_s, i)
+        if obs.n_faces > 1:
+            self.multi_face_frames += 1
+        yaw, pitch, roll = head_angles_deg(obs.landmarks_px)
+        width = obs.face_width_px
+        base = dict(index=i, t_s=t_s, face_found=True, n_faces=obs.n_faces, face_width_px=width,
+                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll, smile_score=smile_score(obs.landmarks_px))
+        cfg = self.config
+        if width < cfg.min_face_width_px:
+            return FrameResult(**base, valid=False, reason="face too small")
+        if abs(yaw) > cfg.max_yaw_deg or abs(pitch) > cfg.max_pitch_deg:
+            return FrameResult(**base, valid=False, reason="head turned")
+        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        lms = obs.landmarks_px[:, :2]
+        if self._tracker is None:
+            if max(abs(yaw), abs(pitch)) > cfg.reference_max_angle_deg:
+                return FrameResult(**base, valid=False, reason="waiting for a frontal face")
+            t0, i0 = self._tracked_since
+            if t_s - t0 < cfg.settle_s or i - i0 < 2:
+                return FrameResult(**base, valid=False, reason="settling")
+            self._set_reference(gray, lms, t_s)
+        cur_lms = lms[list(self._points)]
+        n_st = len(lm.STABLE)  # tracked_landmarks() puts the stable points first
+        # 1. head motion from the landmarks' stable points (coarse)
+        coarse = fit_similarity(self._ref_px[:n_st], cur_lms[:n_st])
+        if cfg.refine:
+            cur, ok, resid = self._refine(gray, coarse.invert(cur_lms), coarse)
+        else:
+            cur, ok = coarse.invert(cur_lms), np.ones(len(cur_lms), bool)
+            resid = fit_similarity(self._ref_px[:n_st], cur[:n_st])
+        sim = coarse.compose(resid)  # reference -> this frame: the head motion
+        aligned = resid.invert(cur)
+        aligned_map = dict(zip(self._points, aligned))
+        sig = facial_signals_px(aligned_px=aligned_map, ref_px=self._ref_map, frame=self._frame)
+        eye_open = eye_open_px(sig)
+        if self._ref_open is None:
+            self._ref_open = eye_open
+        iris_ref = float("nan")
+        if good_for_iris(yaw, pitch, eye_open, self._ref_open) and t_s - self._last_calib_t >= cfg.calibration_interval_s:
+            iris_ref = self._iris_px(rgb, lms) / sim.scale
+            if np.isfinite(iris_ref):
+                self._scale.add(iris_ref)
+                self._last_calib_t = t_s
+        origin = self._frame.origin_px
+        moved = sim.apply(origin[None])[0] - origin
+        hx, hy = self._frame.to_face(moved)
+        head = {"head_x_px": float(hx), "head_y_px": float(hy), "head_roll_deg": sim.rotation_deg,
+                "head_scale": sim.scale, "head_yaw_deg": yaw, "head_pitch_deg": pitch}
+        return FrameResult(**base, valid=True, iris_ref_px=iris_ref, refined_fraction=float(ok.mean()),
+                           dental_show=dental_show(rgb, lms), head=head, signals_px=sig)
+
+    def close(self) -> None:
+        if self._own_detector:
+            self._detector.close()
+        if self._own_iris and self._iris_detector is not None:
+            self._iris_detector.close()
+        if self._counter is not None:
+            self._counter.close()
+
+    def __enter__(self) -> "FaceAnalyzer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+    def _refine(self, gray: np.ndarray, guess: np.ndarray, coarse: Similarity):
+        """Re-measure the tracked points from the pixels.
+
+        The face region is warped into the reference frame with the coarse head motion, so
+        LK sees no rotation or scale, only facial movement and a small residual head motion;
+        the residual is then fitted on the refined stable points and the skin anchors.
+
+        Returns the refined points (reference coordinates, residual not yet removed), their
+        ok flags, and the residual similarity.
+        """
+        n_st = len(lm.STABLE)
+        x0, y0, x1, y1 = self._tracker.roi
+        m = coarse.matrix.copy()
+        m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=float)  # dst (0, 0) is the roi corner
+        crop = cv2.warpAffine(gray, m, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REPLICATE)
+        # anchors are textured skin on forehead and nose: after the warp they sit where they
+        # were in the reference, up to the residual head motion
+        flow = self._tracker.track(crop, np.vstack([guess, self._anchors]), checked=self._checked)
+        n = len(guess)
+        cur, ok = flow.points_px[:n], flow.ok[:n]
+        a_cur, a_ok = flow.points_px[n:], flow.ok[n:]
+        src = np.vstack([self._ref_px[:n_st], self._anchors[a_ok]])
+        dst = np.vstack([cur[:n_st], a_cur[a_ok]])
+        keep = np.concatenate([ok[:n_st], np.ones(int(a_ok.sum()), bool)])
+        return cur, ok, fit_similarity(src, dst, weights=keep)
+
+    def _iris_px(self, rgb: np.ndarray, lms: np.ndarray) -> float:
+        """Horizontal iris diameter (px, mean of both eyes) for calibration.
+
+        FaceMesh in tracking mode (its crop taken from the previous frame's landmarks) reads
+        the iris up to 7 % larger than in detection mode on the very same frames (measured on
+        rendered still faces), and detection mode agrees with a still photo of the face within
+        about 1.5 %. So calibration frames, a few per second, get a detection-mode pass.
+        """
+        if self._iris_detector is None:
+            return float(iris_diameters_px(lms).mean())
+        obs = self._iris_detector(rgb)
+        if obs is None:
+            return float("nan")
+        return float(iris_diameters_px(obs.landmarks_px).mean())
+
+    def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
+        if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
+            return
+        self._last_check_t = t_s
+        if self._counter(rgb) > 1:
+            # from now on ask the mesh for several faces and keep the largest
+            self._detector.close()
+            self._detector = MediaPipeFaceMesh(max_num_faces=3)
+            self._multi = True
+
+    def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:
+        iris_px = float(iris_diameters_px(lms).mean())
+        window_px = int(round(self.config.lk_window_mm / (IRIS_DIAMETER_MM / iris_px)))
+        px_per_mm = iris_px / IRIS_DIAMETER_MM
+        # margin: room for a broad smile (~15 mm) beyond the neutral positions
+        self._tracker = PatchTracker(window_px=window_px, max_from_guess_px=max(8.0, 4.0 * px_per_mm),
+                                     margin_px=15.0 * px_per_mm)
+        self._ref_px = lms[list(self._points)].astype(float)
+        self._anchors = anchor_features(gray, lms, min_distance_px=2.0 * px_per_mm)
+        self._tracker.set_reference(gray, np.vstack([self._ref_px, self._anchors]))
+        # facial measurement points get the full check; stable points and anchors only align
+        self._checked = np.zeros(len(self._ref_px) + len(self._anchors), bool)
+        self._checked[len(lm.STABLE):len(self._ref_px)] = True
+        self._ref_map = dict(zip(self._points, self._ref_px))
+        self._frame = FaceFrame.from_irises(lms[lm.IRIS_CENTRE["right"]], lms[lm.IRIS_CENTRE["left"]])
+        self.reference_t_s = t_s

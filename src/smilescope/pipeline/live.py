@@ -1,0 +1,127 @@
+"""Live measures for the coach: one webcam frame in, the numbers to show out.
+
+:class:`LiveMeasures` wraps a :class:`FaceAnalyzer`. It first captures a baseline (about a
+second of the relaxed face; again whenever :meth:`LiveMeasures.capture_baseline` is called),
+then for every frame gives each mouth corner's excursion from that baseline (mm), each eye's
+opening (mm), the head pose and a rolling steadiness figure: the amplitude of the corners'
+movement above 3 Hz over the last ~2 s. The excursion and the steadiness are computed by the
+same functions as the file analysis (``measures.smile.corner_excursion``,
+``measures.shake.band_amplitude_mm``), so live and batch agree on the same frames.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from smilescope.landmarks import SIDES
+from smilescope.measures.shake import band_amplitude_mm
+from smilescope.measures.smile import corner_excursion
+from smilescope.pipeline.engine import FaceAnalyzer, FrameResult
+
+CORNER_COLUMNS = {s: (f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm") for s in SIDES}
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """The read-out of one frame. Sides are the person's own; ``None``: not available yet."""
+
+    t_s: float
+    face: bool
+    valid: bool
+    reason: str | None
+    mm_per_px: float | None
+    baseline_ready: bool
+    excursion_mm: dict[str, float | None] = field(default_factory=dict)
+    eye_opening_mm: dict[str, float | None] = field(default_factory=dict)
+    head_yaw_deg: float | None = None
+    head_pitch_deg: float | None = None
+    head_roll_deg: float | None = None
+    steadiness_mm: float | None = None
+
+
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+class LiveMeasures:
+    """Per-frame measures from a baseline, for live feedback.
+
+    Parameters
+    ----------
+    analyzer : FaceAnalyzer, optional
+        The engine (default: a new one with MediaPipe); closed with this object if created here.
+    baseline_s : float
+        How long (s of valid frames) the baseline is taken over.
+    steadiness_window_s : float
+        Length of the rolling window of the steadiness figure (s).
+    mm_per_px : float, optional
+        A fixed millimetre scale; default: the analyzer's running iris calibration.
+    """
+
+    def __init__(self, analyzer: FaceAnalyzer | None = None, *, baseline_s: float = 1.0,
+                 steadiness_window_s: float = 2.0, mm_per_px: float | None = None) -> None:
+        self._own = analyzer is None
+        self.analyzer = analyzer if analyzer is not None else FaceAnalyzer(count_faces=False)
+        self.baseline_s = baseline_s
+        self.window_s = steadiness_window_s
+        self.fixed_mm_per_px = mm_per_px
+        self._capturing: list[tuple[float, dict[str, np.ndarray]]] = []
+        self._capture = True
+        self.baseline_mm: dict[str, np.ndarray] | None = None
+        self._recent: deque[tuple[float, np.ndarray]] = deque()
+
+    def capture_baseline(self) -> None:
+        """Take a new baseline from the next ``baseline_s`` seconds of valid frames."""
+        self._capturing = []
+        self._capture = True
+
+    def scale(self) -> float:
+        return self.fixed_mm_per_px if self.fixed_mm_per_px is not None else self.analyzer.mm_per_px
+
+    def push(self, rgb: np.ndarray, t_s: float) -> LiveFrame:
+        """Analyse one upright RGB frame taken at ``t_s`` seconds."""
+        return self.read(self.analyzer.push(rgb, t_s))
+
+    def read(self, r: FrameResult) -> LiveFrame:
+        """The read-out of a frame the analyzer has measured (frames in order)."""
+        k = self.scale()
+        if not r.valid or not np.isfinite(k):
+            return LiveFrame(t_s=r.t_s, face=r.face_found, valid=False,
+                             reason=r.reason if not r.valid else "calibrating", mm_per_px=_num(k),
+                             baseline_ready=self.baseline_mm is not None,
+                             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg))
+        mm = self.analyzer.to_mm(r, k)
+        xy = {s: np.array([mm[c] for c in CORNER_COLUMNS[s]]) for s in SIDES}
+        if self._capture:
+            self._capturing.append((r.t_s, xy))
+            if r.t_s - self._capturing[0][0] >= self.baseline_s:
+                self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
+                self._capture = False
+        self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
+        while self._recent and r.t_s - self._recent[0][0] > self.window_s:
+            self._recent.popleft()
+        exc: dict[str, float | None] = {s: None for s in SIDES}
+        if self.baseline_mm is not None:
+            exc = {s: float(corner_excursion(xy[s], self.baseline_mm[s])[2]) for s in SIDES}
+        t = np.array([x[0] for x in self._recent])
+        v = np.array([x[1] for x in self._recent])
+        return LiveFrame(
+            t_s=r.t_s, face=True, valid=True, reason=None, mm_per_px=float(k),
+            baseline_ready=self.baseline_mm is not None, excursion_mm=exc,
+            eye_opening_mm={s: float(mm[f"palpebral_{s}_height_mm"]) for s in SIDES},
+            head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
+            steadiness_mm=_num(band_amplitude_mm(t, v)),
+        )
+
+    def close(self) -> None:
+        if self._own:
+            self.analyzer.close()
+
+    def __enter__(self) -> "LiveMeasures":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

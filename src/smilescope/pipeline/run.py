@@ -1,0 +1,121 @@
+"""Whole recordings: :func:`analyze` reads a video and composes the stages; it writes nothing.
+
+decode (thread) -> landmarks, stage 1 (thread) -> alignment, flow and signals, stage 2 (caller's
+thread) -> finishing (calibration, quality) -> every measure (``measures.registry``). FFmpeg,
+MediaPipe and OpenCV release the GIL, so on two cores the stages overlap across frames; each
+stage still sees its frames in order, so the numbers do not depend on the overlap.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from smilescope.io import open_video
+from smilescope.measures.registry import MeasureContext, measure_all
+from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
+from smilescope.pipeline.finish import finish
+from smilescope.results import Analysis, Reference
+from smilescope.track.facemesh import LandmarkDetector
+
+
+def prefetch(it: Iterable, depth: int = 8) -> Iterator:
+    """Run the iterator ``it`` ahead in a thread, at most ``depth`` items ahead.
+
+    Errors raised in the thread reach the consumer; when the consumer stops early (an error,
+    Ctrl-C), the thread is told to stop and is waited for, so no native call is left running
+    on a closed resource.
+    """
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work():
+        try:
+            for x in it:
+                if stop.is_set():
+                    return
+                q.put(x)
+            q.put(done)
+        except BaseException as e:  # hand the error to the consumer
+            q.put(e)
+
+    th = threading.Thread(target=work, daemon=True)
+    th.start()
+    try:
+        while True:
+            x = q.get()
+            if x is done:
+                return
+            if isinstance(x, BaseException):
+                raise x
+            yield x
+    finally:
+        stop.set()
+        while th.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                th.join(0.05)
+
+
+def analyze(
+    path: str | Path,
+    *,
+    fps: float | None = None,
+    config: PipelineConfig = PipelineConfig(),
+    detector: LandmarkDetector | None = None,
+    iris_detector: LandmarkDetector | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Analysis:
+    """Analyse a face video (or image sequence) into calibrated signals and every measure.
+
+    Parameters
+    ----------
+    path : str or Path
+        Video file (mp4, mov, avi, webm, mkv, ...), a folder of images, or a glob pattern.
+    fps : float, optional
+        Frame rate of an image sequence (video files carry their own timestamps).
+    config : PipelineConfig
+    detector, iris_detector : LandmarkDetector, optional
+        Another landmark backend (tests use recorded landmarks); see :class:`FaceAnalyzer`.
+    progress : callable(done, total), optional
+        Called after each frame; ``total`` is the container's frame count (0 if unknown).
+
+    Returns
+    -------
+    Analysis
+        Typed blocks (``smile``, ``shake``, ``blinks``, ``twitches``, ``synkinesis``, ``flags``,
+        ``quality``, ...), the per-frame ``signals`` and the ``calibration``;
+        :meth:`Analysis.to_dict` is the analysis.json document.
+
+    Raises
+    ------
+    BadInputError
+        Unreadable input, no usable face, a face too small, a head turned away throughout.
+    """
+    results: list[FrameResult] = []
+    with open_video(path, fps=fps) as src:
+        info = src.info
+        total = int(info.frames or 0)
+        with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config) as fa:
+            observed = prefetch((fa.observe(f.rgb, f.t_s) for f in prefetch(iter(src))), depth=4)
+            for ob in observed:
+                results.append(fa.measure(ob))
+                if progress is not None:
+                    progress(len(results), total)
+            reference_t_s = fa.reference_t_s
+            reference_face = fa.reference_face_px()
+            multi = fa.multi_face_seen
+        warnings = list(src.warnings)
+    fin = finish(results, path=path, info=info, warnings=warnings, multi_face=multi, config=config)
+    k = fin.calibration.mm_per_px
+    points_mm = {name: [float(v[0] * k), float(v[1] * k)] for name, v in reference_face.items()}
+    m = measure_all(fin.table, MeasureContext.of(noise_floor_mm=fin.quality.noise_floor_mm, reference_points_mm=points_mm))
+    fin.quality.warnings.extend(m.warnings)
+    return Analysis(video=fin.video, quality=fin.quality, head_motion=fin.head_motion, smile=m.smile, shake=m.shake,
+                    blinks=m.blinks, twitches=m.twitches, synkinesis=m.synkinesis, flags=m.flags,
+                    reference=Reference(t_s=reference_t_s, points_mm=points_mm), peaks=fin.peaks,
+                    signals=fin.table, calibration=fin.calibration)

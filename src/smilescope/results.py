@@ -1,0 +1,277 @@
+"""The analysis, typed: one dataclass per block of ``analysis.json``, one schema version.
+
+:class:`Analysis` is what :func:`smilescope.analyze` returns and what every reader (report,
+store, guidance) works with. :meth:`Analysis.to_dict` writes the ``analysis.json`` document
+(schema :data:`SCHEMA_VERSION`); :meth:`Analysis.from_dict` reads one back, validated with
+pydantic at the boundary, so a hand-edited or foreign file is a clear :class:`BadInputError`
+instead of a crash deep in a reader.
+
+The measure families own their result types (``measures.smile.SmileResult``,
+``measures.shake.TremorPeak``, ``measures.twitch.Twitch``, ...); this module adds the blocks
+of the whole recording (video, quality, head motion, reference, peaks) and composes them.
+In the document, blinks and twitches sit inside ``shake`` (schema 1); here they are blocks of
+their own.
+
+Missing values: a number that could not be measured is ``None`` in the document (JSON has no
+NaN) and may be ``None`` or NaN in a fresh result.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+import numpy as np
+import pydantic
+
+from smilescope.errors import BadInputError
+from smilescope.geometry.calibration import Calibration
+from smilescope.measures.expressivity import BlinkResult
+from smilescope.measures.flags import Flag
+from smilescope.measures.shake import ShakeResult
+from smilescope.measures.smile import SmileResult
+from smilescope.measures.synkinesis import SynkinesisResult
+from smilescope.measures.twitch import TwitchResult
+from smilescope.signals import SignalTable, unit_of
+
+SCHEMA_VERSION = 1
+Num = float | None
+
+
+def plain(x: Any) -> Any:
+    """A result as JSON-ready Python: dataclasses (their ``to_dict`` when they have one) become
+    dicts, numpy scalars plain numbers, NaN and infinity ``None``."""
+    if hasattr(x, "to_dict") and is_dataclass(x):
+        return plain(x.to_dict())
+    if is_dataclass(x) and not isinstance(x, type):
+        return {f.name: plain(getattr(x, f.name)) for f in fields(x)}
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return plain(x.tolist())
+    if isinstance(x, np.bool_):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else None
+    return x
+
+
+@dataclass(frozen=True)
+class FrameInterval:
+    """Spread of the time between frames (s); variable on phone recordings."""
+
+    median: Num = None
+    min: Num = None
+    max: Num = None
+
+
+@dataclass(frozen=True)
+class VideoBlock:
+    """The recording: size, frame rate from the container (or timestamps), duration."""
+
+    path: str
+    fps: Num
+    frames: int
+    duration_s: Num
+    width: int
+    height: int
+    rotation_deg: int = 0
+    codec: str | None = None
+    frame_interval_s: FrameInterval = field(default_factory=FrameInterval)
+
+
+@dataclass
+class QualityBlock:
+    """How well the recording could be measured; ``warnings`` are plain words for the person."""
+
+    face_frames_ratio: float
+    valid_frames_ratio: float
+    invalid_reasons: dict[str, int]
+    mm_per_px: Num
+    mm_per_px_spread: Num
+    iris_mm: Num
+    iris_px: Num
+    face_width_px: Num
+    noise_floor_mm: Num
+    noise_floor_by_signal_mm: dict[str, Num]
+    refined_fraction: Num
+    refinement: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HeadMotion:
+    """Spread of the rigid head motion over the valid frames: RMS about the mean and range."""
+
+    head_x_rms_mm: Num = None
+    head_x_range_mm: Num = None
+    head_y_rms_mm: Num = None
+    head_y_range_mm: Num = None
+    head_roll_rms_deg: Num = None
+    head_roll_range_deg: Num = None
+    head_yaw_rms_deg: Num = None
+    head_yaw_range_deg: Num = None
+    head_pitch_rms_deg: Num = None
+    head_pitch_range_deg: Num = None
+    head_scale_rms: Num = None
+    head_scale_range: Num = None
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """Largest sustained movement (95th percentile of the distance from rest, mm) per point."""
+
+    mouth_corner_right_mm: Num = None
+    mouth_corner_left_mm: Num = None
+    cheek_right_mm: Num = None
+    cheek_left_mm: Num = None
+    nasolabial_right_mm: Num = None
+    nasolabial_left_mm: Num = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The relaxed reference frame: its time and where key points sat (mm, face axes)."""
+
+    t_s: Num = None
+    points_mm: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    """One analysed recording. ``signals`` and ``calibration`` are present on a fresh result and
+    ``None`` on one read back from ``analysis.json`` (the per-frame table is in signals.csv)."""
+
+    video: VideoBlock
+    quality: QualityBlock
+    head_motion: HeadMotion
+    smile: SmileResult
+    shake: ShakeResult
+    blinks: BlinkResult
+    twitches: TwitchResult
+    synkinesis: SynkinesisResult
+    flags: list[Flag]
+    reference: Reference
+    peaks: Peaks
+    signals: SignalTable | None = None
+    calibration: Calibration | None = None
+    signal_columns: list[str] = field(default_factory=list)
+    signal_units: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reference_t_s(self) -> float | None:
+        return self.reference.t_s
+
+    def to_dict(self) -> dict:
+        """The ``analysis.json`` document (schema :data:`SCHEMA_VERSION`)."""
+        if self.signals is not None:
+            columns = ["t_s", "valid", *self.signals.names]
+            units = {n: unit_of(n) for n in self.signals.names}
+        else:
+            columns, units = self.signal_columns, self.signal_units
+        shake = {**plain(self.shake), "blinks": plain(self.blinks), **plain(self.twitches)}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "video": plain(self.video),
+            "quality": plain(self.quality),
+            "head_motion": plain(self.head_motion),
+            "smile": plain(self.smile),
+            "shake": shake,
+            "synkinesis": plain(self.synkinesis),
+            "flags": plain(self.flags),
+            "reference": plain(self.reference),
+            "peaks": plain(self.peaks),
+            "signals": {"columns": columns, "units": units},
+        }
+
+    def to_frame(self):
+        """Per-frame signals as a pandas DataFrame (one row per frame, units in the names)."""
+        if self.signals is None:
+            raise BadInputError("This analysis was read from analysis.json and holds no per-frame signals.",
+                                "Read signals.csv beside it with SignalTable.read_csv.")
+        return self.signals.to_frame()
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The document as JSON text (NaN written as null)."""
+        import json
+
+        return json.dumps(plain(self.to_dict()), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, doc: Any, *, source: str = "the analysis") -> "Analysis":
+        """Read an ``analysis.json`` document back, validated.
+
+        Raises
+        ------
+        BadInputError
+            Not a smilescope analysis of a known schema, or a block of the wrong shape; the
+            message names the first places that are wrong.
+        """
+        if not isinstance(doc, dict):
+            raise BadInputError(f"{source} is not a smilescope analysis: expected a JSON object, got {type(doc).__name__}.",
+                                "Give the analysis.json that `smilescope analyze` wrote.")
+        version = doc.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION}.",
+                                "Analyse the video again with this version of smilescope.")
+        shake = dict(doc.get("shake") or {})
+        blinks = shake.pop("blinks", None) or {}
+        twitch_keys = ("twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side")
+        twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
+        signals = doc.get("signals") or {}
+        data = {
+            "video": doc.get("video"),
+            "quality": doc.get("quality"),
+            "head_motion": doc.get("head_motion") or {},
+            "smile": doc.get("smile") or {},
+            "shake": shake,
+            "blinks": blinks,
+            "twitches": twitches,
+            "synkinesis": doc.get("synkinesis") or {},
+            "flags": doc.get("flags") or [],
+            "reference": doc.get("reference") or {},
+            "peaks": doc.get("peaks") or {},
+            "signal_columns": signals.get("columns") or [] if isinstance(signals, dict) else signals,
+            "signal_units": signals.get("units") or {} if isinstance(signals, dict) else signals,
+        }
+        try:
+            blocks = _document_adapter().validate_python(data)
+            return cls(**{f.name: getattr(blocks, f.name) for f in fields(blocks)})
+        except pydantic.ValidationError as e:
+            where = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5])
+            raise BadInputError(f"{source} is not a valid smilescope analysis ({e.error_count()} problems: {where}).",
+                                "Give the analysis.json that `smilescope analyze` wrote, unedited.") from None
+        except RecursionError:
+            raise BadInputError(f"{source} is nested too deeply to be a smilescope analysis.",
+                                "Give the analysis.json that `smilescope analyze` wrote.") from None
+
+
+@dataclass
+class _Document:
+    """The blocks of :class:`Analysis` that the document holds (what :meth:`Analysis.from_dict` validates)."""
+
+    video: VideoBlock
+    quality: QualityBlock
+    head_motion: HeadMotion
+    smile: SmileResult
+    shake: ShakeResult
+    blinks: BlinkResult
+    twitches: TwitchResult
+    synkinesis: SynkinesisResult
+    flags: list[Flag]
+    reference: Reference
+    peaks: Peaks
+    signal_columns: list[str] = field(default_factory=list)
+    signal_units: dict[str, str] = field(default_factory=dict)
+
+
+@functools.cache
+def _document_adapter() -> pydantic.TypeAdapter:
+    return pydantic.TypeAdapter(_Document)  # built on first use: the schema takes a moment
