@@ -54,8 +54,8 @@ def main() -> None:
                     for mode, cfg in (("refined", PipelineConfig()), ("raw", PipelineConfig(refine=False))):
                         res = analyze(path, config=cfg)
                         got = hold_values(res, t0, t1)
-                        ex = res.smile["excursion_mm"]
-                        smile_rows.append((mode, len(res.smile["episodes"]), res.smile["weaker_side"],
+                        ex = res.smile.excursion_mm
+                        smile_rows.append((mode, len(res.smile.episodes), res.smile.weaker_side,
                                            "none" if abs(right - left) < 3 else ("right" if right < left else "left"),
                                            abs((ex["right"] or 0) - right), abs((ex["left"] or 0) - left)))
                         err = {s: float(np.linalg.norm(got[s] - true[s])) for s in lm.SIDES}

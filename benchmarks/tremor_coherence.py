@@ -20,6 +20,7 @@ tremor was called. The medians per kind and codec quality close the output.
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 import functools
 import statistics
 import tempfile
@@ -67,12 +68,12 @@ def run(face_name: str, fps: float, hz: float, amp: float, region: str, side: st
     path = folder / f"{face_name}_{region}_{kind}_{crf}.mp4"
     synth.render(path, face=face, fps=fps, duration_s=duration_s, motions=motions, crf=crf, write_truth=False)
     res = analyze(path)
-    pk = next(p for p in res.shake["tremor"]["by_region"] if p["region"] == region and p["side"] == side)
+    pk = next(asdict(p) for p in res.shake.tremor.by_region if p.region == region and p.side == side)
     tab = res.signals
     near = max(_amp_at(tab.t_s, tab.columns[NEAR_COLS[region].format(side=side, c=c)], hz) for c in ("x", "y"))
     return {"face": face_name, "region": region, "kind": kind, "crf": crf, "hz": pk["frequency_hz"],
             "main_mm": pk["amplitude_mm"], "snr": pk["snr"], "near_mm": near, "msc": pk["spatial_coherence"],
-            "called": bool(res.shake["tremor"]["detected"])}
+            "called": bool(res.shake.tremor.detected)}
 
 
 def main() -> None:

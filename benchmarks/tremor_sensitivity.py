@@ -134,7 +134,7 @@ def run_clip(face: synth.Face, *, amp_mm: float, fps: float, crf: int, path: Pat
     synth.render(path, face=face, fps=fps, duration_s=DURATION_S, motions=motions, seed=SEED, crf=crf,
                   write_truth=False)
     res = analyze(path)
-    t = res.shake["tremor"]
+    t = res.shake.tremor.to_dict()
     peak = next((p for p in t["by_region"] if p["region"] == "mouth" and p["side"] == SIDE), None)
     ok = bool(t["detected"] and t["region"] == "mouth" and t["side"] == SIDE
               and abs(t["frequency_hz"] - FREQ_HZ) <= FREQ_TOL_HZ)
@@ -150,9 +150,9 @@ def run_clip(face: synth.Face, *, amp_mm: float, fps: float, crf: int, path: Pat
         peak_freq_hz=float(peak["frequency_hz"]) if peak else math.nan,
         peak_snr=float(peak["snr"]) if peak else math.nan,
         peak_coherence=float(peak["spatial_coherence"]) if peak and peak["spatial_coherence"] is not None else math.nan,
-        noise_floor_mm=float(res.quality["noise_floor_mm"]),
-        face_width_px=float(res.quality["face_width_px"]),
-        mm_per_px=float(res.quality["mm_per_px"]),
+        noise_floor_mm=float(res.quality.noise_floor_mm),
+        face_width_px=float(res.quality.face_width_px),
+        mm_per_px=float(res.quality.mm_per_px),
     )
 
 

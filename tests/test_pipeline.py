@@ -9,6 +9,7 @@ from smilescope import synth
 from smilescope.errors import BadInputError
 from smilescope.io import open_video
 from smilescope.pipeline import FaceAnalyzer, analyze
+from smilescope.signals import px_name
 from smilescope.track.facemesh import FaceObservation
 
 from conftest import FACES
@@ -38,7 +39,7 @@ def test_streaming_gives_the_same_signals_as_the_file_analysis(smile_clip):
         if not r.valid:
             continue
         for name in ("mouth_corner_left_x_mm", "mouth_corner_right_y_mm", "palpebral_left_height_mm"):
-            assert r.signals_px[name] * k == pytest.approx(batch.signals.columns[name][i], abs=1e-9)
+            assert r.signals_px[px_name(name)] * k == pytest.approx(batch.signals.columns[name][i], abs=1e-9)
         # the live read-out (running calibration) is already in millimetres
         assert mm_live["mouth_corner_left_x_mm"] == pytest.approx(batch.signals.columns["mouth_corner_left_x_mm"][i], rel=0.05, abs=0.05)
 
@@ -82,4 +83,4 @@ def test_reference_waits_for_tracking_to_settle(smile_clip):
     face, path, truth = smile_clip
     res = analyze(path)
     assert 0.15 <= res.reference_t_s <= 0.3
-    assert res.quality["invalid_reasons"].get("settling", 0) >= 2
+    assert res.quality.invalid_reasons.get("settling", 0) >= 2

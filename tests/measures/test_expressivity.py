@@ -35,6 +35,6 @@ def test_blinks_winks_and_closures_on_a_known_table():
 
 def test_example_blink_is_found():
     """d0: one blink at about 2.6-2.7 s (seen in the frames)."""
-    b = analyze(EXAMPLE).shake["blinks"]
-    assert b["count"] == 1
-    assert 2.5 <= b["events"][0]["t_s"] <= 2.75
+    b = analyze(EXAMPLE).blinks
+    assert b.count == 1
+    assert 2.5 <= b.events[0].t_s <= 2.75

@@ -31,14 +31,14 @@ def test_tremor_frequency_amplitude_side_region(tmp_path, face_name, fps, hz, am
     mo = synth.tremor_motions(face, landmark=landmark, amp_mm=amp, freq_hz=hz, direction_deg=-90)
     synth.render(tmp_path / "t.mp4", face=face, fps=fps, duration_s=5.0, motions=mo, write_truth=False)
     res = analyze(tmp_path / "t.mp4")
-    t = res.shake["tremor"]
-    assert t["detected"]
-    assert t["frequency_hz"] == pytest.approx(hz, abs=0.3)
-    assert t["amplitude_mm"] == pytest.approx(amp, rel=0.3)
-    assert t["side"] == side and t["region"] == region and t["phase"] == "rest"
-    assert not res.shake["head"]["tremor_detected"]
-    assert t["laterality_index"] == pytest.approx(1.0 if side == "left" else -1.0, abs=0.5)
-    assert {f["id"]: f["side"] for f in res.flags}.get("one_sided_shaking") == side
+    t = res.shake.tremor
+    assert t.detected
+    assert t.frequency_hz == pytest.approx(hz, abs=0.3)
+    assert t.amplitude_mm == pytest.approx(amp, rel=0.3)
+    assert t.side == side and t.region == region and t.phase == "rest"
+    assert not res.shake.head.tremor_detected
+    assert t.laterality_index == pytest.approx(1.0 if side == "left" else -1.0, abs=0.5)
+    assert {f.id: f.side for f in res.flags}.get("one_sided_shaking") == side
 
 
 @pytest.mark.parametrize("face_name", ["astronaut", "faceapi_neutral", "yale01", "yale05", "takeo"])
@@ -47,9 +47,9 @@ def test_still_faces_have_no_tremor(tmp_path, face_name):
     for seed in (1, 2):
         synth.render(tmp_path / "s.mp4", face=face, fps=30, duration_s=4.0, noise_sigma=3.0, seed=seed, write_truth=False)
         res = analyze(tmp_path / "s.mp4")
-        assert not res.shake["tremor"]["detected"], res.shake["tremor"]["by_region"]
-        assert not res.shake["head"]["tremor_detected"]
-        assert res.shake["twitches"] == []
+        assert not res.shake.tremor.detected, res.shake.tremor.by_region
+        assert not res.shake.head.tremor_detected
+        assert res.twitches.twitches == []
         assert res.flags == []
 
 
@@ -61,13 +61,13 @@ def test_tremor_on_both_sides(tmp_path, face_name, fps, hz, amp):
         mo += synth.tremor_motions(face, landmark=lm.MOUTH_CORNER[side], amp_mm=amp, freq_hz=hz, direction_deg=-90)
     synth.render(tmp_path / "b.mp4", face=face, fps=fps, duration_s=5.0, motions=mo, write_truth=False)
     res = analyze(tmp_path / "b.mp4")
-    t = res.shake["tremor"]
-    assert t["detected"] and t["side"] == "both" and t["region"] == "mouth"
-    assert t["frequency_hz"] == pytest.approx(hz, abs=0.3)
-    assert t["amplitude_mm"] == pytest.approx(amp, rel=0.3)
-    assert abs(t["laterality_index"]) < 0.5
-    assert not any(f["id"] == "one_sided_shaking" for f in res.flags)
-    assert any(f["id"] == "shaking_at_rest" for f in res.flags)
+    t = res.shake.tremor
+    assert t.detected and t.side == "both" and t.region == "mouth"
+    assert t.frequency_hz == pytest.approx(hz, abs=0.3)
+    assert t.amplitude_mm == pytest.approx(amp, rel=0.3)
+    assert abs(t.laterality_index) < 0.5
+    assert not any(f.id == "one_sided_shaking" for f in res.flags)
+    assert any(f.id == "shaking_at_rest" for f in res.flags)
 
 
 def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
@@ -75,10 +75,10 @@ def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
     head = synth.HeadMotion(tx_mm=1.0, ty_mm=0.5, rot_deg=0.5, profile=lambda t: np.sin(2 * np.pi * 5.0 * np.asarray(t)))
     synth.render(tmp_path / "h.mp4", face=face, fps=30, duration_s=5.0, head=head, write_truth=False)
     res = analyze(tmp_path / "h.mp4")
-    assert res.shake["head"]["tremor_detected"]
-    assert res.shake["head"]["frequency_hz"] == pytest.approx(5.0, abs=0.3)
-    assert not res.shake["tremor"]["detected"]
-    assert [f["id"] for f in res.flags] == ["head_tremor"]
+    assert res.shake.head.tremor_detected
+    assert res.shake.head.frequency_hz == pytest.approx(5.0, abs=0.3)
+    assert not res.shake.tremor.detected
+    assert [f.id for f in res.flags] == ["head_tremor"]
 
 
 def test_uniform_resampling_uses_timestamps():
@@ -152,12 +152,12 @@ def test_tremor_is_called_only_when_the_regions_second_point_shares_it(region, m
     pk = next(p for p in one.by_region if p.region == region and p.side == side)
     assert pk.frequency_hz == pytest.approx(6.0, abs=0.3) and pk.snr >= 10 and pk.consistency == 1.0
     assert pk.spatial_coherence < COHERENCE_MIN and not pk.detected
-    assert not one.tremor["detected"]
+    assert not one.tremor.detected
     tab.columns[near] = tab.columns[near] + 0.6 * s
     both = tremor(tab, noise_floor_mm=0.03)
-    assert both.tremor["detected"] and both.tremor["region"] == region and both.tremor["side"] == side
-    assert both.tremor["frequency_hz"] == pytest.approx(6.0, abs=0.3)
-    assert both.tremor["amplitude_mm"] == pytest.approx(0.5, rel=0.3)
+    assert both.tremor.detected and both.tremor.region == region and both.tremor.side == side
+    assert both.tremor.frequency_hz == pytest.approx(6.0, abs=0.3)
+    assert both.tremor.amplitude_mm == pytest.approx(0.5, rel=0.3)
 
 
 LOCAL = [  # face, fps, Hz, amplitude mm, landmark, region, side
@@ -184,7 +184,7 @@ def test_oscillation_of_one_spot_is_not_a_region_tremor(tmp_path, face_name, fps
     assert gap_mm - PipelineConfig().lk_window_mm / 2 > motion.radius_mm + motion.decay_width_mm  # truth: it is still
     synth.render(tmp_path / "p.mp4", face=face, fps=fps, duration_s=6.0, motions=(motion,), write_truth=False, crf=0)
     res = analyze(tmp_path / "p.mp4")
-    pk = next(p for p in res.shake["tremor"]["by_region"] if p["region"] == region and p["side"] == side)
-    assert pk["frequency_hz"] == pytest.approx(hz, abs=0.3) and pk["snr"] >= 10
-    assert pk["spatial_coherence"] < COHERENCE_MIN
-    assert not res.shake["tremor"]["detected"]
+    pk = next(p for p in res.shake.tremor.by_region if p.region == region and p.side == side)
+    assert pk.frequency_hz == pytest.approx(hz, abs=0.3) and pk.snr >= 10
+    assert pk.spatial_coherence < COHERENCE_MIN
+    assert not res.shake.tremor.detected

@@ -147,19 +147,19 @@ def truth_runs(tmp_path_factory):
 
 def test_one_episode_per_smile_with_true_timing(truth_runs):
     for name, fps, right, left, res in truth_runs:
-        eps = res.smile["episodes"]
+        eps = res.smile.episodes
         assert len(eps) == 1, (name, fps, right, left, eps)
         e = eps[0]
-        assert HOLD["onset_s"] <= e["start_s"] <= HOLD["onset_s"] + HOLD["rise_s"]
+        assert HOLD["onset_s"] <= e.start_s <= HOLD["onset_s"] + HOLD["rise_s"]
         end_true = HOLD["onset_s"] + HOLD["rise_s"] + HOLD["hold_s"]
-        assert end_true <= e["end_s"] <= end_true + HOLD["fall_s"]
-        assert e["hold_s"] == pytest.approx(HOLD["hold_s"] + 0.3, abs=0.25)  # plateau + ramps above 80 %
+        assert end_true <= e.end_s <= end_true + HOLD["fall_s"]
+        assert e.hold_s == pytest.approx(HOLD["hold_s"] + 0.3, abs=0.25)  # plateau + ramps above 80 %
 
 
 def test_excursion_error_median_and_worst(truth_runs):
     errs = []
     for name, fps, right, left, res in truth_runs:
-        got = res.smile["excursion_mm"]
+        got = res.smile.excursion_mm
         errs += [abs(got["right"] - right), abs(got["left"] - left)]
     errs = np.array(errs)
     assert np.median(errs) <= 0.5, errs
@@ -170,9 +170,9 @@ def test_weaker_side_and_palsy(truth_runs):
     for name, fps, right, left, res in truth_runs:
         s = res.smile
         expected = "none" if abs(left - right) < 3 else ("right" if right < left else "left")
-        assert s["weaker_side"] == expected, (name, fps, right, left, s["excursion_mm"])
+        assert s.weaker_side == expected, (name, fps, right, left, s.excursion_mm)
         if right == 0:
-            assert abs(s["excursion_mm"]["right"]) <= 0.5
+            assert abs(s.excursion_mm["right"]) <= 0.5
 
 
 def test_still_face_and_head_motion_have_no_smiles(tmp_path):
@@ -182,8 +182,8 @@ def test_still_face_and_head_motion_have_no_smiles(tmp_path):
     synth.render(tmp_path / "head.mp4", face=face, fps=30, duration_s=3.0, head=head, write_truth=False)
     for p in ("still.mp4", "head.mp4"):
         res = analyze(tmp_path / p)
-        assert res.smile["episodes"] == [], p
-        assert res.smile["weaker_side"] == "none"
+        assert res.smile.episodes == [], p
+        assert res.smile.weaker_side == "none"
 
 
 def test_smile_columns_in_the_table(truth_runs):
@@ -199,12 +199,12 @@ def test_smile_columns_in_the_table(truth_runs):
 def test_example_video_has_one_broad_smile():
     """d0: rest until ~0.6 s, lips part at ~0.7 s, broad smile 1.0-2.4 s, blink and relax by 2.8 s
     (frames checked by eye)."""
-    eps = analyze(EXAMPLE).smile["episodes"]
+    eps = analyze(EXAMPLE).smile.episodes
     assert len(eps) == 1
     e = eps[0]
-    assert 0.5 <= e["start_s"] <= 1.0 and 2.3 <= e["end_s"] <= 2.9
-    assert min(e["excursion_mm"].values()) > 6.0
-    assert e["dental_show"] > 0.3  # a broad smile with the teeth showing
+    assert 0.5 <= e.start_s <= 1.0 and 2.3 <= e.end_s <= 2.9
+    assert min(e.excursion_mm().values()) > 6.0
+    assert e.dental_show > 0.3  # a broad smile with the teeth showing
 
 
 def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
@@ -212,23 +212,23 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     closed-mouth smile about 10.0-12.4 s; brow raise and wide eyes 13-17 s; a lopsided smile
     about 17.6-18.8 s."""
     res = analyze(shared_data / "videos" / "liveportrait" / "d9.mp4")
-    eps = res.smile["episodes"]
+    eps = res.smile.episodes
     assert len(eps) == 2
     a, b = eps
     assert 9.0 <= a["start_s"] <= 10.5
     assert 9.5 <= a["apex_s"] <= 12.5
     assert 17.0 <= b["start_s"] <= 18.2
     for e in eps:
-        assert not (4.0 <= e["apex_s"] <= 9.0)
-        assert e["dental_show"] < 0.1  # closed-mouth smiles
+        assert not (4.0 <= e.apex_s <= 9.0)
+        assert e.dental_show < 0.1  # closed-mouth smiles
     # the head turns in this video: every smile with a turn over 2 degrees is named in a warning,
     # and no side is called weaker from such smiles alone
-    turned = [e for e in eps if e["head_turned"]]
-    assert [e["head_turned"] for e in eps] == [e["head_turn_deg"] > MAX_HEAD_TURN_DEG for e in eps]
+    turned = [e for e in eps if e.head_turned]
+    assert [e.head_turned for e in eps] == [e.head_turn_deg > MAX_HEAD_TURN_DEG for e in eps]
     for e in turned:
-        assert any(f"at {e['apex_s']:.1f} s ({e['head_turn_deg']:.1f}°)" in w for w in res.quality["warnings"])
+        assert any(f"at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" in w for w in res.quality.warnings)
     if len(turned) == len(eps):
-        assert res.smile["weaker_side"] == "none"
+        assert res.smile.weaker_side == "none"
 
 
 # --- single-frame smile score ----------------------------------------------------------------
@@ -269,7 +269,7 @@ def test_smile_score_column_follows_the_smile():
 def test_no_smile_in_videos_without_one(shared_data, rel):
     """Talking while sad or frowning (opendbm), frown/squint/pout/surprise (d3), winks and a pout
     (d14): SOURCES.md and a look at the frames say none of them smiles."""
-    assert analyze(shared_data / "videos" / rel).smile["episodes"] == []
+    assert analyze(shared_data / "videos" / rel).smile.episodes == []
 
 
 def test_palsy_photos_are_more_asymmetric_than_healthy_ones(shared_data):
@@ -313,9 +313,9 @@ def test_fading_repetitions_on_a_rendered_video(tmp_path):
     motions = [dataclasses.replace(m, profile=functools.partial(profile)) for m in base]
     synth.render(tmp_path / "reps.mp4", face=face, fps=30, duration_s=7.0, motions=motions, write_truth=False)
     res = analyze(tmp_path / "reps.mp4")
-    eps = res.smile["episodes"]
+    eps = res.smile.episodes
     assert len(eps) == 4
-    got = [np.mean(list(e["excursion_mm"].values())) for e in eps]
+    got = [np.mean(list(e.excursion_mm().values())) for e in eps]
     np.testing.assert_allclose(got, amps, atol=0.5)
-    f = res.smile["fatigue"]
-    assert f["fades"] and f["decrement_pct_per_rep"] == pytest.approx(-12.5, abs=3.0)
+    f = res.smile.fatigue
+    assert f.fades and f.decrement_pct_per_rep == pytest.approx(-12.5, abs=3.0)

@@ -72,4 +72,4 @@ def test_eye_narrowing_with_a_pucker_is_synkinesis(tmp_path, face_name, side):
     other = "left" if side == "right" else "right"
     assert s["pucker_narrowing_pct"][side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
     assert abs(s["pucker_narrowing_pct"][other]) < 5.0
-    assert {f["id"]: f["side"] for f in res.flags}.get("synkinesis") == side
+    assert {f.id: f.side for f in res.flags}.get("synkinesis") == side

@@ -125,27 +125,28 @@ def test_rendered_twitches_recall_time_side_region(tmp_path, face_name, eye_side
                                direction_deg=-90, duration_s=0.2)  # corner up, then back
     synth.render(tmp_path / "tw.mp4", face=face, fps=30, duration_s=6.0, motions=mo, write_truth=False)
     res = analyze(tmp_path / "tw.mp4")
-    ev = res.shake["twitches"]
+    ev = res.twitches.twitches
     truth = [(t0, eye_side, "eye") for t0 in eye_t] + [(t0, mouth_side, "mouth") for t0 in mouth_t]
-    hits = [any(abs(e["t_s"] - t0) <= 0.1 and e["side"] == s and e["region"] == r for e in ev) for t0, s, r in truth]
+    hits = [any(abs(e.t_s - t0) <= 0.1 and e.side == s and e.region == r for e in ev) for t0, s, r in truth]
     assert np.mean(hits) >= 0.9, ev
     # nothing else: every event found is one of the rendered twitches
     for e in ev:
-        assert any(abs(e["t_s"] - t0) <= 0.1 and e["side"] == s and e["region"] == r for t0, s, r in truth), e
-    assert res.shake["spread_eye_to_mouth"] is spread
+        assert any(abs(e.t_s - t0) <= 0.1 and e.side == s and e.region == r for t0, s, r in truth), e
+    assert res.twitches.spread_eye_to_mouth is spread
     if spread:
-        assert res.shake["spread_side"] == eye_side
-        assert any(f["id"] == "eye_to_mouth_spread" and f["side"] == eye_side for f in res.flags)
-    assert res.shake["blinks"]["count"] == 0
-    rate = res.shake["twitch_rate_per_min"]
+        assert res.twitches.spread_side == eye_side
+        assert any(f.id == "eye_to_mouth_spread" and f.side == eye_side for f in res.flags)
+    assert res.blinks.count == 0
+    rate = res.twitches.twitch_rate_per_min
     t_ok = res.signals.t_s[res.signals.valid]  # the measured time
-    assert rate["total"] == pytest.approx(len(ev) / ((t_ok[-1] - t_ok[0]) / 60))
+    assert rate.total == pytest.approx(len(ev) / ((t_ok[-1] - t_ok[0]) / 60))
 
 
 def test_twitch_summary_shapes_the_output_block():
     tab = _table()
     tab.columns["upper_lid_left_y_mm"] += _pulse(tab.t_s, 2.0, 0.2, -1.0)
     out = twitch_summary(tab)
-    assert set(out) == {"twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side"}
-    assert out["twitch_rate_per_min"]["left"] > 0 and out["twitch_rate_per_min"]["right"] == 0
-    assert out["twitch_rate_per_min"]["by_region"]["eye"]["left"] == out["twitch_rate_per_min"]["left"]
+    assert set(out.to_dict()) == {"twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side"}
+    rate = out.twitch_rate_per_min
+    assert rate.left > 0 and rate.right == 0
+    assert rate.by_region["eye"]["left"] == rate.left
