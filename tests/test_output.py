@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from smilescope.errors import BadInputError
-from smilescope.output import atomic_write, dumps
+from smilescope.output import atomic_write, dumps, save_analysis
 
 
 def test_json_has_no_nan_and_plain_numbers():
@@ -40,3 +40,22 @@ def test_unwritable_folder_is_a_clear_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(BadInputError, match="Could not write|Cannot write|--out"):
         atomic_write(blocker / "sub" / "a.json", lambda fh: fh.write("x"))
+
+
+def test_save_analysis_writes_the_two_files_and_draws_nothing(tmp_path):
+    class Signals:
+        columns = {"smile_excursion_right_mm": np.zeros(2)}  # a figure would be drawn for these
+
+        def write_csv(self, fh):
+            fh.write("frame,t_s\n0,0.0\n")
+
+    class Analysis:
+        signals, shake, smile = Signals(), {"tremor": {"detected": False}}, {}
+
+        def to_json(self):
+            return '{"schema_version": 1}'
+
+    json_path, csv_path = save_analysis(Analysis(), tmp_path / "out")
+    assert (json_path.name, csv_path.name) == ("analysis.json", "signals.csv")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["analysis.json", "signals.csv"]
+    assert json.loads(json_path.read_text()) == {"schema_version": 1}

@@ -1,5 +1,8 @@
 """The one place that flattens results into files: analysis.json and signals.csv.
 
+It writes files and draws nothing: figures are drawn by :mod:`smilescope.report.figures` and
+handed to :func:`atomic_write_bytes` by whoever wants them on disk.
+
 Files are written to a temporary name in the same folder and renamed into place, so a reader
 never sees a half-written output, and a failure (a full disk) leaves the previous files intact.
 """
@@ -91,18 +94,13 @@ def _os_error(e: OSError, path: Path) -> BadInputError:
 
 
 def save_analysis(analysis, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``analysis.json`` and ``signals.csv`` into ``out_dir``; return both paths."""
+    """Write ``analysis.json`` and ``signals.csv`` into ``out_dir``; return both paths.
+
+    Only these two files: figures (:mod:`smilescope.report.figures`) are the caller's to draw
+    and write beside them, since this module writes and never draws.
+    """
     out_dir = Path(out_dir)
     text = analysis.to_json()
     csv_path = atomic_write(out_dir / "signals.csv", analysis.signals.write_csv)
     json_path = atomic_write(out_dir / "analysis.json", lambda fh: fh.write(text + "\n"))
-    if "smile_excursion_right_mm" in analysis.signals.columns:
-        from smilescope.report.figures import smile_figure
-
-        smile_figure(analysis.signals, analysis.smile, out_dir / "smile.png")
-    if analysis.shake.get("tremor") is not None:
-        from smilescope.report.figures import spectrum_figure, twitch_raster_figure
-
-        spectrum_figure(analysis.signals, analysis.shake, out_dir / "spectrum.png")
-        twitch_raster_figure(analysis.signals, analysis.shake, out_dir / "twitches.png")
     return json_path, csv_path

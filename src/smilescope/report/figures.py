@@ -1,13 +1,40 @@
-"""Figures for reports: matplotlib with the file-only Agg backend (no screen needed)."""
+"""Figures of one analysis as PNG bytes, drawn with matplotlib's file-only Agg backend (no screen needed).
+
+Each ``*_png`` function draws and returns the bytes; the caller decides where they go: a file
+beside analysis.json (``smilescope analyze``), or a data URI in the HTML report. The
+``*_figure(..., path)`` forms write those bytes to a file, whole or not at all.
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
+from smilescope.output import atomic_write_bytes
 
-def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Path:
+
+def _pyplot():
+    """pyplot on the Agg backend."""
+    import matplotlib  # heavy (about a second): loaded only when a figure is drawn
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    """The PNG bytes of ``fig``, which is then closed."""
+    plt = _pyplot()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def smile_png(table, smile: dict, *, title: str = "") -> bytes:
     """Left and right mouth-corner excursion over time, smile episodes shaded.
 
     Parameters
@@ -16,16 +43,15 @@ def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Pa
         Needs ``smile_excursion_{right,left}_mm``.
     smile : dict
         The ``smile`` block of analysis.json (episodes with ``start_s``/``end_s``).
-    path : str or Path
-        PNG file to write (written whole or not at all).
+    title : str, optional
+        Replaces the default title.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from smilescope.output import atomic_write_bytes
-
+    plt = _pyplot()
     t = table.t_s
     fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
     for e in smile.get("episodes", []):
@@ -41,31 +67,13 @@ def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Pa
     ax.legend(loc="upper right", frameon=False, fontsize=8)
     ax.set_title(title or "Smile: movement of each mouth corner from rest (smiles shaded)", fontsize=9)
     fig.tight_layout()
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
-
-
-def _save(fig, path) -> Path:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from smilescope.output import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+    return _png(fig)
 
 
 _SIDE_COLOURS = {"right": "#1f77b4", "left": "#d62728"}
 
 
-def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
+def spectrum_png(table, shake: dict) -> bytes:
     """Movement spectrum of each region and side (whole recording), with the noise floor.
 
     One panel per region (mouth, cheek, eye, brow): the power spectral density of the
@@ -78,16 +86,15 @@ def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
         The per-frame signals (``analysis.signals`` or ``SignalTable.read_csv``).
     shake : dict
         The ``shake`` block of analysis.json.
-    path : str or Path
-        PNG file to write (written whole or not at all).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
-    import matplotlib
+    from smilescope.measures.shake import MIN_HZ, REGIONS, region_spectrum  # SciPy and OpenCV: only when drawn
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from smilescope.measures.shake import MIN_HZ, REGIONS, region_spectrum
-
+    plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(8, 5), dpi=110, sharex=True)
     tremor = shake.get("tremor") or {}
     for ax, (region, cols) in zip(axes.ravel(), REGIONS.items()):
@@ -115,10 +122,10 @@ def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
         axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
     fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor)", fontsize=9)
     fig.tight_layout()
-    return _save(fig, path)
+    return _png(fig)
 
 
-def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
+def twitch_raster_png(table, shake: dict) -> bytes:
     """Twitch raster: one row per region and side, a mark at each twitch (size ~ mm), blinks in grey.
 
     Parameters
@@ -127,14 +134,13 @@ def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
         For the time axis.
     shake : dict
         The ``shake`` block (``twitches`` and ``blinks.events``).
-    path : str or Path
-        PNG file to write.
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     rows = [(r, s) for r in ("eye", "brow", "mouth") for s in ("right", "left")]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
     for e in (shake.get("blinks") or {}).get("events", []):
@@ -154,4 +160,21 @@ def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
                  "not counted); sides are the person's own", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
-    return _save(fig, path)
+    return _png(fig)
+
+
+# --- the same figures written to a file ----------------------------------------------------
+
+def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Path:
+    """:func:`smile_png` written to ``path`` (whole or not at all); returns ``path``."""
+    return atomic_write_bytes(path, smile_png(table, smile, title=title))
+
+
+def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
+    """:func:`spectrum_png` written to ``path`` (whole or not at all); returns ``path``."""
+    return atomic_write_bytes(path, spectrum_png(table, shake))
+
+
+def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
+    """:func:`twitch_raster_png` written to ``path`` (whole or not at all); returns ``path``."""
+    return atomic_write_bytes(path, twitch_raster_png(table, shake))

@@ -1,6 +1,8 @@
-"""Gather what a report needs (analysis, signals, history, guidance) and write report.html.
+"""Put together what one report shows and write report.html.
 
-This is the boundary: files and the store are read and checked here, so :mod:`.html` only
+The caller loads the analysis, the stored history and diary, and the guidance (the command
+line does: :mod:`smilescope.cli.report`) and hands them in; this module reads only the files of
+one analysis (analysis.json, the signals.csv beside it) and checks them, so :mod:`.html` only
 formats data it is given.
 """
 
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Mapping
 
 from smilescope.errors import BadInputError
+from smilescope.output import atomic_write
+from smilescope.report.html import render_html
 
 
 @dataclass
@@ -45,6 +49,7 @@ def load_json(path: Path, what: str, hint: str) -> dict:
 
 
 def load_analysis(path: Path) -> dict:
+    """The analysis.json document at ``path``; :class:`BadInputError` when it is not one."""
     doc = load_json(path, "analysis file", "Give the analysis.json that `smilescope analyze VIDEO --out DIR` wrote.")
     if "video" not in doc or "schema_version" not in doc:
         raise BadInputError(f"{path} is not a smilescope analysis (no 'video' or 'schema_version').",
@@ -54,7 +59,7 @@ def load_analysis(path: Path) -> dict:
 
 def signals_beside(folder: Path | None, doc: Mapping):
     """The SignalTable from ``folder/signals.csv`` when it exists and matches ``doc``; else (None, why)."""
-    from smilescope.signals import SignalTable
+    from smilescope.signals import SignalTable  # loads OpenCV (through geometry): only when a report is made
 
     if folder is None or not (Path(folder) / "signals.csv").is_file():
         return None, "Plots over time need the signals.csv that `smilescope analyze` writes beside analysis.json; it was not found."
@@ -66,88 +71,51 @@ def signals_beside(folder: Path | None, doc: Mapping):
     return table, None
 
 
-def _store_url_off(db: str | None) -> bool:
-    from smilescope.store import default_url
+def stored_origin(history) -> tuple[datetime | None, Path | None]:
+    """When the latest row of a stored history was analysed, and the folder its files were
+    written to (None when that folder is gone).
 
-    return (db or default_url()).strip().lower() == "off"
-
-
-def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | None = None,
-           db: str | None = None) -> ReportInputs:
-    """Collect the inputs of one report: from an analysis.json file, or the latest stored analysis.
-
-    Raises
-    ------
-    BadInputError
-        Neither or both of ``analysis`` and ``last``; an unreadable file; an empty store with
-        ``last``; answers that fail :func:`smilescope.assess.validate_answers`.
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``Store.history()``, oldest first (columns ``t`` and ``source``).
     """
-    from smilescope.assess import assess, validate_answers
-
-    if (analysis is None) == (not last):
-        raise BadInputError("Give either an analysis.json file or --last, not " + ("both." if last else "neither."),
-                            "Example: smilescope report out/demo/analysis.json")
-    raw_answers = None
-    if answers is not None:
-        raw_answers = validate_answers(load_json(answers, "answers file",
-                                                 "Give a JSON object of questionnaire answers (see `smilescope triage --help`)."))
-    inp: ReportInputs
-    if last:
-        inp = _from_store(db)
-    else:
-        analysis = Path(analysis)
-        inp = ReportInputs(doc=load_analysis(analysis), folder=analysis.parent,
-                           analysed_at=datetime.fromtimestamp(analysis.stat().st_mtime))
-        inp.history, inp.diary = _history(db, inp.notes)
-    inp.table, inp.signals_note = signals_beside(inp.folder, inp.doc)
-    inp.assessment = assess(raw_answers, inp.doc)
-    return inp
-
-
-def _from_store(db: str | None) -> ReportInputs:
-    from smilescope.store import Store
-
-    if _store_url_off(db):
-        raise BadInputError("--last needs the history, but the store is switched off (SMILESCOPE_DB=off).",
-                            "Give an analysis.json file instead.")
-    with Store(db) as store:
-        doc = store.last_analysis()
-        history, diary = store.history(), store.diary()
-    if doc is None:
-        raise BadInputError("No analysis is stored yet, so --last has nothing to report.",
-                            "Run `smilescope analyze VIDEO --out DIR` first, or give an analysis.json file.")
-    inp = ReportInputs(doc=doc, history=history, diary=diary)
-    if len(history):
-        row = history.iloc[-1]
-        inp.analysed_at = row["t"].to_pydatetime() if hasattr(row["t"], "to_pydatetime") else row["t"]
-        src = Path(str(row["source"])) if row["source"] else None
-        if src is not None and src.suffix == ".json":
-            src = src.parent
-        inp.folder = src if src is not None and src.is_dir() else None
-    return inp
-
-
-def _history(db: str | None, notes: list[str]):
-    """Stored history and diary for the trend section; a store problem leaves them out with a note."""
-    from smilescope.store import Store
-
-    if _store_url_off(db):
+    if history is None or not len(history):
         return None, None
-    try:
-        with Store(db) as store:
-            return store.history(), store.diary()
-    except BadInputError as e:
-        if db is not None:  # the user named this database: say so loudly
-            raise
-        notes.append(f"The history could not be read: {e}")
-        return None, None
+    row = history.iloc[-1]
+    analysed_at = row["t"].to_pydatetime() if hasattr(row["t"], "to_pydatetime") else row["t"]
+    src = Path(str(row["source"])) if row["source"] else None
+    if src is not None and src.suffix == ".json":
+        src = src.parent
+    return analysed_at, (src if src is not None and src.is_dir() else None)
+
+
+def report_inputs(doc: dict, *, folder: Path | None = None, analysed_at: datetime | None = None, history=None,
+                  diary=None, assessment=None, notes: list[str] | None = None) -> ReportInputs:
+    """The inputs of one report, with the per-frame signals read from ``folder/signals.csv``.
+
+    Parameters
+    ----------
+    doc : dict
+        The analysis.json document.
+    folder : Path, optional
+        Where the analysis files are; without it (or without a matching signals.csv) the report
+        has no plots over time and says why.
+    analysed_at : datetime, optional
+    history, diary : pandas.DataFrame, optional
+        ``Store.history()`` and ``Store.diary()`` for the trend section.
+    assessment : smilescope.assess.Assessment, optional
+        Guidance for this analysis.
+    notes : list of str, optional
+        What was left out and why.
+    """
+    table, signals_note = signals_beside(folder, doc)
+    return ReportInputs(doc=doc, table=table, history=history, diary=diary, assessment=assessment,
+                        analysed_at=analysed_at, folder=folder, signals_note=signals_note, notes=list(notes or []))
 
 
 def write_report(inp: ReportInputs, out: Path | None = None) -> Path:
     """Render ``inp`` and write the HTML atomically; default ``report.html`` beside the analysis."""
-    from smilescope.output import atomic_write
-    from smilescope.report.html import render_html
-
     if out is None:
         out = (inp.folder or Path.cwd()) / "report.html"
     html = render_html(inp.doc, table=inp.table, history=inp.history, diary=inp.diary, assessment=inp.assessment,

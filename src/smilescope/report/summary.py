@@ -6,6 +6,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from smilescope.measures.flags import MIN_RATE_S
+
 
 def _fmt(x, spec: str = ".2f", unit: str = "") -> str:
     if x is None:
@@ -70,8 +72,6 @@ def render_summary(doc: dict, *, json_path=None, csv_path=None) -> Group:
             f"at {tr['phase']}" if tr.get("detected") else "shaking: no tremor found"))
     if (sh.get("head") or {}).get("tremor_detected"):
         parts.append(Text(f"head: oscillates at {sh['head']['frequency_hz']:.1f} Hz, {sh['head']['amplitude_mm']:.2f} mm"))
-    from smilescope.measures.flags import MIN_RATE_S
-
     long_enough = ((doc.get("video") or {}).get("duration_s") or 0) >= MIN_RATE_S  # no rates from a few seconds
     if "twitches" in sh:
         rate = (sh.get("twitch_rate_per_min") or {}).get("total") if long_enough else None

@@ -1,4 +1,7 @@
-"""The history figure: measures per stored analysis over time, with the diary factors."""
+"""The history figure: measures per stored analysis over time, with the diary factors.
+
+:func:`history_png` returns the PNG bytes; :func:`history_figure` writes them to a file.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from smilescope.output import atomic_write_bytes
+
 _FACTOR_STYLE = {"caffeine_cups": ("caffeine (cups)", "#8c564b"), "sleep_hours": ("sleep (h)", "#1f77b4"),
                  "stress_0_10": ("stress (0-10)", "#d62728"), "water_glasses": ("water (glasses)", "#17becf")}
 
 
-def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path) -> Path:
-    """Write a PNG of the trends: smile excursion per side, asymmetry, shaking, diary factors.
+def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
+    """A PNG of the trends: smile excursion per side, asymmetry, shaking, diary factors.
 
     Parameters
     ----------
@@ -21,15 +26,16 @@ def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path)
         From :meth:`Store.history` (``t`` and the measure columns).
     diary : pandas.DataFrame
         From :meth:`Store.diary`; a panel of its factors is drawn when it has entries.
-    path : str or Path
-        PNG file to write (written whole or not at all).
+
+    Returns
+    -------
+    bytes
+        The PNG file.
     """
-    import matplotlib
+    import matplotlib  # heavy (about a second): loaded only when a figure is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from smilescope.output import atomic_write_bytes
 
     panels = 4 if not diary.empty else 3
     fig, axes = plt.subplots(panels, 1, figsize=(8, 2.2 * panels), dpi=110, sharex=True)
@@ -65,4 +71,9 @@ def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    return atomic_write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path) -> Path:
+    """:func:`history_png` written to ``path`` (whole or not at all); returns ``path``."""
+    return atomic_write_bytes(path, history_png(history, diary))

@@ -5,10 +5,8 @@ Interactively the emergency questions come first; a "yes" that makes it an emerg
 emergency message at once and ends the questions.
 
 Saving: the result and answers go to the store (``Store().add_triage``) unless ``--no-save``
-or ``SMILESCOPE_DB=off``. If the store package is not installed the result is simply not
-saved (the import is guarded: a missing ``smilescope.store`` is skipped silently, any other
-import error is a bug and is raised). A store failure never hides the guidance: it is printed
-first, and the failure is a warning on stderr.
+or ``SMILESCOPE_DB=off``. A store failure never hides the guidance: it is printed first, and
+the failure is a warning on stderr.
 """
 
 from __future__ import annotations
@@ -24,9 +22,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from smilescope.assess.engine import Assessment, assess
-from smilescope.assess.questions import QUESTIONS, Question, validate_answers
+from smilescope.assess import QUESTIONS, Assessment, Question, assess, validate_answers
+from smilescope.cli.console import err, exit_on_bad_input, out
+from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
+from smilescope.store import Store
 
 # level -> (headline, colour)
 HEADLINES = {
@@ -61,8 +61,6 @@ def triage(
       smilescope triage --answers answers.json --analysis out/demo/analysis.json --json
     Answer keys: see smilescope.assess.ANSWER_KEYS; every answer is optional (null = don't know).
     """
-    from smilescope.cli import err, exit_on_bad_input, out
-
     with exit_on_bad_input(interrupted="interrupted; nothing was saved"):
         analysis = _read_json(analysis_file, "analysis") if analysis_file is not None else None
         shown = False  # the emergency panel was shown during the questions
@@ -77,12 +75,7 @@ def triage(
     else:
         print_result(out, result, headline=not shown)
     if not no_save:
-        _save(result, answers, db, err)
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``triage`` to the command line."""
-    app.command("triage")(triage)
+        _save(result, answers, db)
 
 
 # --- input ------------------------------------------------------------------------------
@@ -187,14 +180,8 @@ def print_result(con: Console, result: Assessment, *, headline: bool = True) -> 
 # --- saving -----------------------------------------------------------------------------
 
 
-def _save(result: Assessment, answers: dict, db: str | None, err: Console) -> None:
-    try:
-        from smilescope.store import Store, default_url
-    except ModuleNotFoundError as e:
-        if e.name in ("smilescope.store", "smilescope.store.core"):
-            return  # the store layer is not installed: nothing to save to
-        raise
-    if (db or default_url()).strip().lower() == "off":
+def _save(result: Assessment, answers: dict, db: str | None) -> None:
+    if store_off(db):
         return
     try:
         with Store(db) as store:

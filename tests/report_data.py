@@ -1,4 +1,4 @@
-"""One real analysis of the bundled example video, shared by the report test modules.
+"""One real analysis of the bundled example video, shared by the report and CLI test modules.
 
 Not a conftest.py: a second conftest module would shadow ``tests/conftest.py`` for the test
 files that import from it. The analysis (~8 s) runs once per session, in pytest's temp folder.
@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "d0.mp4"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "d0.mp4"
 _DONE: dict[str, Path] = {}
 
 
 def analysis_folder(tmp_path_factory) -> Path:
     """A folder with analysis.json and signals.csv from ``smilescope.pipeline.analyze`` on examples/d0.mp4."""
     if "d0" not in _DONE:
+        from smilescope.output import save_analysis
         from smilescope.pipeline import analyze
 
         folder = tmp_path_factory.mktemp("d0")
-        analyze(EXAMPLE).save(folder)
+        save_analysis(analyze(EXAMPLE), folder)
         _DONE["d0"] = folder
     return _DONE["d0"]

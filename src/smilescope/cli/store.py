@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
+from rich.table import Column, Table
 
+from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
+from smilescope.output import atomic_write, atomic_write_bytes, dumps
+from smilescope.store import FACTORS, Store, default_url, nof1
+from smilescope.store.core import check_diary
+from smilescope.store.figures import history_png
 
 DB_HELP = "Database URL, e.g. sqlite:///path/to/file.db (default: $SMILESCOPE_DB, else SQLite in your data folder)."
 _UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h"), "stress_0_10": ("stress", "/10"),
@@ -20,10 +27,9 @@ _UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h")
 _OPTIONS = {"caffeine_cups": "--caffeine", "sleep_hours": "--sleep", "stress_0_10": "--stress", "water_glasses": "--water"}
 
 
-def _exit_on_bad_input():
-    from smilescope.cli import exit_on_bad_input
-
-    return exit_on_bad_input()
+def store_off(db: str | None) -> bool:
+    """Whether the store is switched off (``--db off`` or ``SMILESCOPE_DB=off``): nothing is read or saved."""
+    return (db or default_url()).strip().lower() == "off"
 
 
 def _parse_day(text: Optional[str]) -> date:
@@ -76,11 +82,7 @@ def diary_add(
     Example:
       smilescope diary add --caffeine 3 --sleep 6.5 --stress 7 --water 4
     """
-    from smilescope.cli import out
-    from smilescope.store import Store
-    from smilescope.store.core import check_diary
-
-    with _exit_on_bad_input():
+    with exit_on_bad_input():
         d = _parse_day(day)
         check_diary(_OPTIONS, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water)
         if all(v is None for v in (caffeine, sleep, stress, water, note)):
@@ -90,18 +92,13 @@ def diary_add(
             store.set_diary(d, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress,
                             water_glasses=water, note=note)
             entry = store.diary_entry(d)
-    out.print(f"{'updated' if existed else 'added'} diary entry for {d}: {_describe(entry)}", highlight=False)
+    out.print(f"{'updated' if existed else 'added'} diary entry for {d}: {safe(_describe(entry))}", highlight=False)
 
 
 @diary_app.command("list")
 def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Show all diary entries."""
-    from rich.table import Table
-
-    from smilescope.cli import out
-    from smilescope.store import Store
-
-    with _exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), Store(db) as store:
         d = store.diary()
     if d.empty:
         out.print("No diary entries yet. Add one: smilescope diary add --caffeine 2 --sleep 7 --stress 4 --water 6")
@@ -109,7 +106,7 @@ def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> 
     table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)", "note")
     for r in d.itertuples(index=False):
         table.add_row(str(r.day), _num(r.caffeine_cups), _num(r.sleep_hours), _num(r.stress_0_10),
-                      _num(r.water_glasses), r.note or "")
+                      _num(r.water_glasses), safe(r.note or ""))
     out.print(table)
 
 
@@ -124,10 +121,7 @@ def journal_add(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Write down a positive moment."""
-    from smilescope.cli import out
-    from smilescope.store import Store
-
-    with _exit_on_bad_input():
+    with exit_on_bad_input():
         d = _parse_day(day)
         with Store(db) as store:
             store.add_journal(text, d)
@@ -137,15 +131,12 @@ def journal_add(
 @journal_app.command("list")
 def journal_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Show the journal, oldest first."""
-    from smilescope.cli import out
-    from smilescope.store import Store
-
-    with _exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), Store(db) as store:
         j = store.journal()
     if j.empty:
         out.print('The journal is empty. Add a good moment: smilescope journal add "a walk in the sun"')
     for r in j.itertuples(index=False):
-        out.print(f"[bold]{r.day}[/]  {r.text}", highlight=False)
+        out.print(f"[bold]{r.day}[/]  {safe(r.text)}", highlight=False)
 
 
 # -- history and n-of-1 ---------------------------------------------------------------------------
@@ -161,21 +152,13 @@ def history(
       smilescope history --plot trends.png
     A link needs at least 14 days with both a diary entry and an analysis; it never shows a cause.
     """
-    from smilescope.cli import out
-    from smilescope.store import FACTORS, Store
-    from smilescope.store import nof1
-
-    with _exit_on_bad_input():
+    with exit_on_bad_input():
         with Store(db) as store:
             hist, diary = store.history(), store.diary()
         effects = [nof1.relate(hist, diary, f, m) for f in FACTORS for m in nof1.MEASURES]
         if plot is not None and not hist.empty:
-            from smilescope.store.figures import history_figure
-
-            history_figure(hist, diary, plot)
+            atomic_write_bytes(plot, history_png(hist, diary))
     if as_json:
-        from smilescope.output import dumps
-
         rows = hist.assign(t=hist["t"].map(lambda t: t.isoformat()), day=hist["day"].map(str))
         doc = {"history": rows.to_dict("records"), "diary": diary.assign(day=diary["day"].map(str)).to_dict("records"),
                "nof1": {"min_days": nof1.MIN_DAYS, "effects": [e.to_dict() for e in effects]}}
@@ -187,7 +170,7 @@ def history(
         return
     out.print(_history_table(hist, diary))
     if plot is not None:
-        out.print(f"wrote {plot}")
+        out.print(f"wrote {safe(plot)}")
     out.print(_effects_table(effects))
     for e in effects:
         if e.found:
@@ -197,9 +180,6 @@ def history(
 
 
 def _history_table(hist, diary):
-    from rich import box
-    from rich.table import Column, Table
-
     by_day = {r["day"]: r for r in diary.to_dict("records")}
     table = Table(Column("date", no_wrap=True, min_width=10), "smile L\nmm", "smile R\nmm", "asym.\n%", "tremor\nmm",
                   "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass", box=box.SIMPLE_HEAD,
@@ -213,15 +193,10 @@ def _history_table(hist, diary):
 
 
 def _effects_table(effects):
-    from rich import box
-    from rich.table import Table
-
-    from smilescope.store.nof1 import MIN_DAYS
-
     short = {"caffeine_cups": "caffeine", "sleep_hours": "sleep", "stress_0_10": "stress", "water_glasses": "water",
              "tremor_amplitude_mm": "tremor amplitude", "twitch_rate_per_min": "twitch rate"}
     table = Table("diary", "measure", "days", "r", "95 % CI", "result", box=box.SIMPLE_HEAD, pad_edge=False,
-                  title=f"Links (n-of-1): need ≥ {MIN_DAYS} days with both a diary entry and an analysis")
+                  title=f"Links (n-of-1): need ≥ {nof1.MIN_DAYS} days with both a diary entry and an analysis")
     for e in effects:
         r, ci = ("—", "—") if e.effect is None else (f"{e.effect:+.2f}", f"{e.ci_low:+.2f} to {e.ci_high:+.2f}")
         verdict = "not enough data yet" if not e.enough_data else ("[bold]link[/]" if e.found else "no clear link")
@@ -239,18 +214,14 @@ def data_export(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Export everything stored (analyses, triage, diary, journal) as JSON."""
-    from smilescope.cli import out
-    from smilescope.output import atomic_write, dumps
-    from smilescope.store import Store
-
-    with _exit_on_bad_input():
+    with exit_on_bad_input():
         with Store(db) as store:
             text = dumps(store.export())
         if out_file is None:
             typer.echo(text)
             return
         atomic_write(out_file, lambda fh: fh.write(text + "\n"))
-    out.print(f"wrote {out_file}")
+    out.print(f"wrote {safe(out_file)}")
 
 
 @data_app.command("delete")
@@ -259,20 +230,10 @@ def data_delete(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Delete everything stored (analyses, triage, diary, journal). This cannot be undone."""
-    from smilescope.cli import out
-    from smilescope.store import Store
-
-    with _exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), Store(db) as store:
         if not yes and not typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone"):
             out.print("nothing was deleted")
             raise typer.Exit(1)
         store.delete_all()
     out.print("all stored data was deleted")
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``diary``, ``journal``, ``history`` and ``data`` to the command line."""
-    app.add_typer(diary_app, name="diary")
-    app.add_typer(journal_app, name="journal")
-    app.command("history")(history)
-    app.add_typer(data_app, name="data")

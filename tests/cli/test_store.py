@@ -75,6 +75,15 @@ def test_journal_add_and_list(db):
     assert run("journal", "add", "  ", "--db", db).exit_code == 2
 
 
+def test_what_the_user_wrote_is_printed_as_written(db):
+    """Square brackets in a note or the journal are text, not styling (and "[/]" is no error)."""
+    r = run("diary", "add", "--date", "2024-05-01", "--water", 2, "--note", "[b]x[/]", "--db", db)
+    assert r.exit_code == 0 and "note: [b]x[/]" in r.output
+    assert "[b]x[/]" in run("diary", "list", "--db", db).output
+    assert run("journal", "add", "sang [red]loudly[/red]", "--date", "2024-05-02", "--db", db).exit_code == 0
+    assert "sang [red]loudly[/red]" in run("journal", "list", "--db", db).output
+
+
 def test_history_of_an_empty_database_is_friendly(db):
     r = run("history", "--db", db)
     assert r.exit_code == 0 and "No analyses stored yet" in r.output

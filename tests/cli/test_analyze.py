@@ -1,4 +1,4 @@
-"""The command line end to end: outputs, exit codes and messages for bad input."""
+"""`smilescope analyze` and `grade` end to end (and the app itself): outputs, exit codes and messages for bad input."""
 
 from __future__ import annotations
 
@@ -190,25 +190,3 @@ def test_grade_writes_eface_style_items(tmp_path):
     assert 0 < doc["dynamic"]["smile"] <= 100
     bad = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(tmp_path / "none.json"), "--out", str(out)])
     assert bad.exit_code == 2 and "segments file" in bad.output
-
-
-def test_every_command_shares_one_way_to_fail(capsys, tmp_path):
-    """Bad input: its message (markup-like brackets kept literally), exit status 2, and the file
-    already written is named; Ctrl-C: the given message and exit status 130."""
-    import typer
-
-    from smilescope.cli import exit_on_bad_input
-    from smilescope.errors import BadInputError
-
-    kept = tmp_path / "report.html"
-    with pytest.raises(typer.Exit) as e:
-        with exit_on_bad_input(written=kept):
-            raise BadInputError("Cannot read [bold]x[/bold].", "Give another file.")
-    assert e.value.exit_code == 2
-    msg = " ".join(capsys.readouterr().err.split())
-    assert "error: Cannot read [bold]x[/bold]." in msg and "Give another file." in msg and "report.html was written" in msg
-    with pytest.raises(typer.Exit) as e:
-        with exit_on_bad_input(interrupted="interrupted; nothing was written"):
-            raise KeyboardInterrupt
-    assert e.value.exit_code == 130
-    assert "interrupted; nothing was written" in capsys.readouterr().err

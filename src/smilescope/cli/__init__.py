@@ -1,0 +1,91 @@
+"""Command line: one Typer app, thin over the library — parse, call, print.
+
+Each command lives in its own module of this package (:mod:`.analyze`, :mod:`.triage`,
+:mod:`.report`, :mod:`.store`) and is added to the one :data:`app` here; the library's packages
+(``assess``, ``store``, ``report``) know nothing of the command line.
+
+Exit status: 0 done, 2 bad input (the message says what was wrong and what to do),
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import typer
+
+from smilescope import __version__
+from smilescope.cli import analyze, report, store, triage
+from smilescope.cli.console import err, exit_on_bad_input, out, safe
+
+__all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
+
+app = typer.Typer(
+    help=(
+        "Measure smiles and facial shaking from ordinary video, in millimetres and seconds.\n\n"
+        "Start with:  smilescope analyze my_video.mp4 --out results/\n\n"
+        "Film the face from the front, well lit, starting with a relaxed face for a second. "
+        "Everything runs on this computer; nothing is uploaded. "
+        "smilescope measures; it does not diagnose."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"smilescope {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """smilescope command line."""
+
+
+app.command("analyze")(analyze.analyze)
+app.command("grade")(analyze.grade)
+app.command("triage")(triage.triage)
+app.command("report")(report.report)
+app.add_typer(store.diary_app, name="diary")
+app.add_typer(store.journal_app, name="journal")
+app.command("history")(store.history)
+app.add_typer(store.data_app, name="data")
+
+
+def _silence_native_logs() -> None:
+    """Send what C++ libraries print on file descriptor 2 (MediaPipe/TFLite start-up chatter)
+    to /dev/null, while Python's own stderr — our messages, warnings, tracebacks — keeps the
+    terminal. Set SMILESCOPE_DEBUG=1 to see everything."""
+    if os.environ.get("SMILESCOPE_DEBUG") or sys.stderr is not sys.__stderr__:
+        return
+    try:
+        sys.stderr.flush()
+        keep = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        sys.stderr = os.fdopen(keep, "w", buffering=1, encoding=sys.__stderr__.encoding or "utf-8",
+                               errors="backslashreplace")
+    except OSError:
+        pass
+
+
+def main() -> None:
+    """The ``smilescope`` console entry point: run the app; any unexpected error exits 1 with a plea to report it."""
+    _silence_native_logs()
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001 - last resort: say it is our fault, exit 1
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {safe(e)}\n"
+                  "This is a bug in smilescope, not a problem with your video; please report it with the command you ran.",
+                  highlight=False)
+        sys.exit(1)

@@ -1,0 +1,119 @@
+"""``smilescope analyze`` and ``smilescope grade``: a video in, analysis files and figures out.
+
+The analysis files come from :func:`smilescope.output.save_analysis`; the figures beside them
+(smile.png, spectrum.png, twitches.png) are drawn by :mod:`smilescope.report.figures` and written
+here, so ``output`` stays a writer of files and draws nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.errors import BadInputError
+from smilescope.output import atomic_write, atomic_write_bytes, dumps, save_analysis
+from smilescope.report import figures
+from smilescope.report.summary import render_summary
+from smilescope.store import record_analysis
+
+
+def write_figures(result, out_dir: Path) -> list[Path]:
+    """Draw the figures of ``result`` (a pipeline ``Analysis``) into ``out_dir``; return their paths.
+
+    smile.png when the signals have the smile excursion; spectrum.png and twitches.png when
+    the shake block has a tremor entry (detected or not).
+    """
+    drawn = []
+    if "smile_excursion_right_mm" in result.signals.columns:
+        drawn.append(("smile.png", figures.smile_png(result.signals, result.smile)))
+    if result.shake.get("tremor") is not None:
+        drawn.append(("spectrum.png", figures.spectrum_png(result.signals, result.shake)))
+        drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, result.shake)))
+    return [atomic_write_bytes(Path(out_dir) / name, png) for name, png in drawn]
+
+
+def save_with_figures(result, out_dir: Path) -> tuple[Path, Path]:
+    """analysis.json and signals.csv, then the figures beside them; return the first two paths."""
+    json_path, csv_path = save_analysis(result, out_dir)
+    write_figures(result, out_dir)
+    return json_path, csv_path
+
+
+def analyze(
+    video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv), a folder of images, or a glob pattern in quotes."),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for analysis.json and signals.csv (created if missing)."),
+    fps: Optional[float] = typer.Option(None, help="Frame rate of an image sequence (videos carry their own timestamps)."),
+    no_refine: bool = typer.Option(False, "--no-refine", help="Use raw landmarks instead of optical-flow refinement (less accurate; for comparison)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
+    no_save: bool = typer.Option(False, "--no-save", help="Do not add this analysis to your history (the local database of `smilescope history`)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL for the history (default: your data folder, or $SMILESCOPE_DB)."),
+) -> None:
+    """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
+
+    \b
+    Example:
+      smilescope analyze examples/d0.mp4 --out out/demo
+    Columns of signals.csv: t_s (s, from the video's own timestamps), valid, head_* (head motion),
+    mouth_corner_{right,left}_{x,y}_mm (x lateral, y up, relative to the relaxed face), cheek_*, nasolabial_*,
+    brow_*_height_mm, palpebral_*_height_mm (eye opening). Sides are the person's own.
+    """
+    from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
+
+    cfg = pipeline.PipelineConfig(refine=not no_refine)
+    show = not quiet and err.is_terminal
+    with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        if show:
+            with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                          TimeRemainingColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("frames", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=max(total, done) if total else None)
+
+                result = pipeline.analyze(video, fps=fps, config=cfg, progress=progress)
+        else:
+            result = pipeline.analyze(video, fps=fps, config=cfg)
+        json_path, csv_path = save_with_figures(result, out_dir)
+    if not no_save:
+        # the summary (no frames, no per-frame signals) goes to the local history; a store
+        # problem never costs the analysis files, which are already written
+        if record_analysis(result.to_dict(), source=str(out_dir.resolve()), url=db) is None and not quiet:
+            err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
+    if not quiet:
+        out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))
+
+
+def grade(
+    video: Path = typer.Argument(..., help="One video of the movement set: rest, brow raise, gentle eye closure, smile, snarl, pucker."),
+    segments: Path = typer.Option(..., "--segments", "-s", help='JSON file naming the stretches in seconds, e.g. {"rest": [0, 2], "smile": [5, 8]}.'),
+    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for grading.json (and the usual analysis files)."),
+    affected_side: Optional[str] = typer.Option(None, help="left or right (the person's own); default: the side that smiles less."),
+) -> None:
+    """eFACE-style items (static, dynamic, ocular synkinesis) from a movement-set video — not clinically validated.
+
+    \b
+    Example:
+      smilescope grade session.mp4 --segments session.json --out out/session
+    """
+    from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
+    from smilescope.measures.grading import eface_style  # loads OpenCV (through signals): only when grading
+
+    with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        try:
+            seg = json.loads(segments.read_text())
+        except (OSError, ValueError) as e:
+            raise BadInputError(f"Cannot read the segments file {segments}: {e}.",
+                                'Give a JSON object such as {"rest": [0, 2], "smile": [5, 8]}.') from e
+        result = pipeline.analyze(video)
+        doc = eface_style(result.signals, seg, affected_side=affected_side)
+        save_with_figures(result, out_dir)
+        path = atomic_write(out_dir / "grading.json", lambda fh: fh.write(dumps(doc) + "\n"))
+    out.print(f"[bold]{doc['label']}[/] — affected side: {doc['affected_side']} (person's own)")
+    for group in ("static", "dynamic"):
+        out.print(f"{group}: " + ", ".join(f"{k} {v:.0f}" if v is not None else f"{k} —" for k, v in doc[group].items()))
+    out.print(f"wrote {safe(path)}")

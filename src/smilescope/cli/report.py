@@ -1,0 +1,104 @@
+"""``smilescope report``: the HTML (and PDF) report of one analysis.
+
+Thin: load the analysis (a file, or the latest in the store), the stored history and diary,
+and the guidance for it, hand them to :mod:`smilescope.report.make`, print what was written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from smilescope.assess import assess, validate_answers
+from smilescope.cli.console import exit_on_bad_input, out, safe
+from smilescope.cli.store import store_off
+from smilescope.errors import BadInputError
+from smilescope.report import browser, make
+from smilescope.store import Store
+
+
+def report(
+    analysis: Optional[Path] = typer.Argument(None, help="The analysis.json that `smilescope analyze` wrote (signals.csv beside it gives the plots)."),
+    last: bool = typer.Option(False, "--last", help="Report the analysis most recently stored in the history instead of a file."),
+    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: report.html beside analysis.json)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also print the report to a PDF beside the HTML (needs Chromium)."),
+    answers: Optional[Path] = typer.Option(None, "--answers", help="JSON file of questionnaire answers, for guidance that uses them."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL for the history (default: SMILESCOPE_DB or the user data folder)."),
+) -> None:
+    """Write a self-contained HTML report (figures inside, no internet needed) of one analysis.
+
+    \b
+    Example:
+      smilescope analyze examples/d0.mp4 --out out/demo
+      smilescope report out/demo/analysis.json --pdf
+
+    Plain words on the smile, shaking, twitches and blinks; trends of stored analyses; guidance with sources. Not a diagnosis.
+    """
+    with exit_on_bad_input(interrupted="interrupted; no report was written"):
+        html_path = make.write_report(gather(analysis, last=last, answers=answers, db=db), out_path)
+    out.print(f"wrote {safe(html_path)}", highlight=False)
+    if pdf:
+        with exit_on_bad_input(interrupted=f"interrupted; {safe(html_path)} was written", written=html_path):
+            pdf_path = browser.html_to_pdf(html_path, html_path.with_suffix(".pdf"))
+        out.print(f"wrote {safe(pdf_path)}", highlight=False)
+
+
+def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | None = None,
+           db: str | None = None) -> make.ReportInputs:
+    """Collect the inputs of one report: from an analysis.json file, or the latest stored analysis.
+
+    Raises
+    ------
+    BadInputError
+        Neither or both of ``analysis`` and ``last``; an unreadable file; an empty or switched-off
+        store with ``last``; answers that fail :func:`smilescope.assess.validate_answers`.
+    """
+    if (analysis is None) == (not last):
+        raise BadInputError("Give either an analysis.json file or --last, not " + ("both." if last else "neither."),
+                            "Example: smilescope report out/demo/analysis.json")
+    raw_answers = None
+    if answers is not None:
+        raw_answers = validate_answers(make.load_json(answers, "answers file",
+                                                      "Give a JSON object of questionnaire answers (see `smilescope triage --help`)."))
+    notes: list[str] = []
+    if last:
+        doc, history, diary = _last_stored(db)
+        analysed_at, folder = make.stored_origin(history)
+    else:
+        analysis = Path(analysis)
+        doc = make.load_analysis(analysis)
+        folder, analysed_at = analysis.parent, datetime.fromtimestamp(analysis.stat().st_mtime)
+        history, diary = _history(db, notes)
+    return make.report_inputs(doc, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
+                              assessment=assess(raw_answers, doc), notes=notes)
+
+
+def _last_stored(db: str | None):
+    """The latest stored analysis, with the history and diary."""
+    if store_off(db):
+        raise BadInputError("--last needs the history, but the store is switched off (SMILESCOPE_DB=off).",
+                            "Give an analysis.json file instead.")
+    with Store(db) as store:
+        doc = store.last_analysis()
+        history, diary = store.history(), store.diary()
+    if doc is None:
+        raise BadInputError("No analysis is stored yet, so --last has nothing to report.",
+                            "Run `smilescope analyze VIDEO --out DIR` first, or give an analysis.json file.")
+    return doc, history, diary
+
+
+def _history(db: str | None, notes: list[str]):
+    """Stored history and diary for the trend section; a store problem leaves them out with a note."""
+    if store_off(db):
+        return None, None
+    try:
+        with Store(db) as store:
+            return store.history(), store.diary()
+    except BadInputError as e:
+        if db is not None:  # the user named this database: say so loudly
+            raise
+        notes.append(f"The history could not be read: {e}")
+        return None, None

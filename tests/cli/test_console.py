@@ -1,0 +1,32 @@
+"""What every command shares: the one way to fail, and user text printed literally."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from smilescope.cli.console import exit_on_bad_input, out, safe
+from smilescope.errors import BadInputError
+
+
+def test_every_command_shares_one_way_to_fail(capsys, tmp_path):
+    """Bad input: its message (markup-like brackets kept literally), exit status 2, and the file
+    already written is named; Ctrl-C: the given message and exit status 130."""
+    kept = tmp_path / "report.html"
+    with pytest.raises(typer.Exit) as e:
+        with exit_on_bad_input(written=kept):
+            raise BadInputError("Cannot read [bold]x[/bold].", "Give another file.")
+    assert e.value.exit_code == 2
+    msg = " ".join(capsys.readouterr().err.split())
+    assert "error: Cannot read [bold]x[/bold]." in msg and "Give another file." in msg and "report.html was written" in msg
+    with pytest.raises(typer.Exit) as e:
+        with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+            raise KeyboardInterrupt
+    assert e.value.exit_code == 130
+    assert "interrupted; nothing was written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["[bold]loud[/bold]", "a [/] stray close", r"back\slash [red]x", "plain"])
+def test_safe_prints_user_text_as_typed(capsys, text):
+    out.print(f"[bold]note:[/] {safe(text)}", highlight=False)
+    assert capsys.readouterr().out.strip() == f"note: {text}"
