@@ -25,15 +25,15 @@ from smilescope.store import record_analysis
 def write_figures(result, out_dir: Path) -> list[Path]:
     """Draw the figures of ``result`` (a pipeline ``Analysis``) into ``out_dir``; return their paths.
 
-    smile.png when the signals have the smile excursion; spectrum.png and twitches.png when
-    the shake block has a tremor entry (detected or not).
+    smile.png when the signals have the smile excursion; spectrum.png and twitches.png always
+    (a fresh analysis always has its tremor block, detected or not).
     """
+    doc = result.to_dict()  # the figures read the document's blocks, as the report does
     drawn = []
     if "smile_excursion_right_mm" in result.signals.columns:
-        drawn.append(("smile.png", figures.smile_png(result.signals, result.smile)))
-    if result.shake.get("tremor") is not None:
-        drawn.append(("spectrum.png", figures.spectrum_png(result.signals, result.shake)))
-        drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, result.shake)))
+        drawn.append(("smile.png", figures.smile_png(result.signals, doc["smile"])))
+    drawn.append(("spectrum.png", figures.spectrum_png(result.signals, doc["shake"])))
+    drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, doc["shake"])))
     return [atomic_write_bytes(Path(out_dir) / name, png) for name, png in drawn]
 
 

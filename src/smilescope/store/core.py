@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import sessionmaker
 
 from smilescope.errors import BadInputError
+from smilescope.output import dumps
 from smilescope.store.models import Analysis, Diary, Journal, Triage
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -359,7 +360,6 @@ def check_diary(names: Mapping[str, str] | None = None, **values: float | None) 
 
 
 def _clean_doc(doc: Any, what: str) -> dict:
-    from smilescope.output import dumps
 
     if not isinstance(doc, Mapping):
         raise BadInputError(f"The {what} must be a JSON object (dict), got {type(doc).__name__}.")

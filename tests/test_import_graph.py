@@ -19,6 +19,12 @@ UPPER = ("cli", "report", "store", "assess", "pipeline", "web", "batch")
 # Own-module imports allowed inside a function, each with its reason (heavy modules on demand).
 LOCAL_OK = {
     ("smilescope", "smilescope.pipeline"): "smilescope.analyze loads OpenCV and MediaPipe on first use only",
+    ("smilescope.cli.analyze", "smilescope.pipeline"): "light commands (diary, --help) must not load MediaPipe",
+    ("smilescope.cli.analyze", "smilescope.measures.grading"): "grading pulls in OpenCV via the signals",
+    ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
+    ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
+    ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",
+    ("smilescope.report.html", "smilescope.store.figures"): "Matplotlib, only when a history figure is drawn",
 }
 
 
