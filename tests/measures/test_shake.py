@@ -7,7 +7,7 @@ import pytest
 
 from smilescope import landmarks as lm
 from smilescope import synth
-from smilescope.measures.shake import COHERENCE_MIN, spatial_coherence, tremor, uniform
+from smilescope.measures.shake import COHERENCE_MIN, spatial_coherence, tremor
 from smilescope.pipeline import HEAD_SIGNALS, PipelineConfig, analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
@@ -79,14 +79,6 @@ def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
     assert res.shake.head.frequency_hz == pytest.approx(5.0, abs=0.3)
     assert not res.shake.tremor.detected
     assert [f.id for f in res.flags] == ["head_tremor"]
-
-
-def test_uniform_resampling_uses_timestamps():
-    t = np.cumsum(np.r_[0, np.where(np.arange(299) % 2, 1 / 20, 1 / 40)])  # variable frame rate
-    x = np.sin(2 * np.pi * 0.5 * t)
-    grid, y, fs = uniform(t, x, np.ones(len(t), bool))
-    assert fs == pytest.approx(1 / np.median(np.diff(t)))
-    np.testing.assert_allclose(y, np.sin(2 * np.pi * 0.5 * grid), atol=0.01)
 
 
 # --- spatial coherence: a tremor moves the skin of a region together -------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from smilescope.signals import SignalTable
+from smilescope.timebase import frame_interval_s, measured_duration_s
 
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
@@ -28,9 +29,25 @@ class EyeEvent:
     side: str  # both / left / right
 
 
-def _closed(opening: np.ndarray, valid: np.ndarray, closed_fraction: float) -> np.ndarray:
-    level = np.nanpercentile(opening[valid], 90) if valid.any() else np.nan
-    return valid & (opening < closed_fraction * level)
+def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: float = 0.5) -> np.ndarray:
+    """Frames in which an eye is closed: its opening below ``closed_fraction`` of its open level.
+
+    Parameters
+    ----------
+    opening_mm : np.ndarray [shape=(n,)]
+        The eye's opening (palpebral height, mm).
+    valid : np.ndarray [shape=(n,)] of bool
+        Measured frames; the open level is the 90th percentile of their opening.
+    closed_fraction : float
+        Share of the open level below which the eye counts as closed.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)] of bool
+        Valid frames with the eye closed.
+    """
+    level = np.nanpercentile(opening_mm[valid], 90) if valid.any() else np.nan
+    return valid & (opening_mm < closed_fraction * level)
 
 
 def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, min_s: float = 0.05, max_s: float = 1.0,
@@ -42,8 +59,9 @@ def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, min_s: float
     closure), a wink when only one eye is (up to ``max_wink_s``).
     """
     t, valid = table.t_s, table.valid
-    dt = float(np.median(np.diff(t))) if len(t) > 1 else 1 / 30
-    c = {s: _closed(table.columns[f"palpebral_{s}_height_mm"], valid, closed_fraction) for s in ("right", "left")}
+    dt = frame_interval_s(t, default_s=1 / 30)
+    c = {s: closed_mask(table.columns[f"palpebral_{s}_height_mm"], valid, closed_fraction=closed_fraction)
+         for s in ("right", "left")}
     either = c["right"] | c["left"]
     events, i, n = [], 0, len(t)
     while i < n:
@@ -82,7 +100,6 @@ def blink_summary(table: SignalTable) -> BlinkResult:
     ev = eye_events(table)
     blinks = [e for e in ev if e.kind == "blink"]
     winks = [e for e in ev if e.kind == "wink"]
-    t = table.t_s[table.valid]
-    minutes = (t[-1] - t[0]) / 60 if len(t) > 1 else 0.0
+    minutes = measured_duration_s(table.t_s, table.valid) / 60
     return BlinkResult(count=len(blinks), rate_per_min=len(blinks) / minutes if minutes > 0 else None,
                        winks=len(winks), events=ev)

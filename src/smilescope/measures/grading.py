@@ -22,6 +22,7 @@ import numpy as np
 from smilescope.errors import BadInputError
 from smilescope.landmarks import SIDES, mirror_side
 from smilescope.signals import SignalTable
+from smilescope.timebase import span_mask
 
 MOVEMENTS = ("rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker")
 LABEL = "eFACE-style, not clinically validated"
@@ -29,7 +30,7 @@ LABEL = "eFACE-style, not clinically validated"
 
 def _mask(table: SignalTable, span) -> np.ndarray:
     t0, t1 = span
-    return table.valid & (table.t_s >= t0) & (table.t_s <= t1)
+    return table.valid & span_mask(table.t_s, t0, t1)
 
 
 def _change(table: SignalTable, col: str, rest: np.ndarray, move: np.ndarray, *, sign: float = 1.0) -> float:

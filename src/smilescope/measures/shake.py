@@ -34,7 +34,9 @@ import numpy as np
 from scipy.signal import csd, welch
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.twitch import closure_mask
 from smilescope.signals import NEAR_SIGNALS, SignalTable
+from smilescope.timebase import frame_rate_hz, grid_times_s, valid_stretches
 
 # region -> per side, the columns whose movement is analysed (two per region, for coherence)
 REGIONS = {
@@ -73,42 +75,6 @@ class TremorPeak:
     spatial_coherence: float | None = None  # MSC of the region's two points at the peak (None: not measured)
 
 
-def uniform(t_s: np.ndarray, values: np.ndarray, valid: np.ndarray, *, fs_hz: float | None = None):
-    """Resample the longest valid stretch of a signal onto a uniform time grid.
-
-    Returns
-    -------
-    t_s, values : np.ndarray [shape=(m,)]
-    fs_hz : float
-        The grid's rate: the median frame rate unless given.
-    """
-    ok = valid & np.isfinite(values)
-    if ok.sum() < 8:
-        return np.zeros(0), np.zeros(0), float("nan")
-    dt = np.diff(t_s)
-    fs = float(fs_hz or 1.0 / np.median(dt))
-    # longest run of valid frames without a gap of more than 3 frame intervals
-    idx = np.flatnonzero(ok)
-    breaks = np.flatnonzero(np.diff(t_s[idx]) > 3.0 / fs)
-    starts = np.r_[0, breaks + 1]
-    ends = np.r_[breaks, len(idx) - 1]
-    k = int(np.argmax(ends - starts))
-    sel = idx[starts[k]:ends[k] + 1]
-    tt = t_s[sel]
-    grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
-    return grid, np.interp(grid, tt, values[sel]), fs
-
-
-def stretches(t_s: np.ndarray, ok: np.ndarray, fs: float) -> list[np.ndarray]:
-    """Index runs of ``ok`` frames without a gap of more than 3 frame intervals, longest first."""
-    idx = np.flatnonzero(ok)
-    if len(idx) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(t_s[idx]) > 3.0 / fs)
-    runs = np.split(idx, breaks + 1)
-    return sorted(runs, key=len, reverse=True)
-
-
 def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarray | None = None,
                     *, min_s: float = 2.0) -> tuple[Spectrum, np.ndarray, np.ndarray, float]:
     """Welch spectrum of a region (sum of its components' PSDs) over ``mask`` frames.
@@ -122,20 +88,20 @@ def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarr
     empty = (Spectrum(np.zeros(0), np.zeros(0), float("nan")), np.zeros(0), np.zeros(0), float("nan"))
     if len(table) < 8:
         return empty
-    fs = float(1.0 / np.median(np.diff(table.t_s)))
+    fs = frame_rate_hz(table.t_s)
     cols = list(dict.fromkeys(columns))
     ok = valid.copy()
     for c in cols:
         ok &= np.isfinite(table.columns[c])
-    runs = stretches(table.t_s, ok, fs)
+    runs = valid_stretches(table.t_s, ok, fs_hz=fs)
     if not runs or table.t_s[runs[0][-1]] - table.t_s[runs[0][0]] < min_s:
         return empty
     tt0 = table.t_s[runs[0]]  # the window fits the longest stretch on its uniform grid (frames may be uneven)
-    nper = int(min(round(4.0 * fs), len(np.arange(tt0[0], tt0[-1] + 0.5 / fs, 1.0 / fs))))
+    nper = int(min(round(4.0 * fs), len(grid_times_s(tt0[0], tt0[-1], fs_hz=fs))))
     total, weight, first = None, 0, None
     for run in runs:
         tt = table.t_s[run]
-        grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
+        grid = grid_times_s(tt[0], tt[-1], fs_hz=fs)
         if len(grid) < nper:
             continue
         ys = [np.interp(grid, tt, table.columns[c][run]) for c in cols]
@@ -214,15 +180,15 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
     if len(table) < 8:
         return 0.0
     valid = table.valid if mask is None else table.valid & mask
-    fs = float(1.0 / np.median(np.diff(table.t_s)))
+    fs = frame_rate_hz(table.t_s)
     ok = valid.copy()
     for c in main + near:
         ok &= np.isfinite(table.columns[c])
-    runs = stretches(table.t_s, ok, fs)
+    runs = valid_stretches(table.t_s, ok, fs_hz=fs)
     if not runs:
         return 0.0
     tt0 = table.t_s[runs[0]]
-    nper = int(min(round(2.0 * fs), len(np.arange(tt0[0], tt0[-1] + 0.5 / fs, 1.0 / fs)) // 4))
+    nper = int(min(round(2.0 * fs), len(grid_times_s(tt0[0], tt0[-1], fs_hz=fs)) // 4))
     if nper < fs / 1.5:
         return 0.0
     kw = dict(fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear")
@@ -231,7 +197,7 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
     segments, f = 0, None
     for run in runs:
         tt = table.t_s[run]
-        grid = np.arange(tt[0], tt[-1] + 0.5 / fs, 1.0 / fs)
+        grid = grid_times_s(tt[0], tt[-1], fs_hz=fs)
         if len(grid) < nper:
             continue
         nseg = (len(grid) - nper) // (nper // 2) + 1
@@ -343,8 +309,6 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     n = len(table)
     smile_mask = np.zeros(n, bool) if smile_mask is None else np.asarray(smile_mask, bool)
     phases = {"rest": ~smile_mask, "smile": smile_mask}
-    from smilescope.measures.twitch import closure_mask
-
     open_eyes = ~closure_mask(table)  # a blink is not an eyelid tremor
     peaks: list[TremorPeak] = []
     phase_of: dict[tuple[str, str], set] = {}
@@ -429,8 +393,8 @@ def band_amplitude_mm(t_s: np.ndarray, values_mm: np.ndarray, *, min_hz: float =
     if ok.sum() < 8 or t[ok][-1] - t[ok][0] < 1.0:
         return float("nan")
     t, v = t[ok], v[ok]
-    fs = 1.0 / float(np.median(np.diff(t)))
-    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+    fs = frame_rate_hz(t)
+    grid = grid_times_s(t[0], t[-1], fs_hz=fs)
     power = 0.0
     for c in range(v.shape[1]):
         y = np.interp(grid, t, v[:, c])

@@ -36,6 +36,7 @@ from scipy.stats import linregress
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
+from smilescope.timebase import frame_interval_s, seconds_to_frames, span_mask
 
 MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
 
@@ -61,12 +62,6 @@ class Excursion:
     vertical_mm: dict
     length_mm: dict
     rest_mask: np.ndarray
-
-
-def seconds_to_frames(seconds: float, t_s: np.ndarray) -> int:
-    """Number of frames spanning ``seconds`` at the video's median frame interval (>= 1)."""
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
-    return max(1, int(round(seconds / dt)))
 
 
 def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -315,7 +310,7 @@ def _duration(t: np.ndarray, idx: np.ndarray) -> float:
     """Time covered by frames ``idx`` (each frame counts until the next one)."""
     if len(idx) == 0:
         return 0.0
-    dt = np.diff(t, append=t[-1] + (np.median(np.diff(t)) if len(t) > 1 else 0))
+    dt = np.diff(t, append=t[-1] + frame_interval_s(t, default_s=0.0))
     return float(dt[idx].sum())
 
 
@@ -439,7 +434,7 @@ def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarr
     """``smile_*`` columns for signals.csv: excursion per side (mm) and the episode number (0 = none)."""
     active = np.zeros(len(exc.t_s))
     for k, e in enumerate(episodes, start=1):
-        active[(exc.t_s >= e.start_s) & (exc.t_s <= e.end_s)] = k
+        active[span_mask(exc.t_s, e.start_s, e.end_s)] = k
     return {"smile_excursion_right_mm": exc.length_mm["right"], "smile_excursion_left_mm": exc.length_mm["left"],
             "smile_episode": active}
 
@@ -448,7 +443,7 @@ def apex_plateau(exc: Excursion, episodes: list[Episode], *, fraction: float = 0
     """Frames of each smile where the stronger corner is within ``fraction`` of its peak."""
     out = np.zeros(len(exc.t_s), bool)
     for e in episodes:
-        inside = (exc.t_s >= e.start_s) & (exc.t_s <= e.end_s)
+        inside = span_mask(exc.t_s, e.start_s, e.end_s)
         act = np.fmax(exc.length_mm["right"], exc.length_mm["left"])
         peak = np.nanmax(np.where(inside, act, np.nan))
         out |= inside & (act >= fraction * peak)

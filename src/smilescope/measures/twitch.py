@@ -42,7 +42,10 @@ import numpy as np
 from scipy.signal import find_peaks, medfilt, peak_prominences
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.expressivity import closed_mask
 from smilescope.signals import SignalTable, noise_floor_mm
+from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s, measured_duration_s,
+                                 seconds_to_frames, uniform_grid)
 
 REGIONS = {
     "eye": ("upper_lid_{side}_y_mm",),
@@ -60,17 +63,9 @@ class Twitch:
     peak_mm: float  # displacement at the peak from the baseline around it
 
 
-def _uniform(t: np.ndarray, y: np.ndarray, ok: np.ndarray, fs: float):
-    """Values on a uniform grid over the valid frames (gaps bridged linearly; marked invalid)."""
-    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
-    good = np.interp(grid, t, ok.astype(float)) > 0.99
-    yy = np.interp(grid, t[ok], y[ok]) if ok.sum() >= 2 else np.full(len(grid), np.nan)
-    return grid, yy, good
-
-
 def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: float, min_s: float, max_s: float):
     """Peak indices (both directions) with their prominence (mm) and half-height width (samples)."""
-    wlen = int(round(1.0 * fs)) | 1
+    wlen = seconds_to_frames(1.0, fs_hz=fs) | 1  # odd, as find_peaks wants
     # a one-frame jump is a tracking glitch, not a movement: a 3-point median removes it and
     # keeps anything that lasts two frames or more (the size is then measured on the raw signal)
     y = medfilt(y, 3)
@@ -87,7 +82,7 @@ def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: f
 
 def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
     """The larger of the up and down prominences of sample ``i`` (mm), looked for within +-0.5 s."""
-    wlen = int(round(1.0 * fs)) | 1
+    wlen = seconds_to_frames(1.0, fs_hz=fs) | 1  # odd, as find_peaks wants
     lo, hi = max(0, i - 2), min(len(y), i + 3)
     best = 0.0
     for sign in (1.0, -1.0):
@@ -102,11 +97,9 @@ def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
 
 def closure_mask(table: SignalTable, *, pad_s: float = 0.15) -> np.ndarray:
     """Frames within ``pad_s`` of any eye closure (blink, wink or longer), from the eye openings."""
-    from smilescope.measures.expressivity import _closed
-
     closed = np.zeros(len(table), bool)
     for s in SIDES:
-        closed |= _closed(table.columns[f"palpebral_{s}_height_mm"], table.valid, 0.5)
+        closed |= closed_mask(table.columns[f"palpebral_{s}_height_mm"], table.valid, closed_fraction=0.5)
     if not closed.any():
         return closed
     tc = table.t_s[closed]  # sorted: the nearest closed frame is beside each frame's insertion point
@@ -139,9 +132,9 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
     t, valid = table.t_s, table.valid
     if len(t) < 8 or valid.sum() < 8:
         return []
-    fs = float(1.0 / np.median(np.diff(t)))
+    fs = frame_rate_hz(t)
     closure = closure_mask(table)
-    grid = np.arange(t[0], t[-1] + 0.5 / fs, 1.0 / fs)
+    grid = grid_times_s(t[0], t[-1], fs_hz=fs)
     comps: dict[tuple[str, str], list] = {}
     for region, cols in REGIONS.items():
         for side in SIDES:
@@ -152,7 +145,7 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
                     ok &= ~closure
                 if ok.sum() < 8:
                     continue
-                _, y, good = _uniform(t, v, ok, fs)
+                _, y, good = uniform_grid(t, v, ok, fs_hz=fs)
                 comps.setdefault((region, side), []).append((y, good, max(k_noise * noise_floor_mm(v, ok), min_mm)))
 
     def size_at(key, i: int) -> float:
@@ -164,7 +157,7 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
                        for p in _component_peaks(y, good, fs, threshold=thr, min_s=min_s, max_s=max_s))
         merged: list[list] = []
         for i, p, w in peaks:
-            if merged and (i - merged[-1][0]) / fs <= merge_s:
+            if merged and frames_to_seconds(i - merged[-1][0], fs_hz=fs) <= merge_s:
                 if p > merged[-1][1]:
                     merged[-1] = [i, p, w]
             else:
@@ -175,7 +168,7 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
             # both sides moving together is an expression (or speech), not a twitch
             if size_at(other, i) >= max_other * amp:
                 continue
-            events.append(Twitch(float(grid[i]), float(2 * w / fs), side, region, amp))
+            events.append(Twitch(float(grid[i]), float(frames_to_seconds(2 * w, fs_hz=fs)), side, region, amp))
     return sorted(events, key=lambda e: (e.t_s, e.side, e.region))
 
 
@@ -217,8 +210,7 @@ class TwitchResult:
 def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchResult:
     """The twitch part of the ``shake`` block: events, rates per minute and the spread flag."""
     events = detect_twitches(table, **kw)
-    t = table.t_s[table.valid]
-    minutes = (t[-1] - t[0]) / 60 if len(t) > 1 else 0.0
+    minutes = measured_duration_s(table.t_s, table.valid) / 60
 
     def rate(n: int):
         return n / minutes if minutes > 0 else None
