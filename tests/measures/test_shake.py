@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope import synth
 from smilescope.measures.shake import COHERENCE_MIN, spatial_coherence, tremor
+from smilescope.testing import synth
 from smilescope.pipeline import HEAD_SIGNALS, PipelineConfig, analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
