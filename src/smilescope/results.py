@@ -76,13 +76,13 @@ class FrameInterval:
 class VideoBlock:
     """The recording: size, frame rate from the container (or timestamps), duration."""
 
-    path: str
+    path: str | None
     fps: Num
-    frames: int
+    frames: int | None
     duration_s: Num
-    width: int
-    height: int
-    rotation_deg: int = 0
+    width: int | None
+    height: int | None
+    rotation_deg: int | None = 0
     codec: str | None = None
     frame_interval_s: FrameInterval = field(default_factory=FrameInterval)
 
@@ -91,9 +91,9 @@ class VideoBlock:
 class QualityBlock:
     """How well the recording could be measured; ``warnings`` are plain words for the person."""
 
-    face_frames_ratio: float
-    valid_frames_ratio: float
-    invalid_reasons: dict[str, int]
+    face_frames_ratio: Num
+    valid_frames_ratio: Num
+    invalid_reasons: dict[str, int | None]
     mm_per_px: Num
     mm_per_px_spread: Num
     iris_mm: Num
@@ -102,7 +102,7 @@ class QualityBlock:
     noise_floor_mm: Num
     noise_floor_by_signal_mm: dict[str, Num]
     refined_fraction: Num
-    refinement: str
+    refinement: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -141,25 +141,30 @@ class Reference:
     """The relaxed reference frame: its time and where key points sat (mm, face axes)."""
 
     t_s: Num = None
-    points_mm: dict[str, list[float]] = field(default_factory=dict)
+    points_mm: dict[str, list[float | None]] = field(default_factory=dict)
 
 
 @dataclass
 class Analysis:
     """One analysed recording. ``signals`` and ``calibration`` are present on a fresh result and
-    ``None`` on one read back from ``analysis.json`` (the per-frame table is in signals.csv)."""
+    ``None`` on one read back from ``analysis.json`` (the per-frame table is in signals.csv).
+
+    A fresh result has every block. One read back may lack a block (an empty or missing block
+    in the file: ``None``, "not measured"), e.g. ``twitches`` in a file from before twitches
+    were measured.
+    """
 
     video: VideoBlock
     quality: QualityBlock
-    head_motion: HeadMotion
-    smile: SmileResult
-    shake: ShakeResult
-    blinks: BlinkResult
-    twitches: TwitchResult
-    synkinesis: SynkinesisResult
+    head_motion: HeadMotion | None
+    smile: SmileResult | None
+    shake: ShakeResult | None
+    blinks: BlinkResult | None
+    twitches: TwitchResult | None
+    synkinesis: SynkinesisResult | None
     flags: list[Flag]
-    reference: Reference
-    peaks: Peaks
+    reference: Reference | None
+    peaks: Peaks | None
     signals: SignalTable | None = None
     calibration: Calibration | None = None
     signal_columns: list[str] = field(default_factory=list)
@@ -176,18 +181,19 @@ class Analysis:
             units = {n: unit_of(n) for n in self.signals.names}
         else:
             columns, units = self.signal_columns, self.signal_units
-        shake = {**plain(self.shake), "blinks": plain(self.blinks), **plain(self.twitches)}
+        shake = {**(plain(self.shake) or {}), **({"blinks": plain(self.blinks)} if self.blinks is not None else {}),
+                 **(plain(self.twitches) or {})}
         return {
             "schema_version": SCHEMA_VERSION,
             "video": plain(self.video),
             "quality": plain(self.quality),
-            "head_motion": plain(self.head_motion),
-            "smile": plain(self.smile),
+            "head_motion": plain(self.head_motion) or {},
+            "smile": plain(self.smile) or {},
             "shake": shake,
-            "synkinesis": plain(self.synkinesis),
+            "synkinesis": plain(self.synkinesis) or {},
             "flags": plain(self.flags),
-            "reference": plain(self.reference),
-            "peaks": plain(self.peaks),
+            "reference": plain(self.reference) or {},
+            "peaks": plain(self.peaks) or {},
             "signals": {"columns": columns, "units": units},
         }
 
@@ -221,23 +227,33 @@ class Analysis:
         if version != SCHEMA_VERSION:
             raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION}.",
                                 "Analyse the video again with this version of smilescope.")
-        shake = dict(doc.get("shake") or {})
-        blinks = shake.pop("blinks", None) or {}
-        twitch_keys = ("twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side")
-        twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
+        def block(x):  # an empty or missing block: not measured (older file)
+            return None if x is None or x == {} else x
+
+        shake = doc.get("shake")
+        blinks = twitches = None
+        if isinstance(shake, dict):
+            shake = dict(shake)
+            blinks = shake.pop("blinks", None)
+            twitch_keys = ("twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side")
+            twitches = {k: shake.pop(k) for k in twitch_keys if k in shake} or None
+        flags = doc.get("flags") or []
+        if isinstance(flags, list):
+            # an early file listed flags by id only
+            flags = [{"id": f, "side": "none", "why": ""} if isinstance(f, str) else f for f in flags]
         signals = doc.get("signals") or {}
         data = {
             "video": doc.get("video"),
             "quality": doc.get("quality"),
-            "head_motion": doc.get("head_motion") or {},
-            "smile": doc.get("smile") or {},
-            "shake": shake,
-            "blinks": blinks,
+            "head_motion": block(doc.get("head_motion")),
+            "smile": block(doc.get("smile")),
+            "shake": block(shake),
+            "blinks": block(blinks),
             "twitches": twitches,
-            "synkinesis": doc.get("synkinesis") or {},
-            "flags": doc.get("flags") or [],
-            "reference": doc.get("reference") or {},
-            "peaks": doc.get("peaks") or {},
+            "synkinesis": block(doc.get("synkinesis")),
+            "flags": flags,
+            "reference": block(doc.get("reference")),
+            "peaks": block(doc.get("peaks")),
             "signal_columns": signals.get("columns") or [] if isinstance(signals, dict) else signals,
             "signal_units": signals.get("units") or {} if isinstance(signals, dict) else signals,
         }
@@ -259,15 +275,15 @@ class _Document:
 
     video: VideoBlock
     quality: QualityBlock
-    head_motion: HeadMotion
-    smile: SmileResult
-    shake: ShakeResult
-    blinks: BlinkResult
-    twitches: TwitchResult
-    synkinesis: SynkinesisResult
+    head_motion: HeadMotion | None
+    smile: SmileResult | None
+    shake: ShakeResult | None
+    blinks: BlinkResult | None
+    twitches: TwitchResult | None
+    synkinesis: SynkinesisResult | None
     flags: list[Flag]
-    reference: Reference
-    peaks: Peaks
+    reference: Reference | None
+    peaks: Peaks | None
     signal_columns: list[str] = field(default_factory=list)
     signal_units: dict[str, str] = field(default_factory=dict)
 

@@ -215,9 +215,9 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     eps = res.smile.episodes
     assert len(eps) == 2
     a, b = eps
-    assert 9.0 <= a["start_s"] <= 10.5
-    assert 9.5 <= a["apex_s"] <= 12.5
-    assert 17.0 <= b["start_s"] <= 18.2
+    assert 9.0 <= a.start_s <= 10.5
+    assert 9.5 <= a.apex_s <= 12.5
+    assert 17.0 <= b.start_s <= 18.2
     for e in eps:
         assert not (4.0 <= e.apex_s <= 9.0)
         assert e.dental_show < 0.1  # closed-mouth smiles

@@ -24,8 +24,8 @@ BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.
 @dataclass(frozen=True)
 class EyeEvent:
     kind: str  # blink / wink
-    t_s: float  # start
-    duration_s: float
+    t_s: float | None  # start
+    duration_s: float | None
     side: str  # both / left / right
 
 
@@ -88,9 +88,9 @@ def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, min_s: float
 class BlinkResult:
     """Blinks (both eyes briefly closed) and winks (one eye), never taken for twitches."""
 
-    count: int
+    count: int | None
     rate_per_min: float | None  # over the measured time; None with under two valid frames
-    winks: int
+    winks: int | None
     events: list[EyeEvent]
     reference: str = BLINK_REFERENCE
 

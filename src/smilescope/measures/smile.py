@@ -338,7 +338,7 @@ def _side_measure(table: SignalTable, exc: Excursion, side: str, plateau: np.nda
 class Fatigue:
     """Does the smile fade with repetition? (myasthenia gravis weakens with use)."""
 
-    repetitions: int
+    repetitions: int | None
     decrement_pct_per_rep: float | None  # slope of a line through the excursions, % of the first
     r_squared: float | None
     first_mm: float | None

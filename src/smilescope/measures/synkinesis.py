@@ -48,7 +48,7 @@ class SynkinesisResult:
     narrowing_pct: dict[str, float | None] = field(default_factory=dict)
     pucker_narrowing_pct: dict[str, float | None] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
-    thresholds: dict[str, float | str] = field(default_factory=dict)
+    thresholds: dict[str, float | str | None] = field(default_factory=dict)
 
 
 def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarray,

@@ -56,11 +56,11 @@ REGIONS = {
 
 @dataclass(frozen=True)
 class Twitch:
-    t_s: float  # time of the peak
-    duration_s: float  # full width at half height x 2: start to end of the movement
+    t_s: float | None  # time of the peak
+    duration_s: float | None  # full width at half height x 2: start to end of the movement
     side: str  # left / right (the person's own)
     region: str  # eye / brow / mouth
-    peak_mm: float  # displacement at the peak from the baseline around it
+    peak_mm: float | None  # displacement at the peak from the baseline around it
 
 
 def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: float, min_s: float, max_s: float):
