@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
 from smilescope.assess import ANSWER_KEYS, DISCLAIMER, LEVELS, assess, measured_flags, validate_answers
 from smilescope.errors import BadInputError
+from smilescope.measures.flags import Flag
+from smilescope.results import Analysis
+
+from conftest import ROOT
 
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
+GOLDEN = ROOT / "tests" / "data" / "golden"
+
+
+def golden(name: str) -> Analysis:
+    """The analysis of a shared video, read back from its golden analysis.json."""
+    return Analysis.from_dict(json.loads((GOLDEN / f"{name}.json").read_text()), source=name)
+
+
+def flag(fid: str, side: str = "none", why: str = "") -> Flag:
+    return Flag(id=fid, side=side, why=why)
 
 
 def ids(result) -> set[str]:
@@ -30,13 +45,14 @@ def test_sudden_facial_weakness_or_droop_is_an_emergency(answers):
     assert "Call emergency services" in r.matches[0].action
 
 
-@pytest.mark.parametrize("analysis", [
-    None, {}, {"flags": []}, {"flags": None},
-    {"flags": [{"id": "uneven_smile", "side": "none", "why": "symmetric"}]},
-    {"smile": {"asymmetry_pct": 0.0, "weaker_side": "none"}, "flags": []},
-])
-def test_sudden_droop_is_an_emergency_whatever_is_measured(analysis):
-    assert assess({"sudden_onset": True, "drooping": True}, analysis).level == "emergency"
+@pytest.mark.parametrize("measured", [
+    {}, {"analysis": None}, {"flags": None}, {"flags": []},
+    {"flags": [flag("uneven_smile", "none", "symmetric")]},
+    {"analysis": golden("liveportrait_d0")},  # a real analysis with no flags
+    {"analysis": golden("liveportrait_d10")},  # one with flags
+], ids=["nothing", "analysis_none", "flags_none", "no_flags", "a_flag", "analysis_no_flags", "analysis_flags"])
+def test_sudden_droop_is_an_emergency_whatever_is_measured(measured):
+    assert assess({"sudden_onset": True, "drooping": True}, **measured).level == "emergency"
 
 
 @pytest.mark.parametrize("key", ["arm_or_leg_weakness", "speech_difficulty", "vision_or_balance_loss", "severe_headache"])
@@ -53,12 +69,21 @@ def test_forehead_sparing_weakness_counts_as_stroke():
 
 
 def test_measured_uneven_smile_with_sudden_onset_is_an_emergency():
-    r = assess({"sudden_onset": True}, {"flags": [{"id": "uneven_smile", "side": "left", "why": "left moved 40% less"}]})
+    r = assess({"sudden_onset": True}, flags=[flag("uneven_smile", "left", "left moved 40% less")])
     assert r.level == "emergency" and "stroke_sudden_face" in ids(r)
     assert "uneven smile" in r.matches[0].reason and "sudden onset: yes" in r.matches[0].reason
     # the same flag without sudden onset: see a doctor
-    r = assess({"sudden_onset": False}, {"flags": ["uneven_smile"]})
+    r = assess({"sudden_onset": False}, flags=[flag("uneven_smile")])
     assert r.level == "see_doctor" and "measured_uneven_smile" in ids(r)
+
+
+def test_the_flags_of_an_analysis_are_read():
+    d10 = golden("liveportrait_d10")  # flags: one_sided_shaking (right), uneven_smile (left)
+    r = assess({"sudden_onset": True}, d10)
+    assert r.level == "emergency" and "stroke_sudden_face" in ids(r)
+    assert "uneven smile, left side (the left mouth corner moves less" in r.matches[0].reason
+    assert ids(assess(None, d10)) == ids(assess(None, flags=d10.flags)) >= {"measured_uneven_smile", "one_sided_shaking"}
+    assert assess(None, golden("liveportrait_d0")).level == "info"  # nothing measured, nothing told
 
 
 @pytest.mark.parametrize("answers", [{"sudden_onset": None, "drooping": True}, {"sudden_onset": False, "drooping": True},
@@ -187,7 +212,7 @@ def test_info_rule_is_left_out_when_anything_matches():
 def test_emergency_wins_and_every_match_is_listed_highest_first():
     answers = {"speech_difficulty": True, "facial_weakness": True, "ear_pain_or_blisters": True, "one_sided": True,
                "stress_0_10": 9, "onset_hours_ago": 5}
-    r = assess(answers, {"flags": ["head_tremor"]})
+    r = assess(answers, flags=[flag("head_tremor")])
     assert r.level == "emergency"
     assert {"stroke_other_signs", "ramsay_hunt_signs", "new_facial_weakness_72h", "one_sided_shaking",
             "with_other_symptoms", "measured_head_tremor", "stress"} <= ids(r)
@@ -197,7 +222,7 @@ def test_emergency_wins_and_every_match_is_listed_highest_first():
 
 
 def test_reason_names_every_answer_and_flag_that_matched():
-    r = assess({"one_sided": True}, {"flags": [{"id": "one_sided_shaking", "side": "right", "why": "5.2 Hz, right cheek"}]})
+    r = assess({"one_sided": True}, flags=[flag("one_sided_shaking", "right", "5.2 Hz, right cheek")])
     reason = next(m.reason for m in r.matches if m.rule_id == "one_sided_shaking")
     assert "one side only: yes" in reason and "right side" in reason and "5.2 Hz, right cheek" in reason
 
@@ -213,40 +238,47 @@ def test_to_dict_shape_and_disclaimer():
 # --- measured flags --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("flag, rule", [
+@pytest.mark.parametrize("fid, rule", [
     ("one_sided_shaking", "one_sided_shaking"), ("eye_to_mouth_spread", "eye_to_mouth_spread"),
     ("shaking_at_rest", "shaking_at_rest_or_sleep"), ("synkinesis", "synkinesis"),
     ("frequent_eyelid_closure", "eyelid_twitch"), ("head_tremor", "measured_head_tremor"),
     ("uneven_smile", "measured_uneven_smile"),
 ])
-def test_a_measured_flag_alone_raises_to_see_doctor(flag, rule):
-    for analysis in ({"flags": [flag]}, {"flags": [{"id": flag, "side": "left", "why": "measured"}]}):
-        r = assess(None, analysis)
+def test_a_measured_flag_alone_raises_to_see_doctor(fid, rule):
+    for f in (flag(fid), flag(fid, "left", "measured")):
+        r = assess(None, flags=[f])
         assert r.level == "see_doctor" and rule in ids(r)
     # even when the person said the opposite ("no") or only self-care things
-    r = assess({"one_sided": False, "at_rest": False, "caffeine_cups_per_day": 6}, {"flags": [flag]})
+    r = assess({"one_sided": False, "at_rest": False, "caffeine_cups_per_day": 6}, flags=[flag(fid)])
     assert r.level == "see_doctor"
 
 
 def test_measured_flags_reading():
     assert measured_flags(None) == {}
-    assert measured_flags({}) == {}
-    assert measured_flags({"flags": []}) == {}
-    got = measured_flags({"flags": ["head_tremor", {"id": "synkinesis", "side": "left", "why": "eye narrows 35%"},
-                                    {"id": "a_future_flag"}, "another_future_flag"]})
-    assert set(got) == {"head_tremor", "synkinesis"}
+    assert measured_flags([]) == {}
+    got = measured_flags([flag("head_tremor"), flag("synkinesis", "left", "eye narrows 35%"),
+                          flag("a_future_flag", "left", "newer file"), flag("head_tremor", "both", "second")])
+    assert set(got) == {"head_tremor", "synkinesis"}  # ids the rules do not know are ignored
+    assert got["head_tremor"] == "head tremor"  # the first of a repeated id
     assert "left side" in got["synkinesis"] and "eye narrows 35%" in got["synkinesis"]
 
 
-@pytest.mark.parametrize("analysis, match", [
-    ([1, 2], "must be a JSON object"),
-    ({"flags": "head_tremor"}, "'flags' must be a list"),
-    ({"flags": [3]}, "Cannot read the analysis flag"),
-    ({"flags": [{"side": "left"}]}, "Cannot read the analysis flag"),
+def test_an_early_files_bare_flag_ids_count():
+    doc = json.loads((GOLDEN / "liveportrait_d0.json").read_text())
+    r = assess(None, Analysis.from_dict({**doc, "flags": ["head_tremor", "a_future_flag"]}))
+    assert r.level == "see_doctor" and ids(r) == {"measured_head_tremor"}
+
+
+@pytest.mark.parametrize("measured, match", [
+    ({"analysis": {"flags": ["head_tremor"]}}, r"'analysis'.*expected a smilescope Analysis.*got dict.*from_dict"),
+    ({"analysis": [1, 2]}, r"'analysis'.*got list"),
+    ({"flags": ["head_tremor"]}, r"Invalid measured flag 'head_tremor'.*expected a smilescope Flag, got str"),
+    ({"flags": [{"id": "head_tremor"}]}, r"Invalid measured flag.*got dict"),
+    ({"analysis": golden("liveportrait_d0"), "flags": []}, r"Both 'analysis' and 'flags'"),
 ])
-def test_bad_analysis_flags(analysis, match):
+def test_bad_measured_input_is_refused(measured, match):
     with pytest.raises(BadInputError, match=match):
-        assess({}, analysis)
+        assess({}, **measured)
 
 
 # --- validation --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from smilescope.assess import FLAG_IDS, LEVELS, QUESTIONS, assess, validate_answers
 from smilescope.errors import BadInputError
+from smilescope.measures.flags import Flag
 
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
 
@@ -20,10 +21,9 @@ def _value(q):
 
 
 answers_st = st.fixed_dictionaries({}, optional={q.key: _value(q) for q in QUESTIONS})
-flag_item = st.sampled_from(FLAG_IDS) | st.builds(
-    lambda i, side, why: {"id": i, "side": side, "why": why},
-    st.sampled_from(FLAG_IDS), st.sampled_from(["left", "right", "both", "none", None]), st.text(max_size=20) | st.none())
-analysis_st = st.none() | st.fixed_dictionaries({}, optional={"flags": st.none() | st.lists(flag_item, max_size=8)})
+flag_item = st.builds(Flag, id=st.sampled_from(FLAG_IDS), side=st.sampled_from(["left", "right", "both", "none"]),
+                      why=st.text(max_size=20))
+flags_st = st.none() | st.lists(flag_item, max_size=8)
 
 
 def is_emergency_by_be_fast(a: dict, flags: set[str]) -> bool:
@@ -35,15 +35,14 @@ def is_emergency_by_be_fast(a: dict, flags: set[str]) -> bool:
             or (a.get("forehead_spared") is True and face))
 
 
-def flag_ids(analysis) -> set[str]:
-    flags = (analysis or {}).get("flags") or []
-    return {f if isinstance(f, str) else f["id"] for f in flags}
+def flag_ids(flags) -> set[str]:
+    return {f.id for f in flags or []}
 
 
 @settings(max_examples=300, deadline=None)
-@given(answers=answers_st, analysis=analysis_st)
-def test_random_inputs_give_a_valid_consistent_result(answers, analysis):
-    r = assess(answers, analysis)
+@given(answers=answers_st, flags=flags_st)
+def test_random_inputs_give_a_valid_consistent_result(answers, flags):
+    r = assess(answers, flags=flags)
     assert r.level in LEVELS
     assert r.matches, "a person always gets a message"
     ranks = [RANK[m.level] for m in r.matches]
@@ -56,27 +55,26 @@ def test_random_inputs_give_a_valid_consistent_result(answers, analysis):
 
 
 @settings(max_examples=300, deadline=None)
-@given(answers=answers_st, analysis=analysis_st)
-def test_an_emergency_sign_is_always_an_emergency(answers, analysis):
-    if is_emergency_by_be_fast(answers, flag_ids(analysis)):
-        assert assess(answers, analysis).level == "emergency"
+@given(answers=answers_st, flags=flags_st)
+def test_an_emergency_sign_is_always_an_emergency(answers, flags):
+    if is_emergency_by_be_fast(answers, flag_ids(flags)):
+        assert assess(answers, flags=flags).level == "emergency"
 
 
 @settings(max_examples=200, deadline=None)
-@given(answers=answers_st, analysis=analysis_st,
+@given(answers=answers_st, flags=flags_st,
        sign=st.sampled_from([{"arm_or_leg_weakness": True}, {"speech_difficulty": True},
                              {"vision_or_balance_loss": True}, {"severe_headache": True},
                              {"sudden_onset": True, "drooping": True}, {"sudden_onset": True, "facial_weakness": True}]))
-def test_adding_an_emergency_sign_to_anything_gives_an_emergency(answers, analysis, sign):
-    assert assess({**answers, **sign}, analysis).level == "emergency"
+def test_adding_an_emergency_sign_to_anything_gives_an_emergency(answers, flags, sign):
+    assert assess({**answers, **sign}, flags=flags).level == "emergency"
 
 
 @settings(max_examples=200, deadline=None)
-@given(answers=answers_st, analysis=analysis_st, extra=st.lists(st.sampled_from(FLAG_IDS), min_size=1, max_size=4))
-def test_measured_flags_never_lower_a_level_or_remove_a_warning(answers, analysis, extra):
-    before = assess(answers, analysis)
-    flags = list((analysis or {}).get("flags") or []) + extra
-    after = assess(answers, {"flags": flags})
+@given(answers=answers_st, flags=flags_st, extra=st.lists(flag_item, min_size=1, max_size=4))
+def test_measured_flags_never_lower_a_level_or_remove_a_warning(answers, flags, extra):
+    before = assess(answers, flags=flags)
+    after = assess(answers, flags=[*(flags or []), *extra])
     assert RANK[after.level] <= RANK[before.level]
     assert {m.rule_id for m in before.matches if m.level != "info"} <= {m.rule_id for m in after.matches}
     assert after.level == "see_doctor" or RANK[after.level] < RANK["see_doctor"]

@@ -11,6 +11,7 @@ import pytest
 from smilescope.assess import LEVELS, RuleFileError, assess, load_rules, parse_rules
 from smilescope.assess.questions import BY_KEY, FLAG_IDS
 from smilescope.assess.rules import All, AnswerCmp, AnswerIs, Any, Flag
+from smilescope.measures import flags as measured
 
 RULES = load_rules()
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
@@ -63,7 +64,7 @@ def _id(case):
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_every_rule_matches_its_minimal_inputs(case):
     rule, answers, flags = case
-    result = assess(answers, {"flags": sorted(flags)})
+    result = assess(answers, flags=[measured.Flag(id=f, side="none", why="") for f in sorted(flags)])
     by_id = {m.rule_id: m for m in result.matches}
     assert rule.id in by_id
     assert by_id[rule.id].level == rule.level

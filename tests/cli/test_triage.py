@@ -11,8 +11,12 @@ from typer.testing import CliRunner
 from smilescope.assess import QUESTIONS
 from smilescope.cli import app
 
+from conftest import ROOT
+
 runner = CliRunner()
 MATCH_KEYS = {"rule_id", "level", "message", "action", "source"}
+# a real analysis.json (of a shared video) that raised no flags
+NO_FLAGS = json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d0.json").read_text())
 
 
 def flat(text: str) -> str:
@@ -51,13 +55,49 @@ def test_readable_output_lists_level_rules_sources_and_disclaimer(answers_file):
     assert "caffeine" in text and "not a diagnosis" in text
 
 
-def test_analysis_flags_count(answers_file, tmp_path):
-    analysis = tmp_path / "analysis.json"
-    analysis.write_text(json.dumps({"schema_version": 1, "flags": [{"id": "uneven_smile", "side": "left", "why": "x"}]}))
-    r = runner.invoke(app, ["triage", "-a", answers_file({"sudden_onset": True}), "--analysis", str(analysis),
+@pytest.fixture
+def analysis_file(tmp_path):
+    def write(doc, name="analysis.json"):
+        path = tmp_path / name
+        path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+        return str(path)
+    return write
+
+
+def test_analysis_flags_count(answers_file, analysis_file):
+    path = analysis_file({**NO_FLAGS, "flags": [{"id": "uneven_smile", "side": "left", "why": "x"}]})
+    r = runner.invoke(app, ["triage", "-a", answers_file({"sudden_onset": True}), "--analysis", path,
                             "--json", "--no-save"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["level"] == "emergency"
+    r = runner.invoke(app, ["triage", "-a", answers_file({"sudden_onset": True}), "--analysis", analysis_file(NO_FLAGS),
+                            "--json", "--no-save"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["level"] == "info"
+
+
+def test_analysis_flags_count_in_the_interactive_form(analysis_file):
+    path = analysis_file({**NO_FLAGS, "flags": ["uneven_smile"]})  # an early file: flags by id
+    # facial weakness: no; drooping: no; sudden: yes -> the measured uneven smile makes it an emergency
+    r = runner.invoke(app, ["triage", "--analysis", path, "--no-save"], input="n\nn\ny\n")
+    assert r.exit_code == 0, r.output
+    assert "EMERGENCY" in r.stdout and "uneven smile" in flat(r.stdout)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"smile": "oops"}, r"not a valid smilescope analysis \(1 problems: smile:"),
+    ({"flags": "head_tremor"}, r"not a valid smilescope analysis \(1 problems: flags:"),
+    ({"flags": [{"side": "left"}]}, r"flags\.0\.id: Field required"),
+    ({"quality": None}, r"quality:"),
+    ({"schema_version": 99}, r"has schema_version 99; this smilescope reads 1"),
+])
+def test_an_analysis_of_the_wrong_shape_exits_2_with_a_message(answers_file, analysis_file, change, match):
+    path = analysis_file({**NO_FLAGS, **change})
+    r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", path, "--json"])
+    assert r.exit_code == 2, r.output
+    err = flat(r.stderr)
+    assert re.search(match, err) and f"The analysis file {path}" in err
+    assert isinstance(r.exception, SystemExit) and "Traceback" not in r.output and r.stdout == ""  # a message, no crash
 
 
 def test_answers_from_standard_input():
@@ -88,9 +128,12 @@ def test_unreadable_files_and_empty_stdin_exit_2(tmp_path, answers_file):
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(tmp_path / "none.json")])
     assert r.exit_code == 2 and "Cannot read the analysis file" in flat(r.stderr)
     bad = tmp_path / "bad_analysis.json"
-    bad.write_text('{"flags": "head_tremor"}')
+    bad.write_text('{"flags": ["head_tremor"]}')  # not an analysis.json
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(bad)])
-    assert r.exit_code == 2 and "'flags' must be a list" in flat(r.stderr)
+    assert r.exit_code == 2 and "has schema_version None" in flat(r.stderr)
+    bad.write_text("[1, 2]")
+    r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(bad)])
+    assert r.exit_code == 2 and "must be a JSON object, got list" in flat(r.stderr)
 
 
 # --- interactive ----------------------------------------------------------------------------

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import event
 
 from smilescope.errors import BadInputError
+from smilescope.results import Analysis
+from smilescope.signals import SignalTable
 from smilescope.store import Store, default_url, record_analysis
-from smilescope.store.core import HISTORY_COLUMNS
+from smilescope.store.core import HISTORY_COLUMNS, summary
 
-from store_month import analysis_doc
+from conftest import ROOT
+from store_month import analysis, analysis_doc, month
+
+# the golden analysis.json of the shared videos (one video is refused as bad input: no analysis)
+GOLDEN = [p for p in sorted((ROOT / "tests" / "data" / "golden").glob("*.json"))
+          if "error" not in json.loads(p.read_text())]
 
 
 @pytest.fixture
@@ -42,15 +52,16 @@ def test_store_uses_smilescope_db_from_env(tmp_path, monkeypatch):
 
 
 def test_analysis_round_trip_keeps_the_doc_but_not_per_frame_data(store):
-    doc = analysis_doc(tremor_amplitude_mm=0.41, twitch_rate_per_min=3.5)
-    doc["signals"] = {"columns": ["t_s", "valid"], "units": {"t_s": "s"}, "values": [[0.0, 1], [0.04, 1]]}
-    doc["frames"] = ["not stored"]
-    doc["quality"] = {"note": float("nan")}
+    fresh = analysis(tremor_amplitude_mm=0.41, twitch_rate_per_min=3.5)
+    table = SignalTable(t_s=np.array([0.0, 0.04]), valid=np.array([True, True]),
+                        columns={"mouth_corner_left_x_mm": np.array([0.1, 0.2])})
+    fresh = dataclasses.replace(fresh, signals=table,
+                                quality=dataclasses.replace(fresh.quality, noise_floor_mm=float("nan")))
     t = datetime(2024, 5, 2, 14, 30)
-    first = store.add_analysis(doc, source="a.mp4", t=t)
-    second = store.add_analysis(analysis_doc(tremor_amplitude_mm=0.2), source="b.mp4", t=t + timedelta(days=1))
+    first = store.add_analysis(fresh, source="a.mp4", t=t)
+    second = store.add_analysis(analysis(tremor_amplitude_mm=0.2), source="b.mp4", t=t + timedelta(days=1))
     assert second > first
-    last = store.last_analysis()
+    last = store.last_analysis()  # the document, as written to analysis.json
     assert last["shake"]["tremor"]["amplitude_mm"] == 0.2  # the most recently added
     h = store.history()
     assert list(h.columns) == list(HISTORY_COLUMNS)
@@ -60,21 +71,73 @@ def test_analysis_round_trip_keeps_the_doc_but_not_per_frame_data(store):
     assert row["asymmetry_pct"] == pytest.approx(100 / 11)
     assert (row["tremor_amplitude_mm"], row["tremor_frequency_hz"], row["twitch_rate_per_min"]) == (0.41, 5.0, 3.5)
     stored = store.export()["analyses"][0]["doc"]
-    assert stored["signals"] == {"columns": ["t_s", "valid"], "units": {"t_s": "s"}}
-    assert "frames" not in stored and stored["quality"]["note"] is None  # NaN → null
-    assert stored["smile"] == doc["smile"]
+    assert stored == json.loads(fresh.to_json())  # the analysis.json document
+    assert stored["signals"] == {"columns": ["t_s", "valid", "mouth_corner_left_x_mm"],
+                                 "units": {"mouth_corner_left_x_mm": "mm"}}  # names and units, no values
+    assert stored["quality"]["noise_floor_mm"] is None  # NaN → null
+    assert Analysis.from_dict(stored).smile == fresh.smile
 
 
 def test_missing_blocks_and_old_docs_are_unknown_not_zero(store):
-    store.add_analysis({"smile": {}, "shake": {"tremor": {"amplitude_mm": None}}})  # old file, no twitches
-    row = store.history().iloc[0]
-    for col in HISTORY_COLUMNS[3:]:
-        assert math.isnan(row[col])
+    old = analysis_doc(tremor_amplitude_mm=0.3)
+    old["smile"], old["shake"] = {}, {}  # an old file: no smile or shake measured
+    store.add_analysis(Analysis.from_dict(old))
+    nothing = analysis(tremor_amplitude_mm=None, twitch_rate_per_min=None, excursion_left_mm=None,
+                       excursion_right_mm=None)
+    store.add_analysis(dataclasses.replace(nothing, shake=dataclasses.replace(
+        nothing.shake, tremor=dataclasses.replace(nothing.shake.tremor, frequency_hz=float("nan")))))
+    for _, row in store.history().iterrows():
+        for col in HISTORY_COLUMNS[3:]:
+            assert math.isnan(row[col]), col
 
 
-def test_bad_documents_are_refused(store):
-    with pytest.raises(BadInputError, match="JSON object"):
-        store.add_analysis(["not", "a", "dict"])
+def _summary_of_document(doc: Mapping) -> dict[str, float | None]:
+    """The summary columns as they were read from the document before the typed readers: the oracle."""
+    def get(*keys):
+        x = doc
+        for k in keys:
+            x = x.get(k) if isinstance(x, Mapping) else None
+        if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
+            return float(x)
+        return None
+
+    rate = get("shake", "twitch_rate_per_min")
+    return {
+        "excursion_left_mm": get("smile", "excursion_mm", "left"),
+        "excursion_right_mm": get("smile", "excursion_mm", "right"),
+        "asymmetry_pct": get("smile", "asymmetry_pct"),
+        "tremor_amplitude_mm": get("shake", "tremor", "amplitude_mm"),
+        "tremor_frequency_hz": get("shake", "tremor", "frequency_hz"),
+        "twitch_rate_per_min": rate if rate is not None else get("shake", "twitch_rate_per_min", "total"),
+    }
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.stem)
+def test_summary_by_attribute_equals_the_document_walk_on_golden_analyses(path):
+    doc = json.loads(path.read_text())
+    assert summary(Analysis.from_dict(doc, source=path.name)) == _summary_of_document(doc)
+
+
+def test_summary_by_attribute_equals_the_document_walk_on_a_generated_month():
+    _, analyses = month(3, caffeine_effect_mm=0.05, days=5)  # tremor and twitch numbers everywhere
+    for _, a in analyses:
+        got = summary(a)
+        assert got == _summary_of_document(a.to_dict())
+        assert None not in got.values()
+
+
+def test_golden_analyses_are_there():
+    assert len(GOLDEN) >= 14  # the comparison above ran on every golden analysis
+
+
+@pytest.mark.parametrize("bad", [["not", "a", "dict"], analysis_doc(tremor_amplitude_mm=0.3)])
+def test_bad_analyses_are_refused(store, bad):
+    with pytest.raises(BadInputError, match="expected a smilescope Analysis, got (list|dict).*Analysis.from_dict"):
+        store.add_analysis(bad)
+    assert store.history().empty
+
+
+def test_bad_triage_is_refused(store):
     with pytest.raises(BadInputError, match="level"):
         store.add_triage({"matches": []}, {})
 
@@ -128,7 +191,7 @@ def test_journal_round_trip(store):
 
 
 def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp_path):
-    store.add_analysis(analysis_doc(tremor_amplitude_mm=0.3), source="x.mp4")
+    store.add_analysis(analysis(tremor_amplitude_mm=0.3), source="x.mp4")
     store.add_triage({"level": "info"}, {})
     store.set_diary(date(2024, 5, 1), caffeine_cups=1, note="ok")
     store.add_journal("good")
@@ -146,16 +209,18 @@ def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp
 
 def test_record_analysis_adds_to_the_history_or_quietly_returns_none(tmp_path, monkeypatch, caplog):
     url = f"sqlite:///{tmp_path}/r.db"
-    rid = record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4", url=url)
+    a = analysis(tremor_amplitude_mm=0.5)
+    rid = record_analysis(a, "v.mp4", url=url)
     assert isinstance(rid, int)
     with Store(url) as s:
         assert s.history()["source"].tolist() == ["v.mp4"]
-    assert record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4", url="off") is None
+        assert s.last_analysis() == a.to_dict()
+    assert record_analysis(a, "v.mp4", url="off") is None
     monkeypatch.setenv("SMILESCOPE_DB", "off")
-    assert record_analysis(analysis_doc(tremor_amplitude_mm=0.5), "v.mp4") is None
-    assert record_analysis({}, "v.mp4", url=f"sqlite:///{tmp_path}/afile/x.db") is not None  # a folder is made
+    assert record_analysis(a, "v.mp4") is None
+    assert record_analysis(a, "v.mp4", url=f"sqlite:///{tmp_path}/afile/x.db") is not None  # a folder is made
     (tmp_path / "plain").write_text("x")
-    assert record_analysis({}, "v.mp4", url=f"sqlite:///{tmp_path}/plain/x.db") is None
+    assert record_analysis(a, "v.mp4", url=f"sqlite:///{tmp_path}/plain/x.db") is None
     assert "not added to the history" in caplog.text
 
 
@@ -207,6 +272,7 @@ def test_full_disk_says_so_and_keeps_what_was_there(tmp_path):
         event.listen(s.engine, "connect", lambda con, _: con.execute(f"PRAGMA max_page_count = {pages + 1}"))
         s.engine.dispose()
         with pytest.raises(BadInputError, match="disk is full"):
-            s.add_analysis({"big": "x" * 200_000})
+            a = analysis(tremor_amplitude_mm=0.3)
+            s.add_analysis(dataclasses.replace(a, quality=dataclasses.replace(a.quality, warnings=["x" * 200_000])))
     with Store(url) as s:
         assert s.diary_entry(date(2024, 5, 1))["caffeine_cups"] == 2 and s.history().empty

@@ -15,7 +15,7 @@ from smilescope.store import Store
 from smilescope.store.core import alembic_config
 from smilescope.store.models import Base
 
-from store_month import analysis_doc
+from store_month import analysis, analysis_doc
 
 
 def _migrate(url: str, revision: str, *, down: bool = False) -> None:
@@ -75,7 +75,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
 def test_downgrade_then_upgrade_keeps_the_analyses(tmp_path):
     url = f"sqlite:///{tmp_path}/d.db"
     with Store(url) as s:
-        s.add_analysis(analysis_doc(tremor_amplitude_mm=0.4, twitch_rate_per_min=1.5))
+        s.add_analysis(analysis(tremor_amplitude_mm=0.4, twitch_rate_per_min=1.5))
     _migrate(url, "0001", down=True)
     with Store(url) as s:
         assert s.history()["twitch_rate_per_min"].tolist() == [1.5]

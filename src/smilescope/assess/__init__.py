@@ -10,6 +10,13 @@ Examples
 >>> from smilescope.assess import assess
 >>> assess({"sudden_onset": True, "drooping": True}).level
 'emergency'
+
+Measured signs come from an analysis (``assess(answers, analysis)`` reads ``analysis.flags``)
+or are given as flags:
+
+>>> from smilescope.measures.flags import Flag
+>>> assess({"sudden_onset": True}, flags=[Flag("uneven_smile", "left", "left corner moves less")]).level
+'emergency'
 """
 
 from smilescope.assess.engine import DISCLAIMER, Assessment, Match, assess, measured_flags

@@ -7,12 +7,14 @@ raise a level and never lower one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from smilescope.assess.questions import FLAG_LABELS, validate_answers
 from smilescope.assess.rules import RANK, Rule, load_rules
 from smilescope.errors import BadInputError
+from smilescope.measures.flags import Flag
+from smilescope.results import Analysis
 
 DISCLAIMER = (
     "smilescope gives general guidance from your answers and its measurements. It is not a "
@@ -48,64 +50,53 @@ class Assessment:
         return {"level": self.level, "matches": [m.to_dict() for m in self.matches], "disclaimer": self.disclaimer}
 
 
-def measured_flags(analysis: Mapping | None) -> dict[str, str]:
-    """The flags an analysis raised, as flag id -> a short description for the reason.
+def measured_flags(flags: Iterable[Flag] | None) -> dict[str, str]:
+    """The measured flags, as flag id -> a short description for the reason.
 
     Parameters
     ----------
-    analysis : Mapping or None
-        An analysis document (analysis.json); only its ``"flags"`` list is read. Items are
-        objects ``{"id", "side", "why"}`` or plain id strings. Missing or empty: no flags.
-        Ids the rule table does not know are ignored (newer analysis files may carry more).
+    flags : iterable of Flag or None
+        The flags of an analysis (``Analysis.flags``). ``None`` or empty: no flags. Ids the
+        rule table does not know are ignored (newer analysis files may carry more).
 
     Raises
     ------
     BadInputError
-        ``analysis`` is not an object, ``flags`` is not a list, or an item has no text id.
+        An item is not a :class:`~smilescope.measures.flags.Flag`.
     """
-    if analysis is None:
-        return {}
-    if not isinstance(analysis, Mapping):
-        raise BadInputError(f"The analysis must be a JSON object, got {type(analysis).__name__}.",
-                            "Give the analysis.json written by `smilescope analyze`.")
-    raw = analysis.get("flags")
-    if raw is None:
-        return {}
-    if not isinstance(raw, list):
-        raise BadInputError(f"The analysis 'flags' must be a list, got {type(raw).__name__}.",
-                            "Give the analysis.json written by `smilescope analyze`.")
     out: dict[str, str] = {}
-    for item in raw:
-        if isinstance(item, str):
-            fid, side, why = item, None, None
-        elif isinstance(item, Mapping) and isinstance(item.get("id"), str):
-            fid, side, why = item["id"], item.get("side"), item.get("why")
-        else:
-            raise BadInputError(f"Cannot read the analysis flag {item!r}.",
-                                'Each flag is a text id or an object such as {"id": "one_sided_shaking", "side": "left"}.')
-        if fid not in FLAG_LABELS:
+    for flag in flags or ():
+        if not isinstance(flag, Flag):
+            raise BadInputError(f"Invalid measured flag {flag!r}: expected a smilescope Flag, "
+                                f"got {type(flag).__name__}.",
+                                'Pass Analysis.flags, or Flag(id="one_sided_shaking", side="left", why="...") items.')
+        if flag.id not in FLAG_LABELS:
             continue
-        text = FLAG_LABELS[fid]
-        if side in ("left", "right"):
-            text += f", {side} side"
-        elif side == "both":
+        text = FLAG_LABELS[flag.id]
+        if flag.side in ("left", "right"):
+            text += f", {flag.side} side"
+        elif flag.side == "both":
             text += ", both sides"
-        if isinstance(why, str) and why.strip():
-            text += f" ({why.strip()})"
-        out.setdefault(fid, text)
+        if flag.why.strip():
+            text += f" ({flag.why.strip()})"
+        out.setdefault(flag.id, text)
     return out
 
 
-def assess(answers: Mapping | None = None, analysis: Mapping | None = None, *,
-           rules: tuple[Rule, ...] | None = None) -> Assessment:
-    """Guidance from questionnaire answers and the flags of an analysis.
+def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
+           flags: Sequence[Flag] | None = None, rules: tuple[Rule, ...] | None = None) -> Assessment:
+    """Guidance from questionnaire answers and measured flags.
 
     Parameters
     ----------
     answers : Mapping or None
         Questionnaire answers (see :data:`smilescope.assess.ANSWER_KEYS`); all optional.
-    analysis : Mapping or None
-        An analysis document; its ``"flags"`` are the measured signs.
+    analysis : Analysis or None
+        An analysis; its ``flags`` are the measured signs. A document read from a file is
+        converted first with :meth:`Analysis.from_dict`.
+    flags : sequence of Flag, optional
+        The measured signs themselves, for a caller that has flags but no whole analysis.
+        Give ``analysis`` or ``flags``, not both.
     rules : tuple of Rule, optional
         A rule table (default: the one shipped in the package).
 
@@ -118,14 +109,24 @@ def assess(answers: Mapping | None = None, analysis: Mapping | None = None, *,
     Raises
     ------
     BadInputError
-        Unknown answer keys, bad values, or an unreadable ``flags`` list.
+        Unknown answer keys or bad values; ``analysis`` not an Analysis, a flag not a Flag, or
+        both ``analysis`` and ``flags`` given.
     """
     clean = validate_answers(answers)
-    flags = measured_flags(analysis)
+    if analysis is not None:
+        if not isinstance(analysis, Analysis):
+            raise BadInputError(f"Invalid value for the 'analysis' parameter: expected a smilescope Analysis or None, "
+                                f"got {type(analysis).__name__}.",
+                                "Read an analysis.json document with smilescope.results.Analysis.from_dict first.")
+        if flags is not None:
+            raise BadInputError("Both 'analysis' and 'flags' were given to assess.",
+                                "Give the analysis (its flags are read) or the flags alone.")
+        flags = analysis.flags
+    measured = measured_flags(flags)
     table = load_rules() if rules is None else rules
     matches = []
     for rule in table:
-        if rule.when is not None and (why := rule.when.why(clean, flags)) is not None:
+        if rule.when is not None and (why := rule.when.why(clean, measured)) is not None:
             matches.append(_match(rule, why, clean))
     if not matches:
         matches = [_match(rule, [], clean) for rule in table if rule.when is None]

@@ -82,7 +82,7 @@ def analyze(
     if not no_save:
         # the summary (no frames, no per-frame signals) goes to the local history; a store
         # problem never costs the analysis files, which are already written
-        if record_analysis(result.to_dict(), source=str(out_dir.resolve()), url=db) is None and not quiet:
+        if record_analysis(result, source=str(out_dir.resolve()), url=db) is None and not quiet:
             err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
     if not quiet:
         out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))

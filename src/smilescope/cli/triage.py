@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +25,7 @@ from smilescope.assess import QUESTIONS, Assessment, Question, assess, validate_
 from smilescope.cli.console import err, exit_on_bad_input, out
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
+from smilescope.results import Analysis
 from smilescope.store import Store
 
 # level -> (headline, colour)
@@ -62,7 +62,7 @@ def triage(
     Answer keys: see smilescope.assess.ANSWER_KEYS; every answer is optional (null = don't know).
     """
     with exit_on_bad_input(interrupted="interrupted; nothing was saved"):
-        analysis = _read_json(analysis_file, "analysis") if analysis_file is not None else None
+        analysis = _read_analysis(analysis_file) if analysis_file is not None else None
         shown = False  # the emergency panel was shown during the questions
         if answers_file is not None:
             answers = validate_answers(_read_json(answers_file, "answers"))
@@ -103,7 +103,12 @@ def _read_json(source: str | Path, what: str):
     return doc
 
 
-def _ask(con: Console, analysis: Mapping | None) -> tuple[dict, Assessment, bool]:
+def _read_analysis(path: Path) -> Analysis:
+    """The analysis in ``path``, validated (a wrong shape is a BadInputError naming the file)."""
+    return Analysis.from_dict(_read_json(path, "analysis"), source=f"The analysis file {path}")
+
+
+def _ask(con: Console, analysis: Analysis | None) -> tuple[dict, Assessment, bool]:
     """Ask the questions in order; stop at once when the answers make it an emergency.
 
     Returns the answers, the assessment, and whether the emergency message was shown.

@@ -14,6 +14,7 @@ import math
 import os
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
+from numbers import Real
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -28,7 +29,9 @@ from sqlalchemy.orm import sessionmaker
 
 from smilescope.errors import BadInputError
 from smilescope.output import dumps
-from smilescope.store.models import Analysis, Diary, Journal, Triage
+from smilescope.results import Analysis
+from smilescope.store.models import Analysis as AnalysisRow  # the table row; Analysis is the result
+from smilescope.store.models import Diary, Journal, Triage
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FACTORS = ("caffeine_cups", "sleep_hours", "stress_0_10", "water_glasses")
@@ -65,7 +68,7 @@ def alembic_config(url: str | URL | None = None, *, output_buffer=None) -> Confi
     return cfg
 
 
-def record_analysis(doc: dict, source: str, url: str | None = None) -> int | None:
+def record_analysis(analysis: Analysis, source: str, url: str | None = None) -> int | None:
     """Add an analysis to the history; the id, or ``None`` when the store is off or failed.
 
     Recording is a side benefit of ``analyze``: a store problem is logged, never raised, so the
@@ -75,7 +78,7 @@ def record_analysis(doc: dict, source: str, url: str | None = None) -> int | Non
         return None
     try:
         with Store(url) as store:
-            return store.add_analysis(doc, source=source)
+            return store.add_analysis(analysis, source=source)
     except BadInputError as e:
         log.warning("the analysis was not added to the history: %s", e)
         return None
@@ -179,19 +182,20 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     # -- analyses and triage ----------------------------------------------------------------
-    def add_analysis(self, doc: Mapping, source: str | None = None, t: datetime | None = None) -> int:
-        """Store an analysis document (per-frame signals and frames are never kept); its id.
+    def add_analysis(self, analysis: Analysis, source: str | None = None, t: datetime | None = None) -> int:
+        """Store an analysis: its document (``analysis.to_dict()``: no frames, no per-frame
+        signals) and the history's summary columns; the id.
 
-        ``t`` is when it was made (a naive time is taken as local time; default now).
+        ``t`` is when it was made (a naive time is taken as local time; default now). A document
+        read from a file is converted first with :meth:`Analysis.from_dict`.
         """
-        doc = _clean_doc(doc, "analysis")
-        sig = doc.get("signals")  # only the column list and units, never per-frame values
-        if isinstance(sig, dict):
-            doc["signals"] = {k: sig[k] for k in ("columns", "units") if k in sig}
-        elif sig is not None:
-            del doc["signals"]
-        doc.pop("frames", None)
-        row = Analysis(created_at=_utc(None) if t is None else t.astimezone(timezone.utc), source=None if source is None else str(source), doc=doc, **summary(doc))
+        if not isinstance(analysis, Analysis):
+            raise BadInputError(f"Invalid value for the 'analysis' parameter: expected a smilescope Analysis, "
+                                f"got {type(analysis).__name__}.",
+                                "Read an analysis.json document with smilescope.results.Analysis.from_dict first.")
+        row = AnalysisRow(created_at=_utc(None) if t is None else t.astimezone(timezone.utc),
+                          source=None if source is None else str(source),
+                          doc=_clean_doc(analysis.to_dict(), "analysis"), **summary(analysis))
         with self._tx() as s:
             s.add(row)
             s.flush()
@@ -200,7 +204,7 @@ class Store:
     def last_analysis(self) -> dict | None:
         """The analysis document most recently added, or ``None``."""
         with self._tx() as s:
-            return s.scalar(select(Analysis.doc).order_by(Analysis.id.desc()).limit(1))
+            return s.scalar(select(AnalysisRow.doc).order_by(AnalysisRow.id.desc()).limit(1))
 
     def add_triage(self, result: Mapping, answers: Mapping) -> int:
         """Store a guidance result (``Assessment.to_dict()``) and its answers; the id."""
@@ -221,7 +225,7 @@ class Store:
         ``t`` is the local time (naive datetime); ``day`` its local calendar day.
         """
         with self._tx() as s:
-            rows = s.execute(select(Analysis).order_by(Analysis.created_at, Analysis.id)).scalars().all()
+            rows = s.execute(select(AnalysisRow).order_by(AnalysisRow.created_at, AnalysisRow.id)).scalars().all()
         data = []
         for r in rows:
             t = _local(r.created_at)
@@ -292,7 +296,7 @@ class Store:
         with self._tx() as s:
             doc = {
                 "analyses": [{"id": r.id, "created_at": iso(_utc(r.created_at)), "source": r.source, "doc": r.doc}
-                             for r in s.scalars(select(Analysis).order_by(Analysis.id))],
+                             for r in s.scalars(select(AnalysisRow).order_by(AnalysisRow.id))],
                 "triage": [{"id": r.id, "created_at": iso(_utc(r.created_at)), "level": r.level,
                             "result": r.result, "answers": r.answers}
                            for r in s.scalars(select(Triage).order_by(Triage.id))],
@@ -308,7 +312,7 @@ class Store:
     def delete_all(self) -> None:
         """Delete every analysis, triage result, diary and journal entry (the schema stays)."""
         with self._tx() as s:
-            for model in (Analysis, Triage, Diary, Journal):
+            for model in (AnalysisRow, Triage, Diary, Journal):
                 s.execute(delete(model))
         if self.engine.dialect.name == "sqlite":  # also wipe the freed pages from the file
             with self._errors(), self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -316,25 +320,27 @@ class Store:
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def summary(doc: Mapping) -> dict[str, float | None]:
-    """The history's summary columns from an analysis document (missing or null → ``None``)."""
-    def get(*keys):
-        x = doc
-        for k in keys:
-            x = x.get(k) if isinstance(x, Mapping) else None
-        if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x):
-            return float(x)
-        return None
-
-    rate = get("shake", "twitch_rate_per_min")
+def summary(analysis: Analysis) -> dict[str, float | None]:
+    """The history's summary columns of an analysis (a block not measured, or a number that is
+    ``None`` or not finite → ``None``)."""
+    smile, shake, twitches = analysis.smile, analysis.shake, analysis.twitches
+    excursion = smile.excursion_mm if smile is not None else {}  # per side: {"left": mm, "right": mm}
+    tremor = shake.tremor if shake is not None else None
     return {
-        "excursion_left_mm": get("smile", "excursion_mm", "left"),
-        "excursion_right_mm": get("smile", "excursion_mm", "right"),
-        "asymmetry_pct": get("smile", "asymmetry_pct"),
-        "tremor_amplitude_mm": get("shake", "tremor", "amplitude_mm"),
-        "tremor_frequency_hz": get("shake", "tremor", "frequency_hz"),
-        "twitch_rate_per_min": rate if rate is not None else get("shake", "twitch_rate_per_min", "total"),
+        "excursion_left_mm": _number(excursion.get("left")),
+        "excursion_right_mm": _number(excursion.get("right")),
+        "asymmetry_pct": _number(smile.asymmetry_pct) if smile is not None else None,
+        "tremor_amplitude_mm": _number(tremor.amplitude_mm) if tremor is not None else None,
+        "tremor_frequency_hz": _number(tremor.frequency_hz) if tremor is not None else None,
+        "twitch_rate_per_min": _number(twitches.twitch_rate_per_min.total) if twitches is not None else None,
     }
+
+
+def _number(x: Any) -> float | None:
+    """A finite number as a float; anything else (None, NaN, a bool) → ``None``."""
+    if isinstance(x, Real) and not isinstance(x, bool) and math.isfinite(x):
+        return float(x)
+    return None
 
 
 def check_diary(names: Mapping[str, str] | None = None, **values: float | None) -> dict[str, float]:
