@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pydantic
@@ -34,7 +34,9 @@ from smilescope.measures.shake import ShakeResult
 from smilescope.measures.smile import SmileResult
 from smilescope.measures.synkinesis import SynkinesisResult
 from smilescope.measures.twitch import TwitchResult
-from smilescope.signals import SignalTable, unit_of
+
+if TYPE_CHECKING:  # the table's module loads OpenCV; readers of a stored analysis never need it
+    from smilescope.signals import SignalTable
 
 SCHEMA_VERSION = 1
 Num = float | None
@@ -178,7 +180,7 @@ class Analysis:
         """The ``analysis.json`` document (schema :data:`SCHEMA_VERSION`)."""
         if self.signals is not None:
             columns = ["t_s", "valid", *self.signals.names]
-            units = {n: unit_of(n) for n in self.signals.names}
+            units = {n: self.signals.series(n).unit for n in self.signals.names}
         else:
             columns, units = self.signal_columns, self.signal_units
         shake = {**(plain(self.shake) or {}), **({"blinks": plain(self.blinks)} if self.blinks is not None else {}),

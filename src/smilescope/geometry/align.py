@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 
@@ -62,6 +61,8 @@ def fit_similarity(ref_px: np.ndarray, cur_px: np.ndarray, *, weights=None) -> S
         keep = np.asarray(weights, dtype=bool)
         if keep.sum() >= 3:
             ref, cur = ref[keep], cur[keep]
+    import cv2  # OpenCV loads on the first fit: the signal tables and results that readers use need none of it
+
     m, _ = cv2.estimateAffinePartial2D(ref, cur, method=cv2.LMEDS, refineIters=20)
     if m is None:
         return Similarity.identity()

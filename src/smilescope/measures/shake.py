@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
-from scipy.signal import csd, welch
+import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
 from smilescope.measures.twitch import closure_mask
@@ -109,7 +109,7 @@ def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarr
             first = ys
         p = None
         for y in ys:
-            f, pp = welch(y, fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear", scaling="density")
+            f, pp = scipy.signal.welch(y, fs=fs, nperseg=nper, noverlap=nper // 2, detrend="linear", scaling="density")
             p = pp if p is None else p + pp
         total = p * len(grid) if total is None else total + p * len(grid)
         weight += len(grid)
@@ -154,7 +154,7 @@ def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
     for sl in (slice(0, h), slice(h, 2 * h)):
         p = None
         for x in ((a,) if a is b else (a, b)):
-            f, px = welch(x[sl], fs=fs, nperseg=min(h, int(round(2.0 * fs))), detrend="linear")
+            f, px = scipy.signal.welch(x[sl], fs=fs, nperseg=min(h, int(round(2.0 * fs))), detrend="linear")
             p = px if p is None else p + px
         band = f >= MIN_HZ
         hits += abs(f[band][np.argmax(p[band])] - f0) <= 0.5
@@ -204,11 +204,11 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
         segments += nseg
         ys = {c: np.interp(grid, tt, table.columns[c][run]) for c in main + near}
         for c, y in ys.items():
-            f, p = welch(y, **kw)
+            f, p = scipy.signal.welch(y, **kw)
             auto[c] = auto.get(c, 0.0) + nseg * p
         for m in main:
             for n in near:
-                _, pxy = csd(ys[m], ys[n], **kw)
+                _, pxy = scipy.signal.csd(ys[m], ys[n], **kw)
                 cross[m, n] = cross.get((m, n), 0.0) + nseg * pxy
     if f is None or segments < 6:
         return 0.0
@@ -398,7 +398,7 @@ def band_amplitude_mm(t_s: np.ndarray, values_mm: np.ndarray, *, min_hz: float =
     power = 0.0
     for c in range(v.shape[1]):
         y = np.interp(grid, t, v[:, c])
-        f, p = welch(y, fs=fs, nperseg=len(y), detrend="linear", window="hann")
+        f, p = scipy.signal.welch(y, fs=fs, nperseg=len(y), detrend="linear", window="hann")
         band = f >= min_hz
         power += float(np.sum(p[band]) * (f[1] - f[0])) if band.any() else 0.0
     return float(np.sqrt(2.0 * power))

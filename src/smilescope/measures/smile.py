@@ -31,8 +31,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.ndimage import median_filter
-from scipy.stats import linregress
+import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
@@ -233,7 +232,7 @@ def find_episodes(
     act = np.fmax(smile_activation(exc, "right", angle_deg=smile_angle_deg),
                   smile_activation(exc, "left", angle_deg=smile_angle_deg))
     act = np.where(np.isfinite(act), act, 0.0)
-    act = median_filter(act, size=seconds_to_frames(0.1, t) | 1, mode="nearest")
+    act = scipy.ndimage.median_filter(act, size=seconds_to_frames(0.1, t) | 1, mode="nearest")
     thr = max(min_peak_mm / 2, 4 * noise_floor_mm)
     above = act > thr
     # runs of frames above threshold, with short gaps merged
@@ -363,7 +362,7 @@ def fatigue(episodes: list[Episode], *, min_reps: int = 3, fade_pct_per_rep: flo
                        note=f"needs at least {min_reps} smiles")
     y = np.array([(e.left.excursion_mm + e.right.excursion_mm) / 2 for e in episodes])
     x = np.arange(len(y))
-    fit = linregress(x, y)
+    fit = scipy.stats.linregress(x, y)
     first = float(fit.intercept)
     slope_pct = float(fit.slope / first * 100) if first > 0 else float("nan")
     r2 = float(fit.rvalue ** 2)

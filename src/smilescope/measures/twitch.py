@@ -39,7 +39,7 @@ import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.signal import find_peaks, medfilt, peak_prominences
+import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
 from smilescope.measures.expressivity import closed_mask
@@ -68,10 +68,10 @@ def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: f
     wlen = seconds_to_frames(1.0, fs_hz=fs) | 1  # odd, as find_peaks wants
     # a one-frame jump is a tracking glitch, not a movement: a 3-point median removes it and
     # keeps anything that lasts two frames or more (the size is then measured on the raw signal)
-    y = medfilt(y, 3)
+    y = scipy.signal.medfilt(y, 3)
     found = []
     for sign in (1.0, -1.0):
-        idx, props = find_peaks(sign * y, prominence=threshold, width=(min_s * fs, max_s * fs), wlen=wlen,
+        idx, props = scipy.signal.find_peaks(sign * y, prominence=threshold, width=(min_s * fs, max_s * fs), wlen=wlen,
                                 rel_height=0.5)
         for i, p, w in zip(idx, props["prominences"], props["widths"]):
             lo, hi = int(max(0, i - w)), int(min(len(y), i + w + 1))
@@ -91,7 +91,7 @@ def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
         if 0 < j < len(y) - 1 and seg[j] >= max(seg[j - 1], seg[j + 1]):
             with warnings.catch_warnings():  # a flat top has prominence 0, which is the answer
                 warnings.simplefilter("ignore")
-                best = max(best, float(peak_prominences(seg, [j], wlen=wlen)[0][0]))
+                best = max(best, float(scipy.signal.peak_prominences(seg, [j], wlen=wlen)[0][0]))
     return best
 
 
