@@ -4,6 +4,8 @@
   move by a known number of millimetres, encoded with H.264.
 * :mod:`smilescope.testing.fit` fits the smile-score model
   (:mod:`smilescope.measures.smile_score`) from labelled photos (``benchmarks/genki4k.py``).
+* :mod:`smilescope.testing.labels` loads the by-eye labels of real videos
+  (``../shared/data/labels``) and scores an analysis against them (``benchmarks/real_labels.py``).
 
 Nothing under ``smilescope`` outside this package imports it.
 """
