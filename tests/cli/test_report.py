@@ -71,6 +71,57 @@ def test_not_an_analysis_exits_2(tmp_path):
     assert r.exit_code == 2 and "not a smilescope analysis" in _said(r)
 
 
+def _wrong(doc: dict, what: str) -> str:
+    """``doc`` as JSON text with one part of the wrong shape."""
+    deep = 5000
+    if what == "block as text":
+        return json.dumps(dict(doc, smile="a smile"))
+    if what == "list of nulls":
+        return json.dumps(dict(doc, shake=dict(doc["shake"], twitches=[None, None])))
+    if what == "block as a list of nulls":
+        return json.dumps(dict(doc, quality=[None, None]))
+    if what == "nested in a block":
+        return json.dumps(dict(doc, smile=dict(doc["smile"], episodes="X"))).replace('"X"', "[" * 500 + "]" * 500)
+    if what == "nested too deeply":
+        return json.dumps(dict(doc, smile="X")).replace('"X"', "[" * deep + "]" * deep)
+    raise ValueError(what)
+
+
+@pytest.mark.parametrize(("what", "said"), [
+    ("block as text", "smile: Input should be a dictionary"),
+    ("list of nulls", "twitches.twitches.0: Input should be a dictionary"),
+    ("block as a list of nulls", "quality: Input should be a dictionary"),
+    ("nested in a block", "smile.episodes.0: Input should be a dictionary"),
+    ("nested too deeply", "nested too deeply"),
+])
+def test_an_analysis_of_the_wrong_shape_exits_2(folder, what, said):
+    doc = json.loads((folder / "analysis.json").read_text())
+    bad = folder / "analysis.json"
+    bad.write_text(_wrong(doc, what))
+    r = runner.invoke(app, ["report", str(bad)])
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit) and "Traceback" not in r.output  # a message, not a crash
+    assert str(bad) in _said(r) and said in _said(r) and "smilescope analyze" in _said(r)
+    assert not (folder / "report.html").exists()
+
+
+def test_deep_nesting_in_a_free_text_field_is_no_crash(folder):
+    doc = json.loads((folder / "analysis.json").read_text())
+    doc["smile"]["thresholds"]["sources"] = "X"  # a plain dict in the schema: anything passes the validation
+    (folder / "analysis.json").write_text(json.dumps(doc).replace('"X"', "[" * 900 + "]" * 900))
+    r = runner.invoke(app, ["report", str(folder / "analysis.json")])
+    assert r.exit_code in (0, 2) and "Traceback" not in r.output, r.output
+
+
+def test_last_with_a_stored_analysis_of_the_wrong_shape_exits_2(folder):
+    doc = json.loads((folder / "analysis.json").read_text())
+    with Store() as store:
+        store.add_analysis(dict(doc, smile="a smile"), source=str(folder))
+    r = runner.invoke(app, ["report", "--last"])
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
+    assert "the last stored analysis is not a valid smilescope analysis" in _said(r)
+
+
 def test_neither_file_nor_last_exits_2():
     r = runner.invoke(app, ["report"])
     assert r.exit_code == 2 and "--last" in _said(r)

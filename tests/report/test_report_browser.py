@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from smilescope.cli import app
 from smilescope.report.browser import find_chromium, html_to_pdf, screenshot
 from smilescope.report.html import render_html
+from smilescope.results import Analysis
 
 from report_data import analysis_folder
 
@@ -25,7 +26,7 @@ def report_html(tmp_path_factory):
     folder = analysis_folder(tmp_path_factory)
     doc = json.loads((folder / "analysis.json").read_text())
     path = tmp_path_factory.mktemp("html") / "report.html"
-    path.write_text(render_html(doc, table=SignalTable.read_csv(folder / "signals.csv")))
+    path.write_text(render_html(Analysis.from_dict(doc), table=SignalTable.read_csv(folder / "signals.csv")))
     return path
 
 

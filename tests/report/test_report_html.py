@@ -1,11 +1,17 @@
-"""The HTML report: content from a real analysis, empty and null blocks, escaping, no network."""
+"""The HTML report: content from a real analysis, empty and null blocks, escaping, no network.
+
+The tests edit the analysis.json document as a dict, then read it with ``Analysis.from_dict`` (as
+``smilescope report`` does) before rendering, so every odd document also passes the validation.
+"""
 
 from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import html as htmllib
 import json
+import math
 import re
 from datetime import date, datetime
 
@@ -13,7 +19,9 @@ import pandas as pd
 import pytest
 
 from smilescope.assess import assess
-from smilescope.report.html import num, render_html
+from smilescope.report.html import num
+from smilescope.report.html import render_html as render_analysis
+from smilescope.results import Analysis
 from smilescope.signals import SignalTable
 
 from report_data import analysis_folder
@@ -34,6 +42,11 @@ def doc(folder) -> dict:
 @pytest.fixture(scope="module")
 def table(folder) -> SignalTable:
     return SignalTable.read_csv(folder / "signals.csv")
+
+
+def render_html(doc: dict, **kw) -> str:
+    """The report of an analysis.json document, read as ``smilescope report`` reads it."""
+    return render_analysis(Analysis.from_dict(doc), **kw)
 
 
 def _images(html: str) -> list[bytes]:
@@ -168,8 +181,9 @@ def test_empty_blocks_of_an_old_file(doc):
 
 
 def test_old_shake_block_without_twitches(doc):
-    doc["shake"].pop("twitches", None)
-    doc["shake"].pop("twitch_rate_per_min", None)
+    # a file from before twitches were measured: none of the twitch keys (they came in together)
+    for key in ("twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side"):
+        doc["shake"].pop(key, None)
     assert "Twitches were not measured" in _text(render_html(doc))
 
 
@@ -190,6 +204,25 @@ def test_every_number_null(doc, table):
     text = _text(html)
     assert "—" in text
     assert not re.search(r"\bNone\b|\bnan\b", text)
+
+
+def nan_numbers(x):
+    """``x`` (a typed analysis, or any part of one) with every float NaN, as in a fresh result."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: nan_numbers(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init})
+    if isinstance(x, dict):
+        return {k: nan_numbers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [nan_numbers(v) for v in x]
+    return float("nan") if isinstance(x, float) else x
+
+
+def test_every_number_nan_in_a_typed_analysis(doc, table):
+    analysis = nan_numbers(Analysis.from_dict(doc))
+    assert math.isnan(analysis.smile.episodes[0].right.excursion_mm)
+    text = _text(render_analysis(analysis, table=table))
+    assert "—" in text and "Tiring with repetition: not judged" in text
+    assert not re.search(r"\bNone\b|\bnan\b", text, flags=re.I)
 
 
 def test_flags_as_plain_strings(doc):

@@ -28,12 +28,11 @@ def write_figures(result, out_dir: Path) -> list[Path]:
     smile.png when the signals have the smile excursion; spectrum.png and twitches.png always
     (a fresh analysis always has its tremor block, detected or not).
     """
-    doc = result.to_dict()  # the figures read the document's blocks, as the report does
     drawn = []
     if "smile_excursion_right_mm" in result.signals.columns:
-        drawn.append(("smile.png", figures.smile_png(result.signals, doc["smile"])))
-    drawn.append(("spectrum.png", figures.spectrum_png(result.signals, doc["shake"])))
-    drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, doc["shake"])))
+        drawn.append(("smile.png", figures.smile_png(result.signals, result.smile)))
+    drawn.append(("spectrum.png", figures.spectrum_png(result.signals, result.shake)))
+    drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, result.twitches, blinks=result.blinks)))
     return [atomic_write_bytes(Path(out_dir) / name, png) for name, png in drawn]
 
 
@@ -85,7 +84,7 @@ def analyze(
         if record_analysis(result, source=str(out_dir.resolve()), url=db) is None and not quiet:
             err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
     if not quiet:
-        out.print(render_summary(result.to_dict(), json_path=json_path, csv_path=csv_path))
+        out.print(render_summary(result, json_path=json_path, csv_path=csv_path))
 
 
 def grade(

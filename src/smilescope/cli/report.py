@@ -53,8 +53,9 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
     Raises
     ------
     BadInputError
-        Neither or both of ``analysis`` and ``last``; an unreadable file; an empty or switched-off
-        store with ``last``; answers that fail :func:`smilescope.assess.validate_answers`.
+        Neither or both of ``analysis`` and ``last``; an unreadable file or a document that is not
+        a valid analysis (:meth:`Analysis.from_dict`); an empty or switched-off store with
+        ``last``; answers that fail :func:`smilescope.assess.validate_answers`.
     """
     if (analysis is None) == (not last):
         raise BadInputError("Give either an analysis.json file or --last, not " + ("both." if last else "neither."),
@@ -63,16 +64,21 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
     if answers is not None:
         raw_answers = validate_answers(make.load_json(answers, "answers file",
                                                       "Give a JSON object of questionnaire answers (see `smilescope triage --help`)."))
+    from smilescope.results import Analysis  # loads OpenCV: `report --help` must start without it
+
     notes: list[str] = []
     if last:
         doc, history, diary = _last_stored(db)
         analysed_at, folder = make.stored_origin(history)
+        source = "the last stored analysis"
     else:
         analysis = Path(analysis)
         doc = make.load_analysis(analysis)
         folder, analysed_at = analysis.parent, datetime.fromtimestamp(analysis.stat().st_mtime)
         history, diary = _history(db, notes)
-    return make.report_inputs(doc, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
+        source = str(analysis)
+    result = Analysis.from_dict(doc, source=source)  # a wrong shape: BadInputError naming the places
+    return make.report_inputs(result, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
                               assessment=assess(raw_answers, doc), notes=notes)
 
 

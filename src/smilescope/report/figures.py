@@ -1,18 +1,23 @@
 """Figures of one analysis as PNG bytes, drawn with matplotlib's file-only Agg backend (no screen needed).
 
-Each ``*_png`` function draws and returns the bytes; the caller decides where they go: a file
-beside analysis.json (``smilescope analyze``), or a data URI in the HTML report. The
-``*_figure(..., path)`` forms write those bytes to a file, whole or not at all.
+Each ``*_png`` function takes the typed blocks of an :class:`~smilescope.results.Analysis` it
+draws, and returns the bytes; the caller decides where they go: a file beside analysis.json
+(``smilescope analyze``), or a data URI in the HTML report.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
+import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from smilescope.output import atomic_write_bytes
+if TYPE_CHECKING:  # annotations only
+    from smilescope.measures.expressivity import BlinkResult
+    from smilescope.measures.shake import ShakeResult
+    from smilescope.measures.smile import SmileResult
+    from smilescope.measures.twitch import TwitchResult
 
 
 def _pyplot():
@@ -34,15 +39,20 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def smile_png(table, smile: dict, *, title: str = "") -> bytes:
+def _known(*xs) -> bool:
+    """Every value is a finite number (``None`` and NaN: not measured)."""
+    return all(x is not None and math.isfinite(x) for x in xs)
+
+
+def smile_png(table, smile: SmileResult, *, title: str = "") -> bytes:
     """Left and right mouth-corner excursion over time, smile episodes shaded.
 
     Parameters
     ----------
     table : SignalTable
         Needs ``smile_excursion_{right,left}_mm``.
-    smile : dict
-        The ``smile`` block of analysis.json (episodes with ``start_s``/``end_s``).
+    smile : SmileResult
+        ``Analysis.smile``; its episodes (``start_s`` to ``end_s``) are shaded.
     title : str, optional
         Replaces the default title.
 
@@ -54,8 +64,9 @@ def smile_png(table, smile: dict, *, title: str = "") -> bytes:
     plt = _pyplot()
     t = table.t_s
     fig, ax = plt.subplots(figsize=(8, 3), dpi=110)
-    for e in smile.get("episodes", []):
-        ax.axvspan(e["start_s"], e["end_s"], color="#f3d36b", alpha=0.35, lw=0)
+    for e in smile.episodes:
+        if _known(e.start_s, e.end_s):
+            ax.axvspan(e.start_s, e.end_s, color="#f3d36b", alpha=0.35, lw=0)
     ax.plot(t, table.columns["smile_excursion_right_mm"], color="#1f77b4", lw=1.5, label="right (person's)")
     ax.plot(t, table.columns["smile_excursion_left_mm"], color="#d62728", lw=1.5, label="left (person's)")
     ax.set_xlabel("time (s)")
@@ -73,7 +84,7 @@ def smile_png(table, smile: dict, *, title: str = "") -> bytes:
 _SIDE_COLOURS = {"right": "#1f77b4", "left": "#d62728"}
 
 
-def spectrum_png(table, shake: dict) -> bytes:
+def spectrum_png(table, shake: ShakeResult) -> bytes:
     """Movement spectrum of each region and side (whole recording), with the noise floor.
 
     One panel per region (mouth, cheek, eye, brow): the power spectral density of the
@@ -84,8 +95,8 @@ def spectrum_png(table, shake: dict) -> bytes:
     ----------
     table : SignalTable
         The per-frame signals (``analysis.signals`` or ``SignalTable.read_csv``).
-    shake : dict
-        The ``shake`` block of analysis.json.
+    shake : ShakeResult
+        ``Analysis.shake``; its tremor, when detected, is marked.
 
     Returns
     -------
@@ -96,7 +107,7 @@ def spectrum_png(table, shake: dict) -> bytes:
 
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(8, 5), dpi=110, sharex=True)
-    tremor = shake.get("tremor") or {}
+    tremor = shake.tremor
     for ax, (region, cols) in zip(axes.ravel(), REGIONS.items()):
         for side, colour in _SIDE_COLOURS.items():
             names = tuple(c.format(side=side) for c in cols)
@@ -108,9 +119,9 @@ def spectrum_png(table, shake: dict) -> bytes:
             band = spec.freq_hz >= MIN_HZ
             ax.semilogy(spec.freq_hz[band], spec.psd_mm2_per_hz[band], color=colour, lw=1.2, label=f"{side} (person's)")
             ax.axhline(spec.noise_level, color=colour, lw=0.8, ls="--", alpha=0.7)
-        if tremor.get("detected") and tremor.get("region") == region:
-            ax.axvline(tremor["frequency_hz"], color="k", lw=0.8, ls=":")
-            ax.text(tremor["frequency_hz"], ax.get_ylim()[1], f" tremor {tremor['frequency_hz']:.1f} Hz",
+        if tremor.detected and tremor.region == region and _known(tremor.frequency_hz):
+            ax.axvline(tremor.frequency_hz, color="k", lw=0.8, ls=":")
+            ax.text(tremor.frequency_hz, ax.get_ylim()[1], f" tremor {tremor.frequency_hz:.1f} Hz",
                     va="top", fontsize=7)
         ax.set_title(region, fontsize=9)
         ax.grid(alpha=0.3, which="both")
@@ -125,15 +136,17 @@ def spectrum_png(table, shake: dict) -> bytes:
     return _png(fig)
 
 
-def twitch_raster_png(table, shake: dict) -> bytes:
+def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | None = None) -> bytes:
     """Twitch raster: one row per region and side, a mark at each twitch (size ~ mm), blinks in grey.
 
     Parameters
     ----------
     table : SignalTable
         For the time axis.
-    shake : dict
-        The ``shake`` block (``twitches`` and ``blinks.events``).
+    twitches : TwitchResult
+        ``Analysis.twitches``.
+    blinks : BlinkResult, optional
+        ``Analysis.blinks``; its blinks and winks are shaded grey (they are not twitches).
 
     Returns
     -------
@@ -143,38 +156,23 @@ def twitch_raster_png(table, shake: dict) -> bytes:
     plt = _pyplot()
     rows = [(r, s) for r in ("eye", "brow", "mouth") for s in ("right", "left")]
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
-    for e in (shake.get("blinks") or {}).get("events", []):
-        ax.axvspan(e["t_s"], e["t_s"] + e["duration_s"], color="#bbbbbb", alpha=0.5, lw=0)
+    for e in blinks.events if blinks is not None else []:
+        if _known(e.t_s, e.duration_s):
+            ax.axvspan(e.t_s, e.t_s + e.duration_s, color="#bbbbbb", alpha=0.5, lw=0)
     for k, (region, side) in enumerate(rows):
-        ev = [e for e in shake.get("twitches") or [] if e["region"] == region and e["side"] == side]
+        ev = [e for e in twitches.twitches if e.region == region and e.side == side and _known(e.t_s)]
         if ev:
-            ax.scatter([e["t_s"] for e in ev], [k] * len(ev), s=[20 + 40 * min(e["peak_mm"], 5) for e in ev],
+            ax.scatter([e.t_s for e in ev], [k] * len(ev),
+                       s=[20 + 40 * min(e.peak_mm, 5) if _known(e.peak_mm) else 20 for e in ev],
                        color=_SIDE_COLOURS[side], marker="|", linewidths=2)
     ax.set_yticks(range(len(rows)), [f"{r} {s}" for r, s in rows], fontsize=7)
     t = table.t_s
     ax.set_xlim(t[0], t[-1] if len(t) > 1 else t[0] + 1)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel("time (s)")
-    n = len(shake.get("twitches") or [])
+    n = len(twitches.twitches)
     ax.set_title(f"Twitches: {n} brief one-sided movement{'s' if n != 1 else ''} (grey: blinks and winks, "
                  "not counted); sides are the person's own", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return _png(fig)
-
-
-# --- the same figures written to a file ----------------------------------------------------
-
-def smile_figure(table, smile: dict, path: str | Path, *, title: str = "") -> Path:
-    """:func:`smile_png` written to ``path`` (whole or not at all); returns ``path``."""
-    return atomic_write_bytes(path, smile_png(table, smile, title=title))
-
-
-def spectrum_figure(table, shake: dict, path: str | Path) -> Path:
-    """:func:`spectrum_png` written to ``path`` (whole or not at all); returns ``path``."""
-    return atomic_write_bytes(path, spectrum_png(table, shake))
-
-
-def twitch_raster_figure(table, shake: dict, path: str | Path) -> Path:
-    """:func:`twitch_raster_png` written to ``path`` (whole or not at all); returns ``path``."""
-    return atomic_write_bytes(path, twitch_raster_png(table, shake))

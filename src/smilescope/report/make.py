@@ -1,9 +1,9 @@
 """Put together what one report shows and write report.html.
 
-The caller loads the analysis, the stored history and diary, and the guidance (the command
-line does: :mod:`smilescope.cli.report`) and hands them in; this module reads only the files of
-one analysis (analysis.json, the signals.csv beside it) and checks them, so :mod:`.html` only
-formats data it is given.
+The caller loads the analysis (and reads it into an :class:`~smilescope.results.Analysis`), the
+stored history and diary, and the guidance (the command line does: :mod:`smilescope.cli.report`)
+and hands them in; this module reads only the files of one analysis (analysis.json, the
+signals.csv beside it) and checks them, so :mod:`.html` only formats data it is given.
 """
 
 from __future__ import annotations
@@ -12,18 +12,21 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING
 
 from smilescope.errors import BadInputError
 from smilescope.output import atomic_write
 from smilescope.report.html import render_html
+
+if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV
+    from smilescope.results import Analysis
 
 
 @dataclass
 class ReportInputs:
     """Everything one report shows; ``notes`` says what could not be included and why."""
 
-    doc: dict
+    analysis: Analysis
     table: object | None = None
     history: object | None = None
     diary: object | None = None
@@ -43,6 +46,8 @@ def load_json(path: Path, what: str, hint: str) -> dict:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise BadInputError(f"Cannot read the {what} {path}: {e}.", hint) from e
+    except RecursionError:
+        raise BadInputError(f"Cannot read the {what} {path}: it is nested too deeply.", hint) from None
     if not isinstance(doc, dict):
         raise BadInputError(f"The {what} {path} is not a JSON object.", hint)
     return doc
@@ -57,14 +62,14 @@ def load_analysis(path: Path) -> dict:
     return doc
 
 
-def signals_beside(folder: Path | None, doc: Mapping):
-    """The SignalTable from ``folder/signals.csv`` when it exists and matches ``doc``; else (None, why)."""
+def signals_beside(folder: Path | None, analysis: Analysis):
+    """The SignalTable from ``folder/signals.csv`` when it exists and matches ``analysis``; else (None, why)."""
     from smilescope.signals import SignalTable  # loads OpenCV (through geometry): only when a report is made
 
     if folder is None or not (Path(folder) / "signals.csv").is_file():
         return None, "Plots over time need the signals.csv that `smilescope analyze` writes beside analysis.json; it was not found."
     table = SignalTable.read_csv(Path(folder) / "signals.csv")
-    frames = (doc.get("video") or {}).get("frames")
+    frames = analysis.video.frames
     if frames and len(table) != frames:
         return None, (f"The signals.csv in {folder} has {len(table)} frames but this analysis has {frames}; "
                       "it belongs to another run, so plots over time are left out.")
@@ -90,14 +95,14 @@ def stored_origin(history) -> tuple[datetime | None, Path | None]:
     return analysed_at, (src if src is not None and src.is_dir() else None)
 
 
-def report_inputs(doc: dict, *, folder: Path | None = None, analysed_at: datetime | None = None, history=None,
+def report_inputs(analysis: Analysis, *, folder: Path | None = None, analysed_at: datetime | None = None, history=None,
                   diary=None, assessment=None, notes: list[str] | None = None) -> ReportInputs:
     """The inputs of one report, with the per-frame signals read from ``folder/signals.csv``.
 
     Parameters
     ----------
-    doc : dict
-        The analysis.json document.
+    analysis : Analysis
+        The analysis (:meth:`Analysis.from_dict` of its analysis.json).
     folder : Path, optional
         Where the analysis files are; without it (or without a matching signals.csv) the report
         has no plots over time and says why.
@@ -109,8 +114,8 @@ def report_inputs(doc: dict, *, folder: Path | None = None, analysed_at: datetim
     notes : list of str, optional
         What was left out and why.
     """
-    table, signals_note = signals_beside(folder, doc)
-    return ReportInputs(doc=doc, table=table, history=history, diary=diary, assessment=assessment,
+    table, signals_note = signals_beside(folder, analysis)
+    return ReportInputs(analysis=analysis, table=table, history=history, diary=diary, assessment=assessment,
                         analysed_at=analysed_at, folder=folder, signals_note=signals_note, notes=list(notes or []))
 
 
@@ -118,6 +123,6 @@ def write_report(inp: ReportInputs, out: Path | None = None) -> Path:
     """Render ``inp`` and write the HTML atomically; default ``report.html`` beside the analysis."""
     if out is None:
         out = (inp.folder or Path.cwd()) / "report.html"
-    html = render_html(inp.doc, table=inp.table, history=inp.history, diary=inp.diary, assessment=inp.assessment,
+    html = render_html(inp.analysis, table=inp.table, history=inp.history, diary=inp.diary, assessment=inp.assessment,
                        analysed_at=inp.analysed_at, signals_note=inp.signals_note, notes=inp.notes)
     return atomic_write(out, lambda fh: fh.write(html))

@@ -1,17 +1,14 @@
 """The history figure: measures per stored analysis over time, with the diary factors.
 
-:func:`history_png` returns the PNG bytes; :func:`history_figure` writes them to a file.
+:func:`history_png` returns the PNG bytes; the caller writes them to a file or embeds them.
 """
 
 from __future__ import annotations
 
 import io
 from datetime import datetime, time
-from pathlib import Path
 
 import pandas as pd
-
-from smilescope.output import atomic_write_bytes
 
 _FACTOR_STYLE = {"caffeine_cups": ("caffeine (cups)", "#8c564b"), "sleep_hours": ("sleep (h)", "#1f77b4"),
                  "stress_0_10": ("stress (0-10)", "#d62728"), "water_glasses": ("water (glasses)", "#17becf")}
@@ -72,8 +69,3 @@ def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
-
-
-def history_figure(history: pd.DataFrame, diary: pd.DataFrame, path: str | Path) -> Path:
-    """:func:`history_png` written to ``path`` (whole or not at all); returns ``path``."""
-    return atomic_write_bytes(path, history_png(history, diary))

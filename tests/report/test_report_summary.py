@@ -1,0 +1,52 @@
+"""The terminal summary of a typed analysis: its numbers, and dashes for what was not measured."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rich.console import Console
+
+from smilescope.report.summary import render_summary
+from smilescope.results import Analysis
+
+from report_data import analysis_folder
+from test_report_html import nan_numbers
+
+
+@pytest.fixture
+def doc(tmp_path_factory) -> dict:
+    return json.loads((analysis_folder(tmp_path_factory) / "analysis.json").read_text())
+
+
+def _shown(analysis: Analysis) -> str:
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(render_summary(analysis, json_path="out/analysis.json", csv_path="out/signals.csv"))
+    return " ".join(console.export_text().split())
+
+
+def test_real_analysis(doc):
+    text = _shown(Analysis.from_dict(doc))
+    ex = doc["smile"]["excursion_mm"]
+    assert f"smilescope — {doc['video']['path']}" in text
+    assert f"mouth-corner excursion {ex['right']:.1f} mm {ex['left']:.1f} mm" in text
+    assert f"asymmetry {doc['smile']['asymmetry_pct']:.0f} %" in text
+    assert f"twitches: {len(doc['shake']['twitches'])}" in text and f"blinks: {doc['shake']['blinks']['count']}" in text
+    assert "wrote out/analysis.json, out/signals.csv" in text and "not a diagnosis" in text
+
+
+def test_nan_numbers_and_empty_blocks_show_dashes(doc):
+    nan = _shown(nan_numbers(Analysis.from_dict(doc)))
+    assert "mouth-corner excursion — —" in nan and "scale — mm/px" in nan
+    for key in ("smile", "shake", "synkinesis", "head_motion", "peaks"):
+        doc[key] = {}
+    empty = _shown(Analysis.from_dict(doc))
+    assert "head motion x —, y —, roll —, yaw — (range)" in empty
+    assert "smiles:" not in empty and "shaking:" not in empty and "twitches:" not in empty
+    for text in (nan, empty):
+        assert "None" not in text and "nan" not in text.lower()
+
+
+def test_flags_as_plain_strings(doc):
+    doc["flags"] = ["head_tremor"]
+    assert "worth noting: head tremor (none):" in _shown(Analysis.from_dict(doc))
