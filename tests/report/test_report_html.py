@@ -69,7 +69,7 @@ def _text(html: str) -> str:
 
 
 def test_real_analysis_has_every_section_and_its_numbers(doc, table):
-    html = render_html(doc, table=table, assessment=assess(None, doc), analysed_at=datetime(2024, 5, 1, 9, 30))
+    html = render_html(doc, table=table, assessment=assess(None, Analysis.from_dict(doc)), analysed_at=datetime(2024, 5, 1, 9, 30))
     text = _text(html)
     assert "d0.mp4" in text and "2024-05-01 09:30" in text
     for section in ("overview", "smile", "shake", "history", "guidance", "disclaimer"):
@@ -102,7 +102,7 @@ def test_no_external_urls(doc, table):
                             "tremor_amplitude_mm": [0.5, None], "twitch_rate_per_min": [None, None]})
     diary = pd.DataFrame({"day": [date(2024, 1, 1)], "caffeine_cups": [3.0], "sleep_hours": [6.5],
                           "stress_0_10": [4.0], "water_glasses": [5.0], "note": ["<b>bad</b> night"]})
-    html = render_html(doc, table=table, history=history, diary=diary, assessment=assess(None, doc))
+    html = render_html(doc, table=table, history=history, diary=diary, assessment=assess(None, Analysis.from_dict(doc)))
     assert _external_refs(html) == []
     assert "<script" not in html and "<link" not in html
 
@@ -135,7 +135,7 @@ def test_smile_table_shows_the_head_turn_and_whether_sides_were_compared(doc):
 
 def test_guidance_shows_level_message_action_and_source(doc):
     doc["flags"] = [{"id": "one_sided_shaking", "side": "left", "why": "tremor on the left eye only"}]
-    result = assess({"sudden_onset": True, "drooping": True}, doc)
+    result = assess({"sudden_onset": True, "drooping": True}, Analysis.from_dict(doc))
     html = render_html(doc, assessment=result)
     text = _text(html)
     assert result.level == "emergency" and f"level-{result.level}" in html
@@ -173,7 +173,7 @@ def test_empty_blocks_of_an_old_file(doc):
     for key in ("smile", "shake", "synkinesis", "head_motion", "peaks"):
         doc[key] = {}
     doc["flags"] = []
-    html = render_html(doc, assessment=assess(None, doc))
+    html = render_html(doc, assessment=assess(None, Analysis.from_dict(doc)))
     text = _text(html)
     assert "Smiles were not measured" in text
     assert "Shaking was not measured" in text
@@ -200,7 +200,7 @@ def _null_numbers(x):
 def test_every_number_null(doc, table):
     nulled = _null_numbers(copy.deepcopy(doc))
     nulled["schema_version"] = 1
-    html = render_html(nulled, assessment=assess(None, nulled))
+    html = render_html(nulled, assessment=assess(None, Analysis.from_dict(nulled)))
     text = _text(html)
     assert "—" in text
     assert not re.search(r"\bNone\b|\bnan\b", text)

@@ -17,6 +17,7 @@ from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
 from smilescope.report import browser, make
+from smilescope.results import Analysis
 from smilescope.store import Store
 
 
@@ -64,8 +65,6 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
     if answers is not None:
         raw_answers = validate_answers(make.load_json(answers, "answers file",
                                                       "Give a JSON object of questionnaire answers (see `smilescope triage --help`)."))
-    from smilescope.results import Analysis  # loads OpenCV: `report --help` must start without it
-
     notes: list[str] = []
     if last:
         doc, history, diary = _last_stored(db)
@@ -79,7 +78,7 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
         source = str(analysis)
     result = Analysis.from_dict(doc, source=source)  # a wrong shape: BadInputError naming the places
     return make.report_inputs(result, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
-                              assessment=assess(raw_answers, doc), notes=notes)
+                              assessment=assess(raw_answers, result), notes=notes)
 
 
 def _last_stored(db: str | None):

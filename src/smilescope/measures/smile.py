@@ -375,13 +375,15 @@ def fatigue(episodes: list[Episode], *, min_reps: int = 3, fade_pct_per_rep: flo
 
 @dataclass
 class SmileResult:
+    """The ``smile`` block: every smile, the medians over them (per side), fatigue, Duchenne cues."""
+
     episodes: list[Episode]
-    excursion_mm: dict
+    excursion_mm: dict[str, float | None]  # per side: median over the smiles with the head still
     asymmetry_pct: float | None
     weaker_side: str
     fatigue: Fatigue
-    duchenne: dict
-    thresholds: dict = field(default_factory=dict)
+    duchenne: dict[str, dict[str, float | None]]  # per side: cheek raise (mm), eye narrowing (%)
+    thresholds: dict[str, float | str | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         eps = []
