@@ -133,14 +133,14 @@ def test_still_face_reads_still(tmp_path, faces, face_name):
     after = res.signals.t_s >= res.reference_t_s
     assert res.signals.valid[after].all()
     assert res.reference_t_s <= 0.3
-    assert q["noise_floor_mm"] < 0.1
+    assert q.noise_floor_mm < 0.1
     for name in res.signals.names:
         if name.endswith(("_x_mm", "_y_mm")) and not name.startswith("head_"):
             v = res.signals.columns[name][after]
             assert np.max(np.abs(v)) < TOL_MM, name
             assert np.sqrt(np.mean(v ** 2)) < 0.25, name
     # the calibration agrees with the still photo's iris
-    assert q["mm_per_px"] == pytest.approx(face.mm_per_px, rel=0.05)
+    assert q.mm_per_px == pytest.approx(face.mm_per_px, rel=0.05)
 
 
 def test_variable_frame_rate_timestamps(tmp_path, faces):

@@ -22,10 +22,10 @@ def d0():
 
 def test_example_calibration_is_anatomically_plausible(d0):
     q = d0.quality
-    face_mm = q["face_width_px"] * q["mm_per_px"]
+    face_mm = q.face_width_px * q.mm_per_px
     assert 115 < face_mm < 165  # adult face width across the landmarks
-    assert q["mm_per_px_spread"] < 0.05
-    assert q["face_frames_ratio"] == 1.0
+    assert q.mm_per_px_spread < 0.05
+    assert q.face_frames_ratio == 1.0
 
 
 def test_example_smile_moves_both_corners_and_returns(d0):
@@ -59,5 +59,5 @@ def test_wink_closes_one_eye_only(shared_data):
 def test_talking_faces_without_smile_are_measured_throughout(shared_data, name):
     res = analyze(shared_data / "videos" / "opendbm" / name)
     q = res.quality
-    assert q["face_frames_ratio"] > 0.95 and q["valid_frames_ratio"] > 0.85
-    assert 115 < q["face_width_px"] * q["mm_per_px"] < 165
+    assert q.face_frames_ratio > 0.95 and q.valid_frames_ratio > 0.85
+    assert 115 < q.face_width_px * q.mm_per_px < 165

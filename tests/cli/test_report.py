@@ -6,10 +6,13 @@ import json
 import shutil
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from smilescope.cli import app
+from smilescope.results import Analysis
 from smilescope.store import Store
+from smilescope.store.models import Analysis as AnalysisRow
 
 from report_data import analysis_folder
 
@@ -52,7 +55,7 @@ def test_history_from_the_store_appears(folder):
     doc = json.loads((folder / "analysis.json").read_text())
     with Store() as store:  # the private test database (SMILESCOPE_DB)
         for _ in range(2):
-            store.add_analysis(doc, source=str(folder))
+            store.add_analysis(Analysis.from_dict(doc), source=str(folder))
     r = runner.invoke(app, ["report", str(folder / "analysis.json")])
     assert r.exit_code == 0, r.output
     assert "2 analyses are stored" in (folder / "report.html").read_text()
@@ -115,8 +118,10 @@ def test_deep_nesting_in_a_free_text_field_is_no_crash(folder):
 
 def test_last_with_a_stored_analysis_of_the_wrong_shape_exits_2(folder):
     doc = json.loads((folder / "analysis.json").read_text())
-    with Store() as store:
-        store.add_analysis(dict(doc, smile="a smile"), source=str(folder))
+    with Store() as store:  # a document damaged in the database (the store itself refuses to write one)
+        store.add_analysis(Analysis.from_dict(doc), source=str(folder))
+        with store.engine.begin() as conn:
+            conn.execute(update(AnalysisRow).values(doc=dict(doc, smile="a smile")))
     r = runner.invoke(app, ["report", "--last"])
     assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
     assert "the last stored analysis is not a valid smilescope analysis" in _said(r)
@@ -136,7 +141,7 @@ def test_last_with_an_empty_store_exits_2():
 def test_last_reports_the_stored_analysis(folder, tmp_path, monkeypatch):
     doc = json.loads((folder / "analysis.json").read_text())
     with Store() as store:
-        store.add_analysis(doc, source=str(folder))
+        store.add_analysis(Analysis.from_dict(doc), source=str(folder))
     monkeypatch.chdir(tmp_path)
     r = runner.invoke(app, ["report", "--last", "--out", "last.html"])
     assert r.exit_code == 0, r.output

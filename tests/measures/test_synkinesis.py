@@ -41,17 +41,17 @@ def _true_narrowing(truth, res, side):
 def test_one_eye_narrowing_with_the_smile_is_synkinesis(tmp_path, face_name, side):
     truth, res = _render(tmp_path, face_name, {side: 3.0})
     s = res.synkinesis
-    assert s["detected"] and s["side"] == side
+    assert s.detected and s.side == side
     for sd in lm.SIDES:
-        assert s["narrowing_pct"][sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+        assert s.narrowing_pct[sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
 
 
 def test_symmetric_eye_narrowing_is_not_synkinesis(tmp_path):
     truth, res = _render(tmp_path, "yale01", {"right": 1.5, "left": 1.5})
     s = res.synkinesis
-    assert not s["detected"] and s["side"] == "none"
+    assert not s.detected and s.side == "none"
     for sd in lm.SIDES:
-        assert s["narrowing_pct"][sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+        assert s.narrowing_pct[sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
 
 
 @pytest.mark.parametrize("face_name,side", [("yale05", "left"), ("takeo", "right")])
@@ -68,8 +68,8 @@ def test_eye_narrowing_with_a_pucker_is_synkinesis(tmp_path, face_name, side):
                          extra_landmarks=lids, write_truth=False)
     res = analyze(tmp_path / "p.mp4")
     s = res.synkinesis
-    assert s["detected"] and s["side"] == side
+    assert s.detected and s.side == side
     other = "left" if side == "right" else "right"
-    assert s["pucker_narrowing_pct"][side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
-    assert abs(s["pucker_narrowing_pct"][other]) < 5.0
+    assert s.pucker_narrowing_pct[side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
+    assert abs(s.pucker_narrowing_pct[other]) < 5.0
     assert {f.id: f.side for f in res.flags}.get("synkinesis") == side
