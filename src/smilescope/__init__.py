@@ -1,6 +1,7 @@
 """smilescope: smiles, facial tremor and twitches measured from ordinary video.
 
-The three faces of the product (CLI, web app, Python API) sit over one library::
+The faces of the product (the command line and this Python API; a local web coach is planned)
+sit over one library::
 
     import smilescope
     result = smilescope.analyze("video.mp4")   # a typed smilescope.results.Analysis

@@ -2,7 +2,8 @@
 
 In an unmirrored video the subject's right is on the image's left: index 61 (mouth corner),
 33 (outer eye corner), 159 (upper lid) and 468 (iris centre) are the subject's RIGHT.
-Checked on real photos in ``tests/test_landmarks.py``; see ``REFERENCE.md`` of the project.
+Checked on real photos in ``tests/track/test_facemesh.py``; the indices and their sources are in
+the project's shared ``REFERENCE.md``.
 """
 
 from __future__ import annotations

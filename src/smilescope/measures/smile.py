@@ -2,7 +2,8 @@
 
 Everything here is a pure function of a :class:`~smilescope.signals.SignalTable` (mouth
 corners already refined from the pixels and aligned to the head, in mm) and returns small
-dataclasses; :func:`smile_summary` flattens them into the ``smile`` block of analysis.json.
+dataclasses; :func:`analyze_smiles` gives the :class:`SmileResult` whose ``to_dict`` is the
+``smile`` block of analysis.json.
 
 Sources of the thresholds (all are keyword parameters):
 
