@@ -35,8 +35,11 @@ class Similarity:
 
     def invert(self, pts: np.ndarray) -> np.ndarray:
         """Map frame points (n, 2) back into the reference frame."""
-        a = self.matrix[:, :2]
-        return (np.asarray(pts, dtype=float) - self.matrix[:, 2]) @ np.linalg.inv(a).T
+        (a, b), (c, d) = self.matrix[:, :2]
+        # the 2x2 inverse written out: np.linalg.inv goes through LAPACK, whose OpenBLAS worker
+        # threads wake for every call (milliseconds per frame spent spinning in the frame loop)
+        inv = np.array([[d, -b], [-c, a]]) / (a * d - b * c)
+        return (np.asarray(pts, dtype=float) - self.matrix[:, 2]) @ inv.T
 
     def compose(self, inner: "Similarity") -> "Similarity":
         """The transform ``x -> self(inner(x))``."""
