@@ -1,7 +1,7 @@
 """Accuracy of the mouth-corner displacement against rendered ground truth.
 
 For each face photo in tests/data/faces, frame rate and smile (right mm, left mm), renders a
-ground-truth video (smilescope.synth), analyses it with optical-flow refinement and with raw
+ground-truth video (smilescope.testing.synth), analyses it with optical-flow refinement and with raw
 landmarks only, and prints the error (mm) of the mean displacement at the hold, per side.
 
     .venv/bin/python benchmarks/accuracy.py
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.geometry.align import FaceFrame
 from smilescope.pipeline import PipelineConfig, analyze
 

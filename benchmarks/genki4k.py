@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from smilescope.measures import smile_score as ss
+from smilescope.testing.fit import fit_logistic
 from smilescope.track.facemesh import MediaPipeFaceMesh
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,7 @@ def main() -> None:
         if args.fit:
             f, y, missed = load(GENKI / "train_folder", det)
             keep = [i for i, v in enumerate(f) if v is not None]
-            model = ss.fit_logistic(np.array([f[i] for i in keep]), y[keep].astype(float))
+            model = fit_logistic(np.array([f[i] for i in keep]), y[keep].astype(float))
             model["trained_on"] = f"GENKI-4K train_folder, {len(keep)} faces ({missed} without a face skipped)"
             ss.COEF_FILE.write_text(json.dumps(model, indent=1) + "\n")
             print(f"fitted on {len(keep)} train faces; wrote {ss.COEF_FILE}")

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.measures.shake import COHERENCE_MIN
 from smilescope.pipeline import analyze
 

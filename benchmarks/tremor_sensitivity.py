@@ -4,12 +4,12 @@ For each target face width (default 200 and 400 px, measured like the pipeline's
 ``quality.face_width_px``: the x extent of the FaceMesh landmarks) and each face photo, the
 photo is resized so the face has that width (area averaging to shrink, bicubic to enlarge: an
 enlarged face gains pixels but no new skin detail), centred on a mid-grey canvas of at least
-640x480 px and saved losslessly (PNG) for :func:`smilescope.synth.load_face`, which finds the
+640x480 px and saved losslessly (PNG) for :func:`smilescope.testing.synth.load_face`, which finds the
 landmarks again and calibrates millimetres from the iris of the resized face.
 
 On that face a sinusoidal tremor of the subject's LEFT mouth corner (landmark 291, moving
 up and down, direction -90 deg) is rendered with the default camera noise of
-:func:`smilescope.synth.render` (sigma 2 grey levels, fixed seed, H.264 crf 18 unless ``--crf``
+:func:`smilescope.testing.synth.render` (sigma 2 grey levels, fixed seed, H.264 crf 18 unless ``--crf``
 says otherwise; at crf 18 the encoder swallows part of a sub-pixel motion) for a ladder of
 amplitudes (mm, peak), plus a still clip (0 mm) as a false-alarm control. A rung counts as
 detected when ``shake.tremor`` is detected in the mouth, on the left side only, within
@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.pipeline import analyze
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from smilescope import __version__, synth
+from smilescope import __version__
+from smilescope.testing import synth
 from smilescope.cli import app, main
 
 from conftest import FACES

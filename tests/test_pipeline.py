@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.errors import BadInputError
 from smilescope.io import open_video
 from smilescope.pipeline import FaceAnalyzer, analyze

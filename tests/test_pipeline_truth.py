@@ -1,5 +1,5 @@
 """The pipeline against ground truth: videos rendered from real face photos with regions moved
-by a known number of millimetres (``smilescope.synth``), encoded with H.264.
+by a known number of millimetres (``smilescope.testing.synth``), encoded with H.264.
 
 Truth is in the photo's image axes; the pipeline reports anatomical axes (x lateral, y up), so
 the truth is projected onto the face axes of the photo (the line joining its iris centres).
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.geometry.align import FaceFrame
 from smilescope.pipeline import PipelineConfig, analyze
 

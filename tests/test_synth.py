@@ -1,4 +1,4 @@
-"""Ground-truth videos (smilescope.synth): the warp moves skin by exactly the stated millimetres.
+"""Ground-truth videos (smilescope.testing.synth): the warp moves skin by exactly the stated millimetres.
 
 The renderer is checked from the outside: moved patches are found again in the rendered
 frames by sub-pixel image registration (least squares over a shift, or shift and rotation),
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from scipy import ndimage, optimize
 
-from smilescope import synth
+from smilescope.testing import synth
 
 FACES_DIR = Path(__file__).parent / "data" / "faces"
 ALL_FACES = ("astronaut", "faceapi_neutral", "takeo", "yale01", "yale05")

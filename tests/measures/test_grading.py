@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.errors import BadInputError
 from smilescope.measures.grading import LABEL, eface_style
 from smilescope.signals import FACIAL_SIGNALS, SignalTable

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.measures.shake import COHERENCE_MIN, spatial_coherence, tremor, uniform
 from smilescope.pipeline import HEAD_SIGNALS, PipelineConfig, analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.measures.smile import MAX_HEAD_TURN_DEG, analyze_smiles, excursion, fatigue, find_episodes, symmetry
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.pipeline import analyze
 
 from conftest import FACES

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope import synth
+from smilescope.testing import synth
 from smilescope.measures.twitch import detect_twitches, spread_pairs, twitch_summary
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope.synth import load_face
+from smilescope.testing.synth import load_face
 from smilescope.track.facemesh import detect_still, head_angles_deg
 
 from conftest import FACES

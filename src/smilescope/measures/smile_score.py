@@ -4,7 +4,8 @@ The score is a logistic model over a few scale-free landmark features — mouth 
 the corners sit above the lip midline, mouth opening, corner-to-eye and corner-to-nose
 distances, eye opening — all divided by the distance between the iris centres. Its
 coefficients were fitted on the GENKI-4K *train* folder only (``benchmarks/genki4k.py``) and
-ship in ``smile_score.json`` beside this module.
+ship in ``smile_score.json`` beside this module (fitted with
+:func:`smilescope.testing.fit.fit_logistic`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 from smilescope import landmarks as lm
 
@@ -57,28 +57,6 @@ def features(landmarks_px: np.ndarray) -> np.ndarray:
         0.5 * (d(lm.UPPER_LID["right"], lm.LOWER_LID["right"]) + d(lm.UPPER_LID["left"], lm.LOWER_LID["left"])),
         h(lm.UPPER_LIP_CENTRE, lm.NOSE_TIP) * -1.0,  # upper lip drawn up towards the nose in a smile
     ])
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1e-2) -> dict:
-    """L2-regularised logistic regression on standardised features (scipy.optimize)."""
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = (x - mu) / sd
-    zb = np.hstack([z, np.ones((len(z), 1))])
-
-    def loss(w):
-        s = zb @ w
-        ll = np.logaddexp(0, s) - y * s
-        return ll.mean() + l2 * (w[:-1] @ w[:-1])
-
-    def grad(w):
-        s = zb @ w
-        g = zb.T @ (1 / (1 + np.exp(-s)) - y) / len(y)
-        g[:-1] += 2 * l2 * w[:-1]
-        return g
-
-    w = minimize(loss, np.zeros(zb.shape[1]), jac=grad, method="L-BFGS-B").x
-    return {"features": list(FEATURES), "mean": mu.tolist(), "scale": sd.tolist(), "weights": w[:-1].tolist(),
-            "bias": float(w[-1])}
 
 
 def score_from_features(f: np.ndarray, model: dict) -> np.ndarray:

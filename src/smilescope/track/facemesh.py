@@ -77,7 +77,10 @@ class MediaPipeFaceMesh:
     static_image_mode : bool
         True for unrelated still images; False (default) tracks across video frames.
     max_num_faces : int
-        Faces to look for; 2 lets the pipeline notice a second person and keep the largest.
+        Faces to look for. The pipeline asks for more than one once a second person is seen in
+        the frame, so that the largest face is kept rather than whichever the mesh tracked.
+    min_detection_confidence, min_tracking_confidence : float
+        Passed to MediaPipe's FaceMesh unchanged.
     """
 
     def __init__(
@@ -124,6 +127,6 @@ class MediaPipeFaceMesh:
 
 
 def detect_still(image_rgb: np.ndarray) -> FaceObservation | None:
-    """Landmarks of the largest face in one still image (static mode)."""
+    """Landmarks of the largest of up to 4 faces in one still image (static mode); ``None`` if none."""
     with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
         return det(image_rgb)

@@ -39,11 +39,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 
 from smilescope import landmarks as lm
 from smilescope.errors import BadInputError
+from smilescope.geometry.calibration import calibrate
+from smilescope.track.facemesh import detect_still
 
 __all__ = [
     "Face",
@@ -131,9 +134,6 @@ def load_face(path: str | Path, *, name: str | None = None) -> Face:
     BadInputError
         Unreadable file, odd dimensions or no face found.
     """
-    from smilescope.geometry.calibration import calibrate
-    from smilescope.track.facemesh import detect_still
-
     path = Path(path)
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
@@ -990,8 +990,6 @@ def render(
     -------
     Truth
     """
-    import av  # heavy import, kept local
-
     path = Path(path)
     if path.suffix.lower() not in _VIDEO_SUFFIXES:
         raise ValueError(f"Use one of {_VIDEO_SUFFIXES} (they keep exact timestamps), not {path.suffix!r}")
@@ -1056,8 +1054,6 @@ def render(
 
 def _check_stored_times(path: Path, pts: np.ndarray) -> None:
     """Demux the written file and make sure the container kept every timestamp."""
-    import av
-
     with av.open(str(path)) as c:
         st = c.streams.video[0]
         stored = sorted(p.pts * p.time_base for p in c.demux(st) if p.pts is not None)
