@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/smilescope analyze examples/d0.mp4 --out out/demo
+	$(BIN)/smilescope analyze examples/d0.mp4 --out out/demo --figures
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

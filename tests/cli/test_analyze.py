@@ -72,9 +72,8 @@ def test_analyze_writes_the_contract(tmp_path, still_video):
     header = rows[0].split(",")
     assert header[:3] == ["frame", "t_s", "valid"]
     assert "mouth_corner_left_x_mm" in header and "head_roll_deg" in header
-    # nothing half-written is left behind
-    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv", "smile.png", "spectrum.png",
-                                                     "twitches.png"]
+    # nothing half-written is left behind; figures only on request
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv"]
     assert "not a diagnosis" in r.stdout
     # the summary went to the history (the test's private database), without frames or signals
     from smilescope.store import Store
@@ -191,3 +190,17 @@ def test_grade_writes_eface_style_items(tmp_path):
     assert 0 < doc["dynamic"]["smile"] <= 100
     bad = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(tmp_path / "none.json"), "--out", str(out)])
     assert bad.exit_code == 2 and "segments file" in bad.output
+
+
+def test_figures_on_request_and_stale_ones_removed(tmp_path, still_video):
+    out = tmp_path / "res"
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out), "--figures", "--no-save"])
+    assert r.exit_code == 0, r.output
+    names = ["analysis.json", "signals.csv", "smile.png", "spectrum.png", "twitches.png"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for png in names[2:]:
+        assert (out / png).read_bytes().startswith(b"\x89PNG")
+    # a later run without figures leaves none of the earlier run's behind
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out), "--no-save"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == names[:2]

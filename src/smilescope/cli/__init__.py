@@ -11,14 +11,21 @@ Exit status: 0 done, 2 bad input (the message says what was wrong and what to do
 from __future__ import annotations
 
 import os
-import sys
-from typing import Optional
 
-import typer
+# The per-frame arithmetic is on tiny arrays (2x2 transforms, ~70 points): OpenBLAS's worker
+# threads never help there, and woken for every call they spin on the second core that the
+# landmark stage needs. Read when NumPy loads, so set before anything imports it; a setting of
+# the user's own wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from smilescope import __version__
-from smilescope.cli import analyze, report, store, triage
-from smilescope.cli.console import err, exit_on_bad_input, out, safe
+import sys  # noqa: E402
+from typing import Optional  # noqa: E402
+
+import typer  # noqa: E402
+
+from smilescope import __version__  # noqa: E402
+from smilescope.cli import analyze, report, store, triage  # noqa: E402
+from smilescope.cli.console import err, exit_on_bad_input, out, safe  # noqa: E402
 
 __all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
 

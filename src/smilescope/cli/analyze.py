@@ -19,7 +19,10 @@ from smilescope.errors import BadInputError
 from smilescope.output import atomic_write, atomic_write_bytes, dumps, save_analysis
 from smilescope.report import figures
 from smilescope.report.summary import render_summary
-from smilescope.store import record_analysis
+from smilescope import store as user_store
+
+
+FIGURES = ("smile.png", "spectrum.png", "twitches.png")
 
 
 def write_figures(result, out_dir: Path) -> list[Path]:
@@ -43,6 +46,15 @@ def save_with_figures(result, out_dir: Path) -> tuple[Path, Path]:
     return json_path, csv_path
 
 
+def remove_stale_figures(out_dir: Path) -> None:
+    """Figures of an earlier run would not belong to this analysis: remove them."""
+    for name in FIGURES:
+        try:
+            (Path(out_dir) / name).unlink()
+        except FileNotFoundError:
+            pass
+
+
 def analyze(
     video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv), a folder of images, or a glob pattern in quotes."),
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for analysis.json and signals.csv (created if missing)."),
@@ -51,12 +63,13 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not add this analysis to your history (the local database of `smilescope history`)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL for the history (default: your data folder, or $SMILESCOPE_DB)."),
+    figures_: bool = typer.Option(False, "--figures", help="Also draw smile.png, spectrum.png and twitches.png beside the files (`smilescope report` draws them into its page anyway)."),
 ) -> None:
     """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
 
     \b
     Example:
-      smilescope analyze examples/d0.mp4 --out out/demo
+      smilescope analyze examples/d0.mp4 --out out/demo --figures
     Columns of signals.csv: t_s (s, from the video's own timestamps), valid, head_* (head motion),
     mouth_corner_{right,left}_{x,y}_mm (x lateral, y up, relative to the relaxed face), cheek_*, nasolabial_*,
     brow_*_height_mm, palpebral_*_height_mm (eye opening). Sides are the person's own.
@@ -77,14 +90,18 @@ def analyze(
                 result = pipeline.analyze(video, fps=fps, config=cfg, progress=progress)
         else:
             result = pipeline.analyze(video, fps=fps, config=cfg)
-        json_path, csv_path = save_with_figures(result, out_dir)
+        if figures_:
+            json_path, csv_path = save_with_figures(result, out_dir)
+        else:
+            json_path, csv_path = save_analysis(result, out_dir)
+            remove_stale_figures(out_dir)
     if not no_save:
         # the summary (no frames, no per-frame signals) goes to the local history; a store
         # problem never costs the analysis files, which are already written
-        if record_analysis(result, source=str(out_dir.resolve()), url=db) is None and not quiet:
+        if user_store.record_analysis(result, source=str(out_dir.resolve()), url=db) is None and not quiet:
             err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
     if not quiet:
-        out.print(render_summary(result, json_path=json_path, csv_path=csv_path))
+        out.print(render_summary(result, json_path=json_path, csv_path=csv_path, figures=figures_))
 
 
 def grade(

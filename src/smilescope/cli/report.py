@@ -18,7 +18,7 @@ from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
 from smilescope.report import browser, make
 from smilescope.results import Analysis
-from smilescope.store import Store
+from smilescope import store as user_store
 
 
 def report(
@@ -86,7 +86,7 @@ def _last_stored(db: str | None):
     if store_off(db):
         raise BadInputError("--last needs the history, but the store is switched off (SMILESCOPE_DB=off).",
                             "Give an analysis.json file instead.")
-    with Store(db) as store:
+    with user_store.Store(db) as store:
         doc = store.last_analysis()
         history, diary = store.history(), store.diary()
     if doc is None:
@@ -100,7 +100,7 @@ def _history(db: str | None, notes: list[str]):
     if store_off(db):
         return None, None
     try:
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             return store.history(), store.diary()
     except BadInputError as e:
         if db is not None:  # the user named this database: say so loudly

@@ -17,9 +17,7 @@ from rich.table import Column, Table
 from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
 from smilescope.output import atomic_write, atomic_write_bytes, dumps
-from smilescope.store import FACTORS, Store, default_url, nof1
-from smilescope.store.core import check_diary
-from smilescope.store.figures import history_png
+from smilescope import store as user_store
 
 DB_HELP = "Database URL, e.g. sqlite:///path/to/file.db (default: $SMILESCOPE_DB, else SQLite in your data folder)."
 _UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h"), "stress_0_10": ("stress", "/10"),
@@ -29,7 +27,7 @@ _OPTIONS = {"caffeine_cups": "--caffeine", "sleep_hours": "--sleep", "stress_0_1
 
 def store_off(db: str | None) -> bool:
     """Whether the store is switched off (``--db off`` or ``SMILESCOPE_DB=off``): nothing is read or saved."""
-    return (db or default_url()).strip().lower() == "off"
+    return (db or user_store.default_url()).strip().lower() == "off"
 
 
 def _parse_day(text: Optional[str]) -> date:
@@ -84,10 +82,10 @@ def diary_add(
     """
     with exit_on_bad_input():
         d = _parse_day(day)
-        check_diary(_OPTIONS, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water)
+        user_store.check_diary(_OPTIONS, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water)
         if all(v is None for v in (caffeine, sleep, stress, water, note)):
             raise BadInputError("Nothing to record.", "Give at least one of --caffeine, --sleep, --stress, --water, --note.")
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             existed = store.diary_entry(d) is not None
             store.set_diary(d, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress,
                             water_glasses=water, note=note)
@@ -98,7 +96,7 @@ def diary_add(
 @diary_app.command("list")
 def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Show all diary entries."""
-    with exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), user_store.Store(db) as store:
         d = store.diary()
     if d.empty:
         out.print("No diary entries yet. Add one: smilescope diary add --caffeine 2 --sleep 7 --stress 4 --water 6")
@@ -123,7 +121,7 @@ def journal_add(
     """Write down a positive moment."""
     with exit_on_bad_input():
         d = _parse_day(day)
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             store.add_journal(text, d)
     out.print(f"added to the journal for {d}")
 
@@ -131,7 +129,7 @@ def journal_add(
 @journal_app.command("list")
 def journal_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
     """Show the journal, oldest first."""
-    with exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), user_store.Store(db) as store:
         j = store.journal()
     if j.empty:
         out.print('The journal is empty. Add a good moment: smilescope journal add "a walk in the sun"')
@@ -153,15 +151,15 @@ def history(
     A link needs at least 14 days with both a diary entry and an analysis; it never shows a cause.
     """
     with exit_on_bad_input():
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             hist, diary = store.history(), store.diary()
-        effects = [nof1.relate(hist, diary, f, m) for f in FACTORS for m in nof1.MEASURES]
+        effects = [user_store.nof1.relate(hist, diary, f, m) for f in user_store.FACTORS for m in user_store.nof1.MEASURES]
         if plot is not None and not hist.empty:
-            atomic_write_bytes(plot, history_png(hist, diary))
+            atomic_write_bytes(plot, user_store.figures.history_png(hist, diary))
     if as_json:
         rows = hist.assign(t=hist["t"].map(lambda t: t.isoformat()), day=hist["day"].map(str))
         doc = {"history": rows.to_dict("records"), "diary": diary.assign(day=diary["day"].map(str)).to_dict("records"),
-               "nof1": {"min_days": nof1.MIN_DAYS, "effects": [e.to_dict() for e in effects]}}
+               "nof1": {"min_days": user_store.nof1.MIN_DAYS, "effects": [e.to_dict() for e in effects]}}
         typer.echo(dumps(doc))
         return
     if hist.empty:
@@ -196,7 +194,7 @@ def _effects_table(effects):
     short = {"caffeine_cups": "caffeine", "sleep_hours": "sleep", "stress_0_10": "stress", "water_glasses": "water",
              "tremor_amplitude_mm": "tremor amplitude", "twitch_rate_per_min": "twitch rate"}
     table = Table("diary", "measure", "days", "r", "95 % CI", "result", box=box.SIMPLE_HEAD, pad_edge=False,
-                  title=f"Links (n-of-1): need ≥ {nof1.MIN_DAYS} days with both a diary entry and an analysis")
+                  title=f"Links (n-of-1): need ≥ {user_store.nof1.MIN_DAYS} days with both a diary entry and an analysis")
     for e in effects:
         r, ci = ("—", "—") if e.effect is None else (f"{e.effect:+.2f}", f"{e.ci_low:+.2f} to {e.ci_high:+.2f}")
         verdict = "not enough data yet" if not e.enough_data else ("[bold]link[/]" if e.found else "no clear link")
@@ -215,7 +213,7 @@ def data_export(
 ) -> None:
     """Export everything stored (analyses, triage, diary, journal) as JSON."""
     with exit_on_bad_input():
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             text = dumps(store.export())
         if out_file is None:
             typer.echo(text)
@@ -230,7 +228,7 @@ def data_delete(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Delete everything stored (analyses, triage, diary, journal). This cannot be undone."""
-    with exit_on_bad_input(), Store(db) as store:
+    with exit_on_bad_input(), user_store.Store(db) as store:
         if not yes and not typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone"):
             out.print("nothing was deleted")
             raise typer.Exit(1)

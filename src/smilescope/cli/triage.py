@@ -26,7 +26,7 @@ from smilescope.cli.console import err, exit_on_bad_input, out
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
 from smilescope.results import Analysis
-from smilescope.store import Store
+from smilescope import store as user_store
 
 # level -> (headline, colour)
 HEADLINES = {
@@ -189,7 +189,7 @@ def _save(result: Assessment, answers: dict, db: str | None) -> None:
     if store_off(db):
         return
     try:
-        with Store(db) as store:
+        with user_store.Store(db) as store:
             store.add_triage(result.to_dict(), answers)
     except BadInputError as e:
         err.print(f"[yellow]warning:[/] the result was not saved: {escape(str(e))}", highlight=False)

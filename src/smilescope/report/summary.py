@@ -35,7 +35,7 @@ def _word(x) -> str:
     return str(x)
 
 
-def render_summary(analysis: Analysis, *, json_path=None, csv_path=None) -> Group:
+def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures: bool = False) -> Group:
     """Build a rich renderable of ``analysis`` (a fresh result or one read back with
     :meth:`Analysis.from_dict`); a block that is ``None`` is left out, a missing number is "—"."""
     v, q, h = analysis.video, analysis.quality, analysis.head_motion
@@ -116,7 +116,8 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None) -> Grou
     for w in q.warnings or []:
         parts.append(Text(f"! {w}", style="yellow"))
     if json_path is not None:
-        parts.append(Text(f"wrote {json_path}, {csv_path} and the figures (smile, spectrum, twitches) beside them; "
-                          "`smilescope report` makes a readable page of it", style="green"))
+        drawn = " and the figures (smile, spectrum, twitches) beside them" if figures else ""
+        parts.append(Text(f"wrote {json_path}, {csv_path}{drawn}; `smilescope report {json_path}` makes a readable "
+                          "page of it with the plots", style="green"))
     parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
     return Group(*parts)
