@@ -50,11 +50,31 @@ def check_usable(results: list[FrameResult], *, path, config: PipelineConfig) ->
             "Move the camera closer or record at a higher resolution.",
         )
     if not any(r.valid for r in results):
-        if any(r.reason == "head turned" for r in results):
+        reasons = {r.reason for r in results if r.face_found}
+        if "head turned" in reasons:
             raise BadInputError(
                 "The head is turned too far from the camera in every frame "
                 f"(more than {config.max_yaw_deg:.0f} deg sideways or {config.max_pitch_deg:.0f} deg up/down).",
                 "Face the camera directly.",
+            )
+        if n == 1:
+            raise BadInputError(
+                "Only one frame was read (a single picture): movement is measured against the same face at rest, so it needs a video.",
+                "Record a video of a few seconds that starts with a relaxed face, looking at the camera.",
+            )
+        if reasons <= {"settling"}:
+            seen_s = results[-1].t_s - next(r.t_s for r in results if r.face_found)
+            raise BadInputError(
+                f"The recording is too short to measure: the face is seen for {seen_s:.2f} s in {int(found.sum())} frames, "
+                f"and the relaxed reference is taken only once the face has been tracked for {config.settle_s:.1f} s "
+                "(at least 3 frames).",
+                "Record a video of a few seconds that starts with a relaxed face, looking at the camera.",
+            )
+        if "waiting for a frontal face" in reasons:
+            raise BadInputError(
+                f"The face is never frontal enough for a reference (within {config.reference_max_angle_deg:.0f} deg of "
+                "facing the camera) in any frame.",
+                "Face the camera directly at the start, relaxed, for a second.",
             )
         raise BadInputError("No frame was usable for measurement.", "Face the camera directly, well lit, and hold still at the start.")
 
