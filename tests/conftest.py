@@ -25,3 +25,19 @@ def _private_store(tmp_path_factory, monkeypatch):
     """Every test gets its own throw-away database: tests never touch the user's data directory."""
     db = tmp_path_factory.mktemp("store") / "smilescope.db"
     monkeypatch.setenv("SMILESCOPE_DB", f"sqlite:///{db}")
+
+
+_ANALYSES: dict = {}
+
+
+def analyse_shared(video: Path):
+    """``smilescope.analyze(video)`` once per test session (the analysis, or the BadInputError
+    that refused the video): the golden and the labelled-video tests read the same runs."""
+    from smilescope import BadInputError, analyze
+
+    if video not in _ANALYSES:
+        try:
+            _ANALYSES[video] = analyze(video)
+        except BadInputError as e:
+            _ANALYSES[video] = e
+    return _ANALYSES[video]

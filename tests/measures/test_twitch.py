@@ -11,7 +11,7 @@ import pytest
 
 from smilescope import landmarks as lm
 from smilescope.testing import synth
-from smilescope.measures.twitch import detect_twitches, spread_pairs, twitch_summary
+from smilescope.measures.twitch import MIN_QUIET_S, busy_mask, detect_twitches, quiet_seconds, spread_pairs, twitch_summary
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
@@ -146,7 +146,64 @@ def test_twitch_summary_shapes_the_output_block():
     tab = _table()
     tab.columns["upper_lid_left_y_mm"] += _pulse(tab.t_s, 2.0, 0.2, -1.0)
     out = twitch_summary(tab)
-    assert set(out.to_dict()) == {"twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side"}
+    assert set(out.to_dict()) == {"twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side", "quiet_s"}
     rate = out.twitch_rate_per_min
     assert rate.left > 0 and rate.right == 0
     assert rate.by_region["eye"]["left"] == rate.left
+
+
+# --- a face busy talking or with an expression is not searched for twitches -------------------
+
+def test_talking_makes_the_face_busy_and_hides_its_jerks():
+    """Speech opens the lips by several mm at syllable rate (4 Hz, 3 mm here); a one-sided
+    corner jerk at the same time cannot be told from speech, so it is not reported. The same
+    jerk on the silent face is."""
+    tab = _table()
+    t = tab.t_s
+    talk = (t >= 1.0) & (t < 5.0)
+    tab.columns["lower_lip_y_mm"] -= np.where(talk, 1.5 + 1.5 * np.sin(2 * np.pi * 4.0 * t), 0.0)
+    for t0 in (2.5, 6.5):  # one jerk while talking, one at rest
+        tab.columns["mouth_corner_left_y_mm"] += _pulse(t, t0, 0.3, 1.2)
+    busy = busy_mask(tab)
+    assert busy[(t > 1.2) & (t < 4.8)].all() and not busy[t > 5.5].any() and not busy[t < 0.6].any()
+    res = twitch_summary(tab)
+    assert [(round(e.t_s, 1), e.side, e.region) for e in res.twitches] == [(6.5, "left", "mouth")]
+    # rates are per minute of the quiet face: 8 s less the 4 s of talking and its 0.3 s margins
+    assert res.quiet_s == pytest.approx(8.0 - 4.0 - 0.6, abs=0.1)
+    assert res.twitch_rate_per_min.total == pytest.approx(1 / (res.quiet_s / 60), rel=1e-9)
+
+
+def test_a_two_sided_expression_is_busy_but_a_one_sided_pull_is_not():
+    tab = _table()
+    t = tab.t_s
+    smile = np.where((t >= 2.0) & (t < 4.0), 5.0, 0.0)  # both corners 5 mm out: a smile
+    for s in lm.SIDES:
+        tab.columns[f"mouth_corner_{s}_x_mm"] += smile
+    tab.columns["mouth_corner_right_y_mm"] += np.where((t >= 5.5) & (t < 7.0), 3.0, 0.0)  # one side only
+    busy = busy_mask(tab)
+    assert busy[(t > 2.1) & (t < 3.9)].all()
+    assert not busy[(t > 4.5) & (t < 7.5)].any()
+
+
+def test_a_noisy_face_at_rest_is_not_busy():
+    """A small face has a large noise floor: thresholds scale with it (4 x), so noise alone does
+    not make the face busy."""
+    tab = _table(noise_mm=0.5, seed=3)
+    assert busy_mask(tab).mean() < 0.02
+    assert quiet_seconds(tab, busy_mask(tab)) > 0.9 * (tab.t_s[-1] - tab.t_s[0])
+
+
+def test_too_little_quiet_face_is_not_judged():
+    tab = _table(duration_s=3.0)
+    t = tab.t_s
+    tab.columns["upper_lip_y_mm"] += np.where(t > 1.5, 4.0, 0.0)  # mouth open from 1.5 s on
+    res = twitch_summary(tab)
+    assert res.quiet_s < MIN_QUIET_S and not res.judged and res.twitches == []
+
+
+def test_talking_real_video_has_no_twitches_and_no_alarm(shared_data):
+    """d10: a person talking (labelled by eye: no visible shaking or twitching). Before the quiet
+    rule it gave 3 "twitches" of 5.7-11.3 mm on one side and a one-sided-shaking flag."""
+    res = analyze(shared_data / "videos" / "liveportrait" / "d10.mp4")
+    assert res.twitches.twitches == []
+    assert not {f.id for f in res.flags} & {"one_sided_shaking", "shaking_at_rest", "eye_to_mouth_spread"}

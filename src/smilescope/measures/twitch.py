@@ -27,6 +27,16 @@ Not twitches:
   fatigue) are one-sided; bilateral blepharospasm is therefore not counted as twitching
   (its sustained closures show as eye closures instead).
 
+* anything while the face is busy with a voluntary movement (:func:`busy_mask`): talking
+  (the lips' opening changes by more than ``lips_mm``, 1.5 mm, from the relaxed face) or a
+  two-sided expression (both mouth corners more than ``corners_mm``, 1.5 mm, from rest: a
+  smile, a pucker). At rest the lips are closed and still; speech opens them by several
+  millimetres at 3-7 syllables a second, while the one-sided pull of a spasm or myokymia moves
+  the lip centres by well under a millimetre, and a smile moves both corners by 5-15 mm. During
+  such movement a brief one-sided jerk cannot be told from the expression itself, so twitches
+  are only looked for on a face otherwise at rest, and the rates are per minute of that quiet
+  time (``quiet_s``).
+
 **Spread**: in hemifacial spasm the twitching starts around the eye and spreads to the cheek
 and mouth on the same side. ``spread_eye_to_mouth`` is set when, on one side, at least
 ``min_pairs`` (default 2) eye events are each followed within 1 s by a mouth event of the
@@ -44,8 +54,12 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 from smilescope.landmarks import SIDES
 from smilescope.measures.expressivity import closed_mask
 from smilescope.signals import SignalTable, noise_floor_mm
-from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s, measured_duration_s,
+from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s,
                                  seconds_to_frames, uniform_grid)
+
+# Least quiet time (s) in which an absence of twitches means anything: a twitch lasts up to
+# half a second and the spasms it screens for come every few seconds; below this, "not judged".
+MIN_QUIET_S = 2.0
 
 REGIONS = {
     "eye": ("upper_lid_{side}_y_mm",),
@@ -95,22 +109,64 @@ def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
     return best
 
 
+def near(t_s: np.ndarray, mask: np.ndarray, pad_s: float) -> np.ndarray:
+    """Frames within ``pad_s`` seconds of any frame in ``mask`` (a boolean mask dilated in time)."""
+    if not mask.any():
+        return np.zeros(len(t_s), bool)
+    tc = t_s[mask]  # sorted: the nearest marked frame is beside each frame's insertion point
+    k = np.searchsorted(tc, t_s)
+    before = np.abs(t_s - tc[np.clip(k - 1, 0, len(tc) - 1)])
+    after = np.abs(tc[np.clip(k, 0, len(tc) - 1)] - t_s)
+    return np.minimum(before, after) <= pad_s
+
+
 def closure_mask(table: SignalTable, *, pad_s: float = 0.15) -> np.ndarray:
     """Frames within ``pad_s`` of any eye closure (blink, wink or longer), from the eye openings."""
     closed = np.zeros(len(table), bool)
     for s in SIDES:
         closed |= closed_mask(table.columns[f"palpebral_{s}_height_mm"], table.valid, closed_fraction=0.5)
-    if not closed.any():
-        return closed
-    tc = table.t_s[closed]  # sorted: the nearest closed frame is beside each frame's insertion point
-    k = np.searchsorted(tc, table.t_s)
-    before = np.abs(table.t_s - tc[np.clip(k - 1, 0, len(tc) - 1)])
-    after = np.abs(tc[np.clip(k, 0, len(tc) - 1)] - table.t_s)
-    return np.minimum(before, after) <= pad_s
+    return near(table.t_s, closed, pad_s)
+
+
+def busy_mask(table: SignalTable, *, lips_mm: float = 1.5, corners_mm: float = 1.5, k_noise: float = 4.0,
+              pad_s: float = 0.3) -> np.ndarray:
+    """Frames in which the face is busy with a voluntary movement: talking or a two-sided expression.
+
+    A frame is busy when the lips' opening (upper minus lower lip centre) differs from the
+    relaxed face's by more than ``lips_mm``, or when both mouth corners are more than
+    ``corners_mm`` from their rest position; each threshold is at least ``k_noise`` times the
+    signal's own noise floor, so a noisy (small) face is not called busy by its noise. Busy
+    stretches are widened by ``pad_s`` on both sides (an expression builds up and relaxes).
+    Invalid frames are never busy (they are not measured at all).
+    """
+    c, valid = table.columns, table.valid
+    busy = np.zeros(len(table), bool)
+
+    def beyond(v: np.ndarray, base_mm: float, floor_mm: float) -> np.ndarray:
+        thr = max(base_mm, k_noise * floor_mm) if np.isfinite(floor_mm) else base_mm
+        return valid & np.isfinite(v) & (np.abs(v) > thr)
+
+    if "upper_lip_y_mm" in c and "lower_lip_y_mm" in c:
+        aperture = c["upper_lip_y_mm"] - c["lower_lip_y_mm"]  # 0 at the reference (relaxed) frame
+        busy |= beyond(aperture, lips_mm, noise_floor_mm(aperture, valid))
+    both = valid.copy()
+    for side in SIDES:
+        x, y = c[f"mouth_corner_{side}_x_mm"], c[f"mouth_corner_{side}_y_mm"]
+        floors = [f for f in (noise_floor_mm(x, valid), noise_floor_mm(y, valid)) if np.isfinite(f)]
+        both &= beyond(np.hypot(x, y), corners_mm, float(np.median(floors)) if floors else float("nan"))
+    busy |= both
+    return near(table.t_s, busy, pad_s) & valid
+
+
+def quiet_seconds(table: SignalTable, busy: np.ndarray) -> float:
+    """Seconds between consecutive frames that are both measured and not busy."""
+    ok = table.valid & ~busy
+    return float(np.sum(np.diff(table.t_s)[ok[:-1] & ok[1:]])) if len(table) > 1 else 0.0
 
 
 def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float = 0.3, min_s: float = 0.025,
-                    max_s: float = 0.25, merge_s: float = 0.1, max_other: float = 0.5) -> list[Twitch]:
+                    max_s: float = 0.25, merge_s: float = 0.1, max_other: float = 0.5,
+                    exclude: np.ndarray | None = None) -> list[Twitch]:
     """Twitch events in time order (see the module notes for the rules).
 
     Parameters
@@ -128,6 +184,8 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
     max_other : float
         An event is dropped when the same region on the other side moves at least this share
         of its size at the same moment.
+    exclude : np.ndarray [shape=(n,)] of bool, optional
+        Frames in which no twitch is looked for (e.g. :func:`busy_mask`).
     """
     t, valid = table.t_s, table.valid
     if len(t) < 8 or valid.sum() < 8:
@@ -135,6 +193,12 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
     fs = frame_rate_hz(t)
     closure = closure_mask(table)
     grid = grid_times_s(t[0], t[-1], fs_hz=fs)
+    excluded = np.zeros(len(grid), bool)
+    if exclude is not None and np.any(exclude):
+        # each grid sample takes the state of the nearest frame
+        k = np.clip(np.searchsorted(t, grid), 1, len(t) - 1)
+        nearest = np.where(np.abs(grid - t[k - 1]) <= np.abs(t[k] - grid), k - 1, k)
+        excluded = np.asarray(exclude, bool)[nearest]
     comps: dict[tuple[str, str], list] = {}
     for region, cols in REGIONS.items():
         for side in SIDES:
@@ -164,6 +228,8 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
                 merged.append([i, p, w])
         other = (region, "left" if side == "right" else "right")
         for i, _, w in merged:
+            if excluded[i]:
+                continue
             amp = size_at((region, side), i)
             # both sides moving together is an expression (or speech), not a twitch
             if size_at(other, i) >= max_other * amp:
@@ -185,7 +251,7 @@ def spread_pairs(events: list[Twitch], *, window_s: float = 1.0) -> dict[str, in
 
 @dataclass(frozen=True)
 class TwitchRates:
-    """Twitches per minute of measured video (None: too little video), per side and region."""
+    """Twitches per minute of quiet face (``TwitchResult.quiet_s``; None: none), per side and region."""
 
     total: float | None
     right: float | None
@@ -201,16 +267,26 @@ class TwitchResult:
     twitch_rate_per_min: TwitchRates
     spread_eye_to_mouth: bool
     spread_side: str  # left / right / none
+    quiet_s: float | None = None  # seconds of face at rest in which twitches were looked for (None: older file)
+
+    @property
+    def judged(self) -> bool:
+        """Enough quiet face to look for twitches (older files, without ``quiet_s``, count as judged)."""
+        return self.quiet_s is None or self.quiet_s >= MIN_QUIET_S
 
     def to_dict(self) -> dict:
         return {"twitches": [asdict(e) for e in self.twitches], "twitch_rate_per_min": asdict(self.twitch_rate_per_min),
-                "spread_eye_to_mouth": self.spread_eye_to_mouth, "spread_side": self.spread_side}
+                "spread_eye_to_mouth": self.spread_eye_to_mouth, "spread_side": self.spread_side,
+                "quiet_s": self.quiet_s}
 
 
 def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchResult:
-    """The twitch part of the ``shake`` block: events, rates per minute and the spread flag."""
-    events = detect_twitches(table, **kw)
-    minutes = measured_duration_s(table.t_s, table.valid) / 60
+    """The twitch part of the ``shake`` block: events found on the face at rest, rates per minute
+    of that quiet time, and the spread flag."""
+    busy = busy_mask(table)
+    events = detect_twitches(table, exclude=busy, **kw)
+    quiet = quiet_seconds(table, busy)
+    minutes = quiet / 60
 
     def rate(n: int):
         return n / minutes if minutes > 0 else None
@@ -222,4 +298,4 @@ def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchRes
                         left=rate(sum(e.side == "left" for e in events)), by_region=by_region)
     return TwitchResult(twitches=events, twitch_rate_per_min=rates,
                         spread_eye_to_mouth=bool(pairs[spread_side] >= min_pairs),
-                        spread_side=spread_side if pairs[spread_side] >= min_pairs else "none")
+                        spread_side=spread_side if pairs[spread_side] >= min_pairs else "none", quiet_s=quiet)

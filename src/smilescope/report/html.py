@@ -169,10 +169,16 @@ def _twitches(tw: TwitchResult | None) -> dict:
     if tw is None:
         return {"text": "Twitches were not measured in this analysis (it was made by an older version).", "rows": []}
     events, rate = tw.twitches, tw.twitch_rate_per_min
-    caveat = ("Brief movements while talking or changing expression can be counted too; for a fair count, "
-              "film the face relaxed and silent for a minute.")
+    caveat = ("Twitches are looked for only while the face is relaxed and silent (not talking, not smiling); "
+              "for a fair count, film the face relaxed and silent for a minute.")
+    if not tw.judged:
+        return {"text": f"Twitches could not be judged: the face was relaxed and silent for only "
+                        f"{num(tw.quiet_s, '.1f', ' s')} of this recording (talking or an expression the rest of the time), "
+                        "and a brief twitch cannot be told apart from them. Film the face relaxed and silent for a minute.",
+                "rows": []}
     if not events:
-        return {"text": "No twitches were found.", "rows": []}
+        return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of relaxed, silent face."
+                                                    if tw.quiet_s is not None else "."), "rows": []}
     text = (f"{len(events)} twitch{'es' if len(events) != 1 else ''} found: {num(rate.total, '.1f')} per minute "
             f"(right {num(rate.right, '.1f')}, left {num(rate.left, '.1f')} per minute).")
     if tw.spread_eye_to_mouth:

@@ -102,9 +102,13 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
                               f"{_fmt(sh.head.amplitude_mm, '.2f', ' mm')}"))
     long_enough = _known(v.duration_s) and v.duration_s >= MIN_RATE_S  # no rates from a few seconds
     tw = analysis.twitches
-    if tw is not None:
+    if tw is not None and not tw.judged:
+        parts.append(Text(f"twitches: not judged (the face was relaxed and silent for only {_fmt(tw.quiet_s, '.1f', ' s')}; "
+                          "they are looked for only on a face at rest)"))
+    elif tw is not None:
         rate = tw.twitch_rate_per_min.total if long_enough else None
-        parts.append(Text(f"twitches: {len(tw.twitches)}" + (f" ({rate:.0f} per minute)" if _known(rate) and rate else "")
+        quiet = f" in {_fmt(tw.quiet_s, '.0f', ' s')} of face at rest" if _known(tw.quiet_s) else ""
+        parts.append(Text(f"twitches: {len(tw.twitches)}{quiet}" + (f" ({rate:.0f} per minute)" if _known(rate) and rate else "")
                           + ("; eye twitches spread to the mouth" if tw.spread_eye_to_mouth else "")))
     bl = analysis.blinks
     if bl is not None:
