@@ -14,8 +14,8 @@ both; the script prints each round, the median and the spread (min-max) of the w
 the ratio bare / whole per round (goal >= 0.9; >= 1.0 needs stages that overlap FaceMesh),
 the multiple of real time of each, each process's CPU time (user + sys), and how many cores
 other processes used meanwhile (from /proc/stat), to tell a clean round from a noisy one.
-``--prototype`` adds (c) ``benchmarks/overlap.py whole``: the two-stage prototype of the
-same command (same analysis.json and signals.csv, no figures).
+The whole command runs with ``--no-save`` (a benchmark must not write into the user's
+history); saving adds the store's start-up (SQLAlchemy, Alembic, pandas: about 0.6 s).
 
 Decode alone (in this process, PyAV via ``smilescope.io.open_video``) is printed first for
 reference.
@@ -23,7 +23,7 @@ reference.
 The test video is the bundled real example (examples/d0.mp4) played forwards and backwards
 to the requested length, on a 1280x720 canvas at 30 fps, H.264; it is cached in out/bench/.
 
-    python benchmarks/pipeline.py [--seconds 30] [--rounds 3] [--prototype] [--wait-idle 0.8]
+    python benchmarks/pipeline.py [--seconds 30] [--rounds 3] [--wait-idle 0.8]
 """
 
 from __future__ import annotations
@@ -161,8 +161,6 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-decode", action="store_true", help="skip the decode-only figure")
-    ap.add_argument("--prototype", action="store_true",
-                    help="also time benchmarks/overlap.py's two-stage prototype of the whole command (no figures)")
     ap.add_argument("--wait-idle", type=float, default=0.0, metavar="SHARE",
                     help="before each run, wait (up to 120 s) until the machine is at least this idle over 1 s, e.g. 0.8")
     args = ap.parse_args()
@@ -185,11 +183,7 @@ def main() -> None:
         "bare": [py, "-c", BARE, str(video)],
         "whole": [py, "-c", WHOLE, "analyze", str(video), "--out", str(out_dir / "whole"), "--no-save", "--quiet"],
     }
-    labels = {"bare": "bare decode + FaceMesh (seq.)", "whole": "smilescope analyze (whole)",
-              "proto": "prototype: 2 stages, no figures"}
-    if args.prototype:
-        (out_dir / "proto").mkdir()
-        runs["proto"] = [py, str(ROOT / "benchmarks" / "overlap.py"), "whole", str(video), str(out_dir / "proto")]
+    labels = {"bare": "bare decode + FaceMesh (seq.)", "whole": "smilescope analyze (whole)"}
     rows: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
     try:
         for r in range(args.rounds):
