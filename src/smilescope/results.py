@@ -237,8 +237,9 @@ class Analysis:
         if isinstance(shake, dict):
             shake = dict(shake)
             blinks = shake.pop("blinks", None)
-            twitch_keys = ("twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side")
-            twitches = {k: shake.pop(k) for k in twitch_keys if k in shake} or None
+            twitch_keys = tuple(f.name for f in fields(TwitchResult))  # they sit in shake (schema 1)
+            twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
+            twitches = twitches if "twitches" in twitches else None  # no event list: not measured (older file)
         flags = doc.get("flags") or []
         if isinstance(flags, list):
             # an early file listed flags by id only

@@ -31,7 +31,9 @@ def test_real_analysis(doc):
     assert f"smilescope — {doc['video']['path']}" in text
     assert f"mouth-corner excursion {ex['right']:.1f} mm {ex['left']:.1f} mm" in text
     assert f"asymmetry {doc['smile']['asymmetry_pct']:.0f} %" in text
-    assert f"twitches: {len(doc['shake']['twitches'])}" in text and f"blinks: {doc['shake']['blinks']['count']}" in text
+    # d0 smiles for most of its 3 s: too little relaxed, silent face to judge twitches
+    assert doc["shake"]["quiet_s"] < 2.0 and "twitches: not judged (the face was relaxed and silent for only" in text
+    assert f"blinks: {doc['shake']['blinks']['count']}" in text
     assert "wrote out/analysis.json, out/signals.csv" in text and "not a diagnosis" in text
 
 
@@ -50,3 +52,9 @@ def test_nan_numbers_and_empty_blocks_show_dashes(doc):
 def test_flags_as_plain_strings(doc):
     doc["flags"] = ["head_tremor"]
     assert "worth noting: head tremor (none):" in _shown(Analysis.from_dict(doc))
+
+
+def test_twitches_counted_on_enough_quiet_face(doc):
+    doc["shake"]["quiet_s"] = 40.0
+    text = _shown(Analysis.from_dict(doc))
+    assert f"twitches: {len(doc['shake']['twitches'])} in 40 s of face at rest" in text
