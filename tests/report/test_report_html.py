@@ -44,6 +44,12 @@ def table(folder) -> SignalTable:
     return SignalTable.read_csv(folder / "signals.csv")
 
 
+def _raster_shown(doc: dict) -> bool:
+    """The twitch raster is drawn when twitches were looked for on enough quiet face."""
+    tw = Analysis.from_dict(doc).twitches
+    return tw is not None and tw.judged
+
+
 def render_html(doc: dict, **kw) -> str:
     """The report of an analysis.json document, read as ``smilescope report`` reads it."""
     return render_analysis(Analysis.from_dict(doc), **kw)
@@ -91,7 +97,7 @@ def test_figures_are_embedded_pngs(doc, table):
     html = render_html(doc, table=table)
     images = _images(html)
     # smile, spectrum and (when twitches were measured) the twitch raster
-    assert len(images) == 2 + ("twitches" in doc["shake"])
+    assert len(images) == 2 + _raster_shown(doc)
     for png in images:
         assert png.startswith(PNG_MAGIC) and len(png) > 2000
 
@@ -155,7 +161,7 @@ def test_signals_without_a_figure_column_leave_a_note(doc, table):
     cols = {k: v for k, v in table.columns.items() if not k.startswith("smile_excursion")}
     html = render_html(doc, table=SignalTable(t_s=table.t_s, valid=table.valid, columns=cols))
     assert "smile_excursion" in _text(html)
-    assert len(_images(html)) == 1 + ("twitches" in doc["shake"])
+    assert len(_images(html)) == 1 + _raster_shown(doc)
 
 
 @pytest.mark.parametrize("video_name", ["<script>alert(1)</script>.mp4", 'a"onload="x.mp4', "<img src=x>.mp4"])
@@ -251,3 +257,12 @@ def test_every_guidance_level_has_plain_words():
     from smilescope.report.html import LEVEL_TEXT
 
     assert set(LEVEL_TEXT) == set(LEVELS)
+
+
+def test_twitch_raster_only_when_twitches_could_be_judged(doc, table):
+    doc["shake"]["quiet_s"] = 1.0
+    text = _text(render_html(doc, table=table))
+    assert "Twitches could not be judged" in text and "Twitches: " not in text
+    doc["shake"]["quiet_s"] = 40.0
+    html = render_html(doc, table=table)
+    assert "Twitches could not be judged" not in _text(html) and len(_images(html)) == 3
