@@ -48,7 +48,8 @@ def cached_or_analysed(lab: VideoLabels, *, videos: Path, out: Path, cached: boo
     try:
         result = smilescope.analyze(videos / lab.video)
     except smilescope.BadInputError as e:
-        atomic_write(refused, lambda fh: fh.write(json.dumps({"error": str(e)}) + "\n"))
+        message = json.dumps({"error": str(e)})
+        atomic_write(refused, lambda fh: fh.write(message + "\n"))
         done.unlink(missing_ok=True)
         result = e
     else:

@@ -8,7 +8,7 @@ import pytest
 
 from smilescope.testing.labels import TARGETS, aggregate, load_label_dir, score_video
 
-from conftest import SHARED, analyse_shared
+from conftest import analyse_shared
 
 
 @pytest.fixture(scope="module")

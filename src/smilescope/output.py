@@ -14,33 +14,41 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from smilescope.errors import BadInputError
 
 
-def _clean(x):
+def plain(x: Any) -> Any:
+    """JSON-ready Python: dataclasses (their ``to_dict`` when they have one) become dicts, numpy
+    arrays lists, numpy scalars plain numbers, NaN and infinity ``None`` (JSON has no NaN)."""
+    if hasattr(x, "to_dict") and is_dataclass(x):
+        return plain(x.to_dict())
+    if is_dataclass(x) and not isinstance(x, type):
+        return {f.name: plain(getattr(x, f.name)) for f in fields(x)}
     if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
+        return {str(k): plain(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
+        return [plain(v) for v in x]
     if isinstance(x, np.ndarray):
-        return _clean(x.tolist())
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if math.isfinite(x) else None  # JSON has no NaN
-    if isinstance(x, (np.integer,)):
-        return int(x)
+        return plain(x.tolist())
     if isinstance(x, np.bool_):
         return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if math.isfinite(x) else None
     return x
 
 
 def dumps(doc: dict, *, indent: int | None = 2) -> str:
     """JSON text with NaN/inf as ``null`` and numpy scalars as plain numbers."""
-    return json.dumps(_clean(doc), indent=indent, allow_nan=False)
+    return json.dumps(plain(doc), indent=indent, allow_nan=False)
 
 
 def atomic_write(path: str | Path, write, *, binary: bool = False) -> Path:

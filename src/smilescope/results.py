@@ -19,11 +19,9 @@ NaN) and may be ``None`` or NaN in a fresh result.
 from __future__ import annotations
 
 import functools
-import math
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pydantic
 
 from smilescope.errors import BadInputError
@@ -34,35 +32,13 @@ from smilescope.measures.shake import ShakeResult
 from smilescope.measures.smile import SmileResult
 from smilescope.measures.synkinesis import SynkinesisResult
 from smilescope.measures.twitch import TwitchResult
+from smilescope.output import dumps, plain
 
 if TYPE_CHECKING:  # the table's module loads OpenCV; readers of a stored analysis never need it
     from smilescope.signals import SignalTable
 
 SCHEMA_VERSION = 1
 Num = float | None
-
-
-def plain(x: Any) -> Any:
-    """A result as JSON-ready Python: dataclasses (their ``to_dict`` when they have one) become
-    dicts, numpy scalars plain numbers, NaN and infinity ``None``."""
-    if hasattr(x, "to_dict") and is_dataclass(x):
-        return plain(x.to_dict())
-    if is_dataclass(x) and not isinstance(x, type):
-        return {f.name: plain(getattr(x, f.name)) for f in fields(x)}
-    if isinstance(x, dict):
-        return {str(k): plain(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [plain(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return plain(x.tolist())
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    return x
 
 
 @dataclass(frozen=True)
@@ -208,9 +184,7 @@ class Analysis:
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The document as JSON text (NaN written as null)."""
-        import json
-
-        return json.dumps(plain(self.to_dict()), indent=indent, allow_nan=False)
+        return dumps(self.to_dict(), indent=indent)
 
     @classmethod
     def from_dict(cls, doc: Any, *, source: str = "the analysis") -> "Analysis":

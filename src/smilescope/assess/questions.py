@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from smilescope.errors import BadInputError
-from smilescope.measures.flags import FLAG_IDS, FLAG_KINDS
+from smilescope.measures.flags import FLAG_IDS, FLAG_KINDS  # noqa: F401 - FLAG_IDS is re-exported by assess
 
 # Flag ids the analysis layer writes into analysis.json "flags" (measured, not told): the one
 # vocabulary lives with the measures.

@@ -125,7 +125,6 @@ def finish(results: list[FrameResult], *, path: str | Path, info: VideoInfo, war
     """
     check_usable(results, path=path, config=config)
     warnings = list(warnings)
-    n = len(results)
     found = np.array([r.face_found for r in results])
     valid = np.array([r.valid for r in results])
     turned = np.array([r.reason == "head turned" for r in results])
