@@ -305,8 +305,32 @@ def _best(candidates: list, span, target: tuple[float, float], apex: float | Non
 # --- scores -------------------------------------------------------------------------------
 
 
+def _ratio(n: float, d: float) -> float | None:
+    return n / d if d > 0 else None
+
+
+class _Ratios:
+    """The ratios of a score's counts (None where the denominator is 0), for one video or all."""
+
+    @property
+    def smile_recall(self) -> float | None:
+        return _ratio(self.smiles_recalled, self.smiles_labelled)
+
+    @property
+    def smile_precision(self) -> float | None:
+        return _ratio(self.episodes_matched, self.episodes)
+
+    @property
+    def twitches_per_min(self) -> float | None:
+        return _ratio(self.twitches, self.twitch_minutes)
+
+    @property
+    def blink_recall(self) -> float | None:
+        return _ratio(self.blinks_recalled, self.blinks_labelled)
+
+
 @dataclass(frozen=True)
-class VideoScore:
+class VideoScore(_Ratios):
     """One video scored against its labels (counts; the rates are properties).
 
     ``refused`` holds the analysis's message when it refused the video (nothing was reported;
@@ -338,25 +362,6 @@ class VideoScore:
     def analysed(self) -> bool:
         return self.refused is None
 
-    @property
-    def smile_recall(self) -> float | None:
-        return _ratio(self.smiles_recalled, self.smiles_labelled)
-
-    @property
-    def smile_precision(self) -> float | None:
-        return _ratio(self.episodes_matched, self.episodes)
-
-    @property
-    def twitches_per_min(self) -> float | None:
-        return _ratio(self.twitches, self.twitch_minutes)
-
-    @property
-    def blink_recall(self) -> float | None:
-        return _ratio(self.blinks_recalled, self.blinks_labelled)
-
-
-def _ratio(n: float, d: float) -> float | None:
-    return n / d if d > 0 else None
 
 
 def score_video(labels: VideoLabels, analysis: Analysis | BadInputError) -> VideoScore:
@@ -496,7 +501,7 @@ def _when(e: Episode) -> str:
 
 
 @dataclass(frozen=True)
-class OverallScore:
+class OverallScore(_Ratios):
     """The README's overall figures over a set of videos (sums of counts, then ratios)."""
 
     videos: int
@@ -517,21 +522,6 @@ class OverallScore:
     blinks_recalled: int
     scores: tuple[VideoScore, ...] = field(default=(), repr=False)
 
-    @property
-    def smile_recall(self) -> float | None:
-        return _ratio(self.smiles_recalled, self.smiles_labelled)
-
-    @property
-    def smile_precision(self) -> float | None:
-        return _ratio(self.episodes_matched, self.episodes)
-
-    @property
-    def twitches_per_min(self) -> float | None:
-        return _ratio(self.twitches, self.twitch_minutes)
-
-    @property
-    def blink_recall(self) -> float | None:
-        return _ratio(self.blinks_recalled, self.blinks_labelled)
 
 
 def aggregate(scores: Iterable[VideoScore]) -> OverallScore:
