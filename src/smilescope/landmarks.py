@@ -55,6 +55,9 @@ LOWER_LIP_CENTRE = 17
 # (frown), lids, cheeks, lips and jaw contour are left out on purpose.
 STABLE = (168, 6, 197, 195, 5, 151, 10, 133, 362, 245, 465, 193, 417)
 
+# Inner lip centres: how far the lips are apart (the mouth open or closed).
+INNER_LIP_CENTRE = {"upper": 13, "lower": 14}
+
 # Inner lip ring (the mouth opening), for dental show.
 INNER_LIP = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 

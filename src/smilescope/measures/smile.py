@@ -55,6 +55,8 @@ class Excursion:
         frame was not measured.
     rest_mask : np.ndarray [shape=(n,)] of bool
         Frames taken as the rest (neutral) baseline.
+    baseline : Baseline
+        How the rest was found (or why not).
     """
 
     t_s: np.ndarray
@@ -62,6 +64,7 @@ class Excursion:
     vertical_mm: dict
     length_mm: dict
     rest_mask: np.ndarray
+    baseline: "Baseline"
 
 
 def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,64 +83,161 @@ def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray
     return lat, ver, np.hypot(lat, ver)
 
 
-def excursion(table: SignalTable, *, rest_mm: float = 1.0, start_s: float = 0.6) -> Excursion:
-    """Mouth-corner excursion relative to the person's own rest frames.
+@dataclass(frozen=True)
+class Baseline:
+    """The person's relaxed face, found in the recording (not assumed at its start).
 
-    The rest baseline is found in two steps: a first guess from the opening ``start_s`` seconds
-    of measured frames (recordings start with a relaxed face), then every frame in which both
-    corners lie within ``rest_mm`` of that guess; the baseline is their median position. A
-    person who relaxes between smiles thus contributes rest frames from the whole recording.
-
-    Parameters
+    Attributes
     ----------
-    table : SignalTable
-        Needs ``mouth_corner_{right,left}_{x,y}_mm``.
-    rest_mm : float
-        How close to the first guess a frame must be to count as rest (mm).
-    start_s : float
-        Length of the opening stretch used for the first guess (s).
+    found : bool
+        False when no stretch of the recording shows a relaxed face; ``reason`` says why.
+    rest_mask : np.ndarray [shape=(n,)] of bool
+        The frames taken as relaxed.
+    position_mm : dict of side to np.ndarray [shape=(2,)]
+        Each mouth corner's rest position (lateral, up), as in the signal columns.
+    yaw_deg, pitch_deg : float
+        Head pose at rest (NaN when the table has no head angles).
+    rest_s : float
+        Time covered by the relaxed frames.
+    reason : str
+        Why no relaxed face was found ("" when found).
     """
-    t = table.t_s
-    valid = table.valid
+
+    found: bool
+    rest_mask: np.ndarray
+    position_mm: dict
+    yaw_deg: float = float("nan")
+    pitch_deg: float = float("nan")
+    rest_s: float = 0.0
+    reason: str = ""
+
+
+# What a relaxed face is (each a keyword of find_baseline):
+REST_MAX_LIP_GAP_MM = 10.0  # mouth not opened: speech vowels, surprise, yawns and laughs part the lips 10-30 mm
+REST_MAX_ANGLE_DEG = 15.0  # facing the camera: the pipeline measures up to 30 deg, but parallax grows with the angle
+REST_EYES_OPEN = 0.6  # both eyes at least 60 % of their usual opening: no blink, wink or squint
+REST_MAX_SMILE_SCORE = 0.5  # the single-frame classifier does not read a smile
+REST_STILL_S = 0.3  # the face holds still over this window (an expression changing is not rest) ...
+REST_STILL_MM = 1.5  # ... moving less than the smallest smile counted (max - min within the window)
+# the face rests this long at a stretch at least once; with the still window around each frame
+# that is half a second without movement (less is a pause within movement)
+REST_MIN_S = 0.2
+
+
+def _still(table: SignalTable, cols: tuple[str, ...], *, window_s: float, tol_mm: float) -> np.ndarray:
+    """Frames where each of ``cols`` varies by at most ``tol_mm`` (max - min) over ``window_s`` around them."""
+    size = seconds_to_frames(window_s, table.t_s) | 1
+    ok = np.ones(len(table.t_s), bool)
+    for c in cols:
+        v = table.columns[c]
+        # frames not measured are left out of the window (they neither make nor break stillness)
+        hi = scipy.ndimage.maximum_filter1d(np.where(np.isfinite(v), v, -np.inf), size, mode="nearest")
+        lo = scipy.ndimage.minimum_filter1d(np.where(np.isfinite(v), v, np.inf), size, mode="nearest")
+        ok &= (hi - lo) <= tol_mm
+    return ok
+
+
+def find_baseline(
+    table: SignalTable,
+    *,
+    noise_floor_mm: float = 0.0,
+    max_lip_gap_mm: float = REST_MAX_LIP_GAP_MM,
+    max_angle_deg: float = REST_MAX_ANGLE_DEG,
+    eyes_open: float = REST_EYES_OPEN,
+    max_smile_score: float = REST_MAX_SMILE_SCORE,
+    still_s: float = REST_STILL_S,
+    still_mm: float = REST_STILL_MM,
+    min_rest_s: float = REST_MIN_S,
+) -> Baseline:
+    """The relaxed face: frames anywhere in the recording with the mouth not opened, both eyes
+    open, the head facing the camera, the face holding still and the classifier reading no
+    smile.
+
+    The first stretch of such frames lasting ``min_rest_s`` fixes the rest position; every
+    such frame with both corners within ``max(1 mm, 2 x noise floor)`` of it joins the
+    baseline, so the person relaxing between smiles adds rest from the whole recording, while
+    a faint expression held for long (the hold of an exercise) is not taken for rest. Columns
+    the table lacks (older tables: no lip gap, no smile score) are not used.
+    """
+    t, valid = table.t_s, table.valid
+    n = len(t)
     xy = {s: np.stack([table.columns[f"mouth_corner_{s}_x_mm"], table.columns[f"mouth_corner_{s}_y_mm"]], axis=1)
           for s in SIDES}
-    measured = np.flatnonzero(valid & np.isfinite(xy["right"]).all(1) & np.isfinite(xy["left"]).all(1))
-    if len(measured) == 0:
-        nan = np.full(len(t), np.nan)
-        return Excursion(t, {s: nan for s in SIDES}, {s: nan for s in SIDES}, {s: nan for s in SIDES},
-                         np.zeros(len(t), bool))
-    first = measured[t[measured] <= t[measured[0]] + start_s]
-    guess = {s: np.median(xy[s][first], axis=0) for s in SIDES}
-    near = np.ones(len(t), bool)
-    for s in SIDES:
-        near &= np.linalg.norm(xy[s] - guess[s], axis=1) <= rest_mm
-    rest = near & valid
-    if rest.sum() < 3:
-        rest = np.zeros(len(t), bool)
-        rest[first] = True
-    base = {s: np.median(xy[s][rest], axis=0) for s in SIDES}
+    cand = valid & np.isfinite(xy["right"]).all(1) & np.isfinite(xy["left"]).all(1)
+    none = {s: np.full(2, np.nan) for s in SIDES}
+    if not cand.any():
+        return Baseline(False, np.zeros(n, bool), none, reason="no frame with both mouth corners measured")
+    cols = table.columns
+    if "lip_gap_mm" in cols:
+        cand &= np.nan_to_num(cols["lip_gap_mm"], nan=np.inf) <= max_lip_gap_mm
+    eyes = np.fmin(cols["palpebral_right_height_mm"], cols["palpebral_left_height_mm"])
+    usual = np.nanpercentile(eyes[valid], 90) if np.isfinite(eyes[valid]).any() else np.nan
+    if np.isfinite(usual):
+        cand &= np.nan_to_num(eyes, nan=0.0) >= eyes_open * usual
+    for name in ("head_yaw_deg", "head_pitch_deg"):
+        if name in cols:
+            cand &= np.abs(np.nan_to_num(cols[name], nan=np.inf)) <= max_angle_deg
+    if not cand.any():
+        return Baseline(False, np.zeros(n, bool), none,
+                        reason="the face was never relaxed and facing the camera with the eyes open and the mouth closed")
+    if "smile_score" in cols:
+        score = scipy.ndimage.median_filter(np.nan_to_num(cols["smile_score"], nan=1.0),
+                                            size=seconds_to_frames(still_s, t) | 1, mode="nearest")
+        cand &= score < max_smile_score
+        if not cand.any():
+            return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
+    still = [f"mouth_corner_{s}_{c}_mm" for s in SIDES for c in "xy"] + (["lip_gap_mm"] if "lip_gap_mm" in cols else [])
+    cand &= _still(table, tuple(still), window_s=still_s, tol_mm=still_mm)
+    if not cand.any():
+        return Baseline(False, np.zeros(n, bool), none, reason="the face never held still")
+    dt = frame_interval_s(t, default_s=0.0)
+    stretches = [(a, b) for a, b in _runs(cand, t, merge_gap_s=0.0, min_duration_s=0.0) if t[b] - t[a] + dt >= min_rest_s]
+    if not stretches:
+        return Baseline(False, np.zeros(n, bool), none, rest_s=_duration(t, np.flatnonzero(cand)),
+                        reason=f"the face was never relaxed and still for {min_rest_s:.1f} s at a stretch")
+    pts = np.hstack([xy["right"], xy["left"]])
+    first = slice(stretches[0][0], stretches[0][1] + 1)
+    centre = np.median(pts[first], axis=0)
+    radius = max(1.0, 2 * noise_floor_mm)
+    # the larger of the two corners' distances from the first relaxed position
+    dist = np.maximum(np.linalg.norm(pts[:, :2] - centre[:2], axis=1), np.linalg.norm(pts[:, 2:] - centre[2:], axis=1))
+    rest = cand & (dist <= radius)
+    rest_s = _duration(t, np.flatnonzero(rest))
+    pose = {name: float(np.nanmedian(cols[name][rest])) if name in cols and np.isfinite(cols[name][rest]).any()
+            else float("nan") for name in ("head_yaw_deg", "head_pitch_deg")}
+    return Baseline(True, rest, {s: np.median(xy[s][rest], axis=0) for s in SIDES},
+                    yaw_deg=pose["head_yaw_deg"], pitch_deg=pose["head_pitch_deg"], rest_s=rest_s)
+
+
+def excursion(table: SignalTable, baseline: Baseline | None = None, *, noise_floor_mm: float = 0.0) -> Excursion:
+    """Mouth-corner excursion relative to the person's relaxed face (:func:`find_baseline`).
+
+    All NaN when the recording has no relaxed face: a movement from an expression is not an
+    excursion.
+    """
+    base = baseline if baseline is not None else find_baseline(table, noise_floor_mm=noise_floor_mm)
+    t, valid = table.t_s, table.valid
     lat, ver, length = {}, {}, {}
     for s in SIDES:
-        lat[s], ver[s], length[s] = corner_excursion(xy[s], base[s])
-    for s in SIDES:
+        xy = np.stack([table.columns[f"mouth_corner_{s}_x_mm"], table.columns[f"mouth_corner_{s}_y_mm"]], axis=1)
+        lat[s], ver[s], length[s] = corner_excursion(xy, base.position_mm[s])
         for a in (lat[s], ver[s], length[s]):
             a[~valid] = np.nan
-    return Excursion(t, lat, ver, length, rest)
+    return Excursion(t, lat, ver, length, base.rest_mask, base)
 
 
 # --- episodes -----------------------------------------------------------------------------
 
 
 def smile_activation(exc: Excursion, side: str, *, angle_deg: float = 30.0) -> np.ndarray:
-    """How far a corner has moved along the smile direction (mm, >= 0).
+    """How far a corner has moved along the smile direction (mm, signed: + out and up).
 
     The zygomaticus major pulls the commissure outwards and up, about 30-40 degrees above the
     horizontal; the projection of the movement on that direction is large for a smile and zero
     or negative for a pucker, a pout or a cheek puff (corners pulled inwards or down).
     """
     a = np.radians(angle_deg)
-    return np.clip(exc.lateral_mm[side] * np.cos(a) + exc.vertical_mm[side] * np.sin(a), 0.0, None)
-
+    return exc.lateral_mm[side] * np.cos(a) + exc.vertical_mm[side] * np.sin(a)
 
 
 @dataclass(frozen=True)
@@ -199,6 +299,92 @@ def symmetry(left_mm: float, right_mm: float, *, min_diff_mm: float = 3.0, min_d
     return float(pct), "none"
 
 
+MIN_SMILE_SCORE = 0.5  # the single-frame classifier reads a smile
+MIN_SMILE_ANGLE_DEG = 15.0  # the zygomaticus pulls 30-40 deg above horizontal; the risorius (a grimace) about 0
+MAX_LIP_PARTING_MM = 5.0  # lips parting this much beyond rest: a jaw or lip movement (speech, surprise)
+
+
+def _runs(mask: np.ndarray, t: np.ndarray, *, merge_gap_s: float, min_duration_s: float) -> list[tuple[int, int]]:
+    """Stretches of ``mask`` (first, last frame), gaps up to ``merge_gap_s`` bridged, at least ``min_duration_s`` long."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    runs: list[list[int]] = []
+    for a, b in zip(edges[::2], edges[1::2] - 1):
+        if runs and t[a] - t[runs[-1][1]] <= merge_gap_s:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b])
+    return [(a, b) for a, b in runs if t[b] - t[a] >= min_duration_s]
+
+
+def smile_evidence(
+    table: SignalTable,
+    exc: Excursion,
+    *,
+    min_peak_mm: float = 1.5,
+    noise_floor_mm: float = 0.0,
+    min_score: float = MIN_SMILE_SCORE,
+    score_window_s: float = 0.3,
+    smile_angle_deg: float = 30.0,
+    max_lip_parting_mm: float = MAX_LIP_PARTING_MM,
+    min_angle_deg: float = MIN_SMILE_ANGLE_DEG,
+    merge_gap_s: float = 0.25,
+    min_duration_s: float = 0.4,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frames that show a smile by either of two readings, the signed activation (mm), and the
+    frames the classifier alone reads as a smile.
+
+    * The classifier: the single-frame smile score, median over ``score_window_s`` (a glitch
+      or a syllable is shorter), reaches ``min_score``. It needs no baseline and tells a smile
+      from talking, a pucker, a grimace or surprise by the shape of the whole mouth and eyes.
+    * The geometry, when the recording has a relaxed face: a mouth corner has moved out and up
+      (:func:`smile_activation`, median over 0.1 s; its height read against the lower lip's
+      centre, and at least ``min_angle_deg`` above horizontal) by ``min_peak_mm`` and four
+      times the noise floor,. (A smile with the head turned is found but its sides
+      are not compared: :attr:`Episode.head_turned`.) This finds the weak or
+      one-sided smiles of a palsy that a classifier trained on healthy smiles may not read. A
+      movement that only the geometry reads and that parts the lips by more than
+      ``max_lip_parting_mm`` beyond rest is a jaw or lip movement (speech, surprise), not a
+      smile: only the classifier can judge an open mouth.
+    """
+    t = table.t_s
+    n = len(t)
+    smiling = np.zeros(n, bool)
+    if "smile_score" in table.columns:
+        score = scipy.ndimage.median_filter(np.nan_to_num(table.columns["smile_score"], nan=0.0),
+                                            size=seconds_to_frames(score_window_s, t) | 1, mode="nearest")
+        smiling = table.valid & (score >= min_score)
+    read = smiling.copy()
+    act = np.fmax(smile_activation(exc, "right", angle_deg=smile_angle_deg),
+                  smile_activation(exc, "left", angle_deg=smile_angle_deg))
+    if not exc.baseline.found:
+        return smiling, act, read
+    # the geometry reads the corners against the lower lip: a lip press or a chin raise lifts the
+    # whole mouth, a smile lifts the corners above the lip centre; and a smile pulls up and out
+    # (zygomaticus major), not straight sideways (risorius, a grimace)
+    lower = table.columns.get("lower_lip_y_mm")
+    lift = (np.fmax(lower - np.nanmedian(lower[exc.rest_mask]), 0.0) if lower is not None and np.isfinite(lower[exc.rest_mask]).any()
+            else np.zeros(len(t)))
+    a = np.radians(smile_angle_deg)
+    geo = table.valid.copy()
+    reading = np.full(len(t), -np.inf)
+    for s in SIDES:
+        up = exc.vertical_mm[s] - lift
+        side_act = exc.lateral_mm[s] * np.cos(a) + up * np.sin(a)
+        angle = np.degrees(np.arctan2(up, exc.lateral_mm[s]))
+        side_act = np.where((angle >= min_angle_deg) & (angle <= 90.0), side_act, -np.inf)
+        reading = np.fmax(reading, np.nan_to_num(side_act, nan=-np.inf))
+    act_f = scipy.ndimage.median_filter(np.where(np.isfinite(reading), reading, -1e9), size=seconds_to_frames(0.1, t) | 1,
+                                        mode="nearest")
+    geo &= act_f >= max(min_peak_mm, 4 * noise_floor_mm)
+    gap = table.columns.get("lip_gap_mm")
+    if gap is not None and np.isfinite(gap[exc.rest_mask]).any():
+        parted = gap - np.nanmedian(gap[exc.rest_mask]) > max_lip_parting_mm
+        for a, b in _runs(geo, t, merge_gap_s=merge_gap_s, min_duration_s=0.0):
+            if parted[a:b + 1].any() and not smiling[a:b + 1].any():
+                geo[a:b + 1] = False
+    return smiling | geo, act, read
+
+
 def find_episodes(
     table: SignalTable,
     exc: Excursion | None = None,
@@ -207,99 +393,84 @@ def find_episodes(
     noise_floor_mm: float | None = 0.0,
     min_duration_s: float | None = 0.4,
     merge_gap_s: float | None = 0.25,
-    edge_fraction: float | None = 0.2,
     hold_fraction: float | None = 0.8,
     min_diff_mm: float | None = 3.0,
     min_diff_pct: float | None = 20.0,
     reference_points_mm: dict | None = None,
     smile_angle_deg: float | None = 30.0,
+    min_score: float = MIN_SMILE_SCORE,
+    edge_fraction: float = 0.2,
+    max_edge_s: float = 0.5,
 ) -> list[Episode]:
-    """Find every smile: where either corner moves out and up from rest and comes back.
+    """Find every smile: a stretch of at least ``min_duration_s`` that the classifier or the
+    geometry reads as a smile (:func:`smile_evidence`), gaps up to ``merge_gap_s`` bridged.
 
-    The activation is the larger of the two corners' movement *outwards and up* (see
-    :func:`smile_activation`; a one-sided smile counts, a pucker or a cheek puff that pulls
-    the corners inwards does not), median-filtered over 0.1 s to ignore single-frame glitches. A candidate is a stretch above
-    ``max(min_peak_mm / 2, 4 x noise floor)``; it becomes an episode when its peak reaches
-    ``min_peak_mm``, it lasts ``min_duration_s`` and the stronger corner moves outwards (a
-    pucker or speech pulls corners inwards or only up and down). Onset and offset are where the
-    activation crosses ``edge_fraction`` of the peak; the hold is the time spent above
-    ``hold_fraction`` of it.
+    With a relaxed baseline the onset and offset are where the activation crosses
+    ``edge_fraction`` of the peak, at most ``max_edge_s`` (a smile's rise time) outside the
+    stretch read as a smile, so a following expression does not lengthen the smile. Each side is measured at the apex plateau (frames within 90 % of
+    the activation's peak) and the hold is the time above ``hold_fraction`` of it; a stretch
+    whose stronger corner moves inwards is a pucker or speech, not a smile. Without one, the
+    episode still gives its timing (apex: the classifier's peak), the height difference of the
+    corners and the upper lip, but no excursion and no weaker side.
     """
-    exc = exc if exc is not None else excursion(table)
+    exc = exc if exc is not None else excursion(table, noise_floor_mm=noise_floor_mm or 0.0)
     t = exc.t_s
-    n = len(t)
-    if n < 3:
+    if len(t) < 3:
         return []
-    act = np.fmax(smile_activation(exc, "right", angle_deg=smile_angle_deg),
-                  smile_activation(exc, "left", angle_deg=smile_angle_deg))
-    act = np.where(np.isfinite(act), act, 0.0)
-    act = scipy.ndimage.median_filter(act, size=seconds_to_frames(0.1, t) | 1, mode="nearest")
-    thr = max(min_peak_mm / 2, 4 * noise_floor_mm)
-    above = act > thr
-    # runs of frames above threshold, with short gaps merged
-    gap = seconds_to_frames(merge_gap_s, t)
-    runs, i = [], 0
-    while i < n:
-        if above[i]:
-            j = i
-            while j + 1 < n and above[j + 1]:
-                j += 1
-            if runs and i - runs[-1][1] - 1 <= gap:
-                runs[-1][1] = j
-            else:
-                runs.append([i, j])
-            i = j + 1
-        else:
-            i += 1
-    spans: list[list[int]] = []  # [onset, offset] frame indices
-    for a, b in runs:
-        k = a + int(np.argmax(act[a:b + 1]))
-        peak = act[k]
-        if peak < min_peak_mm:
-            continue
-        # onset/offset where the activation crosses edge_fraction of the peak
-        lo = k
-        while lo > 0 and act[lo - 1] > edge_fraction * peak:
-            lo -= 1
-        hi = k
-        while hi < n - 1 and act[hi + 1] > edge_fraction * peak:
-            hi += 1
-        if spans and lo <= spans[-1][1]:  # widened into the previous smile: one smile
+    smiling, act, read = smile_evidence(table, exc, min_peak_mm=min_peak_mm, noise_floor_mm=noise_floor_mm or 0.0,
+                                  min_score=min_score, smile_angle_deg=smile_angle_deg,
+                                  merge_gap_s=merge_gap_s, min_duration_s=min_duration_s)
+    relaxed = exc.baseline.found
+    level = np.nan_to_num(act if relaxed else table.columns.get("smile_score", np.zeros(len(t))), nan=-np.inf)
+    spans: list[list[int]] = []
+    for lo, hi in _runs(smiling, t, merge_gap_s=merge_gap_s, min_duration_s=min_duration_s):
+        if relaxed:  # onset and offset where the activation crosses edge_fraction of the peak, within a rise time
+            edge = edge_fraction * np.max(level[lo:hi + 1])
+            t0, t1 = t[lo], t[hi]
+            while lo > 0 and level[lo - 1] > edge and t0 - t[lo - 1] <= max_edge_s:
+                lo -= 1
+            while hi < len(t) - 1 and level[hi + 1] > edge and t[hi + 1] - t1 <= max_edge_s:
+                hi += 1
+        if spans and lo <= spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], hi)
         else:
             spans.append([lo, hi])
     episodes = []
     for lo, hi in spans:
-        k = lo + int(np.argmax(act[lo:hi + 1]))
-        peak = act[k]
-        if t[hi] - t[lo] < min_duration_s:
-            continue
-        plateau = np.arange(lo, hi + 1)[act[lo:hi + 1] >= 0.9 * peak]
-        strong = "right" if np.nanmedian(exc.length_mm["right"][plateau]) >= np.nanmedian(exc.length_mm["left"][plateau]) else "left"
-        if np.nanmedian(exc.lateral_mm[strong][plateau]) <= 0:
-            continue  # corners pulled inwards: pucker or speech, not a smile
-        hold = act[lo:hi + 1] >= hold_fraction * peak
-        hold_idx = np.arange(lo, hi + 1)[hold]
-        sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
-        pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
-                               min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+        k = lo + int(np.argmax(level[lo:hi + 1]))
+        peak = level[k]
+        plateau = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (0.9 * peak if peak > 0 else peak)]
+        hold_idx = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (hold_fraction * peak if peak > 0 else peak)]
+        if relaxed:
+            strong = "right" if np.nanmedian(exc.length_mm["right"][plateau]) >= np.nanmedian(exc.length_mm["left"][plateau]) else "left"
+            if np.nanmedian(exc.lateral_mm[strong][plateau]) <= 0 and not read[lo:hi + 1].any():
+                continue  # corners pulled inwards and no smile read: pucker or speech
+            sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
+            pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
+                                   min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+            steadiness = float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan")
+        else:
+            nan = float("nan")
+            sides = {s: SideMeasure(nan, nan, nan, nan, nan, nan) for s in SIDES}
+            pct, weaker, steadiness = nan, "none", nan
         height = float("nan")
         if reference_points_mm and "mouth_corner_left" in reference_points_mm:
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
             yr = reference_points_mm["mouth_corner_right"][1] + np.nanmedian(table.columns["mouth_corner_right_y_mm"][plateau])
             height = float(yl - yr)
         yaw = table.columns.get("head_yaw_deg")
-        turn = (float(abs(np.nanmedian(yaw[plateau]) - np.nanmedian(yaw[exc.rest_mask])))
-                if yaw is not None and np.isfinite(yaw[plateau]).any() and np.isfinite(yaw[exc.rest_mask]).any()
+        turn = (float(abs(np.nanmedian(yaw[plateau]) - exc.baseline.yaw_deg))
+                if relaxed and yaw is not None and np.isfinite(yaw[plateau]).any() and np.isfinite(exc.baseline.yaw_deg)
                 else float("nan"))
         lip = table.columns.get("upper_lip_y_mm")
-        lip_el = float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask])) if lip is not None else float("nan")
+        lip_el = (float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask]))
+                  if relaxed and lip is not None else float("nan"))
         episodes.append(Episode(
             start_s=float(t[lo]), apex_s=float(t[k]), end_s=float(t[hi]),
             hold_s=float(_duration(t, hold_idx)),
             right=sides["right"], left=sides["left"], asymmetry_pct=pct, weaker_side=weaker,
             commissure_height_diff_mm=height, upper_lip_elevation_mm=lip_el,
-            hold_steadiness_mm=float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan"),
+            hold_steadiness_mm=steadiness,
             dental_show=float(np.nanmedian(table.columns["dental_show"][plateau])) if "dental_show" in table.columns else float("nan"),
             head_turn_deg=turn,
         ))
@@ -385,6 +556,9 @@ class SmileResult:
     fatigue: Fatigue
     duchenne: dict[str, dict[str, float | None]]  # per side: cheek raise (mm), eye narrowing (%)
     thresholds: dict[str, float | str | None] = field(default_factory=dict)
+    relaxed_face: bool | None = None  # a relaxed face was found to measure from (None: older file)
+    relaxed_s: float | None = None  # time the face was relaxed and still (s)
+    not_judged: str = ""  # why excursions and sides could not be judged ("" when they could)
 
     def to_dict(self) -> dict:
         eps = []
@@ -401,6 +575,9 @@ class SmileResult:
             "fatigue": asdict(self.fatigue),
             "duchenne": self.duchenne,
             "thresholds": self.thresholds,
+            "relaxed_face": self.relaxed_face,
+            "relaxed_s": self.relaxed_s,
+            "not_judged": self.not_judged,
             "conventions": "sides are the person's own; excursion = movement of the mouth corner from rest (mm), "
                            "medians over the apex of each smile; overall values are medians over smiles",
         }
@@ -408,11 +585,18 @@ class SmileResult:
 
 def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference_points_mm: dict | None = None,
                    min_diff_mm: float = 3.0, min_diff_pct: float = 20.0) -> tuple[SmileResult, Excursion]:
-    """Episodes, overall excursion and symmetry (medians over episodes), eye involvement, fatigue."""
-    exc = excursion(table)
+    """Episodes, overall excursion and symmetry (medians over episodes), eye involvement, fatigue.
+
+    Without a relaxed face (:func:`find_baseline`) the smiles are still found (by the
+    classifier) and timed, but excursions, sides and fatigue are not judged: ``not_judged``
+    says why.
+    """
+    base = find_baseline(table, noise_floor_mm=noise_floor_mm)
+    exc = excursion(table, base)
     eps = find_episodes(table, exc, noise_floor_mm=noise_floor_mm, reference_points_mm=reference_points_mm,
                         min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
-    if eps:
+    not_judged = "" if base.found else f"no relaxed face to measure from: {base.reason}"
+    if eps and base.found:
         # sides are compared over the smiles with the head still; if the head turned in every
         # smile, the values are still given but no side is called weaker
         steady = [e for e in eps if not e.head_turned] or eps
@@ -429,21 +613,29 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                   "max_head_turn_deg": MAX_HEAD_TURN_DEG,
                   "sources": "Hohman 2014 (>= 3 mm noticed); Coulson 2002 (healthy sides differ by up to 2-3 mm); "
                              "a head turn shifts the corners' difference by about 1 mm per degree"}
-    return SmileResult(eps, overall, pct, weaker, fatigue(eps), duchenne, thresholds), exc
+    tired = fatigue(eps) if base.found else fatigue([])
+    return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
+                       relaxed_s=base.rest_s, not_judged=not_judged), exc
 
 
 def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarray]:
-    """``smile_*`` columns for signals.csv: excursion per side (mm) and the episode number (0 = none)."""
+    """``smile_*`` columns for signals.csv: excursion per side (mm), the signed smile activation
+    per side (mm along the smile direction: + out and up, - in or down), and the episode number
+    (0 = none). All NaN without a relaxed face."""
     active = np.zeros(len(exc.t_s))
     for k, e in enumerate(episodes, start=1):
         active[span_mask(exc.t_s, e.start_s, e.end_s)] = k
     return {"smile_excursion_right_mm": exc.length_mm["right"], "smile_excursion_left_mm": exc.length_mm["left"],
+            "smile_activation_right_mm": smile_activation(exc, "right"), "smile_activation_left_mm": smile_activation(exc, "left"),
             "smile_episode": active}
 
 
 def apex_plateau(exc: Excursion, episodes: list[Episode], *, fraction: float = 0.9) -> np.ndarray:
-    """Frames of each smile where the stronger corner is within ``fraction`` of its peak."""
+    """Frames of each smile where the stronger corner is within ``fraction`` of its peak (none
+    without a relaxed face)."""
     out = np.zeros(len(exc.t_s), bool)
+    if not exc.baseline.found:
+        return out
     for e in episodes:
         inside = span_mask(exc.t_s, e.start_s, e.end_s)
         act = np.fmax(exc.length_mm["right"], exc.length_mm["left"])

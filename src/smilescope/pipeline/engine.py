@@ -104,6 +104,7 @@ class FrameResult:
     refined_fraction: float = float("nan")
     smile_score: float = float("nan")
     dental_show: float = float("nan")
+    lip_gap_px: float = float("nan")  # inner lips apart (reference-frame px): mouth open or closed
     head: dict[str, float] = field(default_factory=dict)
     signals_px: dict[str, float] = field(default_factory=dict)
 
@@ -263,7 +264,8 @@ class FaceAnalyzer:
         head = {"head_x_px": float(hx), "head_y_px": float(hy), "head_roll_deg": sim.rotation_deg,
                 "head_scale": sim.scale, "head_yaw_deg": yaw, "head_pitch_deg": pitch}
         return FrameResult(**base, valid=True, iris_ref_px=iris_ref, refined_fraction=float(ok.mean()),
-                           dental_show=dental_show(rgb, lms), head=head, signals_px=sig)
+                           dental_show=dental_show(rgb, lms), head=head, signals_px=sig,
+                           lip_gap_px=float(np.linalg.norm(lms[lm.INNER_LIP_CENTRE["upper"]] - lms[lm.INNER_LIP_CENTRE["lower"]])) / sim.scale)
 
     def close(self) -> None:
         if self._own_detector:

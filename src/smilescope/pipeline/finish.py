@@ -98,7 +98,7 @@ def calibrate_results(results: list[FrameResult]) -> Calibration:
 
 def signal_table(results: list[FrameResult], mm_per_px: float) -> SignalTable:
     """One row per frame: head motion and facial signals in mm (NaN where not measured), the
-    smile score, teeth shown, face width (px) and the share of refined points."""
+    smile score, teeth shown, how far the lips are apart (mm), face width (px) and the share of refined points."""
     valid = np.array([r.valid for r in results])
     cols: dict[str, np.ndarray] = {}
     for name in HEAD_SIGNALS:
@@ -109,6 +109,7 @@ def signal_table(results: list[FrameResult], mm_per_px: float) -> SignalTable:
         cols[name] = np.array([r.signals_px[key] * mm_per_px if r.valid else np.nan for r in results])
     cols["smile_score"] = np.array([r.smile_score for r in results])
     cols["dental_show"] = np.array([r.dental_show for r in results])
+    cols["lip_gap_mm"] = np.array([r.lip_gap_px * mm_per_px if r.valid else np.nan for r in results])
     cols["face_width_px"] = np.array([r.face_width_px for r in results])
     cols["refined_fraction"] = np.array([r.refined_fraction for r in results])
     return SignalTable(t_s=np.array([r.t_s for r in results]), valid=valid, columns=cols)

@@ -39,18 +39,26 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+_SIDE_COLOURS = {"right": "#1f77b4", "left": "#d62728"}
+
+
 def _known(*xs) -> bool:
     """Every value is a finite number (``None`` and NaN: not measured)."""
     return all(x is not None and math.isfinite(x) for x in xs)
 
 
 def smile_png(table, smile: SmileResult, *, title: str = "") -> bytes:
-    """Left and right mouth-corner excursion over time, smile episodes shaded.
+    """Each mouth corner's signed smile activation over time, smile episodes shaded.
+
+    The activation is the corner's movement from the relaxed face along the smile direction
+    (out and 30 degrees up): positive in a smile, negative in a pucker, a pout or a frown, so
+    these are not drawn as if they were smiles. Without a relaxed face nothing is measured from
+    rest; the plot then shows the single-frame smile score instead, and says so.
 
     Parameters
     ----------
     table : SignalTable
-        Needs ``smile_excursion_{right,left}_mm``.
+        Needs ``smile_activation_{right,left}_mm`` (or, without a relaxed face, ``smile_score``).
     smile : SmileResult
         ``Analysis.smile``; its episodes (``start_s`` to ``end_s``) are shaded.
     title : str, optional
@@ -67,21 +75,34 @@ def smile_png(table, smile: SmileResult, *, title: str = "") -> bytes:
     for e in smile.episodes:
         if _known(e.start_s, e.end_s):
             ax.axvspan(e.start_s, e.end_s, color="#f3d36b", alpha=0.35, lw=0)
-    ax.plot(t, table.columns["smile_excursion_right_mm"], color="#1f77b4", lw=1.5, label="right (person's)")
-    ax.plot(t, table.columns["smile_excursion_left_mm"], color="#d62728", lw=1.5, label="left (person's)")
+    cols = table.columns
+    measured = smile.relaxed_face is not False and "smile_activation_right_mm" in cols
+    if measured:
+        right, left = cols["smile_activation_right_mm"], cols["smile_activation_left_mm"]
+        ax.plot(t, right, color=_SIDE_COLOURS["right"], lw=1.5, label="right (person's)")
+        ax.plot(t, left, color=_SIDE_COLOURS["left"], lw=1.5, label="left (person's)")
+        ax.axhline(0.0, color="0.4", lw=0.8)
+        ax.set_ylabel("smile activation (mm)\n+ out and up, − in or down", fontsize=8)
+        vals = np.r_[right, left]
+        vals = vals[np.isfinite(vals)]
+        lo, hi = (min(float(vals.min()), -1.0), max(float(vals.max()), 1.0)) if len(vals) else (-1.0, 1.0)
+        ax.set_ylim(lo * 1.1, hi * 1.1)
+        default = "Smile: each mouth corner's movement along the smile direction, from the relaxed face (smiles shaded)"
+    else:
+        ax.plot(t, cols["smile_score"], color="0.3", lw=1.5, label="smile score (one frame)")
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("smile score (0-1)")
+        default = "Smile score per frame (smiles shaded); no relaxed face, so no movement in mm"
     ax.set_xlabel("time (s)")
-    ax.set_ylabel("mouth-corner movement (mm)")
     ax.set_xlim(t[0], t[-1] if len(t) > 1 else t[0] + 1)
-    top = np.nanmax(np.r_[table.columns["smile_excursion_right_mm"], table.columns["smile_excursion_left_mm"], 1.0])
-    ax.set_ylim(0, top * 1.1)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", frameon=False, fontsize=8)
-    ax.set_title(title or "Smile: movement of each mouth corner from rest (smiles shaded)", fontsize=9)
+    ax.set_title(title or default, fontsize=9)
     fig.tight_layout()
     return _png(fig)
 
 
-_SIDE_COLOURS = {"right": "#1f77b4", "left": "#d62728"}
+
 
 
 def spectrum_png(table, shake: ShakeResult) -> bytes:
