@@ -199,6 +199,11 @@ class FaceAnalyzer:
         return self._multi or self.multi_face_frames > 0
 
     @property
+    def small_face_searches(self) -> int:
+        """How many times the frame was searched for a small face (the full frame showed none)."""
+        return 0 if self._small is None else self._small.searches
+
+    @property
     def mm_per_px(self) -> float:
         """Running calibration (mm per reference-frame pixel) from the irises seen so far."""
         return self._scale.mm_per_px
