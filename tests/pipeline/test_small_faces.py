@@ -3,17 +3,19 @@ full-frame pixels; and told plainly when it is too small to measure."""
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
 
 from smilescope.errors import BadInputError
 from smilescope.io import open_video
-from smilescope.pipeline import FaceAnalyzer, analyze
+from smilescope.pipeline import FaceAnalyzer, PipelineConfig, analyze
 from smilescope.testing import synth
 from smilescope.track.facemesh import MediaPipeFaceMesh
 
-from conftest import FACES
+from conftest import FACES, analyse_shared
 
 HOLD = dict(onset_s=0.8, rise_s=0.4, hold_s=0.8, fall_s=0.3)
 
@@ -88,3 +90,25 @@ def test_a_face_the_full_frame_finds_costs_no_search(tmp_path):
     with FaceAnalyzer() as fa, open_video(path) as src:
         found = [fa.push(f.rgb, f.t_s).face_found for f in src]
         assert all(found) and fa.small_face_searches == 0
+
+
+def test_real_small_face_s13_is_found_and_refused_as_too_small(shared_data):
+    """s13: a full-body dance clip, 720 x 1080, the face 77-78 px wide (the full frame alone
+    finds it in none of the 103 frames). It is found, and refused for its size, which the
+    message gives, with what to do."""
+    got = analyse_shared(shared_data / "videos" / "liveportrait" / "s13.mp4")
+    assert isinstance(got, BadInputError)
+    assert re.search(r"too small to measure: about 7\d px wide \(at least 80 px needed\)\. Move the camera closer", str(got))
+
+
+def test_real_small_face_s13_is_followed_throughout(shared_data):
+    """With the limit lowered below its width, s13's face is followed in every frame, its
+    millimetre scale gives an adult face width, and the faint smile labelled from 1.6 s to the
+    end (low confidence) is the one episode found."""
+    res = analyze(shared_data / "videos" / "liveportrait" / "s13.mp4", config=PipelineConfig(min_face_width_px=60.0))
+    q = res.quality
+    assert q.face_frames_ratio == 1.0 and q.valid_frames_ratio > 0.9
+    assert 70 < q.face_width_px < 85
+    assert 115 < q.face_width_px * q.mm_per_px < 165
+    assert q.mm_per_px_spread < 0.05
+    assert [(e.start_s < 4.12 + 0.25 and e.end_s > 1.6 - 0.25) for e in res.smile.episodes] == [True]
