@@ -27,9 +27,16 @@ from smilescope.geometry.calibration import IRIS_DIAMETER_MM, RunningScale, good
 from smilescope.measures.smile_score import smile_score
 from smilescope.pipeline.pixels import anchor_features, dental_show
 from smilescope.signals import facial_signals_px, to_mm, tracked_landmarks
+from smilescope.track.crops import CropBox, SmallFaceFinder
 from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
 from smilescope.track.flow import PatchTracker
 from smilescope.track.multiface import FaceCounter
+
+
+# Crop for the detection-mode iris pass on a small face: the face spans 40 % of it, as in
+# SmallFaceFinder's following crop.
+IRIS_CROP_MARGIN = 2.5
+IRIS_CROP_PX = 256
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,10 @@ class PipelineConfig:
         Width of the optical-flow patch. About 6 mm holds enough skin texture to lock on and
         is small enough to follow one point rather than a whole region.
     min_face_width_px : float
-        Narrower faces are too small to measure millimetres (the iris would be < 10 px).
+        Narrower faces are too small to measure millimetres: the iris is then under about 7 px
+        and one pixel 1.7 mm. (s13 of the shared videos, a 78 px face: two framings of the same
+        frames, the whole picture and a fixed 360 px crop, disagreed by 1.5-2.5 mm rms on the
+        mouth corners, and only one of them found the labelled faint smile.)
     max_yaw_deg, max_pitch_deg : float
         Beyond these turns the 2-D alignment no longer holds; those frames are not used.
     reference_max_angle_deg : float
@@ -57,6 +67,9 @@ class PipelineConfig:
         How often to look for a second face.
     calibration_interval_s : float
         How often a frame with open eyes is used to measure the iris.
+    small_face_search_interval_s : float
+        When the full frame shows no face, how often (video time) to search enlarged windows
+        of it for a small face (:class:`smilescope.track.crops.SmallFaceFinder`).
     """
 
     refine: bool = True
@@ -68,6 +81,7 @@ class PipelineConfig:
     settle_s: float = 0.2
     face_check_interval_s: float = 1.0
     calibration_interval_s: float = 0.5
+    small_face_search_interval_s: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -139,10 +153,15 @@ class FaceAnalyzer:
         Look for a second person about once a second (``config.face_check_interval_s``) with
         MediaPipe's face detector; only with the default ``detector``, which can then switch
         to a several-face mesh.
+    find_small_faces : bool
+        When the full frame shows no face, search enlarged windows of it for a small face and
+        follow it in a crop (:class:`smilescope.track.crops.SmallFaceFinder`); only with the
+        default ``detector``. Frames where the full frame finds the face cost nothing more.
     """
 
     def __init__(self, *, detector: LandmarkDetector | None = None, iris_detector: LandmarkDetector | None = None,
-                 config: PipelineConfig = PipelineConfig(), count_faces: bool = True) -> None:
+                 config: PipelineConfig = PipelineConfig(), count_faces: bool = True,
+                 find_small_faces: bool = True) -> None:
         self.config = config
         self._own_detector = detector is None
         self._detector = detector if detector is not None else MediaPipeFaceMesh()
@@ -150,6 +169,11 @@ class FaceAnalyzer:
         self._iris_detector = (MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) if self._own_iris
                                else iris_detector)
         self._counter = FaceCounter() if count_faces and self._own_detector else None
+        # faces down to 3/4 of the measurable width are found, so that a video of a face
+        # slightly too small is refused as such rather than as "no face"
+        self._small = (SmallFaceFinder(search_interval_s=config.small_face_search_interval_s,
+                                       min_face_px=0.75 * config.min_face_width_px)
+                       if find_small_faces and self._own_detector else None)
         self._multi = False
         self._last_check_t = -math.inf
         self._last_calib_t = -math.inf
@@ -179,6 +203,11 @@ class FaceAnalyzer:
         return self._multi or self.multi_face_frames > 0
 
     @property
+    def small_face_searches(self) -> int:
+        """How many times the frame was searched for a small face (the full frame showed none)."""
+        return 0 if self._small is None else self._small.searches
+
+    @property
     def mm_per_px(self) -> float:
         """Running calibration (mm per reference-frame pixel) from the irises seen so far."""
         return self._scale.mm_per_px
@@ -206,7 +235,13 @@ class FaceAnalyzer:
         i = self._index
         self._index += 1
         self._check_faces(rgb, t_s)
-        return Observation(index=i, t_s=t_s, rgb=rgb, face=self._detector(rgb))
+        face = self._detector(rgb)
+        if self._small is not None:
+            if face is None:
+                face = self._small(rgb, t_s)  # a small face the full frame misses
+            elif self._small.following:
+                self._small.reset()
+        return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
 
     def measure(self, ob: Observation) -> FrameResult:
         """Stage 2: align, refine and measure one observed frame; frames must come in order."""
@@ -274,6 +309,8 @@ class FaceAnalyzer:
             self._iris_detector.close()
         if self._counter is not None:
             self._counter.close()
+        if self._small is not None:
+            self._small.close()
 
     def __enter__(self) -> "FaceAnalyzer":
         return self
@@ -320,6 +357,10 @@ class FaceAnalyzer:
         if self._iris_detector is None:
             return float(iris_diameters_px(lms).mean())
         obs = self._iris_detector(rgb)
+        if obs is None:
+            # a small face the detector misses in the full frame: look where the landmarks are
+            box = CropBox.around(lms, margin=IRIS_CROP_MARGIN, min_size_px=IRIS_CROP_PX)
+            obs = box.observe(self._iris_detector, rgb)
         if obs is None:
             return float("nan")
         return float(iris_diameters_px(obs.landmarks_px).mean())
