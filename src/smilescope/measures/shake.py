@@ -34,6 +34,7 @@ import numpy as np
 import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.speech import Speech, lip_rhythm
 from smilescope.measures.twitch import closure_mask
 from smilescope.signals import NEAR_SIGNALS, SignalTable
 from smilescope.timebase import frame_rate_hz, grid_times_s, valid_stretches
@@ -219,24 +220,6 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
     return float(np.abs(cross[m, n][i]) ** 2 / den) if den > 0 else 0.0
 
 
-SPEECH_MAX_HZ = 7.0
-
-
-def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> Speech:
-    """The lips' opening (upper minus lower lip centre) as a rhythm: a peak at 3-7 Hz is speech."""
-    out = Speech(detected=False)
-    if "upper_lip_y_mm" not in table.columns:
-        return out
-    aperture = SignalTable(table.t_s, table.valid,
-                           {"lip_aperture_mm": table.columns["upper_lip_y_mm"] - table.columns["lower_lip_y_mm"]})
-    spec, a, b, fs = region_spectrum(aperture, ("lip_aperture_mm",))
-    pk = find_peak(spec, a, b, fs, region="lips", side="mid", noise_floor_mm=noise_floor_mm, snr_min=snr_min,
-                   consistency_min=0.5) if len(spec.freq_hz) else None
-    if pk is None or not pk.detected or pk.frequency_hz > SPEECH_MAX_HZ:
-        return out
-    return Speech(detected=True, frequency_hz=pk.frequency_hz, amplitude_mm=pk.amplitude_mm)
-
-
 @dataclass(frozen=True)
 class Tremor:
     """The dominant facial tremor (``detected`` False: none called) and every region's peak."""
@@ -265,15 +248,6 @@ class HeadTremor:
     """The head's own oscillation, kept apart from the face."""
 
     tremor_detected: bool
-    frequency_hz: float | None = None
-    amplitude_mm: float | None = None
-
-
-@dataclass(frozen=True)
-class Speech:
-    """A 3-7 Hz rhythm of the lips' opening: talking (or chewing), not tremor."""
-
-    detected: bool
     frequency_hz: float | None = None
     amplitude_mm: float | None = None
 
@@ -345,8 +319,8 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
 
     # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
     # opening shares is talking (or chewing), not tremor (REFERENCE "Tremor"; Ackermann 2002)
-    lips = _lip_rhythm(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
-    if lips.detected:
+    lips = lip_rhythm(table)
+    if lips.detected and lips.frequency_hz is not None:
         for k, p in enumerate(peaks):
             if (p.region in ("mouth", "cheek") and p.detected and abs(p.frequency_hz - lips.frequency_hz) <= 0.5):
                 peaks[k] = replace(p, detected=False, speech_like=True)
