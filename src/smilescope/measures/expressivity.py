@@ -63,11 +63,15 @@ class EyeEvent:
     side: str  # both / left / right (the person's own)
 
 
-def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *, window_s: float = 2.0,
+def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *, around_s: float = 1.0,
                   floor_fraction: float = 0.5) -> np.ndarray:
-    """Each frame's open level of one eye: the 90th percentile of its valid openings around it,
-    at most the eye's usual opening (the recording's median) and at least ``floor_fraction`` of
-    the recording's open level (its 90th percentile).
+    """Each frame's open level of one eye: the 90th percentile of its valid openings in the
+    ``around_s`` before it or the ``around_s`` after it, whichever is lower; at most the eye's
+    usual opening (the recording's median) and at least ``floor_fraction`` of the recording's
+    open level (its 90th percentile).
+
+    The lower side counts so that a moment at the edge of a stretch with the lid lowered (a
+    look down) is judged against the lowered lid, not against the open eye beyond the edge.
 
     Parameters
     ----------
@@ -77,15 +81,15 @@ def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *,
         The eye's opening (palpebral height, mm).
     valid : np.ndarray [shape=(n,)] of bool
         Measured frames.
-    window_s : float
-        Length of the window centred on each frame (s).
+    around_s : float
+        Length of the windows before and after each frame (s).
     floor_fraction : float
         Share of the whole recording's open level below which the level does not fall.
 
     Returns
     -------
     np.ndarray [shape=(n,)]
-        Open level (mm); the usual opening where no valid frame lies within the window; NaN
+        Open level (mm); the usual opening where no valid frame lies within either window; NaN
         everywhere when no frame is valid.
     """
     t = np.asarray(t_s, dtype=float)
@@ -95,10 +99,14 @@ def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *,
     tv, ov = t[ok], np.asarray(opening_mm, dtype=float)[ok]
     usual = np.median(ov)
     floor = floor_fraction * np.percentile(ov, OPEN_PERCENTILE)
-    lo = np.searchsorted(tv, t - window_s / 2, side="left")
-    hi = np.searchsorted(tv, t + window_s / 2, side="right")
-    level = np.array([np.percentile(ov[a:b], OPEN_PERCENTILE) if b > a else np.nan for a, b in zip(lo, hi)])
-    return np.fmax(np.fmin(level, usual), floor)  # fmin: a window without valid frames takes the usual opening
+
+    def side(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.array([np.percentile(ov[a:b], OPEN_PERCENTILE) if b > a else np.nan for a, b in zip(lo, hi)])
+
+    before = side(np.searchsorted(tv, t - around_s, side="left"), np.searchsorted(tv, t, side="right"))
+    after = side(np.searchsorted(tv, t, side="left"), np.searchsorted(tv, t + around_s, side="right"))
+    # fmin skips NaN: a side without valid frames leaves the other, and neither leaves the usual opening
+    return np.fmax(np.fmin(np.fmin(before, after), usual), floor)
 
 
 def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: float = 0.5,

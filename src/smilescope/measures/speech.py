@@ -26,8 +26,9 @@ in a short silent one a single large step of the mouth spreads power over every 
    silent labelled videos).
 
 ``frequency_hz`` is the spectral peak of the opening within the speech-like stretches between
-3 and 7 Hz (``None`` when the stretches are too short for a spectrum); it lets the tremor
-analysis recognise a mouth or cheek rhythm shared with the lips as talking.
+3 and 7 Hz (``None`` when none lasts ``window_s``); the tremor analysis
+(:mod:`smilescope.measures.shake`) takes a mouth or cheek rhythm at that frequency, or at the
+lips' own spectral peak, for talking rather than tremor.
 """
 
 from __future__ import annotations
