@@ -109,6 +109,25 @@ def test_wide_eyes_relaxing_are_not_a_blink():
     assert level.max() == pytest.approx(10.0)
 
 
+def test_open_level_is_the_lower_of_the_second_before_and_after():
+    """Checked against a plain loop, on uneven frames with gaps; bounded by half the recording's
+    open level and by its usual (median) opening."""
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.choice([1 / 30, 2 / 30, 0.5], size=600, p=[0.8, 0.18, 0.02]))
+    o = 10 + 2 * np.sin(t) + rng.standard_normal(len(t))
+    valid = rng.random(len(t)) > 0.1
+    tv, ov = t[valid], o[valid]
+
+    def p90(m):
+        return np.percentile(ov[m], 90) if m.any() else np.nan
+
+    expected = []
+    for x in t:
+        level = np.nanmin([p90((tv >= x - 1) & (tv <= x)), p90((tv >= x) & (tv <= x + 1)), np.median(ov)])
+        expected.append(max(level, 0.5 * np.percentile(ov, 90)))
+    assert open_level_mm(t, o, valid) == pytest.approx(np.array(expected), rel=1e-12)
+
+
 def test_a_blink_is_one_event_even_when_one_eye_closes_less():
     """Both lids start down together: the eye that closes less (to 55 %, or a frame later)
     makes it one blink, never two winks."""

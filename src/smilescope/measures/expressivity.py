@@ -4,11 +4,13 @@ A blink closes both eyes briefly; a wink closes one. Neither is a twitch, and a 
 (which lowers the upper lid part way, the pupil staying visible) is neither.
 
 **Open level** (:func:`open_level_mm`). Each eye's opening (palpebral height) is judged against
-its own open level at that moment: the 90th percentile of its valid openings within +-1 s. A
-blink keeps the eye shut for 0.1-0.4 s (Caffier 2003; VanderWerf 2003), under a fifth of that
-window, so the percentile sits on the open eye around it; a look down or a smile's cheek raise
-that holds the eye narrower lowers the level with it, so a blink from a lowered lid is
-measured from where the lid was. Two bounds from the whole recording keep it an *open* eye:
+its own open level at that moment: the 90th percentile of its valid openings in the second
+before it or in the second after it, whichever is lower. A blink keeps the eye shut for
+0.1-0.4 s (Caffier 2003; VanderWerf 2003), under half of either second, so the percentile sits
+on the open eye around it; a look down or a smile's cheek raise that holds the eye narrower
+lowers the level with it (from either side of its edges), so a blink from a lowered lid is
+measured from where the lid was, and the lowered lid's own small dips are not blinks. Two
+bounds from the whole recording keep it an *open* eye:
 
 * at most the eye's usual opening (the median of the recording): eyes widened in surprise
   that return to normal are not closing;
@@ -17,8 +19,9 @@ measured from where the lid was. Two bounds from the whole recording keep it an 
   the flicker of its tracked lids is not a series of blinks.
 
 **Closed.** An eye is *closed* below ``closed_fraction`` (50 %) of its open level and
-*narrowed* below ``narrowed_fraction`` (75 %). A look down narrows the fissure by about a
-third without closing it; a blink brings the upper lid down over the cornea, to the lower lid.
+*narrowed* below ``narrowed_fraction`` (75 %). A look down narrows the fissure part way (the
+upper lid follows the eye down) without closing it; a blink brings the upper lid down over the
+cornea, to the lower lid.
 
 **One event per closure.** Closed frames of either eye at most ``bridge_s`` (0.1 s) apart
 belong to one event: re-opening the lid and closing it again takes longer (the opening phase
@@ -100,18 +103,45 @@ def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *,
     usual = np.median(ov)
     floor = floor_fraction * np.percentile(ov, OPEN_PERCENTILE)
 
-    def side(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        return np.array([np.percentile(ov[a:b], OPEN_PERCENTILE) if b > a else np.nan for a, b in zip(lo, hi)])
-
-    before = side(np.searchsorted(tv, t - around_s, side="left"), np.searchsorted(tv, t, side="right"))
-    after = side(np.searchsorted(tv, t, side="left"), np.searchsorted(tv, t + around_s, side="right"))
+    before = _window_percentile(ov, np.searchsorted(tv, t - around_s, side="left"), np.searchsorted(tv, t, side="right"))
+    after = _window_percentile(ov, np.searchsorted(tv, t, side="left"), np.searchsorted(tv, t + around_s, side="right"))
     # fmin skips NaN: a side without valid frames leaves the other, and neither leaves the usual opening
     return np.fmax(np.fmin(np.fmin(before, after), usual), floor)
 
 
-def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: float = 0.5,
-                t_s: np.ndarray | None = None) -> np.ndarray:
-    """Frames in which an eye is closed: its opening below ``closed_fraction`` of its open level.
+def _window_percentile(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: float = OPEN_PERCENTILE) -> np.ndarray:
+    """``np.percentile(values[lo[i]:hi[i]], q)`` for every i at once (NaN for an empty window).
+
+    Parameters
+    ----------
+    values : np.ndarray [shape=(m,)]
+    lo, hi : np.ndarray [shape=(n,)] of int
+        Window bounds into ``values`` (``hi`` excluded).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+    """
+    count = hi - lo
+    width = int(count.max()) if len(count) else 0
+    if width == 0:
+        return np.full(len(lo), np.nan)
+    idx = lo[:, None] + np.arange(width)
+    rows = np.sort(np.where(idx < hi[:, None], values[np.minimum(idx, len(values) - 1)], np.inf), axis=1)
+    pos = q / 100 * np.maximum(count - 1, 0)  # numpy's default (linear) percentile
+    k = np.floor(pos).astype(int)
+    r = np.arange(len(lo))
+    below = rows[r, k]
+    above = rows[r, np.minimum(k + 1, count - 1).clip(0)]
+    with np.errstate(invalid="ignore"):  # empty windows: inf - inf, NaN in the end
+        out = below + (pos - k) * (above - below)
+    return np.where(count > 0, out, np.nan)
+
+
+def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: float = 0.5) -> np.ndarray:
+    """Frames in which an eye is closed: its opening below ``closed_fraction`` of the recording's
+    open level (the 90th percentile of its valid openings). A plain mask for masking eye closures
+    out of other measures; :func:`eye_events` judges each moment against :func:`open_level_mm`.
 
     Parameters
     ----------
@@ -121,19 +151,13 @@ def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: f
         Measured frames.
     closed_fraction : float
         Share of the open level below which the eye counts as closed.
-    t_s : np.ndarray [shape=(n,)], optional
-        Frame times (s). With them the open level follows the eye (:func:`open_level_mm`);
-        without, it is the 90th percentile of the whole recording.
 
     Returns
     -------
     np.ndarray [shape=(n,)] of bool
         Valid frames with the eye closed.
     """
-    if t_s is None:
-        level = np.nanpercentile(opening_mm[valid], OPEN_PERCENTILE) if valid.any() else np.nan
-    else:
-        level = open_level_mm(t_s, opening_mm, valid)
+    level = np.nanpercentile(opening_mm[valid], OPEN_PERCENTILE) if valid.any() else np.nan
     return valid & (opening_mm < closed_fraction * level)
 
 
@@ -177,8 +201,8 @@ def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, narrowed_fra
         ``t_s`` is the first closed frame; ``duration_s`` spans the closed frames.
     """
     t, valid = table.t_s, table.valid
-    tol = 0.25 * frame_interval_s(t, default_s=1 / 30)  # time limits hold within a quarter frame (rounded stamps)
-    dt = 4 * tol
+    dt = frame_interval_s(t, default_s=1 / 30)
+    tol = 0.25 * dt  # time limits hold within a quarter frame (timestamps are rounded)
     rel = {}
     for s in SIDES:
         o = table.columns[f"palpebral_{s}_height_mm"]
