@@ -1,11 +1,46 @@
 """Blinks and winks from the eye openings.
 
-A blink closes both eyes briefly; a wink closes one. Neither is a twitch. An eye counts as
-closed while its opening (palpebral height) is below ``closed_fraction`` (default 50 %) of its
-open level (the 90th percentile of the recording); an event lasts 50 ms to 1 s (longer is
-a deliberate eye closure). Both eyes closed in overlapping stretches make a blink; one eye
-alone makes a wink. Normal blink rate (Bentivoglio 1997; Doughty 2001): about 17/min at rest
-(95 % range 8-21), 26/min in conversation (10.5-32.5).
+A blink closes both eyes briefly; a wink closes one. Neither is a twitch, and a downward glance
+(which lowers the upper lid part way, the pupil staying visible) is neither.
+
+**Open level** (:func:`open_level_mm`). Each eye's opening (palpebral height) is judged against
+its own open level at that moment: the 90th percentile of its valid openings in the second
+before it or in the second after it, whichever is lower. A blink keeps the eye shut for
+0.1-0.4 s (Caffier 2003; VanderWerf 2003), under half of either second, so the percentile sits
+on the open eye around it; a look down or a smile's cheek raise that holds the eye narrower
+lowers the level with it (from either side of its edges), so a blink from a lowered lid is
+measured from where the lid was, and the lowered lid's own small dips are not blinks. Two
+bounds from the whole recording keep it an *open* eye:
+
+* at most the eye's usual opening (the median of the recording): eyes widened in surprise
+  that return to normal are not closing;
+* at least half the recording's open level (its 90th percentile): an eye held under half
+  open for seconds (a deliberate closure, a long look down with lowered lids) is not open, and
+  the flicker of its tracked lids is not a series of blinks.
+
+**Closed.** An eye is *closed* below ``closed_fraction`` (50 %) of its open level and
+*narrowed* below ``narrowed_fraction`` (75 %). A look down narrows the fissure part way (the
+upper lid follows the eye down) without closing it; a blink brings the upper lid down over the
+cornea, to the lower lid.
+
+**One event per closure.** Closed frames of either eye at most ``bridge_s`` (0.1 s) apart
+belong to one event: re-opening the lid and closing it again takes longer (the opening phase
+of a blink alone lasts 0.1-0.2 s), while the tracked lids of a nearly closed eye often flicker
+between shut and a slit from one frame to the next.
+
+**Blink or wink.** Blinks are bilateral and synchronous: both upper lids start down within a
+few milliseconds of each other (Evinger 1991). An event is therefore one *blink* when the other
+eye at least narrows within ``sync_s`` (0.1 s) of the first eye's closing, even if it closes
+less (a fast blink's deepest moment can fall between two frames, and a turned head
+foreshortens one eye). A blink lasts at most ``max_s`` (1 s); a longer closure of both eyes is
+deliberate and not counted. Otherwise the event is a *wink*: one eye shut almost fully (below
+``wink_fraction``, 25 %, of its open level) and held for ``min_wink_s`` to ``max_wink_s``
+(0.1-3 s; a wink is voluntary, and a one-eyed dip of a frame or two is a squint or a tracking
+slip) while the other stays open, or narrows only later (a wink often pulls the other lid
+along). A one-sided narrowing that is neither is not reported.
+
+Normal blink rate (Bentivoglio 1997; Doughty 2001): about 17/min at rest (95 % range 8-21),
+26/min in conversation (10.5-32.5).
 """
 
 from __future__ import annotations
@@ -14,11 +49,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
 from smilescope.timebase import frame_interval_s, measured_duration_s
 
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
+OPEN_PERCENTILE = 90.0  # of an eye's valid openings: the open eye, not its blinks
 
 
 @dataclass(frozen=True)
@@ -26,18 +63,92 @@ class EyeEvent:
     kind: str  # blink / wink
     t_s: float | None  # start
     duration_s: float | None
-    side: str  # both / left / right
+    side: str  # both / left / right (the person's own)
+
+
+def open_level_mm(t_s: np.ndarray, opening_mm: np.ndarray, valid: np.ndarray, *, around_s: float = 1.0,
+                  floor_fraction: float = 0.5) -> np.ndarray:
+    """Each frame's open level of one eye: the 90th percentile of its valid openings in the
+    ``around_s`` before it or the ``around_s`` after it, whichever is lower; at most the eye's
+    usual opening (the recording's median) and at least ``floor_fraction`` of the recording's
+    open level (its 90th percentile).
+
+    The lower side counts so that a moment at the edge of a stretch with the lid lowered (a
+    look down) is judged against the lowered lid, not against the open eye beyond the edge.
+
+    Parameters
+    ----------
+    t_s : np.ndarray [shape=(n,)]
+        Frame times (s), increasing.
+    opening_mm : np.ndarray [shape=(n,)]
+        The eye's opening (palpebral height, mm).
+    valid : np.ndarray [shape=(n,)] of bool
+        Measured frames.
+    around_s : float
+        Length of the windows before and after each frame (s).
+    floor_fraction : float
+        Share of the whole recording's open level below which the level does not fall.
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+        Open level (mm); the usual opening where no valid frame lies within either window; NaN
+        everywhere when no frame is valid.
+    """
+    t = np.asarray(t_s, dtype=float)
+    ok = np.asarray(valid, bool) & np.isfinite(opening_mm)
+    if not ok.any():
+        return np.full(len(t), np.nan)
+    tv, ov = t[ok], np.asarray(opening_mm, dtype=float)[ok]
+    usual = np.median(ov)
+    floor = floor_fraction * np.percentile(ov, OPEN_PERCENTILE)
+
+    before = _window_percentile(ov, np.searchsorted(tv, t - around_s, side="left"), np.searchsorted(tv, t, side="right"))
+    after = _window_percentile(ov, np.searchsorted(tv, t, side="left"), np.searchsorted(tv, t + around_s, side="right"))
+    # fmin skips NaN: a side without valid frames leaves the other, and neither leaves the usual opening
+    return np.fmax(np.fmin(np.fmin(before, after), usual), floor)
+
+
+def _window_percentile(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, q: float = OPEN_PERCENTILE) -> np.ndarray:
+    """``np.percentile(values[lo[i]:hi[i]], q)`` for every i at once (NaN for an empty window).
+
+    Parameters
+    ----------
+    values : np.ndarray [shape=(m,)]
+    lo, hi : np.ndarray [shape=(n,)] of int
+        Window bounds into ``values`` (``hi`` excluded).
+
+    Returns
+    -------
+    np.ndarray [shape=(n,)]
+    """
+    count = hi - lo
+    width = int(count.max()) if len(count) else 0
+    if width == 0:
+        return np.full(len(lo), np.nan)
+    idx = lo[:, None] + np.arange(width)
+    rows = np.sort(np.where(idx < hi[:, None], values[np.minimum(idx, len(values) - 1)], np.inf), axis=1)
+    pos = q / 100 * np.maximum(count - 1, 0)  # numpy's default (linear) percentile
+    k = np.floor(pos).astype(int)
+    r = np.arange(len(lo))
+    below = rows[r, k]
+    above = rows[r, np.minimum(k + 1, count - 1).clip(0)]
+    with np.errstate(invalid="ignore"):  # empty windows: inf - inf, NaN in the end
+        out = below + (pos - k) * (above - below)
+    return np.where(count > 0, out, np.nan)
 
 
 def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: float = 0.5) -> np.ndarray:
-    """Frames in which an eye is closed: its opening below ``closed_fraction`` of its open level.
+    """Frames in which an eye is closed: its opening below ``closed_fraction`` of the recording's
+    open level (the 90th percentile of its valid openings). A plain mask for masking eye closures
+    out of other measures; :func:`eye_events` judges each moment against :func:`open_level_mm`.
 
     Parameters
     ----------
     opening_mm : np.ndarray [shape=(n,)]
         The eye's opening (palpebral height, mm).
     valid : np.ndarray [shape=(n,)] of bool
-        Measured frames; the open level is the 90th percentile of their opening.
+        Measured frames.
     closed_fraction : float
         Share of the open level below which the eye counts as closed.
 
@@ -46,41 +157,72 @@ def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: f
     np.ndarray [shape=(n,)] of bool
         Valid frames with the eye closed.
     """
-    level = np.nanpercentile(opening_mm[valid], 90) if valid.any() else np.nan
+    level = np.nanpercentile(opening_mm[valid], OPEN_PERCENTILE) if valid.any() else np.nan
     return valid & (opening_mm < closed_fraction * level)
 
 
-def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, min_s: float = 0.05, max_s: float = 1.0,
-               max_wink_s: float = 3.0) -> list[EyeEvent]:
+def _runs(idx: np.ndarray, t_s: np.ndarray, bridge_s: float) -> list[tuple[int, int]]:
+    """First and last frame of each group of the frames ``idx`` whose consecutive times are at
+    most ``bridge_s`` apart."""
+    if len(idx) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(t_s[idx]) > bridge_s)
+    starts = np.r_[idx[0], idx[cut + 1]]
+    ends = np.r_[idx[cut], idx[-1]]
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, narrowed_fraction: float = 0.75,
+               wink_fraction: float = 0.25, bridge_s: float = 0.1, sync_s: float = 0.1, max_s: float = 1.0,
+               min_wink_s: float = 0.1, max_wink_s: float = 3.0) -> list[EyeEvent]:
     """Blinks (both eyes) and winks (one eye), in time order.
 
-    Each stretch in which either eye is closed is one event: a blink when both eyes are closed
-    for at least half of it (and it lasts at most ``max_s``; longer is a deliberate eye
-    closure), a wink when only one eye is (up to ``max_wink_s``).
+    Parameters
+    ----------
+    table : SignalTable
+        Needs ``palpebral_right_height_mm`` and ``palpebral_left_height_mm`` (the person's own
+        sides), ``t_s`` and ``valid``.
+    closed_fraction, narrowed_fraction : float
+        Shares of an eye's open level below which it counts as closed / narrowed.
+    wink_fraction : float
+        Share of the open level that a winking eye must go below (shut almost fully).
+    bridge_s : float
+        Closed frames at most this far apart (s) belong to one event.
+    sync_s : float
+        The second eye of a blink narrows within this time (s) of the first eye's closing.
+    max_s : float
+        Longest blink (s); a longer closure of both eyes is a deliberate one, not counted.
+    min_wink_s, max_wink_s : float
+        Shortest and longest wink (s).
+
+    Returns
+    -------
+    list of EyeEvent
+        ``t_s`` is the first closed frame; ``duration_s`` spans the closed frames.
     """
     t, valid = table.t_s, table.valid
     dt = frame_interval_s(t, default_s=1 / 30)
-    c = {s: closed_mask(table.columns[f"palpebral_{s}_height_mm"], valid, closed_fraction=closed_fraction)
-         for s in ("right", "left")}
-    either = c["right"] | c["left"]
-    events, i, n = [], 0, len(t)
-    while i < n:
-        if not either[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and either[j + 1]:
-            j += 1
-        dur = t[j] - t[i] + dt
-        seg = slice(i, j + 1)
-        share = {s: float(c[s][seg].mean()) for s in ("right", "left")}
-        if share["right"] >= 0.5 and share["left"] >= 0.5:
-            if min_s <= dur <= max_s:  # longer: a deliberate eye closure
-                events.append(EyeEvent("blink", float(t[i]), float(dur), "both"))
-        elif min_s <= dur <= max_wink_s:
-            # one eye closed for most of the stretch (the other may squint along): a wink
-            events.append(EyeEvent("wink", float(t[i]), float(dur), max(share, key=share.get)))
-        i = j + 1
+    tol = 0.25 * dt  # time limits hold within a quarter frame (timestamps are rounded)
+    rel = {}
+    for s in SIDES:
+        o = table.columns[f"palpebral_{s}_height_mm"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = o / open_level_mm(t, o, valid)
+        rel[s] = np.where(valid & np.isfinite(r), r, np.inf)  # unmeasured: neither closed nor narrowed
+    closed = {s: rel[s] < closed_fraction for s in SIDES}
+    events = []
+    for i0, i1 in _runs(np.flatnonzero(closed["right"] | closed["left"]), t, bridge_s + tol):
+        seg = slice(i0, i1 + 1)
+        dur = float(t[i1] - t[i0] + dt)
+        first = {s: t[i0 + int(np.argmax(closed[s][seg]))] if closed[s][seg].any() else np.inf for s in SIDES}
+        lead = min(SIDES, key=lambda s: first[s])  # the eye that closed first
+        other = SIDES[1 - SIDES.index(lead)]
+        sync = np.abs(t - first[lead]) <= sync_s + tol
+        if (rel[other][sync] < narrowed_fraction).any():
+            if dur <= max_s + tol:  # longer: a deliberate eye closure
+                events.append(EyeEvent("blink", float(t[i0]), dur, "both"))
+        elif min_wink_s - tol <= dur <= max_wink_s + tol and rel[lead][seg].min() < wink_fraction:
+            events.append(EyeEvent("wink", float(t[i0]), dur, lead))
     return events
 
 

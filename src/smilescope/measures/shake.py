@@ -34,6 +34,7 @@ import numpy as np
 import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.speech import Speech, lip_aperture_mm, lip_rhythm
 from smilescope.measures.twitch import closure_mask
 from smilescope.signals import NEAR_SIGNALS, SignalTable
 from smilescope.timebase import frame_rate_hz, grid_times_s, valid_stretches
@@ -222,19 +223,20 @@ def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str
 SPEECH_MAX_HZ = 7.0
 
 
-def _lip_rhythm(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> Speech:
-    """The lips' opening (upper minus lower lip centre) as a rhythm: a peak at 3-7 Hz is speech."""
-    out = Speech(detected=False)
-    if "upper_lip_y_mm" not in table.columns:
-        return out
-    aperture = SignalTable(table.t_s, table.valid,
-                           {"lip_aperture_mm": table.columns["upper_lip_y_mm"] - table.columns["lower_lip_y_mm"]})
-    spec, a, b, fs = region_spectrum(aperture, ("lip_aperture_mm",))
+def lips_peak_hz(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -> float | None:
+    """The lips' opening (upper minus lower lip centre) as a rhythm: its dominant peak when it
+    stands out as a tremor peak would (``find_peak``, in at least one half of the recording) and
+    lies at 3-7 Hz, else None. A mouth rhythm at that frequency moves with the lips."""
+    aperture = lip_aperture_mm(table)
+    if aperture is None:
+        return None
+    spec, a, b, fs = region_spectrum(SignalTable(table.t_s, table.valid, {"lip_aperture_mm": aperture}),
+                                     ("lip_aperture_mm",))
     pk = find_peak(spec, a, b, fs, region="lips", side="mid", noise_floor_mm=noise_floor_mm, snr_min=snr_min,
                    consistency_min=0.5) if len(spec.freq_hz) else None
     if pk is None or not pk.detected or pk.frequency_hz > SPEECH_MAX_HZ:
-        return out
-    return Speech(detected=True, frequency_hz=pk.frequency_hz, amplitude_mm=pk.amplitude_mm)
+        return None
+    return pk.frequency_hz
 
 
 @dataclass(frozen=True)
@@ -265,15 +267,6 @@ class HeadTremor:
     """The head's own oscillation, kept apart from the face."""
 
     tremor_detected: bool
-    frequency_hz: float | None = None
-    amplitude_mm: float | None = None
-
-
-@dataclass(frozen=True)
-class Speech:
-    """A 3-7 Hz rhythm of the lips' opening: talking (or chewing), not tremor."""
-
-    detected: bool
     frequency_hz: float | None = None
     amplitude_mm: float | None = None
 
@@ -344,12 +337,14 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
                       amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
 
     # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
-    # opening shares is talking (or chewing), not tremor (REFERENCE "Tremor"; Ackermann 2002)
-    lips = _lip_rhythm(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
-    if lips.detected:
-        for k, p in enumerate(peaks):
-            if (p.region in ("mouth", "cheek") and p.detected and abs(p.frequency_hz - lips.frequency_hz) <= 0.5):
-                peaks[k] = replace(p, detected=False, speech_like=True)
+    # opening shares is talking (or chewing, or a lip exercise), not tremor (REFERENCE "Tremor";
+    # Ackermann 2002). Shared: at the lips' own spectral peak, or at the rhythm of detected speech.
+    speech = lip_rhythm(table)
+    shared = [f for f in (lips_peak_hz(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min),
+                          speech.frequency_hz if speech.detected else None) if f is not None]
+    for k, p in enumerate(peaks):
+        if p.region in ("mouth", "cheek") and p.detected and any(abs(p.frequency_hz - f) <= 0.5 for f in shared):
+            peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head.tremor_detected:
         # a face that only follows the head shakes at the head's frequency on both sides
@@ -357,7 +352,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     if not found:
         none = Tremor(detected=False, frequency_hz=None, amplitude_mm=None, side="none", region=None, phase=None,
                       laterality_index=None, by_region=peaks)
-        return ShakeResult(none, head, lips)
+        return ShakeResult(none, head, speech)
     top = max(found, key=lambda p: p.amplitude_mm)
     same = [p for p in found if abs(p.frequency_hz - top.frequency_hz) <= 0.5]
     sides = {p.side for p in same}
@@ -369,7 +364,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     found_tremor = Tremor(detected=True, frequency_hz=top.frequency_hz, amplitude_mm=top.amplitude_mm, side=side,
                           region=top.region, phase=phase, laterality_index=float(li), by_region=peaks,
                           near_nyquist=top.near_nyquist)
-    return ShakeResult(found_tremor, head, lips)
+    return ShakeResult(found_tremor, head, speech)
 
 
 def band_amplitude_mm(t_s: np.ndarray, values_mm: np.ndarray, *, min_hz: float = MIN_HZ) -> float:
