@@ -55,9 +55,11 @@ def main() -> None:
                         res = analyze(path, config=cfg)
                         got = hold_values(res, t0, t1)
                         ex = res.smile.excursion_mm
+                        judged = res.smile.relaxed_face is not False  # the astronaut photo smiles: no relaxed face
                         smile_rows.append((mode, len(res.smile.episodes), res.smile.weaker_side,
                                            "none" if abs(right - left) < 3 else ("right" if right < left else "left"),
-                                           abs((ex["right"] or 0) - right), abs((ex["left"] or 0) - left)))
+                                           abs(ex["right"] - right) if judged else np.nan,
+                                           abs(ex["left"] - left) if judged else np.nan, judged))
                         err = {s: float(np.linalg.norm(got[s] - true[s])) for s in lm.SIDES}
                         rows.append((face.name, fps, right, left, mode, err["right"], err["left"],
                                      float(np.hypot(*got["right"])), float(np.hypot(*got["left"]))))
@@ -69,11 +71,13 @@ def main() -> None:
         still = [r[8] for r in rows if r[4] == mode and r[3] == 0.0]
         print(f"{mode:7s}: median error {np.median(e):.2f} mm, 95th pct {np.percentile(e, 95):.2f} mm, "
               f"max {e.max():.2f} mm; paralysed side reads {np.median(still):.2f} mm (truth 0)")
-        sr = [r for r in smile_rows if r[0] == mode]
+        sr = [r for r in smile_rows if r[0] == mode and r[6]]
         se = np.array([[r[4], r[5]] for r in sr]).ravel()
+        unjudged = sum(1 for r in smile_rows if r[0] == mode and not r[6])
         print(f"{mode:7s} smile episodes: {sum(r[1] == 1 for r in sr)}/{len(sr)} videos with exactly one episode; "
               f"excursion error median {np.median(se):.2f} mm, max {se.max():.2f} mm; "
-              f"weaker_side right in {sum(r[2] == r[3] for r in sr)}/{len(sr)}")
+              f"weaker_side right in {sum(r[2] == r[3] for r in sr)}/{len(sr)}; "
+              f"{unjudged} videos of a smiling photo (no relaxed face) not judged")
 
 
 if __name__ == "__main__":
