@@ -73,3 +73,58 @@ def test_eye_narrowing_with_a_pucker_is_synkinesis(tmp_path, face_name, side):
     assert s.pucker_narrowing_pct[side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
     assert abs(s.pucker_narrowing_pct[other]) < 5.0
     assert {f.id: f.side for f in res.flags}.get("synkinesis") == side
+
+
+# --- cannot tell (constructed tables: the rule, not the rendering) --------------------------
+
+def _table(t, *, lid_noise_mm=0.02, narrowing_mm=0.0, smile=None, seed=0):
+    from smilescope.signals import FACIAL_SIGNALS, SignalTable
+
+    rng = np.random.default_rng(seed)
+    cols = {name: np.zeros(len(t)) for name in FACIAL_SIGNALS}
+    smile = np.zeros(len(t)) if smile is None else smile
+    for side in lm.SIDES:
+        cols[f"palpebral_{side}_height_mm"] = 9.0 + lid_noise_mm * rng.standard_normal(len(t))
+    cols["palpebral_left_height_mm"] -= narrowing_mm * smile
+    return SignalTable(t_s=t, valid=np.ones(len(t), bool), columns=cols)
+
+
+def test_synkinesis_cannot_be_told_without_a_relaxed_face():
+    from smilescope.measures.synkinesis import synkinesis
+
+    t = np.arange(0, 4, 1 / 30)
+    plateau = (t > 1) & (t < 2)
+    r = synkinesis(_table(t, narrowing_mm=3.0, smile=plateau.astype(float)), rest=np.zeros(len(t), bool), smile_plateau=plateau)
+    assert r.judged is False and not r.detected and "relaxed face" in r.not_judged
+
+
+def test_synkinesis_on_a_face_too_small_for_the_lids_is_cannot_tell_not_none():
+    """3 mm of one-sided narrowing (33 %) is found when the lid opening is measured to 0.05 mm,
+    and is 'cannot tell' when the opening's noise is 0.5 mm (a lid a few pixels high): three
+    times the noise exceeds 10 % of the 9 mm opening."""
+    from smilescope.measures.synkinesis import synkinesis
+
+    t = np.arange(0, 6, 1 / 30)
+    plateau = (t > 2) & (t < 4)
+    rest = ~plateau
+    good = synkinesis(_table(t, lid_noise_mm=0.05, narrowing_mm=3.0, smile=plateau.astype(float)), rest=rest, smile_plateau=plateau)
+    assert good.judged and good.detected and good.side == "left"
+    noisy = synkinesis(_table(t, lid_noise_mm=0.5, narrowing_mm=3.0, smile=plateau.astype(float)), rest=rest, smile_plateau=plateau)
+    assert noisy.judged is False and not noisy.detected and "noise" in noisy.not_judged
+
+
+def test_short_lip_rounding_of_speech_is_not_a_pucker():
+    """Corners pulled in for 0.2 s at a time (a spoken 'oo') are not a held pucker; 1 s is."""
+    from smilescope.measures.synkinesis import pucker_mask
+
+    t = np.arange(0, 6, 1 / 30)
+    tab = _table(t)
+    syllables = np.zeros(len(t), bool)
+    for start in (1.0, 2.0, 3.0):
+        syllables |= (t >= start) & (t < start + 0.2)
+    held = (t >= 4.0) & (t < 5.0)
+    for side in lm.SIDES:
+        tab.columns[f"mouth_corner_{side}_x_mm"] = np.where(syllables | held, -3.0, 0.0)
+    m = pucker_mask(tab, ~(syllables | held))
+    assert not m[syllables].any()
+    assert m[held].all()

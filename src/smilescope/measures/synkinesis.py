@@ -9,7 +9,15 @@ therefore rests on the difference between the sides and on the pucker:
 
 * detected when, during smiles, one eye narrows at least ``side_diff_pts`` (10) percentage
   points more than the other and by at least ``smile_min_pct`` (15 %); or when, during a
-  pucker, an eye narrows by at least ``pucker_min_pct`` (15 %).
+  pucker held at least ``min_pucker_s`` (0.3 s: a voluntary pucker is held, the lip rounding
+  of a spoken "oo" lasts one syllable, under 0.3 s), an eye narrows by at least
+  ``pucker_min_pct`` (15 %).
+
+"Cannot tell" (``judged`` False, ``not_judged`` says why) when there is no relaxed face to
+compare with, no smile or pucker to compare, or the lid opening is too noisy for the call: a
+difference of ``side_diff_pts`` of the rest opening must exceed three times the opening's
+frame-to-frame noise floor (on a small face, a 10-point difference of a 9 mm opening is
+0.9 mm, within the noise of a lid a few pixels high).
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smilescope.landmarks import SIDES
-from smilescope.signals import SignalTable
+from smilescope.signals import SignalTable, noise_floor_mm
+from smilescope.timebase import frame_interval_s
 
 
 def _narrowing(pf: np.ndarray, rest: np.ndarray, move: np.ndarray) -> float | None:
@@ -30,12 +39,21 @@ def _narrowing(pf: np.ndarray, rest: np.ndarray, move: np.ndarray) -> float | No
     return (1 - m / r) * 100 if r > 0 else None
 
 
-def pucker_mask(table: SignalTable, rest: np.ndarray, *, inward_mm: float = 2.0) -> np.ndarray:
-    """Frames in which both mouth corners are pulled inwards by ``inward_mm`` or more."""
+def pucker_mask(table: SignalTable, rest: np.ndarray, *, inward_mm: float = 2.0, min_s: float = 0.3) -> np.ndarray:
+    """Frames in which both mouth corners are pulled inwards by ``inward_mm`` or more, in
+    stretches held at least ``min_s``."""
     m = table.valid.copy()
+    if not rest.any():
+        return np.zeros(len(m), bool)
     for s in SIDES:
         x = table.columns[f"mouth_corner_{s}_x_mm"]
         m &= (x - np.nanmedian(x[rest])) <= -inward_mm
+    t = table.t_s
+    dt = frame_interval_s(t, default_s=0.0)
+    edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2] - 1):
+        if t[b] - t[a] + dt < min_s:
+            m[a:b + 1] = False
     return m
 
 
@@ -49,6 +67,8 @@ class SynkinesisResult:
     pucker_narrowing_pct: dict[str, float | None] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     thresholds: dict[str, float | str | None] = field(default_factory=dict)
+    judged: bool | None = None  # None: an older file
+    not_judged: str = ""  # why it could not be told ("" when it could)
 
 
 def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarray,
@@ -61,9 +81,29 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
         Rest frames and smile-apex frames (from ``measures.smile``).
     """
     pf = {s: table.columns[f"palpebral_{s}_height_mm"] for s in SIDES}
+    thresholds = {"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
+                  "sources": "FACE software (Laryngoscope 2013): 21.6 % healthy vs 32.7 % synkinesis in a full smile; "
+                             "pucker 30 % affected vs about 2 % controls (2025)"}
+
+    def cannot_tell(why: str, smile=None, pucker=None) -> SynkinesisResult:
+        none = {s: None for s in SIDES}
+        return SynkinesisResult(narrowing_pct=smile or none, pucker_narrowing_pct=pucker or none,
+                                thresholds=thresholds, judged=False, not_judged=why)
+
+    if rest.sum() < 3:
+        return cannot_tell("no relaxed face to compare the eyes with")
     smile = {s: _narrowing(pf[s], rest, smile_plateau & table.valid) for s in SIDES}
     puck_mask = pucker_mask(table, rest)
     pucker = {s: _narrowing(pf[s], rest, puck_mask) for s in SIDES}
+    if all(v is None for v in (*smile.values(), *pucker.values())):
+        return cannot_tell("no smile or pucker measured to compare the eyes with", smile, pucker)
+    for s in SIDES:
+        opening = float(np.nanmedian(pf[s][rest]))
+        noise = noise_floor_mm(pf[s], table.valid)
+        if not np.isfinite(noise) or 3 * noise > side_diff_pts / 100 * opening:
+            return cannot_tell(f"the {s} eye's opening ({opening:.1f} mm) is measured with {noise:.2f} mm of noise, "
+                               f"too much to tell a {side_diff_pts:.0f} % difference: film closer or in better light",
+                               smile, pucker)
     reasons, sides = [], set()
     if None not in smile.values():
         hi = max(SIDES, key=lambda s: smile[s])
@@ -77,7 +117,4 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
             sides.add(s)
     side = "both" if sides == set(SIDES) else (sides.pop() if sides else "none")
     return SynkinesisResult(detected=bool(reasons), side=side, narrowing_pct=smile, pucker_narrowing_pct=pucker,
-                            reasons=reasons,
-                            thresholds={"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
-                           "sources": "FACE software (Laryngoscope 2013): 21.6 % healthy vs 32.7 % synkinesis in a full smile; "
-                                      "pucker 30 % affected vs about 2 % controls (2025)"})
+                            reasons=reasons, thresholds=thresholds, judged=True)

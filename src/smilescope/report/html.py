@@ -110,11 +110,19 @@ def _pct(ratio):
 def _smile(sm: SmileResult | None) -> dict:
     eps = sm.episodes if sm is not None else []
     out: dict = {"measured": sm is not None, "count": len(eps), "lines": [], "rows": [], "episodes": [],
-                 "source": None, "more_episodes": 0}
+                 "source": None, "more_episodes": 0, "not_judged": ""}
+    out["not_judged"] = sm.not_judged if sm is not None and sm.relaxed_face is False else ""
     if not eps:
         return out
     ex = sm.excursion_mm or {}
     th = sm.thresholds or {}
+    if out["not_judged"]:
+        out["lines"] = [f"How far the mouth corners moved, and whether one side is weaker, was not judged: {sm.not_judged}. "
+                        "Start a recording with a few seconds of relaxed face, looking at the camera, lips closed."]
+        out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.end_s - e.start_s, ".1f", " s") if known(e.start_s) and known(e.end_s) else "—",
+                            "—", "—", "—", "—") for i, e in enumerate(eps[:30])]
+        out["more_episodes"] = max(len(eps) - 30, 0)
+        return out
     out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm"))]
     du = sm.duchenne or {}
     if du:
@@ -206,7 +214,10 @@ def _shake(analysis: Analysis) -> dict:
                          + (f" (usual: {bl.reference})." if bl.reference else "."))
     else:
         out["blinks"] = "Blinks were not measured."
-    if syn is not None:
+    if syn is not None and syn.judged is False:
+        out["synkinesis"] = f"Eye narrowing while smiling (synkinesis): cannot tell — {syn.not_judged}."
+        out["synkinesis_source"] = None
+    elif syn is not None:
         n = syn.narrowing_pct or {}
         s = (f"While smiling the eye narrowed by {num(n.get('right'), '.0f', ' %')} on the right and "
              f"{num(n.get('left'), '.0f', ' %')} on the left. ")

@@ -57,7 +57,9 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     parts.append(t)
     p = analysis.peaks
     if p is not None:
-        m = Table(title="largest movement from the relaxed face (mm)", title_justify="left", box=None)
+        unrelaxed = analysis.smile is not None and analysis.smile.relaxed_face is False
+        m = Table(title=("largest movement from the first measured frame (mm; no relaxed face was found, so not from rest)"
+                         if unrelaxed else "largest movement from the reference face (mm)"), title_justify="left", box=None)
         m.add_column("")
         m.add_column("right (person's)", justify="right")
         m.add_column("left (person's)", justify="right")
@@ -67,7 +69,12 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
             m.add_row(label, _fmt(right, ".1f"), _fmt(left, ".1f"))
         parts.append(m)
     sm = analysis.smile
-    if sm is not None and sm.episodes:
+    if sm is not None and sm.relaxed_face is False:
+        when = ", ".join(f"{e.start_s:.1f}-{e.end_s:.1f} s" for e in sm.episodes[:8] if _known(e.start_s) and _known(e.end_s))
+        parts.append(Text((f"smiles: {len(sm.episodes)} found by the look of the face ({when}); " if sm.episodes else "no smile found; ")
+                          + f"movement in mm and a weaker side not judged: {sm.not_judged}. Start with a few seconds of "
+                          "relaxed face, looking at the camera, lips closed."))
+    elif sm is not None and sm.episodes:
         ex = sm.excursion_mm or {}
         st = Table(title=f"smiles: {len(sm.episodes)} found (median over smiles)", title_justify="left", box=None)
         st.add_column("")
@@ -90,7 +97,10 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
             parts.append(Text(f"over {_word(fat.repetitions)} smiles: {fat.decrement_pct_per_rep:+.0f} % per smile"
                               + (" — the smile fades with repetition" if fat.fades else "")))
     elif sm is not None:
-        parts.append(Text("no smile found (corners never moved out and up by 1.5 mm or more)"))
+        parts.append(Text("no smile found (corners never moved out and up by 1.5 mm or more, and no frame looked like a smile)"))
+    syn = analysis.synkinesis
+    if syn is not None and syn.judged is False:
+        parts.append(Text(f"eye narrowing with the smile (synkinesis): cannot tell — {syn.not_judged}"))
     sh = analysis.shake
     if sh is not None:
         tr = sh.tremor
