@@ -96,3 +96,46 @@ def test_table_to_pandas():
     df = tab.to_frame()
     assert list(df.columns) == ["t_s", "valid", "mouth_corner_left_x_mm"]
     assert df["mouth_corner_left_x_mm"].iloc[0] == 0.5 and df["valid"].tolist() == [True, False]
+
+
+# --- one-frame tracking jumps ----------------------------------------------------------------
+
+def _jump_columns(t, corner_x, near_x):
+    from smilescope.signals import FACIAL_SIGNALS
+
+    cols = {name: np.zeros(len(t)) for name in FACIAL_SIGNALS}
+    cols["mouth_corner_left_x_mm"] = corner_x.copy()
+    cols["mouth_near_left_x_mm"] = near_x.copy()
+    return cols
+
+
+def test_a_one_frame_leap_of_a_point_whose_neighbour_stays_is_mended():
+    """A 6 mm one-frame leap of the left mouth corner during a slow smile, its neighbour on
+    the lip following only the smile: mended to the straight line through its neighbours."""
+    from smilescope.signals import mend_tracking_jumps
+
+    t = np.arange(0, 2, 1 / 30)
+    smile = 5.0 * np.clip((t - 0.5) / 0.5, 0, 1)
+    corner = smile.copy()
+    corner[24] += 6.0  # mid-rise, where the smile is a straight line
+    cols = _jump_columns(t, corner, 0.6 * smile)
+    n = mend_tracking_jumps(cols, np.ones(len(t), bool), {})
+    assert n == 1
+    np.testing.assert_allclose(cols["mouth_corner_left_x_mm"], smile, atol=1e-9)
+
+
+def test_twitches_and_movements_of_the_whole_region_are_not_jumps():
+    """A 1.2 mm twitch lasting 100 ms (its one-frame departure is ~0.6 mm), and a 4 mm one-frame
+    jerk that the neighbour shares (the region moved), are left as they are."""
+    from smilescope.signals import mend_tracking_jumps
+    from smilescope.testing import synth
+
+    t = np.arange(0, 2, 1 / 30)
+    twitch = 1.2 * synth.twitch_profile(t, times_s=[1.0], duration_s=0.1)
+    cols = _jump_columns(t, twitch, 0.2 * twitch)
+    assert mend_tracking_jumps(cols, np.ones(len(t), bool), {}) == 0
+    np.testing.assert_array_equal(cols["mouth_corner_left_x_mm"], twitch)
+    jerk = np.zeros(len(t))
+    jerk[20] = 4.0
+    cols = _jump_columns(t, jerk, 0.7 * jerk)
+    assert mend_tracking_jumps(cols, np.ones(len(t), bool), {}) == 0

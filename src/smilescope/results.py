@@ -82,6 +82,7 @@ class QualityBlock:
     refined_fraction: Num
     refinement: str | None = None
     warnings: list[str] = field(default_factory=list)
+    tracking_jumps_mended: int | None = None  # one-frame jumps of a point mended (signals.mend_tracking_jumps)
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,74 @@ def facial_signals_px(
     return {px_name(k): out[k] for k in FACIAL_SIGNALS}
 
 
+# Each tracked point with its neighbour in the same region (``landmarks.NEAR``): the signal
+# components a one-frame tracking jump is checked on.
+JUMP_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (main.format(side=side, c=c), near.format(side=side, c=c))
+    for side in lm.SIDES
+    for main, near, comps in (("mouth_corner_{side}_{c}_mm", "mouth_near_{side}_{c}_mm", "xy"),
+                              ("cheek_{side}_{c}_mm", "cheek_near_{side}_{c}_mm", "xy"),
+                              ("upper_lid_{side}_{c}_mm", "upper_lid_near_{side}_{c}_mm", "y"))
+    for c in comps
+)
+
+
+def mend_tracking_jumps(columns: dict[str, np.ndarray], valid: np.ndarray, floors_mm: dict[str, float], *,
+                        min_jump_mm: float = 2.0, k_noise: float = 8.0, near_fraction: float = 1 / 3) -> int:
+    """Mend one-frame tracking jumps in place; returns how many point-frames were mended.
+
+    Skin is continuous: a point of the lip, cheek or lid cannot leap several millimetres for a
+    single frame and come back while its neighbour in the same region, a few millimetres away
+    (``landmarks.NEAR``), stays put. A frame is a jump of a point when its value departs from
+    the mean of the two frames around it by at least ``max(min_jump_mm, k_noise x that
+    signal's noise floor)`` while the neighbour's same component departs by at most
+    ``near_fraction`` of that. (A real twitch of 50-500 ms spans several frames and moves the
+    neighbourhood with it; at 30 fps the one-frame departure of a 100 ms, 1.2 mm twitch is
+    about 0.6 mm.) The point's components at such frames are replaced by straight-line
+    interpolation from the nearest frames that are not jumps.
+
+    Parameters
+    ----------
+    columns : dict of str to np.ndarray [shape=(n,)]
+        The signal table's columns (mm); changed in place.
+    valid : np.ndarray [shape=(n,)] of bool
+    floors_mm : dict of str to float
+        Noise floor of each signal (:func:`noise_floor_mm`).
+    """
+    n = len(valid)
+    if n < 3:
+        return 0
+    mended = 0
+    by_point: dict[str, np.ndarray] = {}
+    for main, near in JUMP_PAIRS:
+        if main not in columns or near not in columns:
+            continue
+        a, b = columns[main], columns[near]
+        ra = a[1:-1] - (a[:-2] + a[2:]) / 2
+        rb = b[1:-1] - (b[:-2] + b[2:]) / 2
+        floor = floors_mm.get(main, float("nan"))
+        limit = max(min_jump_mm, k_noise * floor) if np.isfinite(floor) else min_jump_mm
+        ok = valid[1:-1] & valid[:-2] & valid[2:] & np.isfinite(ra) & np.isfinite(rb)
+        size = np.abs(np.nan_to_num(ra))
+        peak = size >= np.maximum(np.r_[0.0, size[:-1]], np.r_[size[1:], 0.0])  # not the frames beside a leap
+        jump = np.zeros(n, bool)
+        jump[1:-1] = ok & peak & (size >= limit) & (np.abs(rb) <= near_fraction * size)
+        point = main.rsplit("_", 2)[0]  # e.g. mouth_corner_right: mend both of its components
+        by_point[point] = by_point.get(point, np.zeros(n, bool)) | jump
+    for point, jump in by_point.items():
+        if not jump.any():
+            continue
+        keep = valid & ~jump
+        idx = np.arange(n)
+        for name in [k for k in columns if k.startswith(point + "_") and k.endswith("_mm") and "_near_" not in k]:
+            v = columns[name]
+            good = keep & np.isfinite(v)
+            if good.sum() >= 2:
+                v[jump] = np.interp(idx[jump], idx[good], v[good])
+        mended += int(jump.sum())
+    return mended
+
+
 def noise_floor_mm(values: np.ndarray, valid: np.ndarray | None = None) -> float:
     """Noise floor (mm, 1 sigma) of a signal estimated from the video itself.
 

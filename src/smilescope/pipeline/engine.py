@@ -15,6 +15,7 @@ sees the same inputs in the same order, so the results are the same.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -134,6 +135,11 @@ def eye_open_px(signals_px: dict[str, float]) -> float:
     return 0.5 * (signals_px["palpebral_right_height_px"] + signals_px["palpebral_left_height_px"])
 
 
+def _same_picture(a: np.ndarray, b: np.ndarray) -> bool:
+    """Two frames with identical pixels (a sparse look first: most frames differ there already)."""
+    return a.shape == b.shape and np.array_equal(a[::16, ::16], b[::16, ::16]) and np.array_equal(a, b)
+
+
 class FaceAnalyzer:
     """Incremental pipeline: push one frame at a time, read its measures at once.
 
@@ -188,6 +194,7 @@ class FaceAnalyzer:
         self._scale = RunningScale()
         self._ref_open: float | None = None
         self._tracked_since: tuple[float, int] | None = None
+        self._prev: tuple[np.ndarray, FrameResult | None] | None = None  # the last frame and its measures
         self.reference_t_s: float | None = None
         self.multi_face_frames = 0
 
@@ -244,8 +251,23 @@ class FaceAnalyzer:
         return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
 
     def measure(self, ob: Observation) -> FrameResult:
-        """Stage 2: align, refine and measure one observed frame; frames must come in order."""
+        """Stage 2: align, refine and measure one observed frame; frames must come in order.
+
+        A frame identical to the one before (a camera or encoder repeating a frame) gets that
+        frame's measures: the face did not move, and the landmark model's own frame-to-frame
+        jitter must not read as movement.
+        """
         i, t_s, rgb, obs = ob.index, ob.t_s, ob.rgb, ob.face
+        prev, self._prev = self._prev, (rgb, None)
+        if prev is not None and prev[1] is not None and _same_picture(prev[0], rgb):
+            again = dataclasses.replace(prev[1], index=i, t_s=t_s, iris_ref_px=float("nan"))
+            self._prev = (rgb, again)
+            return again
+        result = self._measure(i, t_s, rgb, obs)
+        self._prev = (rgb, result)
+        return result
+
+    def _measure(self, i: int, t_s: float, rgb: np.ndarray, obs) -> FrameResult:
         if obs is None:
             self._tracked_since = None
             return FrameResult(index=i, t_s=t_s, face_found=False, valid=False, reason="no face")

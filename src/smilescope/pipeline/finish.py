@@ -17,7 +17,8 @@ from smilescope.geometry.calibration import Calibration, calibrate_frames, good_
 from smilescope.io import VideoInfo
 from smilescope.pipeline.engine import FrameResult, PipelineConfig
 from smilescope.results import FrameInterval, HeadMotion, Peaks, QualityBlock, VideoBlock
-from smilescope.signals import DISPLACEMENT_SIGNALS, FACIAL_SIGNALS, HEAD_SIGNALS, SignalTable, noise_floor_mm, px_name
+from smilescope.signals import (DISPLACEMENT_SIGNALS, FACIAL_SIGNALS, HEAD_SIGNALS, SignalTable, mend_tracking_jumps,
+                                noise_floor_mm, px_name)
 
 
 @dataclass
@@ -146,6 +147,7 @@ def finish(results: list[FrameResult], *, path: str | Path, info: VideoInfo, war
     table = signal_table(results, cal.mm_per_px)
     cols = table.columns
     floors = {name: noise_floor_mm(cols[name], valid) for name in FACIAL_SIGNALS}
+    jumps = mend_tracking_jumps(cols, valid, floors)
     known = [floors[k] for k in DISPLACEMENT_SIGNALS if np.isfinite(floors[k])]
     disp_floor = float(np.median(known)) if known else float("nan")  # too few frames: unknown
     reasons: dict[str, int] = {}
@@ -166,6 +168,7 @@ def finish(results: list[FrameResult], *, path: str | Path, info: VideoInfo, war
         refined_fraction=float(np.nanmean(cols["refined_fraction"][valid])),
         refinement="lucas-kanade" if config.refine else "none",
         warnings=warnings,
+        tracking_jumps_mended=jumps,
     )
     return Finished(table=table, calibration=cal, video=video_block(path, info, table.t_s), quality=quality,
                     head_motion=head_summary(cols, valid), peaks=peaks(cols, valid))
