@@ -147,6 +147,20 @@ def test_a_lip_press_lifting_the_whole_mouth_is_not_a_smile():
     assert len(find_episodes(_table(t, xy, xy, smile_score=np.full(len(t), 0.05)))) == 1
 
 
+def test_an_impossible_excursion_is_not_reported_as_a_smile_measure():
+    """A corner 'moving' 40 mm (tracking lost, or a baseline that was no rest): more than any
+    healthy smile (7-22 mm); listed with its reason, left out of the medians and the sides."""
+    t = np.arange(0, 9, 1 / 30)
+    ok, bad = _bump(t, 1.0, 0.4, 1.0, 0.4), _bump(t, 5.0, 0.4, 1.0, 0.4)
+    right = (8.0 * np.cos(ANGLE) * ok + 40.0 * np.cos(ANGLE) * bad, 8.0 * np.sin(ANGLE) * ok + 40.0 * np.sin(ANGLE) * bad)
+    left = (8.0 * np.cos(ANGLE) * ok, 8.0 * np.sin(ANGLE) * ok)
+    res, _ = analyze_smiles(_table(t, right, left))
+    assert len(res.episodes) == 2
+    assert res.episodes[0].not_judged == "" and "tracking failure" in res.episodes[1].not_judged
+    assert np.isnan(res.episodes[1].right.excursion_mm) and res.episodes[1].weaker_side == "none"
+    assert res.excursion_mm == pytest.approx({"right": 8.0, "left": 8.0}, abs=1e-6) and res.weaker_side == "none"
+
+
 def test_fatigue_detects_a_fading_smile():
     t = np.arange(0, 14, 1 / 30)
     amps = [8.0, 7.0, 6.0, 5.0]

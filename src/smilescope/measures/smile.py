@@ -39,6 +39,10 @@ from smilescope.signals import SignalTable
 from smilescope.timebase import frame_interval_s, seconds_to_frames, span_mask
 
 MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
+# The largest full-smile movement of a mouth corner reported in healthy adults is about 22 mm
+# (7-22 mm, Paletz / Manktelow); a third beyond that is not a smile but a tracking failure or
+# a baseline that was not at rest, and is not reported as a measurement.
+MAX_PLAUSIBLE_EXCURSION_MM = 30.0
 
 # --- per-frame excursion ----------------------------------------------------------------
 
@@ -272,6 +276,7 @@ class Episode:
     hold_steadiness_mm: float | None  # SD of the stronger side's excursion during the hold
     dental_show: float | None = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
     head_turn_deg: float | None = float("nan")  # |head yaw at the apex - at rest|; see MAX_HEAD_TURN_DEG
+    not_judged: str = ""  # why this smile's movement is not given ("" when it is)
 
     @property
     def head_turned(self) -> bool:
@@ -437,6 +442,7 @@ def find_episodes(
             spans.append([lo, hi])
     episodes = []
     for lo, hi in spans:
+        implausible = ""
         k = lo + int(np.argmax(level[lo:hi + 1]))
         peak = level[k]
         plateau = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (0.9 * peak if peak > 0 else peak)]
@@ -449,6 +455,13 @@ def find_episodes(
             pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
                                    min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
             steadiness = float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan")
+            biggest = max(sides["left"].excursion_mm, sides["right"].excursion_mm)
+            if biggest > MAX_PLAUSIBLE_EXCURSION_MM:
+                nan = float("nan")
+                sides = {s: SideMeasure(nan, nan, nan, nan, nan, nan) for s in SIDES}
+                pct, weaker, steadiness = nan, "none", nan
+                implausible = (f"a mouth corner seemed to move {biggest:.0f} mm, more than any smile "
+                               f"(at most about 22 mm): a tracking failure, not measured")
         else:
             nan = float("nan")
             sides = {s: SideMeasure(nan, nan, nan, nan, nan, nan) for s in SIDES}
@@ -473,6 +486,7 @@ def find_episodes(
             hold_steadiness_mm=steadiness,
             dental_show=float(np.nanmedian(table.columns["dental_show"][plateau])) if "dental_show" in table.columns else float("nan"),
             head_turn_deg=turn,
+            not_judged=implausible,
         ))
     return episodes
 
@@ -589,23 +603,25 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
 
     Without a relaxed face (:func:`find_baseline`) the smiles are still found (by the
     classifier) and timed, but excursions, sides and fatigue are not judged: ``not_judged``
-    says why.
+    says why. A smile whose corner seems to move more than :data:`MAX_PLAUSIBLE_EXCURSION_MM`
+    is listed with its reason but left out of the medians, the sides and fatigue.
     """
     base = find_baseline(table, noise_floor_mm=noise_floor_mm)
     exc = excursion(table, base)
     eps = find_episodes(table, exc, noise_floor_mm=noise_floor_mm, reference_points_mm=reference_points_mm,
                         min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
     not_judged = "" if base.found else f"no relaxed face to measure from: {base.reason}"
-    if eps and base.found:
+    measured = [e for e in eps if not e.not_judged]
+    if measured and base.found:
         # sides are compared over the smiles with the head still; if the head turned in every
         # smile, the values are still given but no side is called weaker
-        steady = [e for e in eps if not e.head_turned] or eps
+        steady = [e for e in measured if not e.head_turned] or measured
         overall = {s: float(np.median([getattr(e, s).excursion_mm for e in steady])) for s in ("left", "right")}
         pct, weaker = symmetry(overall["left"], overall["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
-        if all(e.head_turned for e in eps):
+        if all(e.head_turned for e in measured):
             weaker = "none"
-        duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in eps])),
-                        "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in eps]))}
+        duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
+                        "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in measured]))}
                     for s in ("left", "right")}
     else:
         overall, pct, weaker, duchenne = {"left": None, "right": None}, None, "none", {}
@@ -613,7 +629,7 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                   "max_head_turn_deg": MAX_HEAD_TURN_DEG,
                   "sources": "Hohman 2014 (>= 3 mm noticed); Coulson 2002 (healthy sides differ by up to 2-3 mm); "
                              "a head turn shifts the corners' difference by about 1 mm per degree"}
-    tired = fatigue(eps) if base.found else fatigue([])
+    tired = fatigue(measured) if base.found else fatigue([])
     return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
                        relaxed_s=base.rest_s, not_judged=not_judged), exc
 
