@@ -267,3 +267,14 @@ def test_twitch_raster_only_when_twitches_could_be_judged(doc, table):
     doc["shake"]["quiet_s"] = 40.0
     html = render_html(doc, table=table)
     assert "Twitches could not be judged" not in _text(html) and len(_images(html)) == 3
+
+
+def test_no_relaxed_face_is_said_in_the_report(doc, table):
+    doc["smile"]["relaxed_face"] = False
+    doc["smile"]["not_judged"] = "no relaxed face to measure from: the face never held still"
+    doc["synkinesis"]["judged"] = False
+    doc["synkinesis"]["not_judged"] = "no relaxed face to compare the eyes with"
+    text = _text(render_html(doc, table=table))
+    assert "found by the look of the face" in text and "was not judged: no relaxed face to measure from" in text
+    assert "How far each mouth corner moved from the relaxed face" not in text
+    assert "synkinesis): cannot tell — no relaxed face to compare the eyes with" in text

@@ -58,3 +58,20 @@ def test_twitches_counted_on_enough_quiet_face(doc):
     doc["shake"]["quiet_s"] = 40.0
     text = _shown(Analysis.from_dict(doc))
     assert f"twitches: {len(doc['shake']['twitches'])} in 40 s of face at rest" in text
+
+
+def test_no_relaxed_face_is_said_not_hidden(doc):
+    """A recording without a relaxed face: the summary lists the smiles found by their look and
+    says why their movement and sides were not judged (no excursion shown as if measured)."""
+    doc["smile"]["relaxed_face"] = False
+    doc["smile"]["not_judged"] = "no relaxed face to measure from: the face never held still"
+    doc["smile"]["excursion_mm"] = {"left": None, "right": None}
+    doc["synkinesis"]["judged"] = False
+    doc["synkinesis"]["not_judged"] = "no relaxed face to compare the eyes with"
+    text = _shown(Analysis.from_dict(doc))
+    n = len(doc["smile"]["episodes"])
+    assert f"smiles: {n} found by the look of the face" in text
+    assert "not judged: no relaxed face to measure from: the face never held still" in text
+    assert "mouth-corner excursion" not in text
+    assert "synkinesis): cannot tell — no relaxed face to compare the eyes with" in text
+    assert "no relaxed face was found, so not from rest" in text
