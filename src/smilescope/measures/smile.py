@@ -120,7 +120,7 @@ class Baseline:
 REST_MAX_LIP_GAP_MM = 10.0  # mouth not opened: speech vowels, surprise, yawns and laughs part the lips 10-30 mm
 REST_MAX_ANGLE_DEG = 15.0  # facing the camera: the pipeline measures up to 30 deg, but parallax grows with the angle
 REST_EYES_OPEN = 0.6  # both eyes at least 60 % of their usual opening: no blink, wink or squint
-REST_MAX_SMILE_SCORE = 0.5  # the single-frame classifier does not read a smile
+REST_MAX_SMILE_SCORE = 0.7  # the classifier does not read a smile with confidence (0.5-0.7: a neutral face can read so)
 REST_STILL_S = 0.3  # the face holds still over this window (an expression changing is not rest) ...
 REST_STILL_MM = 1.5  # ... moving less than the smallest smile counted (max - min within the window)
 # the face rests this long at a stretch at least once; with the still window around each frame
@@ -339,7 +339,8 @@ def smile_evidence(
     frames the classifier alone reads as a smile.
 
     * The classifier: the single-frame smile score, median over ``score_window_s`` (a glitch
-      or a syllable is shorter), reaches ``min_score``. It needs no baseline and tells a smile
+      or a syllable is shorter), reaches ``min_score`` (and, for a face it reads as half
+      smiling even at rest, odds of a smile e times those of the relaxed face). It needs no baseline and tells a smile
       from talking, a pucker, a grimace or surprise by the shape of the whole mouth and eyes.
     * The geometry, when the recording has a relaxed face: a mouth corner has moved out and up
       (:func:`smile_activation`, median over 0.1 s; its height read against the lower lip's
@@ -357,7 +358,13 @@ def smile_evidence(
     if "smile_score" in table.columns:
         score = scipy.ndimage.median_filter(np.nan_to_num(table.columns["smile_score"], nan=0.0),
                                             size=seconds_to_frames(score_window_s, t) | 1, mode="nearest")
-        smiling = table.valid & (score >= min_score)
+        floor = min_score
+        if exc.baseline.found:
+            # a face the classifier already reads as half smiling at rest (takeo's neutral photo:
+            # 0.55) must read clearly more: odds of a smile at least e times those at rest
+            at_rest = float(np.clip(np.nanmedian(table.columns["smile_score"][exc.rest_mask]), 1e-6, 1 - 1e-6))
+            floor = max(min_score, float(1 / (1 + np.exp(-(np.log(at_rest / (1 - at_rest)) + 1.0)))))
+        smiling = table.valid & (score >= floor)
     read = smiling.copy()
     act = np.fmax(smile_activation(exc, "right", angle_deg=smile_angle_deg),
                   smile_activation(exc, "left", angle_deg=smile_angle_deg))
