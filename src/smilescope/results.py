@@ -213,6 +213,7 @@ class Analysis:
             blinks = shake.pop("blinks", None)
             twitch_keys = tuple(f.name for f in fields(TwitchResult))  # they sit in shake (schema 1)
             twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
+            shake.pop("judged", None)  # the twitch search's, derived from its fields
             twitches = twitches if "twitches" in twitches else None  # no event list: not measured (older file)
         flags = doc.get("flags") or []
         if isinstance(flags, list):
