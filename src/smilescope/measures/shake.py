@@ -542,9 +542,6 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     hspec, ha, hb, hfs = region_spectrum(table, HEAD)
     head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
                         snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
-    if head_pk is not None:
-        head_pk = with_presence(head_pk, table, HEAD, (HEAD, "vector"), None, noise_floor_mm=noise_floor_mm,
-                                snr_min=snr_min, consistency_min=0.0)
     head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
                       frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
                       amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
@@ -584,17 +581,17 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
 def _why_not_judged(peaks: list[TremorPeak], speech: Speech, *, noise_floor_mm: float) -> str:
     """Why a recording in which no tremor was found could not have shown one ("" if it could).
 
-    No region spectrum at all: no stretch of measured face long enough (2 s). A noise floor
-    whose 3-fold (the amplitude gate) exceeds ``MAX_UNSEEN_MM``: a 1 mm tremor could be lost in
-    it. Speech: the mouth's syllable rhythm covers the band of rest tremor (3-7 Hz).
+    No region spectrum at all: no stretch of measured face long enough (2 s). Speech: the
+    mouth's syllable rhythm covers the band of rest tremor (3-7 Hz). A noise floor whose 3-fold
+    (the amplitude gate) exceeds ``MAX_UNSEEN_MM``: a 1 mm tremor could be lost in it.
     """
     if not peaks:
         return "too short: no stretch of at least 2 s with the face measured"
+    if speech.detected:  # before the noise: talking also raises the frame-to-frame "noise"
+        return "talking: the mouth's movement at the rate of speech (3-7 Hz) cannot be told from a tremor"
     if np.isfinite(noise_floor_mm) and 3 * noise_floor_mm > MAX_UNSEEN_MM:
         return (f"too unsteady: the picture's frame-to-frame noise ({noise_floor_mm:.2f} mm) would hide a tremor under "
                 f"{3 * noise_floor_mm:.1f} mm (a face too small or too far, poor light, or much movement)")
-    if speech.detected:
-        return "talking: the mouth's movement at the rate of speech (3-7 Hz) cannot be told from a tremor"
     return ""
 
 

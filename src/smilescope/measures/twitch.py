@@ -38,6 +38,8 @@ Not twitches:
   eye held closed for longer than a twitch lasts (over ``2 * max_s``: a deliberate closure, or
   the tonic phase of a spasm, during which the tracked lids only flicker): eye and brow events
   within 0.15 s of these are dropped;
+* a brow movement together with (within ``merge_s``, 0.1 s) an eye event of the same side:
+  the orbicularis oculi pulls the brow down as it closes the lid, so that is the eye's event;
 * brief movements that the same region on the other side makes too (at least half as large
   at the same moment): that is a quick expression, speech or a tracking jump, not a twitch.
   The involuntary twitches this looks for (hemifacial spasm, myokymia, the eyelid twitch of
@@ -72,19 +74,20 @@ and mouth on the same side. ``spread_eye_to_mouth`` is set when, on one side, at
 ``min_pairs`` (default 2) eye events are each followed within 1 s by a mouth event of the
 same side.
 
-**Not judged** (``TwitchResult.not_judged``; then no events, rates or spread are reported, and
-no flag comes from them): too short a recording (under ``MIN_QUIET_S``, 2 s, measured); too
-little face at rest (under 2 s relaxed and silent: talking or an expression the rest of the
-time); or a face too noisy (small, far, badly lit) to see the twitches looked for: when the
-smallest excursion the detector accepts (``k_noise`` times the signals' noise floor, median
-over the searched signals) exceeds ``MAX_MIN_SIZE_MM`` (1 mm), an eyelid or mouth-corner
-twitch of about a millimetre would be lost, and finding none would mean nothing.
+**Not judged** (``TwitchResult.judged`` / ``not_judged``, derived from ``quiet_s`` and
+``smallest_twitch_mm``; then no events, rates or spread are reported, and no flag comes from
+them): under ``MIN_QUIET_S`` (2 s) of face at rest — a recording too short, or talking or an
+expression the rest of the time; or a face too noisy (small, far, badly lit) to see the
+twitches looked for: when the smallest excursion the detector accepts (``k_noise`` times the
+signal's noise floor, at least ``min_mm``; the median over the searched signals) exceeds
+``MAX_MIN_SIZE_MM`` (1 mm), an eyelid or mouth-corner twitch of about a millimetre would be
+lost, and finding none would mean nothing.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
@@ -92,8 +95,7 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 from smilescope.landmarks import SIDES
 from smilescope.measures.expressivity import closed_mask, eye_events
 from smilescope.signals import SignalTable, noise_floor_mm
-from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s, measured_duration_s,
-                                 seconds_to_frames, uniform_grid)
+from smilescope.timebase import frame_rate_hz, frames_to_seconds, grid_times_s, seconds_to_frames, uniform_grid
 
 # Least quiet time (s) in which an absence of twitches means anything: a twitch lasts up to
 # half a second and the spasms it screens for come every few seconds; below this, "not judged".
@@ -380,6 +382,10 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
         return run >= min_run or any(0 < u - e.t_s <= spread_s for u in mouth_t[e.side])
 
     events = [e for e, k in found if k is None or spasm_pattern(e)]
+    # the orbicularis oculi pulls the brow down as it closes the lid: a brow event with an eye
+    # event of the same side is that one movement, counted once (as the eye's)
+    events = [e for e in events if e.region != "brow" or not any(
+        f.region == "eye" and f.side == e.side and abs(f.t_s - e.t_s) <= merge_s for f in events)]
     return sorted(events, key=lambda e: (e.t_s, e.side, e.region))
 
 
@@ -408,9 +414,11 @@ class TwitchRates:
 class TwitchResult:
     """Twitch events, their rates and the eye-to-mouth spread (hemifacial spasm's pattern).
 
-    In analysis.json these fields sit in the ``shake`` block (schema 1), beside the tremor's:
-    ``judged`` and ``not_judged`` there are the twitch search's (the tremor's own are in
-    ``shake.tremor``).
+    Whether twitches could be judged follows from two measured numbers, ``quiet_s`` and
+    ``smallest_twitch_mm`` (see the module notes); ``judged`` and ``not_judged`` (why not, in
+    words) are derived from them, so they always agree with the numbers. In analysis.json these
+    fields sit in the ``shake`` block (schema 1), beside the tremor's: ``judged`` and
+    ``not_judged`` there are the twitch search's (the tremor's own are in ``shake.tremor``).
     """
 
     twitches: list[Twitch]
@@ -418,17 +426,30 @@ class TwitchResult:
     spread_eye_to_mouth: bool
     spread_side: str  # left / right / none
     quiet_s: float | None = None  # seconds of face at rest in which twitches were looked for (None: older file)
-    not_judged: str = ""  # why twitches could not be judged ("" when they could)
+    smallest_twitch_mm: float | None = None  # smallest excursion the detector accepts (None: older file)
 
     @property
     def judged(self) -> bool:
-        """Twitches could be looked for (older files, without ``quiet_s``, count as judged)."""
-        return not self.not_judged and (self.quiet_s is None or self.quiet_s >= MIN_QUIET_S)
+        """Twitches could be looked for (older files, without the numbers, count as judged)."""
+        return not self.not_judged
+
+    @property
+    def not_judged(self) -> str:
+        """Why twitches could not be judged, in words ("" when they could)."""
+        if self.quiet_s is not None and self.quiet_s < MIN_QUIET_S:
+            return (f"only {self.quiet_s:.1f} s of relaxed, silent face (at least {MIN_QUIET_S:.0f} s needed): "
+                    f"the recording is too short, or the face was talking or making an expression the rest of the time")
+        small = self.smallest_twitch_mm
+        if small is not None and np.isfinite(small) and small > MAX_MIN_SIZE_MM:
+            return (f"too unsteady: only movements over {small:.1f} mm could be told from the picture's noise "
+                    f"(a face too small or too far, poor light, or much movement)")
+        return ""
 
     def to_dict(self) -> dict:
         return {"twitches": [asdict(e) for e in self.twitches], "twitch_rate_per_min": asdict(self.twitch_rate_per_min),
                 "spread_eye_to_mouth": self.spread_eye_to_mouth, "spread_side": self.spread_side,
-                "quiet_s": self.quiet_s, "judged": self.judged, "not_judged": self.not_judged}
+                "quiet_s": self.quiet_s, "smallest_twitch_mm": self.smallest_twitch_mm, "judged": self.judged,
+                "not_judged": self.not_judged}
 
 
 def smallest_twitch_mm(table: SignalTable, *, k_noise: float = 8.0, min_mm: float = 0.3,
@@ -442,38 +463,19 @@ def smallest_twitch_mm(table: SignalTable, *, k_noise: float = 8.0, min_mm: floa
     return float(np.median(sizes)) if sizes else float("nan")
 
 
-def _busy_why(table: SignalTable, busy: np.ndarray) -> str:
-    """What kept the face busy: talking (the lips moving) or a two-sided expression."""
-    c = table.columns
-    if "upper_lip_y_mm" in c and "lower_lip_y_mm" in c:
-        lips = busy & (np.abs(c["upper_lip_y_mm"] - c["lower_lip_y_mm"]) > 1.5)
-        if lips.sum() >= 0.5 * busy.sum():
-            return "talking or moving the lips"
-    return "a smile or another expression of both sides"
-
-
 def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchResult:
     """The twitch part of the ``shake`` block: events found on the face at rest, rates per minute
     of that quiet time, and the spread flag; or, when they could not be judged (module notes),
     why not, with no events."""
     busy = busy_mask(table)
     quiet = quiet_seconds(table, busy)
-    measured = measured_duration_s(table.t_s, table.valid)
     smallest = smallest_twitch_mm(table, k_noise=kw.get("k_noise", 8.0), min_mm=kw.get("min_mm", 0.3))
-    if measured < MIN_QUIET_S:
-        why = f"too short: {measured:.1f} s of measured face (at least {MIN_QUIET_S:.0f} s needed)"
-    elif quiet < MIN_QUIET_S:
-        why = (f"the face was relaxed and silent for only {quiet:.1f} s (at least {MIN_QUIET_S:.0f} s needed); "
-               f"the rest of the time: {_busy_why(table, busy)}")
-    elif np.isfinite(smallest) and smallest > MAX_MIN_SIZE_MM:
-        why = (f"too unsteady: only movements over {smallest:.1f} mm could be told from the picture's noise "
-               f"(a face too small or too far, poor light, or much movement)")
-    else:
-        why = ""
-    if why:
-        none = {r: {s: None for s in SIDES} for r in REGIONS}
-        return TwitchResult(twitches=[], twitch_rate_per_min=TwitchRates(None, None, None, none),
-                            spread_eye_to_mouth=False, spread_side="none", quiet_s=quiet, not_judged=why)
+    out = TwitchResult(twitches=[], twitch_rate_per_min=TwitchRates(None, None, None, {r: {s: None for s in SIDES}
+                                                                                        for r in REGIONS}),
+                       spread_eye_to_mouth=False, spread_side="none", quiet_s=quiet,
+                       smallest_twitch_mm=smallest if np.isfinite(smallest) else None)
+    if not out.judged:
+        return out
     events = detect_twitches(table, exclude=busy, **kw)
     minutes = quiet / 60
 
@@ -485,6 +487,5 @@ def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchRes
     spread_side = max(pairs, key=pairs.get)
     rates = TwitchRates(total=rate(len(events)), right=rate(sum(e.side == "right" for e in events)),
                         left=rate(sum(e.side == "left" for e in events)), by_region=by_region)
-    return TwitchResult(twitches=events, twitch_rate_per_min=rates,
-                        spread_eye_to_mouth=bool(pairs[spread_side] >= min_pairs),
-                        spread_side=spread_side if pairs[spread_side] >= min_pairs else "none", quiet_s=quiet)
+    return replace(out, twitches=events, twitch_rate_per_min=rates, spread_eye_to_mouth=bool(pairs[spread_side] >= min_pairs),
+                   spread_side=spread_side if pairs[spread_side] >= min_pairs else "none")
