@@ -22,9 +22,11 @@ both directions with :func:`scipy.signal.find_peaks`:
   three frames (67 ms at 30 fps) cannot be told from glitches;
 * **isolated**: a twitch is one excursion from a face at rest. An excursion with two or more
   others like it (same direction, at least half its size) within ``rhythm_s`` (0.7 s) before
-  or after it belongs to a rhythm: every half cycle of a tremor is a brief excursion of the
-  right width (a 6 Hz tremor of 0.8 mm gave 21 "twitches" in 5 s), and a rhythm of 3 Hz or
-  more has two more cycles within 0.7 s of any of its cycles. Tremor is the business of
+  or after it, in any of its region's components, belongs to a rhythm: every half cycle of a
+  tremor is a brief excursion of the right width (a 6 Hz tremor of 0.8 mm gave 21 "twitches"
+  in 5 s), and a rhythm of 3 Hz or more has two more cycles within 0.7 s of any of its
+  cycles. Every component counts because a vertical tremor of a mouth corner can wobble its
+  tracked horizontal position irregularly (by 0.3 mm for a 0.3 mm tremor in one render). Tremor is the business of
   :mod:`smilescope.measures.shake`; a run of three or more quick jerks at a steady rate is
   left to it too.
 
@@ -121,15 +123,14 @@ class Twitch:
 
 
 def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: float, floor: float, min_s: float,
-                     max_s: float, rhythm_s: float = 0.7, flank: float = 0.2, k_flank: float = 3.0):
+                     max_s: float, flank: float = 0.2, k_flank: float = 3.0):
     """Peak indices (both directions) with their prominence (mm) and half-height width (samples):
-    the size, time-course, three-frame and isolation rules of the module notes.
+    the size, time-course and three-frame rules of the module notes.
 
     ``floor`` is the signal's noise floor (mm); ``flank`` and ``k_flank`` bound the displacement
     of the frames beside a one-frame top (share of the peak, multiples of the floor).
     """
     wlen = seconds_to_frames(1.0, fs_hz=fs) | 1  # odd, as find_peaks wants
-    reach = seconds_to_frames(rhythm_s, fs_hz=fs)
     kw = dict(prominence=threshold, width=(min_s * fs, max_s * fs), wlen=wlen, rel_height=0.5)
     # a one-frame jump is a tracking glitch: a 3-point median removes it and keeps any movement
     # whose top lasts two frames (its size and width are then those of the median); a top of
@@ -145,20 +146,36 @@ def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: f
                 flanks = min(sign * y[i - 1], sign * y[i + 1]) - (sign * y[i] - p)
                 if flanks >= max(flank * p, k_flank * floor):
                     cands.append((i, p, w))
-        if not cands:
-            continue
-        # every brief excursion of this direction at least half the smallest candidate's size: the rhythm rule
-        others, oprops = scipy.signal.find_peaks(sign * y, prominence=0.5 * threshold, width=(0, 2 * max_s * fs),
-                                                 wlen=wlen)
         for i, p, w in cands:
             lo, hi = int(max(0, i - w)), int(min(len(y), i + w + 1))
-            if not good[lo:hi].all():
-                continue
-            like = (np.abs(others - i) <= reach) & (np.abs(others - i) > 1) & (oprops["prominences"] >= 0.5 * p)
-            if like.sum() >= 2:  # part of a rhythm (tremor), not an isolated excursion
-                continue
-            found.append((int(i), float(p), float(w)))
+            if good[lo:hi].all():
+                found.append((int(i), float(p), float(w)))
     return found
+
+
+def _excursions(y: np.ndarray, fs: float, *, min_mm: float, max_s: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every brief excursion of ``y`` (half-height width up to ``2 * max_s``) at least ``min_mm``
+    prominent, per direction: (indices, prominences) upward, then downward."""
+    wlen = seconds_to_frames(1.0, fs_hz=fs) | 1
+    out = []
+    for sign in (1.0, -1.0):
+        idx, props = scipy.signal.find_peaks(sign * y, prominence=min_mm, width=(0, 2 * max_s * fs), wlen=wlen)
+        out.append((idx, props["prominences"]))
+    return out
+
+
+def _rhythmic(i: int, p: float, excursions: list[list[tuple[np.ndarray, np.ndarray]]], reach: int) -> bool:
+    """Whether the peak at sample ``i`` (prominence ``p``) belongs to a rhythm: in one of its
+    region's components, two or more other excursions in one direction, each at least half
+    as large, lie within ``reach`` samples of it (the rhythm rule of the module notes). A
+    tremor along one axis can wobble the other component irregularly: the rhythm is looked
+    for in every component, not only the one the peak was found in."""
+    for per_component in excursions:
+        for idx, prom in per_component:
+            d = np.abs(idx - i)
+            if np.sum((d <= reach) & (d > 1) & (prom >= 0.5 * p)) >= 2:
+                return True
+    return False
 
 
 def _prominence_at(y: np.ndarray, i: int, fs: float) -> float:
@@ -347,10 +364,12 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
         return next((k for k, (s, a, b) in enumerate(winks) if s == side and a <= t0 <= b), None)
 
     found: list[tuple[Twitch, int | None]] = []
+    reach = seconds_to_frames(rhythm_s, fs_hz=fs)
     for (region, side), cc in comps.items():
+        exc = [_excursions(y, fs, min_mm=0.5 * thr, max_s=max_s) for y, _, thr, _ in cc]
         peaks = sorted(p for y, good, thr, floor in cc
-                       for p in _component_peaks(y, good, fs, threshold=thr, floor=floor, min_s=min_s, max_s=max_s,
-                                                 rhythm_s=rhythm_s))
+                       for p in _component_peaks(y, good, fs, threshold=thr, floor=floor, min_s=min_s, max_s=max_s)
+                       if not _rhythmic(p[0], p[1], exc, reach))
         merged: list[list] = []
         for i, p, w in peaks:
             if merged and frames_to_seconds(i - merged[-1][0], fs_hz=fs) <= merge_s:
