@@ -7,6 +7,7 @@ videos rendered from real photos with twitches warped in at known times (the who
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from smilescope.testing import synth
 from smilescope.measures.twitch import MIN_QUIET_S, busy_mask, detect_twitches, quiet_seconds, spread_pairs, twitch_summary
 from smilescope.measures.expressivity import eye_events
 from smilescope.pipeline import analyze
+from smilescope.results import Analysis
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
 from conftest import FACES
@@ -211,6 +213,19 @@ def test_rendered_held_lid_closure_is_not_a_twitch(tmp_path):
     res = analyze(tmp_path / "w.mp4")
     assert res.twitches.judged and res.twitches.twitches == []
     assert res.flags == []
+    # the judgements survive analysis.json; a file from before them loads as judged
+    doc = json.loads(res.to_json())
+    assert doc["shake"]["judged"] is True and doc["shake"]["not_judged"] == "" and doc["shake"]["tremor"]["judged"] is True
+    back = Analysis.from_dict(doc)
+    assert back.twitches == res.twitches and back.shake.tremor.not_judged == res.shake.tremor.not_judged
+    doc["shake"]["quiet_s"] = 1.0
+    assert not Analysis.from_dict(doc).twitches.judged
+    for k in ("smallest_twitch_mm", "judged", "not_judged", "quiet_s"):
+        del doc["shake"][k]
+    for k in ("judged", "not_judged"):
+        del doc["shake"]["tremor"][k]
+    old = Analysis.from_dict(doc)
+    assert old.twitches.judged and old.shake.tremor.judged
 
 
 def test_twitch_summary_shapes_the_output_block():

@@ -34,12 +34,17 @@ recording reads sqrt(1/3), 42 % low. The signal is demodulated at the peak frequ
 lock-in: multiplied by exp(-2 pi i f t) and averaged over a Hann window of about a second),
 which gives the oscillation's amplitude moment by moment; the expected contribution of the
 noise in that window's bandwidth is taken off, and the amplitude reported is the median over
-the frames where it reaches half its largest value. Each region reads its amplitude from the
+the frames where it reaches half its largest value (the amplitude *gate* keeps the spectrum's
+amplitude: the envelope of noise, read over its own louder moments, is larger than its share of
+the spectrum, and still faces then passed the gate). Each region reads its amplitude from the
 point that moves: a mouth corner or cheek point from its two components (their powers add:
 they are the x and y of one movement), the eye from the larger of the upper lid's movement and
 the change in the eye's opening (the two are not independent components: when the upper lid
 moves alone they are the same movement, and adding their powers read a lid tremor up to 40 %
-high; the opening also catches a tremor of the lower lid).
+high; the opening also catches a tremor of the lower lid). The head keeps the amplitude of
+its whole-recording spectrum: its gates test no persistence, and the head rocks for moments
+with speech and gestures (read while present, one such moment in a labelled video reached the
+amplitude gate).
 
 **Not judged** (``Tremor.not_judged``): when nothing was found and the recording could not have
 shown a tremor — no stretch of two seconds of measured face, a frame-to-frame noise floor so
@@ -192,11 +197,11 @@ def with_presence(pk: TremorPeak, table: SignalTable, columns: tuple[str, ...], 
                   consistency_min: float = 1.0) -> TremorPeak:
     """``pk`` with its amplitude and persistence measured where the oscillation is present.
 
-    The amplitude becomes :func:`oscillation_presence`'s (columns and combination
-    ``amplitude``); the consistency is the larger of the recording's and that of the longest
-    stretch in which the oscillation is present (its two halves, as in the recording's), so a
-    tremor that fills one half of the recording is not lost; ``present_s`` is set, and the gates
-    are taken again.
+    The consistency becomes the larger of the recording's and that of the longest stretch in
+    which the oscillation is present (its two halves, as in the recording's), so a tremor that
+    fills one half of the recording is not lost; ``present_s`` is set and the gates are taken
+    again (the amplitude gate with the spectrum's amplitude, as before); then the amplitude
+    becomes :func:`oscillation_presence`'s (columns and combination ``amplitude``).
     """
     pres = oscillation_presence(table, amplitude[0], mask, pk.frequency_hz, combine=amplitude[1])
     if pres is None:
@@ -206,9 +211,12 @@ def with_presence(pk: TremorPeak, table: SignalTable, columns: tuple[str, ...], 
         a, b = _span_columns(table, columns, pres.span_s, frame_rate_hz(table.t_s), mask)
         if len(a):
             cons = max(cons, _consistency(a, b, frame_rate_hz(table.t_s), pk.frequency_hz))
-    pk = replace(pk, amplitude_mm=pres.amplitude_mm, consistency=cons, present_s=pres.present_s)
-    return replace(pk, detected=_passes(pk, noise_floor_mm=noise_floor_mm, snr_min=snr_min,
-                                        consistency_min=consistency_min))
+    # the gates take the spectrum's amplitude (over the whole recording), as before: read while
+    # present, noise reaches larger amplitudes too (its envelope over its own louder moments)
+    pk = replace(pk, consistency=cons, present_s=pres.present_s)
+    pk = replace(pk, detected=_passes(pk, noise_floor_mm=noise_floor_mm, snr_min=snr_min,
+                                      consistency_min=consistency_min))
+    return replace(pk, amplitude_mm=pres.amplitude_mm)
 
 
 def _dominant_peak(f: np.ndarray, p: np.ndarray, *, half_width_hz: float = 0.5) -> int | None:
