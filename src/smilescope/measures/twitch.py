@@ -26,9 +26,9 @@ both directions with :func:`scipy.signal.find_peaks`:
   tremor is a brief excursion of the right width (a 6 Hz tremor of 0.8 mm gave 21 "twitches"
   in 5 s), and a rhythm of 3 Hz or more has two more cycles within 0.7 s of any of its
   cycles. Every component counts because a vertical tremor of a mouth corner can wobble its
-  tracked horizontal position irregularly (by 0.3 mm for a 0.3 mm tremor in one render). Tremor is the business of
-  :mod:`smilescope.measures.shake`; a run of three or more quick jerks at a steady rate is
-  left to it too.
+  tracked horizontal position irregularly (by 0.3 mm for a 0.3 mm tremor in one render).
+  Tremor is the business of :mod:`smilescope.measures.shake`; a run of three or more quick
+  jerks within 0.7 s of each other is left to it too.
 
 The cheek is not searched: its point sits on smooth skin, where tracking wanders by up to
 0.5 mm on a still face (same measurement), as much as a small twitch. Cheek tremor is still
@@ -64,10 +64,10 @@ closures, so they are not dropped as "eye closures". A brief one-sided closure i
 quick deliberate wink looks like (one eye shut below a quarter of its opening, 0.1-3 s,
 :func:`~smilescope.measures.expressivity.eye_events`); one movement cannot tell them apart, the
 pattern can. An eye or brow event during a wink counts as a twitch only when it is part of the
-spasm's pattern: the same eye jerks at least ``min_run`` (3) times within ``run_s`` (10 s,
-twitches or winks alike: the clonic jerks of a spasm come in runs, a wink is a single
-signal), or the same side's mouth twitches within 1 s after it (the spread of hemifacial
-spasm). Everything is at rest already (talking and expressions are excluded above). A wink
+spasm's pattern: its eye has at least ``min_run`` (3) events, itself included, within
+``run_s`` (10 s) of it (twitches or winks alike: the clonic jerks of a spasm come in runs, a
+wink is a single signal), or the same side's mouth twitches within ``spread_s`` (1 s) after
+it (the spread of hemifacial spasm). Everything is at rest already (talking and expressions are excluded above). A wink
 held longer than a twitch lasts (0.3 s and more: its lid movement is wider than ``max_s`` at
 half height) is never a twitch candidate.
 
