@@ -42,9 +42,8 @@ they are the x and y of one movement), the eye from the larger of the upper lid'
 the change in the eye's opening (the two are not independent components: when the upper lid
 moves alone they are the same movement, and adding their powers read a lid tremor up to 40 %
 high; the opening also catches a tremor of the lower lid). The head keeps the amplitude of
-its whole-recording spectrum: its gates test no persistence, and the head rocks for moments
-with speech and gestures (read while present, one such moment in a labelled video reached the
-amplitude gate).
+its whole-recording spectrum: its gates test no persistence, and a head that rocks for a
+moment with speech or a gesture is not given the size of that moment.
 
 **Not judged** (``Tremor.not_judged``): when nothing was found and the recording could not have
 shown a tremor — no stretch of two seconds of measured face, a frame-to-frame noise floor so
