@@ -58,8 +58,8 @@ def test_known_pulses_are_found_with_time_side_region_and_size():
 
 
 def test_a_100_ms_twitch_is_found_at_60_fps():
-    """At 30 fps a 100 ms twitch spans one frame and is hard to tell from a tracking jump
-    (whether it survives depends on where the frames fall); at 60 fps it is found."""
+    """At 60 fps a 100 ms twitch spans six frames (at 30 fps see
+    ``test_a_100_ms_lid_jerk_is_found_at_30_fps_wherever_the_frames_fall``)."""
     found = {}
     for fps in (60.0,):
         t = np.arange(0, 4, 1 / fps)
