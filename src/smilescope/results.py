@@ -214,6 +214,8 @@ class Analysis:
             blinks = shake.pop("blinks", None)
             twitch_keys = tuple(f.name for f in fields(TwitchResult))  # they sit in shake (schema 1)
             twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
+            for k in ("judged", "not_judged"):  # the twitch search's, derived from its fields
+                shake.pop(k, None)
             twitches = twitches if "twitches" in twitches else None  # no event list: not measured (older file)
         flags = doc.get("flags") or []
         if isinstance(flags, list):

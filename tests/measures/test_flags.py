@@ -39,3 +39,11 @@ def test_head_synkinesis_blinks_and_smile():
     assert _ids(shake={"blinks": {"rate_per_min": 40.0}}) == {"frequent_eyelid_closure": "both"}
     assert _ids(shake={"blinks": {"rate_per_min": 40.0}}, duration_s=10.0) == {}  # too short for a rate
     assert _ids(smile={"weaker_side": "left", "excursion_mm": {"left": 3.0, "right": 9.0}}) == {"uneven_smile": "left"}
+
+
+def test_no_flags_from_blocks_that_could_not_be_judged():
+    tw = [{"t_s": t, "side": "right", "region": "eye"} for t in (1, 2, 3)]
+    unjudged = {"twitches": tw, "spread_eye_to_mouth": True, "spread_side": "right", "judged": False}
+    assert _ids(shake=unjudged) == {}
+    assert _ids(shake={**unjudged, "judged": True}) == {"one_sided_shaking": "right", "eye_to_mouth_spread": "right"}
+    assert _ids(shake={"tremor": {**_tremor("left", "rest"), "judged": False}}) == {}

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from smilescope import landmarks as lm
-from smilescope.measures.shake import COHERENCE_MIN, spatial_coherence, tremor
+from smilescope.measures.shake import (COHERENCE_MIN, find_peak, oscillation_presence, region_spectrum,
+                                       spatial_coherence, tremor)
 from smilescope.testing import synth
 from smilescope.pipeline import HEAD_SIGNALS, PipelineConfig, analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
@@ -40,6 +41,33 @@ def test_tremor_frequency_amplitude_side_region(tmp_path, face_name, fps, hz, am
     assert not res.shake.head.tremor_detected
     assert t.laterality_index == pytest.approx(1.0 if side == "left" else -1.0, abs=0.5)
     assert {f.id: f.side for f in res.flags}.get("one_sided_shaking") == side
+    assert res.twitches.twitches == []  # no half cycle of a tremor is a twitch
+
+
+PART_TIME = [  # face, fps, Hz, amplitude mm, landmark, side, region, (start, stop) s of an 8 s clip
+    ("yale01", 30, 9.0, 1.0, lm.UPPER_LID["right"], "right", "eye", (1.0, 4.0)),
+    ("yale05", 60, 9.0, 0.8, lm.UPPER_LID["left"], "left", "eye", (3.5, 7.0)),
+    ("faceapi_neutral", 60, 12.0, 0.5, lm.UPPER_LID["right"], "right", "eye", (0.5, 4.5)),
+    ("yale05", 60, 12.0, 0.8, lm.MOUTH_CORNER["left"], "left", "mouth", (2.0, 5.5)),
+]
+
+
+@pytest.mark.parametrize("face_name,fps,hz,amp,landmark,side,region,on", PART_TIME)
+def test_tremor_in_part_of_the_recording(tmp_path, face_name, fps, hz, amp, landmark, side, region, on):
+    """A tremor that comes and goes (eyelid myokymia, rest tremor): found with its frequency and
+    its amplitude while present, and no twitches. The 9 Hz lid tremor at 30 fps in the first
+    half was missed (its peak did not dominate the second half) and its amplitude, from a
+    spectrum averaged over the whole clip, read 20-45 % low."""
+    face = synth.load_face(FACES / f"{face_name}.jpg")
+    mo = synth.tremor_motions(face, landmark=landmark, amp_mm=amp, freq_hz=hz, direction_deg=-90, start_s=on[0],
+                              stop_s=on[1], fade_s=0.2)
+    synth.render(tmp_path / "p.mp4", face=face, fps=fps, duration_s=8.0, motions=mo, write_truth=False)
+    res = analyze(tmp_path / "p.mp4")
+    t = res.shake.tremor
+    assert t.detected and t.region == region and t.side == side and t.phase == "rest"
+    assert t.frequency_hz == pytest.approx(hz, abs=0.3)
+    assert t.amplitude_mm == pytest.approx(amp, rel=0.3)
+    assert res.twitches.twitches == []
 
 
 @pytest.mark.parametrize("face_name", ["astronaut", "faceapi_neutral", "yale01", "yale05", "takeo"])
@@ -181,3 +209,105 @@ def test_oscillation_of_one_spot_is_not_a_region_tremor(tmp_path, face_name, fps
     assert pk.frequency_hz == pytest.approx(hz, abs=0.3) and pk.snr >= 10
     assert pk.spatial_coherence < COHERENCE_MIN
     assert not res.shake.tremor.detected
+
+
+# --- a tremor that comes and goes; the amplitude while it is there -----------------------------
+
+def _burst(t, hz, amp, on):
+    return np.where((t >= on[0]) & (t <= on[1]), amp * np.sin(2 * np.pi * hz * t), 0.0)
+
+
+def test_presence_reads_the_amplitude_while_the_tremor_is_there():
+    """A 9 Hz lid tremor of 0.8 mm for 2.5 s of 8 s: a spectrum of the whole recording averages
+    its power over time (reads about sqrt(2.5 / 8), 44 % low); the demodulated amplitude does not."""
+    tab = _noise_table(30, 8.0, 21)
+    tab.columns["upper_lid_left_y_mm"] += _burst(tab.t_s, 9.0, 0.8, (3.0, 5.5))
+    pres = oscillation_presence(tab, ("upper_lid_left_y_mm",), None, 9.0)
+    assert pres.amplitude_mm == pytest.approx(0.8, rel=0.1)
+    assert pres.present_s == pytest.approx(2.5, abs=0.6) and pres.span_s == pytest.approx((3.0, 5.5), abs=0.5)
+    spec, a, b, fs = region_spectrum(tab, ("upper_lid_left_y_mm",))
+    diluted = find_peak(spec, a, b, fs, region="eye", side="left")
+    assert diluted.frequency_hz == pytest.approx(9.0, abs=0.3) and diluted.amplitude_mm < 0.65
+
+
+def test_presence_takes_the_noise_off_and_combines_views_of_one_movement():
+    tab = _noise_table(30, 6.0, 22, sigma_mm=0.1)
+    s = np.sin(2 * np.pi * 6.0 * tab.t_s)
+    tab.columns["upper_lid_right_y_mm"] += 0.3 * s
+    assert oscillation_presence(tab, ("upper_lid_right_y_mm",), None, 6.0).amplitude_mm == pytest.approx(0.3, rel=0.15)
+    # the upper lid moves 1 mm, the lower lid with it by 0.4: the opening changes by 0.6
+    tab.columns["upper_lid_left_y_mm"] += 1.0 * s
+    tab.columns["palpebral_left_height_mm"] += 0.6 * s
+    eye = ("upper_lid_left_y_mm", "palpebral_left_height_mm")
+    assert oscillation_presence(tab, eye, None, 6.0, combine="larger").amplitude_mm == pytest.approx(1.0, rel=0.1)
+    with pytest.raises(ValueError, match="'combine'"):
+        oscillation_presence(tab, eye, None, 6.0, combine="sum")
+
+
+@pytest.mark.parametrize("fs,hz,amp,on,main,near,region", [
+    (30, 9.0, 1.0, (1.0, 4.0), "upper_lid_right_y_mm", "upper_lid_near_right_y_mm", "eye"),
+    (60, 9.0, 0.8, (4.5, 7.5), "palpebral_left_height_mm", "upper_lid_near_left_y_mm", "eye"),  # a lower-lid tremor
+    (60, 12.0, 0.5, (0.5, 3.5), "mouth_corner_left_y_mm", "mouth_near_left_y_mm", "mouth"),
+    (60, 12.0, 0.5, (1.0, 8.0), "upper_lid_left_y_mm", "upper_lid_near_left_y_mm", "eye"),
+])
+def test_a_tremor_in_part_of_the_recording_is_found_with_its_size(fs, hz, amp, on, main, near, region):
+    """A tremor that fills only one half of an 8 s recording was lost (the peak had to dominate
+    both halves); it is persistent over the time it is present, and that is what counts."""
+    tab = _noise_table(fs, 8.0, 23)
+    burst = _burst(tab.t_s, hz, amp, on)
+    tab.columns[main] += burst
+    tab.columns[near] += 0.6 * burst
+    res = tremor(tab, noise_floor_mm=0.03)
+    side = "left" if "_left_" in main else "right"
+    assert res.tremor.detected and res.tremor.region == region and res.tremor.side == side
+    assert res.tremor.frequency_hz == pytest.approx(hz, abs=0.3)
+    assert res.tremor.amplitude_mm == pytest.approx(amp, rel=0.3)
+    pk = next(p for p in res.by_region if p.region == region and p.side == side)
+    assert pk.present_s == pytest.approx(on[1] - on[0], abs=1.0)
+
+
+def test_a_moment_of_oscillation_is_not_a_tremor():
+    """Under two seconds of an oscillation (here 1.2 s, 7 cycles) is a burst, not a tremor."""
+    tab = _noise_table(30, 8.0, 24)
+    burst = _burst(tab.t_s, 6.0, 0.6, (3.0, 4.2))
+    tab.columns["mouth_corner_right_y_mm"] += burst
+    tab.columns["mouth_near_right_y_mm"] += 0.6 * burst
+    res = tremor(tab, noise_floor_mm=0.03)
+    pk = next(p for p in res.by_region if p.region == "mouth" and p.side == "right")
+    assert pk.frequency_hz == pytest.approx(6.0, abs=0.3) and pk.present_s < 2.0
+    assert not res.tremor.detected
+
+
+@pytest.mark.parametrize("fs", [30, 60])
+def test_a_train_of_brief_jerks_is_not_a_tremor(fs):
+    """Jerks at irregular times (a spasm's) put their power at low frequencies: the band's edge
+    at 3 Hz is the top of a falling slope, not a peak, and was taken for a 3 Hz tremor."""
+    tab = _noise_table(fs, 8.0, 25, sigma_mm=0.01)
+    for times, dur, col, near in (((0.8, 2.1, 3.2, 4.9, 6.0, 7.3), 0.2, "mouth_corner_left_y_mm", "mouth_near_left_y_mm"),
+                                  ((0.9, 2.2, 3.9, 4.6, 6.1, 7.2), 0.25, "upper_lid_right_y_mm",
+                                   "upper_lid_near_right_y_mm")):
+        jerks = synth.twitch_profile(tab.t_s, times_s=times, duration_s=dur) * 1.2
+        tab.columns[col] += jerks
+        tab.columns[near] += 0.6 * jerks
+    res = tremor(tab, noise_floor_mm=0.01)
+    assert not res.tremor.detected, [p for p in res.by_region if p.detected]
+
+
+def test_what_could_not_show_a_tremor_is_not_judged():
+    short = tremor(_noise_table(30, 1.5, 26), noise_floor_mm=0.03)
+    assert not short.tremor.judged and short.tremor.not_judged.startswith("too short")
+    noisy = tremor(_noise_table(30, 6.0, 26), noise_floor_mm=0.5)
+    assert not noisy.tremor.judged and noisy.tremor.not_judged.startswith("too unsteady")
+    talk = _noise_table(30, 8.0, 26)
+    talk.columns["lower_lip_y_mm"] -= 3.0 + 3.0 * np.sin(2 * np.pi * 5.0 * talk.t_s)  # lips open 0-6 mm, 5 a second
+    talking = tremor(talk, noise_floor_mm=0.03)
+    assert talking.speech.detected and not talking.tremor.judged and talking.tremor.not_judged.startswith("talking")
+    quiet = tremor(_noise_table(30, 6.0, 26), noise_floor_mm=0.03)
+    assert quiet.tremor.judged and quiet.tremor.not_judged == "" and quiet.tremor.to_dict()["judged"] is True
+    # a tremor that is found is judged, however noisy the rest
+    tab = _noise_table(30, 6.0, 26)
+    s = 2.0 * np.sin(2 * np.pi * 6.0 * tab.t_s)
+    tab.columns["mouth_corner_left_y_mm"] += s
+    tab.columns["mouth_near_left_y_mm"] += 0.6 * s
+    found = tremor(tab, noise_floor_mm=0.4)
+    assert found.tremor.detected and found.tremor.judged

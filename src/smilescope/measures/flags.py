@@ -63,20 +63,23 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
     def add(fid: str, side: str, why: str) -> None:
         flags.append(Flag(id=fid, side=side, why=why))
 
+    # flags come only from what could be judged: a block marked not judged raises none (files
+    # from before the mark count as judged)
     tr = shake.get("tremor") or {}
-    if tr.get("detected"):
+    if tr.get("detected") and tr.get("judged", True):
         where = f"{tr['region']} region, {tr['frequency_hz']:.1f} Hz, {tr['amplitude_mm']:.2f} mm"
         if tr.get("side") in ("left", "right"):
             add("one_sided_shaking", tr["side"], f"tremor on the {tr['side']} side only ({where})")
         if tr.get("phase") in ("rest", "both"):
             add("shaking_at_rest", tr.get("side", "none"), f"tremor with the face at rest ({where})")
-    twitches = shake.get("twitches") or []
+    twitches_judged = shake.get("judged", True)  # the twitch search's (in shake since schema 1)
+    twitches = (shake.get("twitches") or []) if twitches_judged else []
     per_side = {s: sum(e["side"] == s for e in twitches) for s in ("left", "right")}
     for s, o in (("left", "right"), ("right", "left")):
         if per_side[s] >= MIN_TWITCHES_ONE_SIDE and per_side[o] == 0 and not any(
                 f.id == "one_sided_shaking" for f in flags):
             add("one_sided_shaking", s, f"{per_side[s]} twitches, all on the {s} side")
-    if shake.get("spread_eye_to_mouth"):
+    if shake.get("spread_eye_to_mouth") and twitches_judged:
         side = shake.get("spread_side", "none")
         add("eye_to_mouth_spread", side, f"twitches around the {side} eye followed by twitches of the same side's mouth")
     head = shake.get("head") or {}

@@ -9,8 +9,11 @@ Nyquist. Nothing is low-pass filtered first: smoothing filters such as One Euro 
 A tremor is called in a region when its spectral peak stands at least ``snr`` times (default
 10, i.e. 10 dB) above the median spectral level of the band — the measured noise floor — and
 its amplitude is at least 3 times the frame-to-frame noise floor of the video; the
-oscillation must also be the dominant one in both halves of the recording (a burst of noise
-in one moment does not make a tremor), and it must be spatially coherent: each region is
+oscillation must also persist: it is the dominant one in both halves of the time it is
+present (:func:`oscillation_presence`), and that time lasts at least two seconds — a burst of
+noise in one moment does not make a tremor, but a tremor that comes and goes (rest tremor
+and eyelid myokymia often do) is one while it lasts, even when it fills only one half of the
+recording. It must also be spatially coherent: each region is
 measured at a second point 4-14 mm from its main one (``landmarks.NEAR``, about one
 optical-flow patch apart, so the two share few pixels), and the magnitude-squared coherence of the
 two points' movement at the peak frequency must reach ``COHERENCE_MIN`` (0.5). A tremor moves
@@ -24,6 +27,29 @@ skin moving within 3.8 mm of a mouth corner leaked, in phase, into a still point
 (15 % of the amplitude at crf 18, coherence 0.9; nothing when lossless). So a very local
 oscillation can pass the gate in a compressed video, although in
 ``benchmarks/tremor_coherence.py`` none of six did, lossless or at crf 18.
+
+**Amplitude** is that of the oscillation while it is present, not its average over the
+recording: a Welch spectrum averages power over time, so a tremor present in a third of the
+recording reads sqrt(1/3), 42 % low. The signal is demodulated at the peak frequency (a
+lock-in: multiplied by exp(-2 pi i f t) and averaged over a Hann window of about a second),
+which gives the oscillation's amplitude moment by moment; the expected contribution of the
+noise in that window's bandwidth is taken off, and the amplitude reported is the median over
+the frames where it reaches half its largest value (the amplitude *gate* keeps the spectrum's
+amplitude: the envelope of noise, read over its own louder moments, is larger than its share of
+the spectrum, and still faces then passed the gate). Each region reads its amplitude from the
+point that moves: a mouth corner or cheek point from its two components (their powers add:
+they are the x and y of one movement), the eye from the larger of the upper lid's movement and
+the change in the eye's opening (the two are not independent components: when the upper lid
+moves alone they are the same movement, and adding their powers read a lid tremor up to 40 %
+high; the opening also catches a tremor of the lower lid). The head keeps the amplitude of
+its whole-recording spectrum: its gates test no persistence, and a head that rocks for a
+moment with speech or a gesture is not given the size of that moment.
+
+**Not judged** (``Tremor.not_judged``): when nothing was found and the recording could not have
+shown a tremor — no stretch of two seconds of measured face, a frame-to-frame noise floor so
+high that a tremor under 1 mm would be lost in it (a small face, a shaky picture), or talking
+through much of the recording (the mouth's syllable rhythm, 3-7 Hz, covers the band of rest
+tremor). A tremor that was found is always judged.
 """
 
 from __future__ import annotations
@@ -37,7 +63,7 @@ from smilescope.landmarks import SIDES
 from smilescope.measures.speech import Speech, lip_aperture_mm, lip_rhythm
 from smilescope.measures.twitch import closure_mask
 from smilescope.signals import NEAR_SIGNALS, SignalTable
-from smilescope.timebase import frame_rate_hz, grid_times_s, valid_stretches
+from smilescope.timebase import frame_rate_hz, grid_times_s, seconds_to_frames, valid_stretches
 
 # region -> per side, the columns whose movement is analysed (two per region, for coherence)
 REGIONS = {
@@ -47,8 +73,19 @@ REGIONS = {
     "brow": ("brow_{side}_height_mm", "brow_{side}_height_mm"),
 }
 HEAD = ("head_x_mm", "head_y_mm")
+# region -> the columns its amplitude is read from, and how they combine: "vector" (x and y of
+# one point: powers add) or "larger" (two views of one movement: the larger counts)
+AMPLITUDE = {
+    "mouth": (("mouth_corner_{side}_x_mm", "mouth_corner_{side}_y_mm"), "vector"),
+    "cheek": (("cheek_{side}_x_mm", "cheek_{side}_y_mm"), "vector"),
+    "eye": (("upper_lid_{side}_y_mm", "palpebral_{side}_height_mm"), "larger"),
+    "brow": (("brow_{side}_height_mm",), "vector"),
+}
 MIN_HZ = 3.0
 COHERENCE_MIN = 0.5  # magnitude-squared coherence between a region's two points at the peak
+MIN_PRESENT_S = 2.0  # a tremor lasts at least this long (6 cycles at 3 Hz): shorter is a burst
+PRESENT_FRACTION = 0.5  # the oscillation is present where it reaches this share of its largest amplitude
+MAX_UNSEEN_MM = 1.0  # a floor that hides a tremor this large (3 x floor above it) leaves the block not judged
 
 
 @dataclass(frozen=True)
@@ -74,6 +111,7 @@ class TremorPeak:
     peak_share: float | None  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
     speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking, not tremor
     spatial_coherence: float | None = None  # MSC of the region's two points at the peak (None: not measured)
+    present_s: float | None = None  # time the oscillation was present (s; None: not measured)
 
 
 def region_spectrum(table: SignalTable, columns: tuple[str, str], mask: np.ndarray | None = None,
@@ -127,7 +165,9 @@ def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region
     band = f >= MIN_HZ
     if band.sum() < 3:
         return None
-    i = int(np.flatnonzero(band)[np.argmax(p[band])])
+    i = _dominant_peak(f, p)
+    if i is None:
+        return None
     df = f[1] - f[0]
     # power of the peak: its bins within +-0.5 Hz, above the noise level
     near = np.abs(f - f[i]) <= max(0.5, 1.5 * df)
@@ -138,9 +178,60 @@ def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region
     nyq = fs / 2
     band_power = float(np.sum(np.clip(p[band] - spec.noise_level, 0, None)) * df)
     share = power / band_power if band_power > 0 else 0.0
-    detected = snr >= snr_min and amp >= 3 * noise_floor_mm and coh >= consistency_min and share >= share_min
-    return TremorPeak(region, side, float(f[i]), amp, snr, coh, bool(detected), bool(f[i] > 0.8 * nyq), band_power,
-                      float(share))
+    pk = TremorPeak(region, side, float(f[i]), amp, snr, coh, False, bool(f[i] > 0.8 * nyq), band_power, float(share))
+    return replace(pk, detected=_passes(pk, noise_floor_mm=noise_floor_mm, snr_min=snr_min,
+                                        consistency_min=consistency_min, share_min=share_min))
+
+
+def _passes(pk: TremorPeak, *, noise_floor_mm: float, snr_min: float, consistency_min: float,
+            share_min: float = 0.0) -> bool:
+    """The gates of a tremor (module notes): peak above the spectrum's noise, amplitude above the
+    video's, persistent (and, where measured, present for ``MIN_PRESENT_S``)."""
+    return bool(pk.snr >= snr_min and pk.amplitude_mm >= 3 * noise_floor_mm and pk.consistency >= consistency_min
+                and pk.peak_share >= share_min and (pk.present_s is None or pk.present_s >= MIN_PRESENT_S))
+
+
+def with_presence(pk: TremorPeak, table: SignalTable, columns: tuple[str, ...], amplitude: tuple[tuple[str, ...], str],
+                  mask: np.ndarray | None, *, noise_floor_mm: float, snr_min: float,
+                  consistency_min: float = 1.0) -> TremorPeak:
+    """``pk`` with its amplitude and persistence measured where the oscillation is present.
+
+    The consistency becomes the larger of the recording's and that of the longest stretch in
+    which the oscillation is present (its two halves, as in the recording's), so a tremor that
+    fills one half of the recording is not lost; ``present_s`` is set and the gates are taken
+    again (the amplitude gate with the spectrum's amplitude, as before); then the amplitude
+    becomes :func:`oscillation_presence`'s (columns and combination ``amplitude``).
+    """
+    pres = oscillation_presence(table, amplitude[0], mask, pk.frequency_hz, combine=amplitude[1])
+    if pres is None:
+        return pk
+    cons = pk.consistency
+    if cons < consistency_min and pres.span_s[1] - pres.span_s[0] >= MIN_PRESENT_S:
+        a, b = _span_columns(table, columns, pres.span_s, frame_rate_hz(table.t_s), mask)
+        if len(a):
+            cons = max(cons, _consistency(a, b, frame_rate_hz(table.t_s), pk.frequency_hz))
+    # the gates take the spectrum's amplitude (over the whole recording), as before: read while
+    # present, noise reaches larger amplitudes too (its envelope over its own louder moments)
+    pk = replace(pk, consistency=cons, present_s=pres.present_s)
+    pk = replace(pk, detected=_passes(pk, noise_floor_mm=noise_floor_mm, snr_min=snr_min,
+                                      consistency_min=consistency_min))
+    return replace(pk, amplitude_mm=pres.amplitude_mm)
+
+
+def _dominant_peak(f: np.ndarray, p: np.ndarray, *, half_width_hz: float = 0.5) -> int | None:
+    """Index of the largest spectral peak at or above ``MIN_HZ``: the largest bin that is also
+    the largest within ``half_width_hz`` (at least one bin) on either side, bins below
+    ``MIN_HZ`` included. A sinusoid's Hann-windowed peak is that wide (two bins of a 4 s
+    window); the band's largest bin is not always a peak: brief jerks, blinks and slow
+    movement put most of their power at low frequencies, and the band's edge at 3 Hz is then
+    merely the highest point of a falling slope. None when the band holds no peak."""
+    df = f[1] - f[0] if len(f) > 1 else 1.0
+    k = max(1, int(np.floor(half_width_hz / df + 1e-9)))
+    best = None
+    for i in np.flatnonzero(f >= MIN_HZ):
+        if p[i] >= p[max(0, i - k): i + k + 1].max() and (best is None or p[i] > p[best]):
+            best = int(i)
+    return best
 
 
 def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
@@ -157,9 +248,124 @@ def _consistency(a: np.ndarray, b: np.ndarray, fs: float, f0: float) -> float:
         for x in ((a,) if a is b else (a, b)):
             f, px = scipy.signal.welch(x[sl], fs=fs, nperseg=min(h, int(round(2.0 * fs))), detrend="linear")
             p = px if p is None else p + px
-        band = f >= MIN_HZ
-        hits += abs(f[band][np.argmax(p[band])] - f0) <= 0.5
+        i = _dominant_peak(f, p)
+        hits += i is not None and abs(f[i] - f0) <= 0.5
     return hits / 2
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where and how large an oscillation of one frequency is (:func:`oscillation_presence`).
+
+    Attributes
+    ----------
+    amplitude_mm : float
+        Median amplitude (mm, peak, i.e. half peak-to-peak) over the frames where it is present.
+    present_s : float
+        Time (s) in which it reaches ``PRESENT_FRACTION`` of its largest amplitude.
+    span_s : tuple of float
+        Start and end (s) of the longest uninterrupted stretch in which it is present.
+    """
+
+    amplitude_mm: float
+    present_s: float
+    span_s: tuple[float, float]
+
+
+def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.ndarray | None, f0_hz: float, *,
+                         combine: str = "vector", present_fraction: float = PRESENT_FRACTION) -> Presence | None:
+    """Amplitude of the oscillation at ``f0_hz`` moment by moment, and where it is present.
+
+    Each usable stretch (at least one window long) is resampled on its timestamps, linearly
+    detrended and demodulated at ``f0_hz``: multiplied by exp(-2 pi i f0 t) and averaged over a
+    Hann window of ``max(1 s, 4 / f0)`` (at least four cycles, so slow movement 2 Hz or more
+    below the tremor stays outside the window's main lobe). Twice the modulus is the amplitude
+    of a sinusoid at ``f0_hz``; the noise in the window's bandwidth adds 2 N B to its square (N
+    the one-sided noise density, the median of the component's spectrum above 3 Hz; B the
+    window's equivalent noise bandwidth), which is taken off.
+
+    Parameters
+    ----------
+    table : SignalTable
+    columns : tuple of str
+        The columns that carry the movement.
+    mask : np.ndarray [shape=(n,)] of bool, optional
+        Frames to use (with ``table.valid``).
+    f0_hz : float
+        Frequency (Hz) of the oscillation.
+    combine : {"vector", "larger"}
+        How the columns' amplitudes combine: "vector" adds their squares (x and y of one point),
+        "larger" takes the larger (two views of one movement).
+    present_fraction : float
+        Share of the largest amplitude (the 95th percentile over time) above which the
+        oscillation counts as present.
+
+    Returns
+    -------
+    Presence or None
+        None when no stretch is a window long.
+    """
+    if combine not in ("vector", "larger"):
+        raise ValueError(f"Invalid value for the 'combine' parameter: 'vector' or 'larger', got {combine!r} instead.")
+    cols = tuple(dict.fromkeys(columns))
+    if len(table) < 8 or not f0_hz or any(c not in table.columns for c in cols):
+        return None
+    valid = table.valid if mask is None else table.valid & mask
+    fs = frame_rate_hz(table.t_s)
+    ok = valid.copy()
+    for c in cols:
+        ok &= np.isfinite(table.columns[c])
+    nwin = max(seconds_to_frames(max(1.0, 4.0 / f0_hz), fs_hz=fs), 3)
+    w = scipy.signal.windows.hann(nwin + 2)[1:-1]  # no zero weights at the ends
+    w /= w.sum()
+    enbw_hz = fs * float(np.sum(w ** 2))
+    times, envs = [], []
+    for run in valid_stretches(table.t_s, ok, fs_hz=fs):
+        tt = table.t_s[run]
+        grid = grid_times_s(tt[0], tt[-1], fs_hz=fs)
+        if len(grid) < nwin:
+            continue
+        a2 = []
+        for c in cols:
+            y = scipy.signal.detrend(np.interp(grid, tt, table.columns[c][run]))
+            f, pxx = scipy.signal.welch(y, fs=fs, nperseg=min(len(y), int(round(4.0 * fs))))
+            noise = float(np.median(pxx[f >= MIN_HZ])) if np.any(f >= MIN_HZ) else 0.0
+            z = scipy.signal.fftconvolve(y * np.exp(-2j * np.pi * f0_hz * (grid - grid[0])), w, mode="valid")
+            a2.append(np.clip(4.0 * np.abs(z) ** 2 - 2.0 * noise * enbw_hz, 0.0, None))
+        env = np.sqrt(np.sum(a2, axis=0) if combine == "vector" else np.max(a2, axis=0))
+        times.append(grid[nwin // 2: nwin // 2 + len(env)])
+        envs.append(env)
+    if not envs:
+        return None
+    ref = float(np.percentile(np.concatenate(envs), 95))
+    if ref <= 0:
+        return Presence(0.0, 0.0, (float("nan"), float("nan")))
+    present_amp, present_s, span = [], 0.0, (float("nan"), float("nan"))
+    for tg, env in zip(times, envs):
+        on = env >= present_fraction * ref
+        present_amp.append(env[on])
+        present_s += on.sum() / fs
+        # longest uninterrupted run of present samples in this stretch
+        edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            if np.isnan(span[0]) or tg[b - 1] - tg[a] > span[1] - span[0]:
+                span = (float(tg[a]), float(tg[b - 1]))
+    return Presence(float(np.median(np.concatenate(present_amp))), float(present_s), span)
+
+
+def _span_columns(table: SignalTable, columns: tuple[str, ...], span_s: tuple[float, float], fs: float,
+                  mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last of ``columns`` on a uniform grid over ``span_s`` (usable frames only)."""
+    valid = table.valid if mask is None else table.valid & mask
+    inside = valid & (table.t_s >= span_s[0]) & (table.t_s <= span_s[1])
+    for c in columns:
+        inside &= np.isfinite(table.columns[c])
+    if inside.sum() < 8:
+        return np.zeros(0), np.zeros(0)
+    tt = table.t_s[inside]
+    grid = grid_times_s(tt[0], tt[-1], fs_hz=fs)
+    ys = [np.interp(grid, tt, table.columns[c][inside]) for c in dict.fromkeys(columns)]
+    return ys[0], ys[-1]
 
 
 def spatial_coherence(table: SignalTable, main: tuple[str, ...], near: tuple[str, ...], mask: np.ndarray | None,
@@ -252,12 +458,20 @@ class Tremor:
     laterality_index: float | None  # (L - R) / (L + R) of the region's band power
     by_region: list[TremorPeak] = field(default_factory=list)
     near_nyquist: bool | None = None  # only for a detected tremor
+    not_judged: str = ""  # why the recording could not show a tremor ("" when it could, or one was found)
+
+    @property
+    def judged(self) -> bool:
+        """The recording could show a tremor (older files, without ``not_judged``, count as judged)."""
+        return not self.not_judged
 
     def to_dict(self) -> dict:
         d = {f: getattr(self, f) for f in ("detected", "frequency_hz", "amplitude_mm", "side", "region", "phase",
                                            "laterality_index")}
         if self.near_nyquist is not None:
             d["near_nyquist"] = self.near_nyquist
+        d["judged"] = self.judged
+        d["not_judged"] = self.not_judged
         d["by_region"] = [asdict(p) for p in self.by_region]
         return d
 
@@ -317,6 +531,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
                 pk = find_peak(spec, a, b, fs, region=region, side=side, noise_floor_mm=noise_floor_mm, snr_min=snr_min)
                 if pk is None:
                     continue
+                amp_cols, how = AMPLITUDE[region]
+                pk = with_presence(pk, table, c, (tuple(x.format(side=side) for x in amp_cols), how), frames,
+                                   noise_floor_mm=noise_floor_mm, snr_min=snr_min)
                 near = tuple(x.format(side=side) for x in NEAR_SIGNALS[region])
                 msc = spatial_coherence(table, c, near, frames, pk.frequency_hz)
                 pk = replace(pk, spatial_coherence=msc,
@@ -351,7 +568,8 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
         found = [p for p in found if abs(p.frequency_hz - head.frequency_hz) > 0.5]
     if not found:
         none = Tremor(detected=False, frequency_hz=None, amplitude_mm=None, side="none", region=None, phase=None,
-                      laterality_index=None, by_region=peaks)
+                      laterality_index=None, by_region=peaks,
+                      not_judged=_why_not_judged(peaks, speech, noise_floor_mm=noise_floor_mm))
         return ShakeResult(none, head, speech)
     top = max(found, key=lambda p: p.amplitude_mm)
     same = [p for p in found if abs(p.frequency_hz - top.frequency_hz) <= 0.5]
@@ -365,6 +583,23 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
                           region=top.region, phase=phase, laterality_index=float(li), by_region=peaks,
                           near_nyquist=top.near_nyquist)
     return ShakeResult(found_tremor, head, speech)
+
+
+def _why_not_judged(peaks: list[TremorPeak], speech: Speech, *, noise_floor_mm: float) -> str:
+    """Why a recording in which no tremor was found could not have shown one ("" if it could).
+
+    No region spectrum at all: no stretch of measured face long enough (2 s). Speech: the
+    mouth's syllable rhythm covers the band of rest tremor (3-7 Hz). A noise floor whose 3-fold
+    (the amplitude gate) exceeds ``MAX_UNSEEN_MM``: a 1 mm tremor could be lost in it.
+    """
+    if not peaks:
+        return "too short: no stretch of at least 2 s with the face measured"
+    if speech.detected:  # before the noise: talking also raises the frame-to-frame "noise"
+        return "talking: the mouth's movement at the rate of speech (3-7 Hz) cannot be told from a tremor"
+    if np.isfinite(noise_floor_mm) and 3 * noise_floor_mm > MAX_UNSEEN_MM:
+        return (f"too unsteady: the picture's frame-to-frame noise ({noise_floor_mm:.2f} mm) would hide a tremor under "
+                f"{3 * noise_floor_mm:.1f} mm (a face too small or too far, poor light, or much movement)")
+    return ""
 
 
 def band_amplitude_mm(t_s: np.ndarray, values_mm: np.ndarray, *, min_hz: float = MIN_HZ) -> float:
