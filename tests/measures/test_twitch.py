@@ -431,3 +431,14 @@ def test_talking_real_video_has_no_twitches_and_no_alarm(shared_data):
     res = analyze(shared_data / "videos" / "liveportrait" / "d10.mp4")
     assert res.twitches.twitches == []
     assert not {f.id for f in res.flags} & {"one_sided_shaking", "shaking_at_rest", "eye_to_mouth_spread"}
+
+
+def test_a_twenty_millimetre_jerk_is_a_lost_track_not_a_twitch():
+    """A 1.2 mm jerk of the mouth corner is a twitch; the same shape 20 mm high is more than a
+    brief contraction can move the skin (a whole smile moves a corner at most ~22 mm, over half
+    a second): not reported."""
+    tab = _table()
+    t = tab.t_s
+    tab.columns["mouth_corner_left_y_mm"] += _pulse(t, 2.5, 0.3, 1.2) + _pulse(t, 5.0, 0.3, 20.0)
+    ev = detect_twitches(tab)
+    assert [(round(e.t_s, 1), e.side, e.region) for e in ev] == [(2.5, "left", "mouth")]

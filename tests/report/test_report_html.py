@@ -87,6 +87,8 @@ def test_real_analysis_has_every_section_and_its_numbers(doc, table):
     tr = doc["shake"]["tremor"]
     if tr["detected"]:
         assert f"{tr['frequency_hz']:.1f} Hz" in text and f"{tr['amplitude_mm']:.1f} mm" in text
+    elif tr.get("not_judged"):
+        assert f"could not be judged: {tr['not_judged']}" in text
     else:
         assert "No regular shaking" in text
     assert text.count("person's own") == 1  # sides explained once

@@ -102,6 +102,11 @@ from smilescope.timebase import frame_rate_hz, frames_to_seconds, grid_times_s, 
 # Least quiet time (s) in which an absence of twitches means anything: a twitch lasts up to
 # half a second and the spasms it screens for come every few seconds; below this, "not judged".
 MIN_QUIET_S = 2.0
+# A brief involuntary contraction moves the skin by a few millimetres; even a full voluntary
+# smile moves a mouth corner by at most about 22 mm over half a second (Paletz / Manktelow).
+# An "excursion" of more than 15 mm that comes and goes within half a second is a point that
+# lost its track, not a twitch, and is not reported.
+MAX_PLAUSIBLE_TWITCH_MM = 15.0
 # Largest "smallest twitch the detector accepts" (mm) at which the block is still judged: the
 # lid and corner twitches looked for move about a millimetre (the rendered tests use 1-1.5 mm).
 MAX_MIN_SIZE_MM = 1.0
@@ -384,6 +389,8 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
             amp = size_at((region, side), i)
             # both sides moving together is an expression (or speech), not a twitch
             if size_at(other, i) >= max_other * amp:
+                continue
+            if amp > MAX_PLAUSIBLE_TWITCH_MM:  # a point that lost its track, not a muscle
                 continue
             e = Twitch(float(grid[i]), float(frames_to_seconds(2 * w, fs_hz=fs)), side, region, amp)
             found.append((e, wink_of(side, region, e.t_s)))

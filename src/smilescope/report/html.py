@@ -158,6 +158,8 @@ def _tremor(sh: ShakeResult | None) -> dict:
     if sh is None:
         return {"found": None, "text": "Tremor was not measured in this analysis."}
     tr = sh.tremor
+    if not tr.detected and not tr.judged:
+        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}."}
     if not tr.detected:
         return {"found": False, "text": "No regular shaking (tremor) was found in the face."}
     where = REGIONS.get(tr.region, f"in the {tr.region or 'face'}")
@@ -180,9 +182,9 @@ def _twitches(tw: TwitchResult | None) -> dict:
     caveat = ("Twitches are looked for only while the face is relaxed and silent (not talking, not smiling); "
               "for a fair count, film the face relaxed and silent for a minute.")
     if not tw.judged:
-        return {"text": f"Twitches could not be judged: the face was relaxed and silent for only "
-                        f"{num(tw.quiet_s, '.1f', ' s')} of this recording (talking or an expression the rest of the time), "
-                        "and a brief twitch cannot be told apart from them. Film the face relaxed and silent for a minute.",
+        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little relaxed, silent face'}. "
+                        f"The face was relaxed and silent for {num(tw.quiet_s, '.1f', ' s')} of this recording; a brief "
+                        "twitch cannot be told apart from talking or an expression. Film the face relaxed and silent for a minute.",
                 "rows": []}
     if not events:
         return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of relaxed, silent face."

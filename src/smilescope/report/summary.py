@@ -106,15 +106,16 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
         tr = sh.tremor
         parts.append(Text(
             f"shaking: {_fmt(tr.frequency_hz, '.1f', ' Hz')}, {_fmt(tr.amplitude_mm, '.2f', ' mm')}, {_word(tr.region)}, "
-            f"side {_word(tr.side)}, at {_word(tr.phase)}" if tr.detected else "shaking: no tremor found"))
+            f"side {_word(tr.side)}, at {_word(tr.phase)}" if tr.detected
+            else ("shaking: no tremor found" if tr.judged else f"shaking: not judged ({tr.not_judged})")))
         if sh.head.tremor_detected:
             parts.append(Text(f"head: oscillates at {_fmt(sh.head.frequency_hz, '.1f', ' Hz')}, "
                               f"{_fmt(sh.head.amplitude_mm, '.2f', ' mm')}"))
     long_enough = _known(v.duration_s) and v.duration_s >= MIN_RATE_S  # no rates from a few seconds
     tw = analysis.twitches
     if tw is not None and not tw.judged:
-        parts.append(Text(f"twitches: not judged (the face was relaxed and silent for only {_fmt(tw.quiet_s, '.1f', ' s')}; "
-                          "they are looked for only on a face at rest)"))
+        parts.append(Text(f"twitches: not judged ({tw.not_judged or 'too little relaxed, silent face'}; relaxed and silent "
+                          f"for {_fmt(tw.quiet_s, '.1f', ' s')}; they are looked for only on a face at rest)"))
     elif tw is not None:
         rate = tw.twitch_rate_per_min.total if long_enough else None
         quiet = f" in {_fmt(tw.quiet_s, '.0f', ' s')} of face at rest" if _known(tw.quiet_s) else ""
