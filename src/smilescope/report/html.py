@@ -182,9 +182,8 @@ def _twitches(tw: TwitchResult | None) -> dict:
     caveat = ("Twitches are looked for only while the face is relaxed and silent (not talking, not smiling); "
               "for a fair count, film the face relaxed and silent for a minute.")
     if not tw.judged:
-        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little relaxed, silent face'}. "
-                        f"The face was relaxed and silent for {num(tw.quiet_s, '.1f', ' s')} of this recording; a brief "
-                        "twitch cannot be told apart from talking or an expression. Film the face relaxed and silent for a minute.",
+        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little relaxed, silent face'}. A brief "
+                        "twitch cannot be told apart from talking or an expression: film the face relaxed and silent for a minute.",
                 "rows": []}
     if not events:
         return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of relaxed, silent face."
