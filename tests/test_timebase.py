@@ -190,3 +190,14 @@ def test_measured_duration():
     valid[[2, 7]] = True
     assert measured_duration_s(t, valid) == pytest.approx(0.5)
     assert measured_duration_s(t, valid & (t < 0.5)) == 0.0
+
+
+def test_mask_runs_and_time_groups():
+    from smilescope.timebase import mask_runs, time_groups
+
+    assert mask_runs(np.array([0, 1, 1, 0, 1, 0, 0, 1], bool)) == [(1, 2), (4, 4), (7, 7)]
+    assert mask_runs(np.zeros(3, bool)) == []
+    t = np.arange(10) / 10
+    assert time_groups(np.array([1, 2, 4, 5, 9]), t, 0.15) == [(1, 2), (4, 5), (9, 9)]
+    assert time_groups(np.array([1, 2, 4, 5, 9]), t, 0.25) == [(1, 5), (9, 9)]
+    assert time_groups(np.array([], int), t, 0.1) == []

@@ -179,6 +179,21 @@ def uniform_grid(t_s: np.ndarray, values: np.ndarray, valid: np.ndarray, *, fs_h
     return grid, y, ok
 
 
+def mask_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """First and last frame (inclusive) of each run of True in ``mask``."""
+    edges = np.flatnonzero(np.diff(np.r_[0, np.asarray(mask, dtype=np.int8), 0]))
+    return list(zip(edges[::2].tolist(), (edges[1::2] - 1).tolist()))
+
+
+def time_groups(idx: np.ndarray, t_s: np.ndarray, bridge_s: float) -> list[tuple[int, int]]:
+    """First and last frame of each group of the frames ``idx`` (increasing) whose consecutive
+    times are at most ``bridge_s`` apart."""
+    if len(idx) == 0:
+        return []
+    cut = np.flatnonzero(np.diff(t_s[idx]) > bridge_s)
+    return list(zip(np.r_[idx[0], idx[cut + 1]].tolist(), np.r_[idx[cut], idx[-1]].tolist()))
+
+
 def valid_stretches(t_s: np.ndarray, ok: np.ndarray, *, fs_hz: float,
                     max_gap_frames: float = MAX_GAP_FRAMES) -> list[np.ndarray]:
     """Contiguous stretches of usable frames, longest first.

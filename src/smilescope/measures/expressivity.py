@@ -51,7 +51,7 @@ import numpy as np
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
-from smilescope.timebase import frame_interval_s, measured_duration_s
+from smilescope.timebase import frame_interval_s, measured_duration_s, time_groups
 
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
@@ -161,17 +161,6 @@ def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: f
     return valid & (opening_mm < closed_fraction * level)
 
 
-def _runs(idx: np.ndarray, t_s: np.ndarray, bridge_s: float) -> list[tuple[int, int]]:
-    """First and last frame of each group of the frames ``idx`` whose consecutive times are at
-    most ``bridge_s`` apart."""
-    if len(idx) == 0:
-        return []
-    cut = np.flatnonzero(np.diff(t_s[idx]) > bridge_s)
-    starts = np.r_[idx[0], idx[cut + 1]]
-    ends = np.r_[idx[cut], idx[-1]]
-    return list(zip(starts.tolist(), ends.tolist()))
-
-
 def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, narrowed_fraction: float = 0.75,
                wink_fraction: float = 0.25, bridge_s: float = 0.1, sync_s: float = 0.1, max_s: float = 1.0,
                min_wink_s: float = 0.1, max_wink_s: float = 3.0) -> list[EyeEvent]:
@@ -211,7 +200,7 @@ def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, narrowed_fra
         rel[s] = np.where(valid & np.isfinite(r), r, np.inf)  # unmeasured: neither closed nor narrowed
     closed = {s: rel[s] < closed_fraction for s in SIDES}
     events = []
-    for i0, i1 in _runs(np.flatnonzero(closed["right"] | closed["left"]), t, bridge_s + tol):
+    for i0, i1 in time_groups(np.flatnonzero(closed["right"] | closed["left"]), t, bridge_s + tol):
         seg = slice(i0, i1 + 1)
         dur = float(t[i1] - t[i0] + dt)
         first = {s: t[i0 + int(np.argmax(closed[s][seg]))] if closed[s][seg].any() else np.inf for s in SIDES}

@@ -63,7 +63,7 @@ from smilescope.landmarks import SIDES
 from smilescope.measures.speech import Speech, lip_aperture_mm, lip_rhythm
 from smilescope.measures.twitch import closure_mask
 from smilescope.signals import NEAR_SIGNALS, SignalTable
-from smilescope.timebase import frame_rate_hz, grid_times_s, seconds_to_frames, valid_stretches
+from smilescope.timebase import frame_rate_hz, grid_times_s, mask_runs, seconds_to_frames, valid_stretches
 
 # region -> per side, the columns whose movement is analysed (two per region, for coherence)
 REGIONS = {
@@ -346,10 +346,9 @@ def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.
         present_amp.append(env[on])
         present_s += on.sum() / fs
         # longest uninterrupted run of present samples in this stretch
-        edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
-        for a, b in zip(edges[::2], edges[1::2]):
-            if np.isnan(span[0]) or tg[b - 1] - tg[a] > span[1] - span[0]:
-                span = (float(tg[a]), float(tg[b - 1]))
+        for a, b in mask_runs(on):
+            if np.isnan(span[0]) or tg[b] - tg[a] > span[1] - span[0]:
+                span = (float(tg[a]), float(tg[b]))
     return Presence(float(np.median(np.concatenate(present_amp))), float(present_s), span)
 
 

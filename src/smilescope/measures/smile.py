@@ -36,7 +36,7 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
-from smilescope.timebase import frame_interval_s, seconds_to_frames, span_mask
+from smilescope.timebase import frame_interval_s, mask_runs, seconds_to_frames, span_mask
 
 MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
 # The largest full-smile movement of a mouth corner reported in healthy adults is about 22 mm
@@ -311,9 +311,8 @@ MAX_LIP_PARTING_MM = 5.0  # lips parting this much beyond rest: a jaw or lip mov
 
 def _runs(mask: np.ndarray, t: np.ndarray, *, merge_gap_s: float, min_duration_s: float) -> list[tuple[int, int]]:
     """Stretches of ``mask`` (first, last frame), gaps up to ``merge_gap_s`` bridged, at least ``min_duration_s`` long."""
-    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
     runs: list[list[int]] = []
-    for a, b in zip(edges[::2], edges[1::2] - 1):
+    for a, b in mask_runs(mask):
         if runs and t[a] - t[runs[-1][1]] <= merge_gap_s:
             runs[-1][1] = b
         else:

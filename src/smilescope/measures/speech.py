@@ -39,7 +39,7 @@ import numpy as np
 import scipy  # submodules load on first use (SciPy >= 1.9)
 
 from smilescope.signals import SignalTable
-from smilescope.timebase import frame_rate_hz, grid_times_s, seconds_to_frames, valid_stretches
+from smilescope.timebase import frame_rate_hz, grid_times_s, mask_runs, seconds_to_frames, valid_stretches
 
 SYLLABLE_HZ = (3.0, 7.0)  # syllable rate of speech
 
@@ -147,9 +147,9 @@ def lip_rhythm(table: SignalTable, *, min_mm: float = 1.0, window_s: float = 2.0
         judged += len(grid) / fs
         talking += like.sum() / fs
         quick_sq.append(quick[like] ** 2)
-        edges = np.flatnonzero(np.diff(np.r_[0, like.astype(np.int8), 0]))
-        for a, b in zip(edges[::2], edges[1::2]):
-            stretches.append((float(grid[a]), float(grid[b - 1])))
+        for a, last in mask_runs(like):
+            b = last + 1  # one past the stretch
+            stretches.append((float(grid[a]), float(grid[last])))
             if b - a >= n:  # the rhythm: Welch spectra of the opening, window_s segments, weighted by length
                 f, p = scipy.signal.welch(y[a:b], fs=fs, nperseg=n, detrend="linear")
                 psd = psd + p * (b - a)

@@ -28,7 +28,7 @@ import numpy as np
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable, noise_floor_mm
-from smilescope.timebase import frame_interval_s
+from smilescope.timebase import frame_interval_s, mask_runs
 
 
 def _narrowing(pf: np.ndarray, rest: np.ndarray, move: np.ndarray) -> float | None:
@@ -50,8 +50,7 @@ def pucker_mask(table: SignalTable, rest: np.ndarray, *, inward_mm: float = 2.0,
         m &= (x - np.nanmedian(x[rest])) <= -inward_mm
     t = table.t_s
     dt = frame_interval_s(t, default_s=0.0)
-    edges = np.flatnonzero(np.diff(np.r_[0, m.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2] - 1):
+    for a, b in mask_runs(m):
         if t[b] - t[a] + dt < min_s:
             m[a:b + 1] = False
     return m

@@ -97,7 +97,8 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 from smilescope.landmarks import SIDES
 from smilescope.measures.expressivity import closed_mask, eye_events
 from smilescope.signals import SignalTable, noise_floor_mm
-from smilescope.timebase import frame_rate_hz, frames_to_seconds, grid_times_s, seconds_to_frames, uniform_grid
+from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s, seconds_to_frames, time_groups,
+                                 uniform_grid)
 
 # Least quiet time (s) in which an absence of twitches means anything: a twitch lasts up to
 # half a second and the spasms it screens for come every few seconds; below this, "not judged".
@@ -217,15 +218,6 @@ def closure_mask(table: SignalTable, *, pad_s: float = 0.15) -> np.ndarray:
     return near(table.t_s, closed, pad_s)
 
 
-def _runs_s(idx: np.ndarray, t_s: np.ndarray, bridge_s: float) -> list[tuple[int, int]]:
-    """First and last frame of each group of frames ``idx`` whose consecutive times are at most
-    ``bridge_s`` apart."""
-    if len(idx) == 0:
-        return []
-    cut = np.flatnonzero(np.diff(t_s[idx]) > bridge_s)
-    return list(zip(np.r_[idx[0], idx[cut + 1]].tolist(), np.r_[idx[cut], idx[-1]].tolist()))
-
-
 def held_closure_mask(table: SignalTable, *, max_brief_s: float = 0.5, bridge_s: float = 0.1, pad_s: float = 0.15,
                       events=None) -> np.ndarray:
     """Frames within ``pad_s`` of an eye closure that is not a brief one-sided one.
@@ -255,7 +247,7 @@ def held_closure_mask(table: SignalTable, *, max_brief_s: float = 0.5, bridge_s:
         if e.kind == "blink":
             hold |= (t >= e.t_s - 1e-9) & (t <= e.t_s + e.duration_s)
     for s in SIDES:
-        for i0, i1 in _runs_s(np.flatnonzero(closed[s]), t, bridge_s):
+        for i0, i1 in time_groups(np.flatnonzero(closed[s]), t, bridge_s):
             if t[i1] - t[i0] > max_brief_s:
                 hold[i0:i1 + 1] = True
     return near(t, hold, pad_s)
