@@ -200,6 +200,58 @@ DISPLACEMENT_SIGNALS: tuple[str, ...] = tuple(
 )
 
 
+def _signal_plan() -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each facial signal as one linear combination of landmark positions, read along one face axis.
+
+    A signal is ``sign * axis . (sum_j a_j aligned_j - sum_j r_j ref_j)``: a displacement from
+    the neutral face (a point, or the mean of a region's points, minus the same in the
+    reference), or a distance within this frame (brow above the eye's centre, upper lid above
+    the lower). Returns the landmark indices, the weights on this frame's points and on the
+    reference points (signals x points), whether each signal reads the lateral axis (else
+    the vertical one), its sign, and whether it is an opening that cannot be negative.
+    """
+    rows: dict[str, tuple[dict[int, float], dict[int, float], bool, float]] = {}
+
+    def disp(name: str, idx: tuple[int, ...], side: str | None, axis: str) -> None:
+        w = {i: 1.0 / len(idx) for i in idx}
+        # the face frame's x points to the subject's left: lateral is +x on the left, -x on the right
+        sign = -1.0 if (axis == "x" and side == "right") else 1.0
+        rows[name] = (w, w, axis == "x", sign)
+
+    for side in lm.SIDES:
+        for name, idx in (("mouth_corner", (lm.MOUTH_CORNER[side],)), ("cheek", (lm.CHEEK[side],)),
+                          ("nasolabial", lm.NASOLABIAL[side])):
+            disp(f"{name}_{side}_x_mm", idx, side, "x")
+            disp(f"{name}_{side}_y_mm", idx, side, "up")
+        rows[f"brow_{side}_height_mm"] = ({lm.BROW_MID[side]: 1.0, lm.EYE_INNER[side]: -0.5, lm.EYE_OUTER[side]: -0.5},
+                                          {}, False, 1.0)
+        rows[f"palpebral_{side}_height_mm"] = ({lm.UPPER_LID[side]: 1.0, lm.LOWER_LID[side]: -1.0}, {}, False, 1.0)
+        disp(f"upper_lid_{side}_y_mm", (lm.UPPER_LID[side],), side, "up")  # lid tremor, twitches, blinks
+        for region, cols in NEAR_SIGNALS.items():  # the regions' second points
+            for c in cols:
+                disp(c.format(side=side), (lm.NEAR[region][side],), side, "x" if c.endswith("_x_mm") else "up")
+    # lip centres on the midline: vertical movement only (+ up); smiles raise the upper lip
+    disp("upper_lip_y_mm", (lm.UPPER_LIP_CENTRE,), None, "up")
+    disp("lower_lip_y_mm", (lm.LOWER_LIP_CENTRE,), None, "up")
+    points = tuple(sorted({i for a, r, _, _ in rows.values() for i in (*a, *r)}))
+    col = {p: j for j, p in enumerate(points)}
+    w_aligned = np.zeros((len(FACIAL_SIGNALS), len(points)))
+    w_ref = np.zeros_like(w_aligned)
+    for k, name in enumerate(FACIAL_SIGNALS):
+        a, r, _, _ = rows[name]
+        for i, w in a.items():
+            w_aligned[k, col[i]] = w
+        for i, w in r.items():
+            w_ref[k, col[i]] = w
+    lateral = np.array([rows[n][2] for n in FACIAL_SIGNALS])
+    sign = np.array([rows[n][3] for n in FACIAL_SIGNALS])
+    opening = np.array([n.startswith("palpebral_") for n in FACIAL_SIGNALS])
+    return points, w_aligned, w_ref, lateral, sign, opening
+
+
+_PLAN = _signal_plan()
+
+
 def facial_signals_px(
     *, aligned_px: dict[int, np.ndarray], ref_px: dict[int, np.ndarray], frame: FaceFrame
 ) -> dict[str, float]:
@@ -215,42 +267,19 @@ def facial_signals_px(
     frame : FaceFrame
         Anatomical axes of the reference face.
     """
-    out: dict[str, float] = {}
-
-    def disp(idx: tuple[int, ...], side: str) -> tuple[float, float]:
-        d = np.mean([aligned_px[i] - ref_px[i] for i in idx], axis=0)
-        x, up = frame.to_face(d)
-        # frame.x points to the subject's left: lateral is +x on the left, -x on the right
-        return (x if side == "left" else -x), up
-
-    for side in lm.SIDES:
-        for name, idx in (
-            ("mouth_corner", (lm.MOUTH_CORNER[side],)),
-            ("cheek", (lm.CHEEK[side],)),
-            ("nasolabial", lm.NASOLABIAL[side]),
-        ):
-            x, y = disp(idx, side)
-            out[f"{name}_{side}_x_mm"] = float(x)
-            out[f"{name}_{side}_y_mm"] = float(y)
-        eye_centre = (aligned_px[lm.EYE_INNER[side]] + aligned_px[lm.EYE_OUTER[side]]) / 2
-        out[f"brow_{side}_height_mm"] = float(frame.to_face(aligned_px[lm.BROW_MID[side]] - eye_centre)[1])
-        # a closed eye can put the lid landmarks a hair past each other: the opening is then 0
-        out[f"palpebral_{side}_height_mm"] = max(
-            0.0, float(frame.to_face(aligned_px[lm.UPPER_LID[side]] - aligned_px[lm.LOWER_LID[side]])[1])
-        )
-    for side in lm.SIDES:  # upper-lid movement (+ up): lid tremor, twitches and blinks
-        i = lm.UPPER_LID[side]
-        out[f"upper_lid_{side}_y_mm"] = float(frame.to_face(aligned_px[i] - ref_px[i])[1])
-    # lip centres on the midline: vertical movement only (+ up); smiles raise the upper lip
-    out["upper_lip_y_mm"] = float(frame.to_face(aligned_px[lm.UPPER_LIP_CENTRE] - ref_px[lm.UPPER_LIP_CENTRE])[1])
-    out["lower_lip_y_mm"] = float(frame.to_face(aligned_px[lm.LOWER_LIP_CENTRE] - ref_px[lm.LOWER_LIP_CENTRE])[1])
-    for side in lm.SIDES:  # the regions' second points
-        for region, cols in NEAR_SIGNALS.items():
-            x, y = disp((lm.NEAR[region][side],), side)
-            for c in cols:
-                out[c.format(side=side)] = float(x if c.endswith("_x_mm") else y)
+    points, w_aligned, w_ref, lateral, sign, opening = _PLAN
+    a = np.array([aligned_px[i] for i in points], dtype=float)
+    r = np.array([ref_px[i] if i in ref_px else (np.nan, np.nan) for i in points], dtype=float)
+    used_a, used_r = w_aligned != 0, w_ref != 0
+    missing = (used_a @ ~np.isfinite(a).all(axis=1)) | (used_r @ ~np.isfinite(r).all(axis=1))
+    d = w_aligned @ np.nan_to_num(a) - w_ref @ np.nan_to_num(r)  # (signals, 2) image-plane vectors
+    face = frame.to_face(d)
+    v = sign * np.where(lateral, face[:, 0], face[:, 1])
+    # a closed eye can put the lid landmarks a hair past each other: the opening is then 0
+    v = np.where(opening, np.maximum(v, 0.0), v)
+    v[missing] = np.nan
     # keep the declared order; lengths are still pixels here
-    return {px_name(k): out[k] for k in FACIAL_SIGNALS}
+    return dict(zip(FACIAL_SIGNALS_PX, v.tolist()))
 
 
 # Each tracked point with its neighbour in the same region (``landmarks.NEAR``): the signal

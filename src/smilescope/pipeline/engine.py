@@ -86,13 +86,34 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True)
+class FrameValues:
+    """What one frame gives from its own pixels and landmarks alone, needing no reference face:
+    stage 1 computes it, so that this work overlaps the other stage."""
+
+    gray: np.ndarray
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    smile_score: float
+    dental_show: float
+
+    @classmethod
+    def of(cls, rgb: np.ndarray, face: FaceObservation) -> "FrameValues":
+        yaw, pitch, roll = head_angles_deg(face.landmarks_px)
+        return cls(gray=cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+                   smile_score=smile_score(face.landmarks_px), dental_show=dental_show(rgb, face.landmarks_px[:, :2]))
+
+
+@dataclass(frozen=True)
 class Observation:
-    """Stage 1's output for one frame: the frame and its landmarks (``None``: no face)."""
+    """Stage 1's output for one frame: the frame and its landmarks (``None``: no face), and the
+    values that need only these (``None`` without a face)."""
 
     index: int
     t_s: float
     rgb: np.ndarray
     face: FaceObservation | None
+    values: FrameValues | None = None
 
 
 @dataclass(frozen=True)
@@ -248,7 +269,8 @@ class FaceAnalyzer:
                 face = self._small(rgb, t_s)  # a small face the full frame misses
             elif self._small.following:
                 self._small.reset()
-        return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
+        values = None if face is None else FrameValues.of(rgb, face)
+        return Observation(index=i, t_s=t_s, rgb=rgb, face=face, values=values)
 
     def measure(self, ob: Observation) -> FrameResult:
         """Stage 2: align, refine and measure one observed frame; frames must come in order.
@@ -257,17 +279,18 @@ class FaceAnalyzer:
         frame's measures: the face did not move, and the landmark model's own frame-to-frame
         jitter must not read as movement.
         """
-        i, t_s, rgb, obs = ob.index, ob.t_s, ob.rgb, ob.face
+        i, t_s, rgb = ob.index, ob.t_s, ob.rgb
         prev, self._prev = self._prev, (rgb, None)
         if prev is not None and prev[1] is not None and _same_picture(prev[0], rgb):
             again = dataclasses.replace(prev[1], index=i, t_s=t_s, iris_ref_px=float("nan"))
             self._prev = (rgb, again)
             return again
-        result = self._measure(i, t_s, rgb, obs)
+        result = self._measure(ob)
         self._prev = (rgb, result)
         return result
 
-    def _measure(self, i: int, t_s: float, rgb: np.ndarray, obs) -> FrameResult:
+    def _measure(self, ob: Observation) -> FrameResult:
+        i, t_s, rgb, obs, v = ob.index, ob.t_s, ob.rgb, ob.face, ob.values
         if obs is None:
             self._tracked_since = None
             return FrameResult(index=i, t_s=t_s, face_found=False, valid=False, reason="no face")
@@ -275,16 +298,18 @@ class FaceAnalyzer:
             self._tracked_since = (t_s, i)
         if obs.n_faces > 1:
             self.multi_face_frames += 1
-        yaw, pitch, roll = head_angles_deg(obs.landmarks_px)
+        if v is None:
+            v = FrameValues.of(rgb, obs)
+        yaw, pitch = v.yaw_deg, v.pitch_deg
         width = obs.face_width_px
         base = dict(index=i, t_s=t_s, face_found=True, n_faces=obs.n_faces, face_width_px=width,
-                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll, smile_score=smile_score(obs.landmarks_px))
+                    yaw_deg=yaw, pitch_deg=pitch, roll_deg=v.roll_deg, smile_score=v.smile_score)
         cfg = self.config
         if width < cfg.min_face_width_px:
             return FrameResult(**base, valid=False, reason="face too small")
         if abs(yaw) > cfg.max_yaw_deg or abs(pitch) > cfg.max_pitch_deg:
             return FrameResult(**base, valid=False, reason="head turned")
-        gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        gray = v.gray
         lms = obs.landmarks_px[:, :2]
         if self._tracker is None:
             if max(abs(yaw), abs(pitch)) > cfg.reference_max_angle_deg:
@@ -321,7 +346,7 @@ class FaceAnalyzer:
         head = {"head_x_px": float(hx), "head_y_px": float(hy), "head_roll_deg": sim.rotation_deg,
                 "head_scale": sim.scale, "head_yaw_deg": yaw, "head_pitch_deg": pitch}
         return FrameResult(**base, valid=True, iris_ref_px=iris_ref, refined_fraction=float(ok.mean()),
-                           dental_show=dental_show(rgb, lms), head=head, signals_px=sig,
+                           dental_show=v.dental_show, head=head, signals_px=sig,
                            lip_gap_px=float(np.linalg.norm(lms[lm.INNER_LIP_CENTRE["upper"]] - lms[lm.INNER_LIP_CENTRE["lower"]])) / sim.scale)
 
     def close(self) -> None:
