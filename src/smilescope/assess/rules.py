@@ -64,6 +64,19 @@ class AnswerCmp:
 
 
 @dataclass(frozen=True)
+class AnswerKnown:
+    """``known: false``: the person said "don't know" or did not answer (``known: true``: any answer)."""
+
+    key: str
+    known: bool
+
+    def why(self, answers: Mapping, flags: Mapping) -> list[str] | None:
+        if (answers.get(self.key) is not None) is self.known:
+            return [f"{BY_KEY[self.key].label}: {fmt_value(answers[self.key]) if self.known else 'not known'}"]
+        return None
+
+
+@dataclass(frozen=True)
 class Flag:
     id: str
 
@@ -158,9 +171,13 @@ def _parse_condition(node, where: str):
         ops = keys - {"answer"}
         if len(ops) != 1:
             raise RuleFileError(f"{where}: the answer condition on {key!r} needs exactly one of "
-                                f"is, gt, gte, lt, lte; found {sorted(ops) or 'none'}.")
+                                f"is, known, gt, gte, lt, lte; found {sorted(ops) or 'none'}.")
         op = ops.pop()
         value = node[op]
+        if op == "known":
+            if not isinstance(value, bool):
+                raise RuleFileError(f"{where}: 'known' takes true or false.")
+            return AnswerKnown(key, value)
         if q.kind == "bool":
             if op != "is" or not isinstance(value, bool):
                 raise RuleFileError(f"{where}: {key!r} is a yes/no answer: use 'is: true' or 'is: false'.")
