@@ -39,7 +39,9 @@ def ids(result) -> set[str]:
 @pytest.mark.parametrize("answers", [
     {"sudden_onset": True, "drooping": True},
     {"sudden_onset": True, "facial_weakness": True},
-    {"sudden_onset": True, "facial_weakness": True, "drooping": False, "onset_hours_ago": 100},
+    {"sudden_onset": True, "facial_weakness": True, "drooping": False, "onset_hours_ago": 20},
+    {"sudden_onset": True, "drooping": True, "onset_hours_ago": 24, "doctor_examined": True},
+    {"sudden_onset": True, "drooping": True, "onset_hours_ago": None, "doctor_examined": False},
 ])
 def test_sudden_facial_weakness_or_droop_is_an_emergency(answers):
     r = assess(answers)
@@ -141,8 +143,9 @@ def test_same_day_signs_are_urgent(answers, rule):
     ({"drooping": True}, "with_other_symptoms"),
     ({"starts_at_eye": True, "duration_days": 15}, "eyelid_twitch"),
     ({"dopamine_blocking_medication": True}, "dopamine_blocker_movements"),
-    ({"facial_weakness": True, "duration_days": 21}, "palsy_not_improving_3_weeks"),
-    ({"facial_weakness": True, "duration_days": 90}, "synkinesis"),
+    ({"facial_weakness": True, "onset_hours_ago": 504}, "palsy_not_improving_3_weeks"),
+    ({"facial_weakness": True, "onset_weeks_ago": 3}, "palsy_not_improving_3_weeks"),
+    ({"facial_weakness": True, "onset_days_ago": 90}, "synkinesis"),
     ({"low_mood_weeks": 2}, "low_mood"),
 ])
 def test_see_doctor_signs(answers, rule):
@@ -154,8 +157,8 @@ def test_see_doctor_signs(answers, rule):
     ({"duration_days": 14}, "persistent_or_worsening"),
     ({"starts_at_eye": True, "duration_days": 14}, "eyelid_twitch"),
     ({"starts_at_eye": True}, "eye_to_mouth_spread"),
-    ({"facial_weakness": True, "duration_days": 20}, "palsy_not_improving_3_weeks"),
-    ({"facial_weakness": True, "duration_days": 89}, "synkinesis"),
+    ({"facial_weakness": True, "onset_hours_ago": 503}, "palsy_not_improving_3_weeks"),
+    ({"facial_weakness": True, "onset_hours_ago": 2159}, "synkinesis"),
     ({"duration_days": 90}, "synkinesis"),
     ({"low_mood_weeks": 1.5}, "low_mood"),
 ])
@@ -295,7 +298,8 @@ def test_answer_keys_are_the_contract():
         "vision_or_balance_loss", "severe_headache", "numbness", "hearing_change", "ear_clicking",
         "ear_pain_or_blisters", "eye_cannot_close", "both_sides_weak", "one_sided", "starts_at_eye", "spreading",
         "at_rest", "during_sleep", "worsening", "duration_days", "onset_hours_ago", "dopamine_blocking_medication",
-        "caffeine_cups_per_day", "sleep_hours", "stress_0_10", "water_glasses_per_day", "low_mood_weeks"}
+        "caffeine_cups_per_day", "sleep_hours", "stress_0_10", "water_glasses_per_day", "low_mood_weeks",
+        "doctor_examined", "any_shaking"}
 
 
 def test_valid_answers_pass_through():

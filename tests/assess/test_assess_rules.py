@@ -10,7 +10,7 @@ import pytest
 
 from smilescope.assess import LEVELS, RuleFileError, assess, load_rules, parse_rules
 from smilescope.assess.questions import BY_KEY, FLAG_IDS
-from smilescope.assess.rules import All, AnswerCmp, AnswerIs, Any, Flag
+from smilescope.assess.rules import All, AnswerCmp, AnswerIs, AnswerKnown, Any, Flag
 from smilescope.measures import flags as measured
 
 RULES = load_rules()
@@ -34,6 +34,9 @@ def witnesses(cond) -> list[tuple[dict, set]]:
         return [({cond.key: cond.value}, set())]
     if isinstance(cond, AnswerCmp):
         return [({cond.key: _number_satisfying(cond.key, cond.op, cond.bound)}, set())]
+    if isinstance(cond, AnswerKnown):
+        q = BY_KEY[cond.key]
+        return [({cond.key: (True if q.kind == "bool" else q.lo) if cond.known else None}, set())]
     if isinstance(cond, Flag):
         return [({}, {cond.id})]
     if isinstance(cond, Any):
@@ -41,14 +44,19 @@ def witnesses(cond) -> list[tuple[dict, set]]:
     if isinstance(cond, All):
         out = []
         for combo in itertools.product(*(witnesses(c) for c in cond.items)):
-            answers, flags = {}, set()
+            # a key two branches set differently (two bounds on one number): try each value
+            choices: dict = {}
+            flags = set()
             for a, f in combo:
-                if any(k in answers and answers[k] != v for k, v in a.items()):
-                    break  # contradictory branches (none in the table today)
-                answers.update(a)
+                for k, v in a.items():
+                    choices.setdefault(k, []).append(v)
                 flags |= f
-            else:
-                out.append((answers, flags))
+            keys = list(choices)
+            for values in itertools.product(*(choices[k] for k in keys)):
+                answers = dict(zip(keys, values))
+                if cond.why(answers, dict.fromkeys(flags, "")) is not None:
+                    out.append((answers, flags))
+                    break
         return out
     raise AssertionError(f"unknown condition {cond!r}")
 
