@@ -124,7 +124,7 @@ def test_unreadable_files_and_empty_stdin_exit_2(tmp_path, answers_file):
     r = runner.invoke(app, ["triage", "--answers", str(tmp_path / "missing.json")])
     assert r.exit_code == 2 and "Cannot read the answers file" in flat(r.stderr)
     r = runner.invoke(app, ["triage", "--answers", "-"], input="")
-    assert r.exit_code == 2 and "standard input are empty" in flat(r.stderr)
+    assert r.exit_code == 2 and "on standard input is empty" in flat(r.stderr)
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(tmp_path / "none.json")])
     assert r.exit_code == 2 and "Cannot read the analysis file" in flat(r.stderr)
     bad = tmp_path / "bad_analysis.json"
@@ -133,7 +133,7 @@ def test_unreadable_files_and_empty_stdin_exit_2(tmp_path, answers_file):
     assert r.exit_code == 2 and "has schema_version None" in flat(r.stderr)
     bad.write_text("[1, 2]")
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(bad)])
-    assert r.exit_code == 2 and "must be a JSON object, got list" in flat(r.stderr)
+    assert r.exit_code == 2 and "must be a JSON object {...}, got an array" in flat(r.stderr)
 
 
 # --- interactive ----------------------------------------------------------------------------
@@ -144,9 +144,23 @@ def _asked(q_key: str, output: str) -> bool:
     return flat(text) in flat(output)
 
 
+def replies_in_order(replies: dict[str, str]) -> str:
+    """The lines a person types for ``replies`` (key -> typed text; others Enter), in the order the
+    questions come, skipping follow-ups whose opening question was not answered yes."""
+    lines, yes = [], set()
+    for q in QUESTIONS:
+        if q.ask_if and not yes & set(q.ask_if):
+            continue
+        text = replies.get(q.key, "")
+        lines.append(text)
+        if text.split("\n")[-1] in ("y", "yes"):
+            yes.add(q.key)
+    return "\n".join(lines) + "\n"
+
+
 def test_interactive_emergency_is_shown_at_once_and_stops_the_questions():
-    # facial weakness: yes; drooping: don't know; sudden: yes
-    r = runner.invoke(app, ["triage", "--no-save"], input="y\n\ny\n")
+    # facial weakness: yes; drooping: don't know; started 2 hours ago; sudden: yes
+    r = runner.invoke(app, ["triage", "--no-save"], input="y\n\n2 hours\ny\n")
     assert r.exit_code == 0, r.output
     out = flat(r.stdout)
     assert "EMERGENCY" in out and "Stopping the questions here" in out
@@ -164,11 +178,10 @@ def test_interactive_all_dont_know_gives_nothing_found():
 
 
 def test_interactive_reasks_bad_input_and_reads_numbers():
-    keys = [q.key for q in QUESTIONS if not q.ask_if]
-    replies = {k: "n" for k in keys if next(q for q in QUESTIONS if q.key == k).kind == "bool"}
-    replies.update({"one_sided": "maybe\ny", "caffeine_cups_per_day": "lots\n-3\n5", "sleep_hours": "6,5"})
-    lines = "\n".join(replies.get(k, "") for k in keys) + "\n"
-    r = runner.invoke(app, ["triage", "--no-save", "--json"], input=lines)
+    replies = {q.key: "n" for q in QUESTIONS if q.kind == "bool"}
+    replies.update({"any_shaking": "y", "one_sided": "maybe\ny", "caffeine_cups_per_day": "lots\n-3\n5",
+                    "sleep_hours": "6,5"})
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input=replies_in_order(replies))
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)  # the questions went to stderr
     ids = [m["rule_id"] for m in doc["matches"]]
@@ -177,8 +190,8 @@ def test_interactive_reasks_bad_input_and_reads_numbers():
 
 
 def test_interactive_follow_up_questions_after_weakness():
-    # weakness yes, drooping no, sudden no, forehead spared no, arm/speech/vision/headache no, onset 10 h ago
-    r = runner.invoke(app, ["triage", "--no-save", "--json"], input="y\nn\nn\nn\nn\nn\nn\nn\n10\n" + "\n" * 40)
+    # weakness yes, drooping no, onset 10 h ago, sudden no, forehead spared no, not examined, arm/speech/vision/headache no
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input="y\nn\n10\nn\nn\nn\nn\nn\nn\nn\n" + "\n" * 40)
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["level"] == "urgent" and doc["matches"][0]["rule_id"] == "new_facial_weakness_72h"
@@ -194,6 +207,82 @@ def test_interactive_end_of_input_assesses_what_was_given():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["level"] == "see_doctor" and [m["rule_id"] for m in doc["matches"]] == ["with_other_symptoms"]
+
+
+def test_interactive_onset_in_weeks_three_weeks_after_a_sudden_onset_is_not_an_emergency():
+    # issue 12 item 13: weakness yes, drooping no, started "3 weeks" ago, sudden yes; a doctor has examined it
+    replies = {"facial_weakness": "y", "drooping": "n", "onset_hours_ago": "3 weeks", "sudden_onset": "y",
+               "forehead_spared": "n", "doctor_examined": "y"}
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input=replies_in_order(replies))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["level"] == "see_doctor"
+    assert doc["matches"][0]["rule_id"] == "examined_follow_up"
+    assert "hours since it started: 504" in doc["matches"][0]["reason"]
+    assert "EMERGENCY" not in r.stderr and _asked("arm_or_leg_weakness", r.stderr)  # the questions went on
+
+
+@pytest.mark.parametrize("typed, hours", [("36", 36), ("36 h", 36), ("2 days", 48), ("1,5 d", 36), ("1 week", 168)])
+def test_interactive_onset_accepts_hours_days_or_weeks(typed, hours):
+    replies = {"facial_weakness": "y", "onset_hours_ago": typed, "sudden_onset": "y", "doctor_examined": "n"}
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input=replies_in_order(replies))
+    assert r.exit_code == 0, r.output
+    reasons = " ".join(m["reason"] for m in json.loads(r.stdout)["matches"])
+    assert f"hours since it started: {hours}" in reasons
+
+
+def test_three_weeks_after_a_sudden_onset_from_a_file_is_not_an_emergency(answers_file):
+    # the case of the issue, as an answers file
+    r = runner.invoke(app, ["triage", "--answers", answers_file({"sudden_onset": True, "onset_hours_ago": 504,
+                                                                 "facial_weakness": True}), "--no-save"])
+    assert r.exit_code == 0, r.output
+    assert "EMERGENCY" not in r.stdout and "See a doctor" in r.stdout
+    r = runner.invoke(app, ["triage", "--answers", answers_file({"sudden_onset": True, "onset_hours_ago": 5,
+                                                                 "facial_weakness": True}), "--no-save"])
+    assert "EMERGENCY: call emergency services now" in r.stdout
+
+
+def test_interactive_no_shaking_skips_the_shaking_questions_and_advice():
+    # issue 12 item 14: "no" to any shaking: none of the shaking or everyday-factor questions, no shaking advice
+    replies = {q.key: "n" for q in QUESTIONS if q.kind == "bool"}
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input=replies_in_order(replies))
+    assert r.exit_code == 0, r.output
+    assert _asked("any_shaking", r.stderr)
+    for key in ("one_sided", "starts_at_eye", "at_rest", "duration_days", "caffeine_cups_per_day", "water_glasses_per_day"):
+        assert not _asked(key, r.stderr), key
+    assert _asked("low_mood_weeks", r.stderr)
+    assert json.loads(r.stdout)["level"] == "info"
+
+
+def test_no_shaking_in_a_file_gets_no_shaking_advice_and_a_contradiction_exits_2(answers_file):
+    path = answers_file({"any_shaking": False, "one_sided": False, "water_glasses_per_day": 5, "stress_0_10": 9,
+                         "caffeine_cups_per_day": 6, "sleep_hours": 5})
+    r = runner.invoke(app, ["triage", "--answers", path, "--json", "--no-save"])
+    assert r.exit_code == 0, r.output
+    assert [m["rule_id"] for m in json.loads(r.stdout)["matches"]] == ["nothing_found"]
+    r = runner.invoke(app, ["triage", "--answers", answers_file({"any_shaking": False, "at_rest": True}), "--no-save"])
+    assert r.exit_code == 2 and "any_shaking: false" in flat(r.stderr) and "at_rest: true" in flat(r.stderr)
+
+
+def test_help_lists_every_answer_key_and_flags_take_no_value():
+    r = runner.invoke(app, ["triage", "--help"], terminal_width=200)
+    assert r.exit_code == 0
+    for q in QUESTIONS:
+        assert q.key in r.stdout, q.key
+    assert "onset_weeks_ago" in r.stdout
+    for line in r.stdout.splitlines():
+        if "--json" in line or "--no-save" in line:
+            assert "<bool>" not in line and "BOOLEAN" not in line, line
+
+
+def test_answers_with_a_utf8_byte_order_mark_are_read(tmp_path):
+    path = tmp_path / "answers.json"
+    path.write_bytes("\ufeff".encode() + json.dumps({"severe_headache": True}).encode())
+    r = runner.invoke(app, ["triage", "--answers", str(path), "--json", "--no-save"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["level"] == "emergency"
+    r = runner.invoke(app, ["triage", "--answers", "-", "--json", "--no-save"], input='\ufeff{"severe_headache": true}')
+    assert r.exit_code == 0, r.output
 
 
 # --- saving -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ the failure is a warning on stderr.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -21,10 +20,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from smilescope.assess import QUESTIONS, Assessment, Question, assess, validate_answers
+from smilescope.assess import ANSWER_KEYS, QUESTIONS, Assessment, Question, assess, validate_answers
+from smilescope.assess.questions import ANSWER_ALIASES, parse_duration
 from smilescope.cli.console import err, exit_on_bad_input, out
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
+from smilescope.inputs import load_analysis, load_answers
 from smilescope.results import Analysis
 from smilescope import store as user_store
 
@@ -40,6 +41,21 @@ _COLOURS = {"emergency": "red", "urgent": "dark_orange", "see_doctor": "yellow",
 _YES = {"y", "yes", "true"}
 _NO = {"n", "no", "false"}
 _DONT_KNOW = {"", "?", "d", "dk", "don't know", "dont know"}
+_DURATION_UNITS = {"hours", "days", "weeks"}
+
+
+def _help() -> str:
+    """The command's help: what it does, examples, and every answer key with what it accepts."""
+    keys = "\n".join(f"  {q.key} ({q.label}): {ANSWER_KEYS[q.key]}" for q in QUESTIONS)
+    aliases = "\n".join(f"  {k}: instead of {t}, in {k.split('_')[1]}" for k, (t, _) in ANSWER_ALIASES.items())
+    return (
+        "Guidance on when to see a doctor, from your answers and (optionally) a video analysis. Not a diagnosis.\n\n"
+        "\b\nExamples:\n"
+        "  smilescope triage                                   (asks the questions)\n"
+        "  smilescope triage --answers answers.json --analysis out/demo/analysis.json --json\n\n"
+        "\b\nAnswer keys of --answers (a JSON object; every key is optional, null = don't know):\n"
+        f"{keys}\n{aliases}"
+    )
 
 
 def triage(
@@ -49,23 +65,16 @@ def triage(
     analysis_file: Optional[Path] = typer.Option(
         None, "--analysis", metavar="analysis.json",
         help="An analysis.json from `smilescope analyze`: its measured flags count as well."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON: level, matches, disclaimer."),
-    no_save: bool = typer.Option(False, "--no-save", help="Do not keep the result in the store."),
-    db: Optional[str] = typer.Option(None, "--db", help="Database URL for saving (default: $SMILESCOPE_DB, else your data folder)."),
+    # metavar "": a flag takes no value, so the help shows none (Typer would print <bool>)
+    as_json: bool = typer.Option(False, "--json", metavar="", help="Print the result as JSON: level, matches, disclaimer."),
+    no_save: bool = typer.Option(False, "--no-save", metavar="", help="Do not keep the result in the store."),
+    db: Optional[str] = typer.Option(None, "--db", metavar="URL", help="Database URL for saving (default: $SMILESCOPE_DB, else your data folder)."),
 ) -> None:
-    """Guidance on when to see a doctor, from your answers and (optionally) a video analysis. Not a diagnosis.
-
-    \b
-    Examples:
-      smilescope triage                                   (asks the questions)
-      smilescope triage --answers answers.json --analysis out/demo/analysis.json --json
-    Answer keys: see smilescope.assess.ANSWER_KEYS; every answer is optional (null = don't know).
-    """
     with exit_on_bad_input(interrupted="interrupted; nothing was saved"):
-        analysis = _read_analysis(analysis_file) if analysis_file is not None else None
+        analysis = load_analysis(analysis_file) if analysis_file is not None else None
         shown = False  # the emergency panel was shown during the questions
         if answers_file is not None:
-            answers = validate_answers(_read_json(answers_file, "answers"))
+            answers = load_answers(answers_file)
             result = assess(answers, analysis)
         else:
             answers, result, shown = _ask(err if as_json else out, analysis)
@@ -78,34 +87,10 @@ def triage(
         _save(result, answers, db)
 
 
+triage.__doc__ = _help()  # built from the questionnaire, so --help lists every answer key
+
+
 # --- input ------------------------------------------------------------------------------
-
-
-def _read_json(source: str | Path, what: str):
-    hint = ('Give a JSON object such as {"sudden_onset": false, "stress_0_10": 6}.' if what == "answers"
-            else "Give the analysis.json written by `smilescope analyze`.")
-    try:
-        if str(source) == "-":
-            text, name = sys.stdin.read(), "standard input"
-        else:
-            text, name = Path(source).read_text(encoding="utf-8"), str(source)
-    except (OSError, UnicodeDecodeError) as e:
-        raise BadInputError(f"Cannot read the {what} file {source}: {getattr(e, 'strerror', None) or e}.", hint) from e
-    if not text.strip():
-        raise BadInputError(f"The {what} in {name} are empty." if what == "answers" else f"The {what} file {name} is empty.", hint)
-    try:
-        doc = json.loads(text)
-    except ValueError as e:
-        raise BadInputError(f"The {what} in {name} are not valid JSON: {e}." if what == "answers"
-                            else f"The {what} file {name} is not valid JSON: {e}.", hint) from e
-    if not isinstance(doc, dict):
-        raise BadInputError(f"The {what} in {name} must be a JSON object, got {type(doc).__name__}.", hint)
-    return doc
-
-
-def _read_analysis(path: Path) -> Analysis:
-    """The analysis in ``path``, validated (a wrong shape is a BadInputError naming the file)."""
-    return Analysis.from_dict(_read_json(path, "analysis"), source=f"The analysis file {path}")
 
 
 def _ask(con: Console, analysis: Analysis | None) -> tuple[dict, Assessment, bool]:
@@ -150,11 +135,13 @@ def _ask_one(con: Console, q: Question):
         if text in _DONT_KNOW:
             return None
         try:
-            value = float(text.replace(",", "."))
+            # a duration may be typed in hours, days or weeks ("3 days"); a bare number is in the question's unit
+            value = parse_duration(text, q.unit) if q.unit in _DURATION_UNITS else float(text.replace(",", "."))
             value = int(value) if value.is_integer() else value
             return validate_answers({q.key: value})[q.key]
         except (ValueError, OverflowError, BadInputError):
-            con.print(f"  please give a number from {q.lo:g} to {q.hi:g}, or press Enter for don't know")
+            also = " (you may add hours, days or weeks)" if q.unit in _DURATION_UNITS else ""
+            con.print(f"  please give a number from {q.lo:g} to {q.hi:g} {q.unit}{also}, or press Enter for don't know")
 
 
 # --- output -----------------------------------------------------------------------------
