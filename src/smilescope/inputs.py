@@ -35,8 +35,10 @@ from smilescope.assess import validate_answers
 from smilescope.errors import BadInputError
 from smilescope.results import Analysis
 
-#: Deepest nesting accepted (an analysis.json nests 5 levels, answers 1, segments 2).
-MAX_DEPTH = 32
+#: Deepest nesting accepted. Real documents nest 5 levels (analysis.json), 2 (segments) or 1
+#: (answers); the bound only has to stay well below Python's recursion limit (1000 frames, some
+#: already used by the command line) so that the parser and the schema check never run out of it.
+MAX_DEPTH = 512
 
 ANSWERS_HINT = ('Give a JSON object of questionnaire answers such as {"sudden_onset": false, "stress_0_10": 6}; '
                 "`smilescope triage --help` lists the keys.")
@@ -93,8 +95,8 @@ def read_json(source: str | Path, *, what: str, hint: str) -> Any:
         raise BadInputError(f"The {what} {name} is empty.", hint)
     depth = json_depth(text)
     if depth > MAX_DEPTH:
-        raise BadInputError(f"The {what} {name} nests {depth} levels deep; a smilescope {what} has at most {MAX_DEPTH}.",
-                            hint)
+        raise BadInputError(f"The {what} {name} is nested too deeply ({depth} levels of [ or {{; at most {MAX_DEPTH} "
+                            "are read).", hint)
     try:
         return json.loads(text)
     except ValueError as e:

@@ -7,7 +7,6 @@ here, so ``output`` stays a writer of files and draws nothing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
-from smilescope.errors import BadInputError
+from smilescope.inputs import load_segments
 from smilescope.output import atomic_write, atomic_write_bytes, dumps, save_analysis
 from smilescope.report import figures
 from smilescope.report.summary import render_summary
@@ -117,14 +116,10 @@ def grade(
       smilescope grade session.mp4 --segments session.json --out out/session
     """
     from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
-    from smilescope.measures.grading import eface_style  # loads OpenCV (through signals): only when grading
+    from smilescope.measures.grading import MOVEMENTS, eface_style  # loads OpenCV (through signals): only when grading
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
-        try:
-            seg = json.loads(segments.read_text())
-        except (OSError, ValueError) as e:
-            raise BadInputError(f"Cannot read the segments file {segments}: {e}.",
-                                'Give a JSON object such as {"rest": [0, 2], "smile": [5, 8]}.') from e
+        seg = load_segments(segments, names=MOVEMENTS)  # shape, names and order checked before the video is read
         result = pipeline.analyze(video)
         doc = eface_style(result.signals, seg, affected_side=affected_side)
         save_with_figures(result, out_dir)

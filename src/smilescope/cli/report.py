@@ -12,10 +12,11 @@ from typing import Optional
 
 import typer
 
-from smilescope.assess import assess, validate_answers
+from smilescope.assess import assess
 from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
+from smilescope.inputs import load_answers, read_analysis_doc
 from smilescope.report import browser, make
 from smilescope.results import Analysis
 from smilescope import store as user_store
@@ -63,8 +64,7 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
                             "Example: smilescope report out/demo/analysis.json")
     raw_answers = None
     if answers is not None:
-        raw_answers = validate_answers(make.load_json(answers, "answers file",
-                                                      "Give a JSON object of questionnaire answers (see `smilescope triage --help`)."))
+        raw_answers = load_answers(answers)
     notes: list[str] = []
     if last:
         doc, history, diary = _last_stored(db)
@@ -72,7 +72,7 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
         source = "the last stored analysis"
     else:
         analysis = Path(analysis)
-        doc = make.load_analysis(analysis)
+        doc = read_analysis_doc(analysis)  # BOM, nesting depth and shape checked (smilescope.inputs)
         folder, analysed_at = analysis.parent, datetime.fromtimestamp(analysis.stat().st_mtime)
         history, diary = _history(db, notes)
         source = str(analysis)
