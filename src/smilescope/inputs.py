@@ -83,6 +83,8 @@ def read_json(source: str | Path, *, what: str, hint: str) -> Any:
     else:
         try:
             data = Path(source).read_bytes()
+        except FileNotFoundError as e:
+            raise BadInputError(f"Cannot read the {what} {name}: it does not exist.", hint) from e
         except OSError as e:
             raise BadInputError(f"Cannot read the {what} {name}: {e.strerror or e}.", hint) from e
         try:
@@ -121,7 +123,11 @@ def load_answers(source: str | Path) -> dict:
 def read_analysis_doc(source: str | Path) -> dict:
     """The ``analysis.json`` document in ``source`` as a JSON object, not yet checked against the schema
     (:meth:`Analysis.from_dict` does that; :func:`load_analysis` does both)."""
-    return _object(read_json(source, what="analysis file", hint=ANALYSIS_HINT), "analysis file", _name(source), ANALYSIS_HINT)
+    doc = _object(read_json(source, what="analysis file", hint=ANALYSIS_HINT), "analysis file", _name(source), ANALYSIS_HINT)
+    if "schema_version" not in doc and "video" not in doc:
+        raise BadInputError(f"{_name(source)} is not a smilescope analysis (it has no 'schema_version' and no 'video').",
+                            ANALYSIS_HINT)
+    return doc
 
 
 def load_analysis(source: str | Path) -> Analysis:

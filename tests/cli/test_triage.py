@@ -130,7 +130,7 @@ def test_unreadable_files_and_empty_stdin_exit_2(tmp_path, answers_file):
     bad = tmp_path / "bad_analysis.json"
     bad.write_text('{"flags": ["head_tremor"]}')  # not an analysis.json
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(bad)])
-    assert r.exit_code == 2 and "has schema_version None" in flat(r.stderr)
+    assert r.exit_code == 2 and "is not a smilescope analysis" in flat(r.stderr)
     bad.write_text("[1, 2]")
     r = runner.invoke(app, ["triage", "-a", answers_file({}), "--analysis", str(bad)])
     assert r.exit_code == 2 and "must be a JSON object {...}, got an array" in flat(r.stderr)
