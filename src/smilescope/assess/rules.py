@@ -59,7 +59,9 @@ class AnswerCmp:
     def why(self, answers: Mapping, flags: Mapping) -> list[str] | None:
         x = answers.get(self.key)
         if x is not None and _CMP[self.op](x, self.bound):
-            return [f"{BY_KEY[self.key].label}: {fmt_value(x)}"]
+            q = BY_KEY[self.key]
+            days = f" ({fmt_value(round(x / 24, 1))} days)" if q.unit == "hours" and q.hi > 24 and x >= 48 else ""
+            return [f"{q.label}: {fmt_value(x)}{days}"]
         return None
 
 
