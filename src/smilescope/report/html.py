@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from smilescope.measures.flags import FLAG_KINDS, Flag
+from smilescope.report import words
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV, which a report does not need
     from smilescope.measures.shake import ShakeResult
     from smilescope.measures.smile import SmileResult
+    from smilescope.measures.synkinesis import SynkinesisResult
     from smilescope.measures.twitch import TwitchResult
     from smilescope.results import Analysis
 
@@ -107,7 +109,7 @@ def _pct(ratio):
     return None if ratio is None else 100 * ratio
 
 
-def _smile(sm: SmileResult | None) -> dict:
+def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
     eps = sm.episodes if sm is not None else []
     out: dict = {"measured": sm is not None, "count": len(eps), "lines": [], "rows": [], "episodes": [],
                  "source": None, "more_episodes": 0, "not_judged": ""}
@@ -123,27 +125,15 @@ def _smile(sm: SmileResult | None) -> dict:
                             "—", "—", "—", "—") for i, e in enumerate(eps[:30])]
         out["more_episodes"] = max(len(eps) - 30, 0)
         return out
-    out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm"))]
-    du = sm.duchenne or {}
-    if du:
-        out["rows"].append(("Cheek raise", num(_get(du, "right", "cheek_raise_mm"), ".1f", " mm"),
-                            num(_get(du, "left", "cheek_raise_mm"), ".1f", " mm")))
-    weaker = sm.weaker_side or "none"
-    lines = [f"The two sides differ by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even)."]
-    if weaker in ("left", "right"):
-        lines.append(f"The {weaker} side moves clearly less.")
-    else:
-        lines.append("Neither side is clearly weaker.")
-    lines.append(f"A difference counts as clear when it is at least {num(th.get('weaker_side_min_diff_mm'), '.0f', ' mm')} "
-                 f"and {num(th.get('weaker_side_min_diff_pct'), '.0f', ' %')}; healthy faces differ by up to 2–3 mm.")
+    out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm")),
+                   *words.smile_face_rows(sm, syn)]
+    lines = [f"The two sides differ by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even).",
+             words.side_decision(sm)]
+    if (note := words.negative_note(sm, syn)) is not None:
+        lines.append(note)
     out["source"] = th.get("sources")
-    fat = sm.fatigue
-    if fat is not None and known(fat.decrement_pct_per_rep):
-        trend = "the smile fades as it is repeated" if fat.fades else "the smile holds up when repeated"
-        lines.append(f"Over {num(fat.repetitions, 'd')} smiles the movement changed by "
-                     f"{num(fat.decrement_pct_per_rep, '+.0f', ' %')} per smile: {trend}.")
-    elif fat is not None:
-        lines.append(f"Tiring with repetition: not judged ({fat.note or 'too few smiles'}).")
+    if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
+        lines.append(tired)
     out["lines"] = lines
     out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.hold_s, ".1f", " s"),
                         num(e.right.excursion_mm, ".1f", " mm"), num(e.left.excursion_mm, ".1f", " mm"),
@@ -215,23 +205,8 @@ def _shake(analysis: Analysis) -> dict:
                          + (f" (usual: {bl.reference})." if bl.reference else "."))
     else:
         out["blinks"] = "Blinks were not measured."
-    if syn is not None and syn.judged is False:
-        out["synkinesis"] = f"Eye narrowing while smiling (synkinesis): cannot tell — {syn.not_judged}."
-        out["synkinesis_source"] = None
-    elif syn is not None:
-        n = syn.narrowing_pct or {}
-        s = (f"While smiling the eye narrowed by {num(n.get('right'), '.0f', ' %')} on the right and "
-             f"{num(n.get('left'), '.0f', ' %')} on the left. ")
-        if syn.detected:
-            s += (f"The eye on {side_words(syn.side)} closes along with the smile more than expected: "
-                  "this linked movement (synkinesis) is common after facial palsy.")
-        else:
-            s += "No linked eye movement (synkinesis) stood out."
-        out["synkinesis"] = s
-        out["synkinesis_source"] = (syn.thresholds or {}).get("sources")
-    else:
-        out["synkinesis"] = "Eye narrowing while smiling (synkinesis) was not measured."
-        out["synkinesis_source"] = None
+    out["synkinesis"] = words.eye_narrowing_sentence(syn)
+    out["synkinesis_source"] = (syn.thresholds or {}).get("sources") if syn is not None and syn.judged is not False else None
     return out
 
 
@@ -305,7 +280,7 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
     """
     from smilescope.report import figures
 
-    ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile), "shake": _shake(analysis),
+    ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile, analysis.synkinesis), "shake": _shake(analysis),
            "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment),
            "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "not_diagnosis": NOT_DIAGNOSIS,
            "figures": dict.fromkeys(("smile", "spectrum", "twitches")), "notes": list(notes or []), "signals_note": None}
