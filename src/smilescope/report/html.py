@@ -245,17 +245,54 @@ def _row(r, name):
     return None if x is None or x != x else float(x)
 
 
-def _guidance(assessment) -> dict | None:
-    if assessment is None:
+MEASURED_ONLY = ("No warning sign stood out in these measurements. No questionnaire answers were given for this "
+                 "report, so this covers the video alone, not how the face changed or how you feel.")
+
+
+def _matches(raw) -> list[dict]:
+    """The rule matches of a guidance result, as the template shows them (malformed ones skipped)."""
+    return [{k: str(m.get(k) or "") for k in ("rule_id", "message", "action", "reason", "source")}
+            for m in (raw if isinstance(raw, list) else []) if isinstance(m, Mapping)]
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    days = (now.date() - then.date()).days
+    return "today" if days <= 0 else ("yesterday" if days == 1 else f"{days} days ago")
+
+
+def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bool = False) -> dict | None:
+    """The "What to do" section: the latest saved triage result with its date (so a saved
+    emergency or urgent result is never hidden behind "nothing worrying"), and the guidance from
+    this report's measurements (and answers, when given). ``lead`` is the more pressing of the two."""
+    saved = None
+    if saved_triage:
+        result = saved_triage.get("result") if isinstance(saved_triage.get("result"), Mapping) else {}
+        level = str(saved_triage.get("level") or result.get("level") or "info")
+        when = saved_triage.get("created_at")
+        saved = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": _matches(result.get("matches")),
+                 "when": when.strftime("%Y-%m-%d %H:%M") if isinstance(when, datetime) else str(when or "an unknown date"),
+                 "ago": _ago(when, datetime.now()) if isinstance(when, datetime) else ""}
+    now = None
+    if assessment is not None:
+        d = assessment.to_dict() if hasattr(assessment, "to_dict") else dict(assessment)
+        level = d.get("level") or "info"
+        matches = _matches(d.get("matches"))
+        if not answers_given:  # "nothing worrying in what you told us" would claim answers nobody gave
+            for m in matches:
+                if m["rule_id"] == "nothing_found":
+                    m["message"] = MEASURED_ONLY
+        now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
+               "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
+    if saved is None and now is None:
         return None
-    d = assessment.to_dict() if hasattr(assessment, "to_dict") else dict(assessment)
-    level = d.get("level") or "info"
-    return {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": d.get("matches") or [],
-            "disclaimer": d.get("disclaimer") or ""}
+    rank = {lv: i for i, lv in enumerate(LEVEL_TEXT)}
+    lead = min((g for g in (saved, now) if g is not None), key=lambda g: rank.get(g["level"], len(rank)))
+    return {"saved": saved, "now": now, "lead": {"level": lead["level"], "level_text": lead["level_text"],
+                                                  "from_saved": lead is saved}}
 
 
 def report_context(analysis: Analysis, *, table=None, history=None, diary=None, assessment=None,
-                   analysed_at: datetime | None = None, signals_note: str | None = None,
+                   answers_given: bool = False, saved_triage: Mapping | None = None, analysed_at: datetime | None = None, signals_note: str | None = None,
                    notes: list[str] | None = None) -> dict:
     """Everything the template shows, as plain strings, rows and data URIs.
 
@@ -272,6 +309,10 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
         ``Store.diary()``; its factors join the trend figure.
     assessment : smilescope.assess.Assessment or dict, optional
         Guidance for this analysis (and the questionnaire answers, if any).
+    answers_given : bool
+        ``assessment`` used questionnaire answers.
+    saved_triage : mapping, optional
+        The latest saved triage result (``Store.last_triage()``), shown with its date.
     analysed_at : datetime, optional
     signals_note : str, optional
         Why there are no per-frame figures (shown in their place).
@@ -281,7 +322,7 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
     from smilescope.report import figures
 
     ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile, analysis.synkinesis), "shake": _shake(analysis),
-           "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment),
+           "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment, saved_triage, answers_given),
            "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "not_diagnosis": NOT_DIAGNOSIS,
            "figures": dict.fromkeys(("smile", "spectrum", "twitches")), "notes": list(notes or []), "signals_note": None}
     if table is None:
