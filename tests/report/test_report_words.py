@@ -125,3 +125,23 @@ def test_eye_narrowing_is_one_number_in_both_outputs_and_negatives_are_explained
 def test_no_note_when_nothing_is_negative(d9):
     for text in (terminal(d9), report(d9)):
         assert "negative" not in text
+
+
+def test_tremor_gates_are_the_measures():
+    from smilescope.measures import shake
+
+    params = inspect.signature(shake.tremor).parameters
+    assert words.TREMOR_SNR_MIN == params["snr_min"].default
+    assert words.TREMOR_MIN_PRESENT_S == shake.MIN_PRESENT_S
+    assert words.TREMOR_COHERENCE_MIN == shake.COHERENCE_MIN
+    assert words.TREMOR_CONSISTENCY_MIN == inspect.signature(shake.with_presence).parameters["consistency_min"].default
+
+
+def test_each_peak_says_why_it_does_not_count(d9):
+    a = Analysis.from_dict(d9)
+    peaks = {(p.region, p.side): p for p in a.shake.tremor.by_region}
+    assert words.peak_verdict(peaks["mouth", "right"]).startswith("does not count: talking")
+    assert "brief: 1.0 s (2 s needed)" in words.peak_verdict(peaks["cheek", "right"])
+    assert "weak: 4x the noise level (10x needed)" in words.peak_verdict(peaks["cheek", "right"])
+    text = report(d9)
+    assert "no — talking (moves with the lips at a syllable rate)" in text

@@ -144,14 +144,24 @@ def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
     return out
 
 
-def _tremor(sh: ShakeResult | None) -> dict:
+def _peak_rows(tr, noise_floor_mm) -> list[tuple]:
+    """One row per region and side: its strongest rhythm and whether it counts as tremor, and why not."""
+    return [(p.region or DASH, p.side or DASH, num(p.frequency_hz, ".1f", " Hz"), num(p.amplitude_mm, ".2f", " mm"),
+             num(p.spatial_coherence, ".2f"),
+             "yes" if p.detected else "no — " + "; ".join(words.peak_reasons(p, noise_floor_mm=noise_floor_mm)))
+            for p in tr.by_region]
+
+
+def _tremor(sh: ShakeResult | None, noise_floor_mm: float | None = None) -> dict:
     if sh is None:
         return {"found": None, "text": "Tremor was not measured in this analysis."}
     tr = sh.tremor
     if not tr.detected and not tr.judged:
-        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}."}
+        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}.",
+                "rows": _peak_rows(tr, noise_floor_mm)}
     if not tr.detected:
-        return {"found": False, "text": "No regular shaking (tremor) was found in the face."}
+        return {"found": False, "text": "No regular shaking (tremor) was found in the face.",
+                "rows": _peak_rows(tr, noise_floor_mm)}
     where = REGIONS.get(tr.region, f"in the {tr.region or 'face'}")
     text = (f"A regular shaking was found {where}, on {side_words(tr.side)}, "
             f"{PHASES.get(tr.phase, '')}: about {num(tr.frequency_hz, '.1f')} times a second "
@@ -159,10 +169,7 @@ def _tremor(sh: ShakeResult | None) -> dict:
     caveat = None
     if tr.region == "mouth":
         caveat = "Talking moves the mouth 3–7 times a second and can look like tremor; film a silent face to be sure."
-    rows = [(p.region or DASH, p.side or DASH, num(p.frequency_hz, ".1f", " Hz"),
-             num(p.amplitude_mm, ".2f", " mm"), num(p.spatial_coherence, ".2f"), "yes" if p.detected else "no")
-            for p in tr.by_region]
-    return {"found": True, "text": text, "caveat": caveat, "rows": rows}
+    return {"found": True, "text": text, "caveat": caveat, "rows": _peak_rows(tr, noise_floor_mm)}
 
 
 def _twitches(tw: TwitchResult | None) -> dict:
@@ -191,7 +198,7 @@ def _shake(analysis: Analysis) -> dict:
     sh, bl, syn = analysis.shake, analysis.blinks, analysis.synkinesis
     # in analysis.json blinks and twitches sit inside the shake block: any of the three counts
     measured = any(b is not None for b in (sh, bl, analysis.twitches))
-    out = {"measured": measured, "tremor": _tremor(sh), "twitches": _twitches(analysis.twitches)}
+    out = {"measured": measured, "tremor": _tremor(sh, analysis.quality.noise_floor_mm), "twitches": _twitches(analysis.twitches)}
     if sh is None:
         out["head"] = "Head tremor was not measured."
     elif sh.head.tremor_detected:
@@ -323,14 +330,14 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
 
     ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile, analysis.synkinesis), "shake": _shake(analysis),
            "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment, saved_triage, answers_given),
-           "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "not_diagnosis": NOT_DIAGNOSIS,
+           "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "tremor_rule": words.TREMOR_RULE, "not_diagnosis": NOT_DIAGNOSIS,
            "figures": dict.fromkeys(("smile", "spectrum", "twitches")), "notes": list(notes or []), "signals_note": None}
     if table is None:
         ctx["signals_note"] = signals_note or "Plots over time need the signals.csv written beside analysis.json."
         return ctx
     a = analysis
     wanted = [("smile", a.smile is not None, lambda: figures.smile_png(table, a.smile)),
-              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake)),
+              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm)),
               ("twitches", a.twitches is not None and a.twitches.judged,  # an empty raster would read as "none found"
               lambda: figures.twitch_raster_png(table, a.twitches, blinks=a.blinks))]
     for key, show, draw in wanted:

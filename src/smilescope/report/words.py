@@ -156,3 +156,46 @@ def eye_narrowing_sentence(syn: SynkinesisResult | None) -> str:
     else:
         s += "No linked eye movement (synkinesis) stood out."
     return s
+
+
+# --- does a spectral peak count as tremor (item 22: the spectrum says why, in words) --------
+
+# The gates of smilescope.measures.shake (tremor): checked against the module in
+# tests/report/test_report_words.py.
+TREMOR_SNR_MIN = 10.0
+TREMOR_MIN_PRESENT_S = 2.0
+TREMOR_COHERENCE_MIN = 0.5
+TREMOR_CONSISTENCY_MIN = 1.0
+
+
+def peak_reasons(pk, *, noise_floor_mm: float | None = None) -> list[str]:
+    """Why a region's strongest rhythm (a ``TremorPeak``) does not count as tremor, in short words;
+    empty when it counts (or no gate it failed can be named from the stored numbers)."""
+    if pk.detected:
+        return []
+    out = []
+    if pk.speech_like:
+        out.append("talking (moves with the lips at a syllable rate)")
+    if _known(pk.snr) and pk.snr < TREMOR_SNR_MIN:
+        out.append(f"weak: {pk.snr:.0f}x the noise level ({TREMOR_SNR_MIN:.0f}x needed)")
+    if _known(pk.present_s) and pk.present_s < TREMOR_MIN_PRESENT_S:
+        out.append(f"brief: {pk.present_s:.1f} s ({TREMOR_MIN_PRESENT_S:.0f} s needed)")
+    if _known(pk.consistency) and pk.consistency < TREMOR_CONSISTENCY_MIN:
+        out.append("not in both halves of the time it is present")
+    if _known(pk.spatial_coherence) and pk.spatial_coherence < TREMOR_COHERENCE_MIN:
+        out.append(f"a second point does not move with it ({pk.spatial_coherence:.2f}, {TREMOR_COHERENCE_MIN} needed)")
+    if _known(noise_floor_mm) and _known(pk.amplitude_mm) and pk.amplitude_mm < 3 * noise_floor_mm:
+        out.append(f"smaller than 3x the video's noise ({3 * noise_floor_mm:.2f} mm)")
+    return out or ["did not pass the tremor checks"]
+
+
+def peak_verdict(pk, *, noise_floor_mm: float | None = None) -> str:
+    """"counts as tremor" or "does not count: <reasons>"."""
+    return "counts as tremor" if pk.detected else "does not count: " + "; ".join(peak_reasons(pk, noise_floor_mm=noise_floor_mm))
+
+
+TREMOR_RULE = (f"A rhythm counts as tremor only when its peak stands at least {TREMOR_SNR_MIN:.0f} times above the "
+               f"spectrum's noise level, it lasts at least {TREMOR_MIN_PRESENT_S:.0f} s and shows in both halves of "
+               "that time, a second point 4–14 mm away moves with it (a tremor moves the skin together; tracking noise "
+               f"moves one point; coherence {TREMOR_COHERENCE_MIN} or more), it is larger than 3 times the video's "
+               "noise, and it does not follow the lips' syllable rhythm (talking).")
