@@ -291,6 +291,6 @@ def test_print_layout_keeps_headers_with_rows_and_what_to_do_first(doc, table):
     css = re.search(r"<style>(.*?)</style>", html, flags=re.S).group(1)
     assert "thead { display: table-header-group; }" in css
     assert re.search(r"table, tr, img, \.rule \{ break-inside: avoid; \}", css)
-    assert "h2, h3 { break-after: avoid; }" in css
+    assert "h2, h3, p:has(+ table), p:has(+ img) { break-after: avoid; }" in css  # a lead-in stays with its table
     body = html.split("</header>", 1)[1]
     assert body.index('class="emergency-box"') < body.index('<section id="guidance">') < body.index('<section id="overview">')

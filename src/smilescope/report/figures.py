@@ -108,7 +108,7 @@ def smile_png(table, smile: SmileResult, *, title: str = "") -> bytes:
 
 
 
-def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = None) -> bytes:
+def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = None, rule: bool = True) -> bytes:
     """Movement spectrum of each region and side (whole recording), with the noise floor.
 
     One panel per region (mouth, cheek, eye, brow): the power spectral density of the
@@ -123,6 +123,8 @@ def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = No
         ``Analysis.shake``; its tremor, when detected, is marked.
     noise_floor_mm : float, optional
         ``Analysis.quality.noise_floor_mm``, for the "smaller than the video's noise" reason.
+    rule : bool
+        Write the tremor rule under the plot (the report prints it as text beside the figure instead).
 
     Returns
     -------
@@ -172,9 +174,10 @@ def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = No
         axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
     fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor; ▼ each side's strongest "
                  "rhythm, ★ one that counts as tremor)", fontsize=8.5)
-    fig.text(0.5, 0.01, "\n".join(textwrap.wrap(words.TREMOR_RULE, 150)), ha="center", va="bottom", fontsize=6.5,
-             color="0.25")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    if rule:
+        fig.text(0.5, 0.01, "\n".join(textwrap.wrap(words.TREMOR_RULE, 150)), ha="center", va="bottom", fontsize=6.5,
+                 color="0.25")
+    fig.tight_layout(rect=(0, 0.07 if rule else 0, 1, 1))
     return _png(fig)
 
 

@@ -337,7 +337,8 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
         return ctx
     a = analysis
     wanted = [("smile", a.smile is not None, lambda: figures.smile_png(table, a.smile)),
-              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm)),
+              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm,
+                                                                          rule=False)),  # the rule is in the text
               ("twitches", a.twitches is not None and a.twitches.judged,  # an empty raster would read as "none found"
               lambda: figures.twitch_raster_png(table, a.twitches, blinks=a.blinks))]
     for key, show, draw in wanted:
