@@ -172,3 +172,40 @@ def test_pdf_without_a_browser_exits_2_and_keeps_the_html(folder, monkeypatch):
     assert r.exit_code == 2
     assert "apt-get install chromium" in _said(r) and "report.html" in _said(r)
     assert (folder / "report.html").is_file() and not (folder / "report.pdf").exists()
+
+
+def _saved(level: str, message: str) -> dict:
+    return {"level": level, "disclaimer": "",
+            "matches": [{"rule_id": f"r_{level}", "level": level, "message": message, "action": "Act now.",
+                         "source": "NHS FAST", "reason": "sudden_onset"}]}
+
+
+def test_last_shows_the_latest_saved_triage_and_its_date(folder, tmp_path, monkeypatch):
+    """Issue 12 item 15: after saved EMERGENCY and URGENT results, the report said "Nothing
+    worrying was found"; it shows the latest saved result, with its date, at the top."""
+    doc = json.loads((folder / "analysis.json").read_text())
+    with Store() as store:
+        store.add_analysis(Analysis.from_dict(doc), source=str(folder))
+        store.add_triage(_saved("emergency", "Possible stroke: call emergency services."), {"sudden_onset": True})
+        store.add_triage(_saved("urgent", "See a doctor today about the facial weakness."), {"sudden_onset": True})
+        saved_on = store.last_triage()["created_at"].strftime("%Y-%m-%d %H:%M")
+    monkeypatch.chdir(tmp_path)
+    r = runner.invoke(app, ["report", "--last", "--out", "last.html"])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "last.html").read_text()
+    text = " ".join(html.split())
+    assert "Nothing worrying was found" not in text
+    assert f"Your latest questionnaire result, saved on {saved_on}" in text
+    assert "See a doctor today about the facial weakness." in text  # the latest one: urgent
+    lead = text.split('<section id="guidance">', 1)[1].split("</p>", 1)[0]
+    assert "level-urgent" in lead and f"saved on {saved_on}" in lead  # the more pressing level leads
+    # "What to do" comes before the details of the recording
+    assert text.index('<section id="guidance">') < text.index('<section id="overview">')
+
+
+def test_without_answers_the_measurements_alone_do_not_claim_answers(folder):
+    r = runner.invoke(app, ["report", str(folder / "analysis.json")])
+    assert r.exit_code == 0, r.output
+    text = " ".join((folder / "report.html").read_text().split())
+    assert "in what you told us" not in text
+    assert "No questionnaire answers were given for this report" in text

@@ -3,7 +3,8 @@ import pytest
 
 from smilescope.testing import synth
 from smilescope.errors import BadInputError
-from smilescope.measures.grading import LABEL, eface_style
+from smilescope.measures.expressivity import EyeEvent
+from smilescope.measures.grading import LABEL, check_segments, eface_style
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
 SEGMENTS = {"rest": [0.0, 1.5], "brow_raise": [2.0, 3.5], "eye_closure": [4.0, 5.5], "smile": [6.0, 7.5],
@@ -42,7 +43,7 @@ def test_dynamic_items_are_the_ratio_of_movements(healthy, factor):
 
 def test_ocular_synkinesis_shows_on_the_affected_side():
     res = eface_style(_movement_set("right", 0.5), SEGMENTS)
-    narrowing = res["synkinesis"]["ocular_narrowing_during_smile_pct"]
+    narrowing = res["ocular_narrowing_pct"]["during_smile"]
     assert narrowing["left"] == pytest.approx(20.0, abs=1.0)  # 2 mm of 10 mm
     assert narrowing["right"] == pytest.approx(5.0, abs=1.0)
 
@@ -53,3 +54,65 @@ def test_segments_are_validated():
         eface_style(tab, {"smile": [6, 7]})
     with pytest.raises(BadInputError, match="Unknown movement.*frown"):
         eface_style(tab, {"rest": [0, 1], "frown": [2, 3]})
+
+
+def test_blinks_are_left_out_of_ocular_narrowing():
+    """A blink during the smile closes both eyes for 0.2 s: it is not synkinesis (issue 12 item 20)."""
+    tab = _movement_set("right", 0.5)
+    blink_t = 6.8
+    closed = (tab.t_s >= blink_t) & (tab.t_s < blink_t + 0.2)
+    for side in ("right", "left"):
+        tab.columns[f"palpebral_{side}_height_mm"][closed] = 1.0
+    with_blink = eface_style(tab, SEGMENTS)
+    assert with_blink["ocular_narrowing_pct"]["during_smile"]["right"] > 80  # the blink reads as a closed eye
+    res = eface_style(tab, SEGMENTS, blinks=[EyeEvent("blink", blink_t, 0.2, "both")])
+    assert res["ocular_narrowing_pct"]["during_smile"]["left"] == pytest.approx(20.0, abs=1.0)
+    assert res["ocular_narrowing_pct"]["during_smile"]["right"] == pytest.approx(5.0, abs=1.0)
+    assert res["blinks_excluded"] == 1
+
+
+def test_subtotals_total_and_ocular_items():
+    res = eface_style(_movement_set("right", 0.5), SEGMENTS)
+    assert res["subtotals"]["dynamic"] == pytest.approx(50.0, abs=1.0)
+    assert res["subtotals"]["static"] == pytest.approx(100.0, abs=1.0)
+    # affected (left) eye open 80 % of rest during the smile, healthy 95 %: 80 / 95
+    assert res["synkinesis"]["ocular_during_smile"] == pytest.approx(100 * 80 / 95, abs=1.5)
+    items = [*res["static"].values(), *res["dynamic"].values(), *res["synkinesis"].values()]
+    assert res["total"] == pytest.approx(np.mean(items))
+    assert res["missing"] == []
+
+
+def test_missing_movements_are_named():
+    seg = {k: SEGMENTS[k] for k in ("rest", "smile")}
+    res = eface_style(_movement_set("right", 0.5), seg)
+    assert res["missing"] == ["brow_raise", "eye_closure", "snarl", "pucker"]
+    assert set(res["dynamic"]) == {"smile"}
+
+
+def test_a_small_difference_names_no_affected_side():
+    """Today's fault: a 2 % difference named a side. Below 3 mm and 20 % none is named, and the reason says so."""
+    res = eface_style(_movement_set("right", 0.98), SEGMENTS)
+    assert res["affected_side_basis"] == "not_clear"
+    assert "no side is clearly affected" in res["affected_side_reason"]
+    assert "3 mm and 20 %" in res["affected_side_reason"]
+    clear = eface_style(_movement_set("right", 0.5), SEGMENTS)
+    assert clear["affected_side_basis"] == "measured" and clear["affected_side"] == "left"
+    assert "right and" in clear["affected_side_reason"] and "50 % apart" in clear["affected_side_reason"]
+
+
+@pytest.mark.parametrize("seg,match", [
+    ({"rest": [0, 1], "smile": [5, 20]}, "'smile' stretch .* past the end of the video \\(12.0 s\\)"),
+    ({"rest": [0, 1], "smile": [13, 14]}, "past the end"),
+    ({"rest": [0, 1], "smile": [5, 4]}, "not a range"),
+    ({"rest": [-1, 1]}, "not a range"),
+    ({"rest": [0, "a"]}, "two numbers"),
+    ({"rest": [0, float("nan")]}, "two numbers"),
+    ({"rest": [0, 1, 2]}, "two numbers"),
+])
+def test_segment_ranges_are_checked_against_the_video(seg, match):
+    with pytest.raises(BadInputError, match=match):
+        check_segments(seg, duration_s=12.0)
+
+
+def test_segments_within_the_video_pass():
+    assert check_segments(SEGMENTS, duration_s=12.0)["smile"] == (6.0, 7.5)

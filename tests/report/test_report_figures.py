@@ -38,3 +38,77 @@ def test_figures_draw_around_missing_times(drawn):
     twitches = dataclasses.replace(a.twitches, twitches=[dataclasses.replace(t, peak_mm=None) for t in a.twitches.twitches])
     assert figures.smile_png(table, smile).startswith(PNG_MAGIC)
     assert figures.twitch_raster_png(table, twitches).startswith(PNG_MAGIC)
+
+
+# --- what the figures say (issue 12 item 22) ---------------------------------------------------
+
+@pytest.fixture
+def last_figure(monkeypatch):
+    """The matplotlib figure most recently saved (its texts, legend and axes can be read)."""
+    from matplotlib.figure import Figure
+
+    saved = []
+    original = Figure.savefig
+
+    def keep(self, *a, **k):
+        saved.append(self)
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return saved
+
+
+def _texts(fig) -> str:
+    return " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text") and callable(o.get_text)))
+
+
+def test_spectrum_says_which_peaks_count_and_why_not(drawn, last_figure):
+    a, table = drawn
+    figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm)
+    text = _texts(last_figure[-1])
+    assert "A rhythm counts as tremor only when" in text
+    shown = [p for p in a.shake.tremor.by_region if p.frequency_hz is not None]
+    assert shown
+    for p in shown:
+        verdict = "counts" if p.detected else "no: "
+        assert f"{p.side} {p.frequency_hz:.1f} Hz: {verdict}" in text
+
+
+def test_twitch_raster_has_a_legend_for_side_and_size(drawn, last_figure):
+    a, table = drawn
+    from smilescope.measures.twitch import Twitch
+
+    big = Twitch(t_s=float(table.t_s[len(table.t_s) // 2]), duration_s=0.1, side="left", region="eye", peak_mm=2.5)
+    tw = dataclasses.replace(a.twitches, twitches=[big])
+    figures.twitch_raster_png(table, tw, blinks=a.blinks)
+    legend = last_figure[-1].axes[0].get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[:2] == ["right (person's)", "left (person's)"]
+    assert {"0.5 mm", "1 mm", "2 mm", "4 mm", "blink or wink"} <= set(labels)
+    assert "size = movement" in legend.get_title().get_text()
+    assert "2.5" in _texts(last_figure[-1])  # the size of a large twitch in numbers
+
+
+def test_history_plot_has_dates_on_x_and_starts_at_zero(last_figure):
+    import matplotlib.dates as mdates
+    import numpy as np
+    import pandas as pd
+
+    from smilescope.store.figures import history_png
+
+    t = pd.to_datetime(["2024-05-01 09:00", "2024-05-08 09:00", "2024-05-20 09:00"])
+    history = pd.DataFrame({"t": t, "excursion_right_mm": [10.0, 10.5, 10.2], "excursion_left_mm": [9.0, 9.4, 9.1],
+                            "asymmetry_pct": [10.0, 11.0, 10.5], "tremor_amplitude_mm": [0.2, 0.25, 0.22],
+                            "twitch_rate_per_min": [1.0, 2.0, 1.5]})
+    diary = pd.DataFrame({"day": [pd.Timestamp("1990-01-01").date(), pd.Timestamp("2024-05-02").date()],
+                          "caffeine_cups": [2.0, 3.0], "sleep_hours": [7.0, 6.0], "stress_0_10": [3.0, 4.0],
+                          "water_glasses": [5.0, 6.0]})
+    history_png(history, diary)
+    fig = last_figure[-1]
+    for ax in fig.axes:
+        lo, hi = (mdates.num2date(x).replace(tzinfo=None) for x in ax.get_xlim())
+        assert pd.Timestamp("2024-04-29") <= lo <= pd.Timestamp("2024-05-01")  # not from the 1990 diary entry
+        assert hi <= pd.Timestamp("2024-05-22")
+        assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+        assert ax.get_ylim()[0] == 0
+    assert np.isfinite(fig.axes[0].get_ylim()).all()

@@ -280,3 +280,17 @@ def test_no_relaxed_face_is_said_in_the_report(doc, table):
     assert "found by the look of the face" in text and "was not judged: no relaxed face to measure from" in text
     assert "How far each mouth corner moved from the relaxed face" not in text
     assert "synkinesis): cannot tell — no relaxed face to compare the eyes with" in text
+
+
+def test_print_layout_keeps_headers_with_rows_and_what_to_do_first(doc, table):
+    """Issue 12 item 22: in the PDF a table's header row repeats and is not left alone at a page's
+    foot, and "What to do" comes right after the emergency box."""
+    html = render_html(doc, table=table, assessment=assess(None, Analysis.from_dict(doc)))
+    tables = [body for attrs, body in re.findall(r"<table([^>]*)>(.*?)</table>", html, flags=re.S) if "facts" not in attrs]
+    assert tables and all(t.lstrip().startswith("<thead>") for t in tables)  # the facts table has row headers only
+    css = re.search(r"<style>(.*?)</style>", html, flags=re.S).group(1)
+    assert "thead { display: table-header-group; }" in css
+    assert re.search(r"table, tr, img, \.rule \{ break-inside: avoid; \}", css)
+    assert "h2, h3, p:has(+ table), p:has(+ img) { break-after: avoid; }" in css  # a lead-in stays with its table
+    body = html.split("</header>", 1)[1]
+    assert body.index('class="emergency-box"') < body.index('<section id="guidance">') < body.index('<section id="overview">')

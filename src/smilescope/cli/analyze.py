@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.errors import BadInputError
 from smilescope.inputs import load_segments
 from smilescope.output import atomic_write, atomic_write_bytes, dumps, save_analysis
 from smilescope.report import figures
@@ -107,24 +108,76 @@ def grade(
     video: Path = typer.Argument(..., help="One video of the movement set: rest, brow raise, gentle eye closure, smile, snarl, pucker."),
     segments: Path = typer.Option(..., "--segments", "-s", help='JSON file naming the stretches in seconds, e.g. {"rest": [0, 2], "smile": [5, 8]}.'),
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for grading.json (and the usual analysis files)."),
-    affected_side: Optional[str] = typer.Option(None, help="left or right (the person's own); default: the side that smiles less."),
+    affected_side: Optional[str] = typer.Option(None, help="left or right (the person's own); default: the side that moves clearly less (3 mm and 20 %) in the smile."),
 ) -> None:
     """eFACE-style items (static, dynamic, ocular synkinesis) from a movement-set video — not clinically validated.
 
     \b
     Example:
       smilescope grade session.mp4 --segments session.json --out out/session
+    Movements: rest (required), brow_raise, eye_closure, smile, snarl, pucker.
     """
     from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
-    from smilescope.measures.grading import MOVEMENTS, eface_style  # loads OpenCV (through signals): only when grading
+    from smilescope.io.video import open_video  # loads PyAV and OpenCV: only when grading
+    from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style  # loads OpenCV (through signals)
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
-        seg = load_segments(segments, names=MOVEMENTS)  # shape, names and order checked before the video is read
-        result = pipeline.analyze(video)
-        doc = eface_style(result.signals, seg, affected_side=affected_side)
+        if affected_side is not None and affected_side not in ("left", "right"):
+            raise BadInputError(f"Invalid value for --affected-side: {affected_side!r}.", "Use left or right (the person's own).")
+        # the file's shape and names first (before the video is even opened), then the ranges
+        # against the video's length, before the long analysis
+        seg = load_segments(segments, names=MOVEMENTS)
+        with open_video(video) as src:
+            duration_s = src.info.duration_s
+        seg = check_segments(seg, duration_s=duration_s)
+        result = _analyse_with_progress(pipeline, video, what="grade")
+        err.print("grading…", highlight=False)
+        doc = eface_style(result.signals, seg, affected_side=affected_side,
+                          blinks=result.blinks.events if result.blinks is not None else None)
         save_with_figures(result, out_dir)
         path = atomic_write(out_dir / "grading.json", lambda fh: fh.write(dumps(doc) + "\n"))
-    out.print(f"[bold]{doc['label']}[/] — affected side: {doc['affected_side']} (person's own)")
-    for group in ("static", "dynamic"):
-        out.print(f"{group}: " + ", ".join(f"{k} {v:.0f}" if v is not None else f"{k} —" for k, v in doc[group].items()))
-    out.print(f"wrote {safe(path)}")
+    for line in grade_lines(doc):
+        out.print(line, highlight=False, markup=False)
+    out.print(f"wrote {safe(path)}", highlight=False)
+
+
+def _analyse_with_progress(pipeline, video: Path, *, what: str):
+    """Run the analysis with a progress bar on a terminal, or a line saying it started (and how long it takes) otherwise."""
+    if err.is_terminal:
+        with Progress(TextColumn(f"[bold]{what}: analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                      TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("frames", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=max(total, done) if total else None)
+
+            return pipeline.analyze(video, progress=progress)
+    err.print(f"{what}: analysing {safe(video)} (about 1-3 s of work per second of video)…", highlight=False)
+    return pipeline.analyze(video)
+
+
+def _item(v) -> str:
+    return "—" if v is None else f"{v:.0f}"
+
+
+def grade_lines(doc: dict) -> list[str]:
+    """The terminal lines of a grading.json document: label, affected side and why, items by group,
+    subtotals and total, ocular narrowing, and the movements that were missing."""
+    names = {"brow_at_rest": "brow at rest", "palpebral_fissure_at_rest": "eye opening at rest",
+             "ocular_during_smile": "eye during smile", "ocular_during_pucker": "eye during pucker"}
+    basis = {"given": "as given", "measured": "measured", "not_clear": "not clear"}.get(doc["affected_side_basis"], "")
+    lines = [f"{doc['label']} (0-100 per item, 100 = like the other side; not a clinical score)",
+             f"affected side: {doc['affected_side']} (person's own; {basis}): {doc['affected_side_reason']}"]
+    for group in ("static", "dynamic", "synkinesis"):
+        items = doc[group]
+        body = ", ".join(f"{names.get(k, k.replace('_', ' '))} {_item(v)}" for k, v in items.items()) or "none scored"
+        lines.append(f"{group}: {body} — subtotal {_item(doc['subtotals'][group])}")
+    lines.append(f"total (mean of the items above): {_item(doc['total'])} — not clinically validated")
+    for move, n in doc["ocular_narrowing_pct"].items():
+        lines.append(f"eye narrowing {move.replace('_', ' ')}: right {_item(n['right'])} %, left {_item(n['left'])} % "
+                     f"of the opening at rest ({doc['blinks_excluded']} blinks and winks left out)")
+    if doc["missing"]:
+        lines.append("not in the segments, so not scored: " + ", ".join(m.replace("_", " ") for m in doc["missing"]))
+    if doc["too_short"]:
+        lines.append("too few measured frames (under 3), so not scored: " + ", ".join(m.replace("_", " ") for m in doc["too_short"]))
+    return lines

@@ -1,7 +1,8 @@
 """``smilescope report``: the HTML (and PDF) report of one analysis.
 
-Thin: load the analysis (a file, or the latest in the store), the stored history and diary,
-and the guidance for it, hand them to :mod:`smilescope.report.make`, print what was written.
+Thin: load the analysis (a file, or the latest in the store), the stored history, diary and
+latest saved triage result, and the guidance for it, hand them to :mod:`smilescope.report.make`
+(which never opens the store itself), print what was written.
 """
 
 from __future__ import annotations
@@ -67,43 +68,44 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
         raw_answers = load_answers(answers)
     notes: list[str] = []
     if last:
-        doc, history, diary = _last_stored(db)
+        doc, history, diary, triage = _last_stored(db)
         analysed_at, folder = make.stored_origin(history)
         source = "the last stored analysis"
     else:
         analysis = Path(analysis)
         doc = read_analysis_doc(analysis)  # BOM, nesting depth and shape checked (smilescope.inputs)
         folder, analysed_at = analysis.parent, datetime.fromtimestamp(analysis.stat().st_mtime)
-        history, diary = _history(db, notes)
+        history, diary, triage = _history(db, notes)
         source = str(analysis)
     result = Analysis.from_dict(doc, source=source)  # a wrong shape: BadInputError naming the places
     return make.report_inputs(result, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
-                              assessment=assess(raw_answers, result), notes=notes)
+                              assessment=assess(raw_answers, result), answers_given=raw_answers is not None,
+                              saved_triage=triage, notes=notes)
 
 
 def _last_stored(db: str | None):
-    """The latest stored analysis, with the history and diary."""
+    """The latest stored analysis, with the history, the diary and the latest saved triage result."""
     if store_off(db):
         raise BadInputError("--last needs the history, but the store is switched off (SMILESCOPE_DB=off).",
                             "Give an analysis.json file instead.")
     with user_store.Store(db) as store:
         doc = store.last_analysis()
-        history, diary = store.history(), store.diary()
+        history, diary, triage = store.history(), store.diary(), store.last_triage()
     if doc is None:
         raise BadInputError("No analysis is stored yet, so --last has nothing to report.",
                             "Run `smilescope analyze VIDEO --out DIR` first, or give an analysis.json file.")
-    return doc, history, diary
+    return doc, history, diary, triage
 
 
 def _history(db: str | None, notes: list[str]):
-    """Stored history and diary for the trend section; a store problem leaves them out with a note."""
+    """Stored history, diary and latest saved triage result; a store problem leaves them out with a note."""
     if store_off(db):
-        return None, None
+        return None, None, None
     try:
         with user_store.Store(db) as store:
-            return store.history(), store.diary()
+            return store.history(), store.diary(), store.last_triage()
     except BadInputError as e:
         if db is not None:  # the user named this database: say so loudly
             raise
         notes.append(f"The history could not be read: {e}")
-        return None, None
+        return None, None, None

@@ -1,7 +1,10 @@
 """eFACE-style items from a movement set — eFACE-style, not clinically validated.
 
-The eFACE (Banks et al. 2015) scores facial palsy on static items (rest), dynamic items
-(movements) and synkinesis. Auto-eFACE (Emotrics+) computes them from photographs as:
+The eFACE (Banks, Bhama, Park, Hadlock and Hadlock, "Clinician-Graded Electronic Facial
+Paralysis Assessment: The eFACE", Plastic and Reconstructive Surgery 2015) scores facial palsy
+on static items (rest), dynamic items (movements) and synkinesis items, each 0-100 with 100 =
+like the healthy side, and sums them up per group. Auto-eFACE (Emotrics+) computes them from
+photographs as:
 
 * static item = affected / healthy x 100, clipped to 0-200, then reported as 100 - |100 - x|
   (100 = balanced);
@@ -11,8 +14,19 @@ The eFACE (Banks et al. 2015) scores facial palsy on static items (rest), dynami
 Here the same ratios come from one video whose stretches are named in a segments mapping
 (``{"rest": [t0, t1], "brow_raise": [t0, t1], ...}``, seconds). Each movement's change is the
 90th percentile of the movement away from the rest median within its stretch, so a brief
-peak is not missed and a single bad frame does not dominate. Items whose movement is missing
-are ``None``. The result says plainly that it is not a clinical score.
+peak is not missed and a single bad frame does not dominate. An ocular synkinesis item is the
+affected eye's opening during the movement relative to the healthy eye's (each as a fraction
+of its own opening at rest), x 100, clipped to 0-100: 100 = the affected eye stays as open as
+the healthy one. Blinks and winks are left out of every eye measure (a blink during a smile is
+not synkinesis). Subtotals are the mean of a group's items; the total is the mean of all items
+scored here. Items whose movement is missing are ``None`` and named in ``missing``. The result
+says plainly that it is not a clinical score.
+
+Affected side: named from the smile (else the brow raise) only when one side moves at least
+3 mm *and* 20 % less than the other: the rule the smile measures use (people notice a 3 mm
+smile asymmetry, Hohman 2014; healthy sides differ by up to 2-3 mm, Coulson 2002), so a 2 %
+difference never names a side. Below it the items are computed with the side that moves less,
+and the result says that no side is clearly affected.
 """
 
 from __future__ import annotations
@@ -26,6 +40,58 @@ from smilescope.timebase import span_mask
 
 MOVEMENTS = ("rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker")
 LABEL = "eFACE-style, not clinically validated"
+SIDE_MIN_DIFF_MM = 3.0  # Hohman 2014; as measures.smile.symmetry
+SIDE_MIN_DIFF_PCT = 20.0
+BLINK_PAD_S = 0.1  # the lid's fall before and rise after the closed frames a blink is detected on
+
+
+def check_segments(segments, *, duration_s: float | None = None) -> dict[str, tuple[float, float]]:
+    """Check the names and time ranges of a segments mapping before any video is analysed.
+
+    Parameters
+    ----------
+    segments : mapping of str to [start_s, end_s]
+        Stretches of the video in seconds; ``rest`` is required.
+    duration_s : float, optional
+        The video's duration (s) from its container; a stretch that starts after it, or ends
+        more than one frame's worth (0.1 s) past it, is refused. None or 0: not checked.
+
+    Returns
+    -------
+    dict of str to (float, float)
+
+    Raises
+    ------
+    BadInputError
+        An unknown name, no ``rest``, a range that is not two finite numbers with
+        0 <= start < end, or one outside the video; the message names the stretch.
+    """
+    if not isinstance(segments, dict):
+        raise BadInputError(f"The segments must be a JSON object, got {type(segments).__name__}.",
+                            'Write e.g. {"rest": [0, 2], "smile": [5, 8]}.')
+    unknown = [str(k) for k in segments if k not in MOVEMENTS]
+    if unknown:
+        raise BadInputError(f"Unknown movement(s) in the segments: {', '.join(sorted(unknown))}.",
+                            f"Use names from: {', '.join(MOVEMENTS)}.")
+    if "rest" not in segments:
+        raise BadInputError("The segments have no 'rest' stretch.", "Add \"rest\": [start_s, end_s] for a relaxed face.")
+    out = {}
+    for name in (m for m in MOVEMENTS if m in segments):
+        span = segments[name]
+        ok = (isinstance(span, (list, tuple)) and len(span) == 2
+              and all(isinstance(x, (int, float)) and not isinstance(x, bool) and np.isfinite(x) for x in span))
+        if not ok:
+            raise BadInputError(f"The '{name}' stretch must be [start_s, end_s], two numbers in seconds; got {span!r}.",
+                                f'Write e.g. "{name}": [5, 8].')
+        t0, t1 = float(span[0]), float(span[1])
+        if t0 < 0 or t1 <= t0:
+            raise BadInputError(f"The '{name}' stretch [{t0:g}, {t1:g}] s is not a range: the start must be 0 or more "
+                                "and before the end.", f'Write e.g. "{name}": [5, 8].')
+        if duration_s and (t0 >= duration_s or t1 > duration_s + 0.1):
+            raise BadInputError(f"The '{name}' stretch [{t0:g}, {t1:g}] s goes past the end of the video "
+                                f"({duration_s:.1f} s).", "Give times within the video, in seconds from its start.")
+        out[name] = (t0, t1)
+    return out
 
 
 def _mask(table: SignalTable, span) -> np.ndarray:
@@ -55,8 +121,23 @@ def _dynamic(affected: float, healthy: float) -> float | None:
     return float(np.clip(affected / healthy * 100, 0, 100))
 
 
-def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None = None) -> dict:
-    """eFACE-style static, dynamic and synkinesis items from one movement-set video.
+def _blink_mask(t_s: np.ndarray, blinks) -> np.ndarray:
+    """Frames within a blink or wink (padded by :data:`BLINK_PAD_S`)."""
+    out = np.zeros(len(t_s), bool)
+    for e in blinks or []:
+        t0, d = getattr(e, "t_s", None), getattr(e, "duration_s", None)
+        if t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
+            out |= (t_s >= t0 - BLINK_PAD_S) & (t_s <= t0 + d + BLINK_PAD_S)
+    return out
+
+
+def _mean(values) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None = None, blinks=None) -> dict:
+    """eFACE-style static, dynamic and synkinesis items, subtotals and total from one movement-set video.
 
     Parameters
     ----------
@@ -64,20 +145,24 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
         Signals of the whole video (one reference frame for all movements).
     segments : dict of str to (float, float)
         Start and end (s) of ``rest`` (required) and any of ``brow_raise``, ``eye_closure``,
-        ``smile``, ``snarl``, ``pucker``.
+        ``smile``, ``snarl``, ``pucker`` (:func:`check_segments`).
     affected_side : {"left", "right"}, optional
-        Default: the side whose smile moves less (or, without a smile, whose brow moves less).
+        Default: the side whose smile (or, without a smile, brow raise) moves clearly less;
+        see the module notes.
+    blinks : list of EyeEvent, optional
+        ``Analysis.blinks.events``: left out of the eye measures.
     """
-    unknown = set(segments) - set(MOVEMENTS)
-    if unknown:
-        raise BadInputError(f"Unknown movement(s) in the segments: {', '.join(sorted(unknown))}.",
-                            f"Use names from: {', '.join(MOVEMENTS)}.")
-    if "rest" not in segments:
-        raise BadInputError("The segments have no 'rest' stretch.", "Add \"rest\": [start_s, end_s] for a relaxed face.")
+    segments = check_segments(segments)
+    if affected_side is not None and affected_side not in SIDES:
+        raise BadInputError(f"Invalid value for 'affected_side': {affected_side!r}.", "Use 'left' or 'right'.")
     rest = _mask(table, segments["rest"])
     if rest.sum() < 3:
         raise BadInputError("The 'rest' stretch holds fewer than 3 measured frames.", "Give a longer relaxed stretch.")
     moves = {m: _mask(table, span) for m, span in segments.items() if m != "rest"}
+    missing = [m for m in MOVEMENTS[1:] if m not in moves]
+    too_short = [m for m, mask in moves.items() if mask.sum() < 3]  # given, but under 3 measured frames
+    moves = {m: mask for m, mask in moves.items() if m not in too_short}
+    open_eyes = ~_blink_mask(table.t_s, blinks)
 
     # per side: how much each movement changes its signal (mm), away from rest
     def smile_change(side, mask):
@@ -92,7 +177,7 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
         if "brow_raise" in moves:
             c["brow_raise"] = _change(table, f"brow_{side}_height_mm", rest, moves["brow_raise"])
         if "eye_closure" in moves:
-            c["eye_closure"] = _change(table, f"palpebral_{side}_height_mm", rest, moves["eye_closure"], sign=-1)
+            c["eye_closure"] = _change(table, f"palpebral_{side}_height_mm", rest & open_eyes, moves["eye_closure"], sign=-1)
         if "smile" in moves:
             c["smile"] = smile_change(side, moves["smile"])
         if "snarl" in moves:
@@ -101,42 +186,79 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
             c["pucker"] = _change(table, f"mouth_corner_{side}_x_mm", rest, moves["pucker"], sign=-1)  # inwards
         dyn_change[side] = c
 
-    if affected_side is None:
-        key = "smile" if "smile" in moves else ("brow_raise" if "brow_raise" in moves else None)
-        if key is None:
-            raise BadInputError("Cannot tell the affected side without a smile or brow raise.",
-                                "Add one of them to the segments or give the affected side.")
-        affected_side = "left" if dyn_change["left"][key] < dyn_change["right"][key] else "right"
-    if affected_side not in SIDES:
-        raise BadInputError(f"Invalid value for 'affected_side': {affected_side!r}.", "Use 'left' or 'right'.")
+    affected_side, basis, reason = _affected(dyn_change, affected_side)
     a, h = affected_side, mirror_side(affected_side)
 
-    def rest_value(col):
-        return float(np.nanmedian(table.columns[col][rest]))
+    def rest_value(col, mask=rest):
+        return float(np.nanmedian(table.columns[col][mask]))
 
     static = {
         "brow_at_rest": _static(rest_value(f"brow_{a}_height_mm"), rest_value(f"brow_{h}_height_mm")),
-        "palpebral_fissure_at_rest": _static(rest_value(f"palpebral_{a}_height_mm"), rest_value(f"palpebral_{h}_height_mm")),
+        "palpebral_fissure_at_rest": _static(rest_value(f"palpebral_{a}_height_mm", rest & open_eyes),
+                                             rest_value(f"palpebral_{h}_height_mm", rest & open_eyes)),
     }
     dynamic = {m: _dynamic(dyn_change[a][m], dyn_change[h][m]) for m in dyn_change[a]}
 
     def narrowing(side, mask):
         p = table.columns[f"palpebral_{side}_height_mm"]
-        r = np.nanmedian(p[rest])
-        during = np.nanpercentile(p[mask], 10)  # the most narrowed moments
-        return float((1 - during / r) * 100) if r > 0 else float("nan")
+        r = np.nanmedian(p[rest & open_eyes])
+        during = p[mask & open_eyes]
+        during = during[np.isfinite(during)]
+        if not len(during) or not r > 0:
+            return float("nan")
+        return float((1 - np.percentile(during, 10) / r) * 100)  # the most narrowed moments, blinks left out
 
-    synk = {}
+    narrowing_pct, synk = {}, {}
     for m in ("smile", "pucker"):
         if m in moves:
-            synk[f"ocular_narrowing_during_{m}_pct"] = {s: narrowing(s, moves[m]) for s in SIDES}
+            n = {s: narrowing(s, moves[m]) for s in SIDES}
+            narrowing_pct[f"during_{m}"] = n
+            ok = np.isfinite(n[a]) and np.isfinite(n[h]) and n[h] < 100
+            synk[f"ocular_during_{m}"] = (float(np.clip((100 - n[a]) / (100 - n[h]) * 100, 0, 100)) if ok else None)
+    subtotals = {"static": _mean(static.values()), "dynamic": _mean(dynamic.values()), "synkinesis": _mean(synk.values())}
     return {
         "label": LABEL,
         "affected_side": affected_side,
+        "affected_side_basis": basis,
+        "affected_side_reason": reason,
         "static": static,
         "dynamic": dynamic,
         "synkinesis": synk,
+        "subtotals": subtotals,
+        "total": _mean([*static.values(), *dynamic.values(), *synk.values()]),
+        "missing": missing,
+        "too_short": too_short,
+        "ocular_narrowing_pct": narrowing_pct,
+        "blinks_excluded": int(sum(1 for _ in (blinks or []))),
         "changes_mm": dyn_change,
         "method": "static = affected/healthy x 100 clipped 0-200, reported 100 - |100 - x|; "
-                  "dynamic = affected change / healthy change x 100 clipped 0-100 (auto-eFACE, Emotrics+)",
+                  "dynamic = affected change / healthy change x 100 clipped 0-100 (auto-eFACE, Emotrics+); "
+                  "ocular synkinesis = affected eye's opening during the movement / healthy eye's (each relative "
+                  "to its rest) x 100 clipped 0-100, blinks left out; subtotal = mean of a group's items, "
+                  "total = mean of all items scored here (not comparable to a clinician's eFACE)",
     }
+
+
+def _affected(dyn_change: dict, given: str | None) -> tuple[str, str, str]:
+    """The side the items treat as affected, how it was chosen (given / measured / not_clear), and why."""
+    if given is not None:
+        return given, "given", f"given with --affected-side ({given})"
+    key = next((k for k in ("smile", "brow_raise") if k in dyn_change["left"]
+                and all(np.isfinite(dyn_change[s][k]) for s in SIDES)), None)
+    if key is None:
+        raise BadInputError("Cannot tell the affected side without a measured smile or brow raise.",
+                            "Add one of them to the segments, or give --affected-side left|right.")
+    left, right = dyn_change["left"][key], dyn_change["right"][key]
+    weaker = "left" if left < right else "right"
+    diff = abs(left - right)
+    pct = diff / max(left, right) * 100 if max(left, right) > 0 else 0.0
+    what = key.replace("_", " ")
+    numbers = (f"the {what} moves {right:.1f} mm on the right and {left:.1f} mm on the left "
+               f"({diff:.1f} mm, {pct:.0f} % apart)")
+    if diff >= SIDE_MIN_DIFF_MM and pct >= SIDE_MIN_DIFF_PCT:
+        return weaker, "measured", (f"{numbers}: at least {SIDE_MIN_DIFF_MM:.0f} mm and {SIDE_MIN_DIFF_PCT:.0f} % "
+                                    "less, the difference people notice (Hohman 2014)")
+    return weaker, "not_clear", (f"no side is clearly affected: {numbers}, under the {SIDE_MIN_DIFF_MM:.0f} mm and "
+                                 f"{SIDE_MIN_DIFF_PCT:.0f} % that make a side weaker (healthy sides differ by up to "
+                                 f"2-3 mm, Coulson 2002); the items take the {weaker} side, which moves less, as "
+                                 "affected. Give --affected-side if you know it")

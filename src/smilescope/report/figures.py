@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from smilescope.report import words
 
 if TYPE_CHECKING:  # annotations only
     from smilescope.measures.expressivity import BlinkResult
@@ -105,7 +108,7 @@ def smile_png(table, smile: SmileResult, *, title: str = "") -> bytes:
 
 
 
-def spectrum_png(table, shake: ShakeResult) -> bytes:
+def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = None, rule: bool = True) -> bytes:
     """Movement spectrum of each region and side (whole recording), with the noise floor.
 
     One panel per region (mouth, cheek, eye, brow): the power spectral density of the
@@ -118,6 +121,10 @@ def spectrum_png(table, shake: ShakeResult) -> bytes:
         The per-frame signals (``analysis.signals`` or ``SignalTable.read_csv``).
     shake : ShakeResult
         ``Analysis.shake``; its tremor, when detected, is marked.
+    noise_floor_mm : float, optional
+        ``Analysis.quality.noise_floor_mm``, for the "smaller than the video's noise" reason.
+    rule : bool
+        Write the tremor rule under the plot (the report prints it as text beside the figure instead).
 
     Returns
     -------
@@ -127,9 +134,11 @@ def spectrum_png(table, shake: ShakeResult) -> bytes:
     from smilescope.measures.shake import MIN_HZ, REGIONS, region_spectrum  # SciPy and OpenCV: only when drawn
 
     plt = _pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(8, 5), dpi=110, sharex=True)
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6.2), dpi=110, sharex=True)
     tremor = shake.tremor
+    peaks = {(p.region, p.side): p for p in tremor.by_region}
     for ax, (region, cols) in zip(axes.ravel(), REGIONS.items()):
+        said = []
         for side, colour in _SIDE_COLOURS.items():
             names = tuple(c.format(side=side) for c in cols)
             if not all(n in table.columns for n in names):
@@ -138,8 +147,19 @@ def spectrum_png(table, shake: ShakeResult) -> bytes:
             if not len(spec.freq_hz):
                 continue
             band = spec.freq_hz >= MIN_HZ
-            ax.semilogy(spec.freq_hz[band], spec.psd_mm2_per_hz[band], color=colour, lw=1.2, label=f"{side} (person's)")
+            f, p = spec.freq_hz[band], spec.psd_mm2_per_hz[band]
+            ax.semilogy(f, p, color=colour, lw=1.2, label=f"{side} (person's)")
             ax.axhline(spec.noise_level, color=colour, lw=0.8, ls="--", alpha=0.7)
+            pk = peaks.get((region, side))
+            if pk is not None and _known(pk.frequency_hz) and len(f):
+                y = float(np.interp(pk.frequency_hz, f, p))
+                ax.plot([pk.frequency_hz], [y], marker="v" if not pk.detected else "*", ms=7 if pk.detected else 5,
+                        color=colour, mec="k", mew=0.5, ls="none")
+                verdict = "counts" if pk.detected else "no: " + words.peak_reasons(pk, noise_floor_mm=noise_floor_mm)[0]
+                said.append((colour, f"{side} {pk.frequency_hz:.1f} Hz: {verdict}"))
+        for k, (colour, text) in enumerate(said):
+            ax.text(0.02, 0.04 + 0.1 * k, text, transform=ax.transAxes, fontsize=6.5, color=colour, va="bottom",
+                    bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1))
         if tremor.detected and tremor.region == region and _known(tremor.frequency_hz):
             ax.axvline(tremor.frequency_hz, color="k", lw=0.8, ls=":")
             ax.text(tremor.frequency_hz, ax.get_ylim()[1], f" tremor {tremor.frequency_hz:.1f} Hz",
@@ -152,13 +172,23 @@ def spectrum_png(table, shake: ShakeResult) -> bytes:
         ax.set_ylabel("power (mm²/Hz)")
     if axes[0, 0].get_legend_handles_labels()[0]:
         axes[0, 0].legend(loc="upper right", frameon=False, fontsize=7)
-    fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor)", fontsize=9)
-    fig.tight_layout()
+    fig.suptitle("Shaking: movement spectrum per region (dashed: measured noise floor; ▼ each side's strongest "
+                 "rhythm, ★ one that counts as tremor)", fontsize=8.5)
+    if rule:
+        fig.text(0.5, 0.01, "\n".join(textwrap.wrap(words.TREMOR_RULE, 150)), ha="center", va="bottom", fontsize=6.5,
+                 color="0.25")
+    fig.tight_layout(rect=(0, 0.07 if rule else 0, 1, 1))
     return _png(fig)
 
 
+def _twitch_size(peak_mm) -> float:
+    """Marker area (points²) of a twitch of ``peak_mm``: grows with the movement, capped at 5 mm."""
+    return 15 + 45 * min(peak_mm, 5.0) if _known(peak_mm) else 15
+
+
 def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | None = None) -> bytes:
-    """Twitch raster: one row per region and side, a mark at each twitch (size ~ mm), blinks in grey.
+    """Twitch raster: one row per region and side, a dot at each twitch (area grows with its size in
+    mm, the size written beside those of 1 mm or more), blinks and winks in grey, with a legend.
 
     Parameters
     ----------
@@ -176,17 +206,29 @@ def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | No
     """
     plt = _pyplot()
     rows = [(r, s) for r in ("eye", "brow", "mouth") for s in ("right", "left")]
-    fig, ax = plt.subplots(figsize=(8, 3.2), dpi=110)
+    fig, ax = plt.subplots(figsize=(9, 3.2), dpi=110)
     for e in blinks.events if blinks is not None else []:
         if _known(e.t_s, e.duration_s):
             ax.axvspan(e.t_s, e.t_s + e.duration_s, color="#bbbbbb", alpha=0.5, lw=0)
     for k, (region, side) in enumerate(rows):
         ev = [e for e in twitches.twitches if e.region == region and e.side == side and _known(e.t_s)]
         if ev:
-            ax.scatter([e.t_s for e in ev], [k] * len(ev),
-                       s=[20 + 40 * min(e.peak_mm, 5) if _known(e.peak_mm) else 20 for e in ev],
-                       color=_SIDE_COLOURS[side], marker="|", linewidths=2)
+            ax.scatter([e.t_s for e in ev], [k] * len(ev), s=[_twitch_size(e.peak_mm) for e in ev],
+                       color=_SIDE_COLOURS[side], alpha=0.75, edgecolors="k", linewidths=0.4)
+            for e in ev:
+                if _known(e.peak_mm) and e.peak_mm >= 1.0:  # the larger ones also in numbers
+                    ax.annotate(f"{e.peak_mm:.1f}", (e.t_s, k), xytext=(0, 6), textcoords="offset points",
+                                ha="center", fontsize=6)
     ax.set_yticks(range(len(rows)), [f"{r} {s}" for r, s in rows], fontsize=7)
+    from matplotlib.lines import Line2D  # matplotlib is heavy: loaded only when a figure is drawn
+    from matplotlib.patches import Patch
+
+    handles = [Line2D([], [], ls="none", marker="o", color=_SIDE_COLOURS[s], label=f"{s} (person's)") for s in ("right", "left")]
+    handles += [Line2D([], [], ls="none", marker="o", color="0.6", mec="k", mew=0.4, ms=math.sqrt(_twitch_size(mm)),
+                       label=f"{mm:g} mm") for mm in (0.5, 1, 2, 4)]
+    handles.append(Patch(color="#bbbbbb", alpha=0.5, label="blink or wink"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7,
+              title="twitch: colour = side,\nsize = movement", title_fontsize=7)
     t = table.t_s
     ax.set_xlim(t[0], t[-1] if len(t) > 1 else t[0] + 1)
     ax.set_ylim(-0.7, len(rows) - 0.3)

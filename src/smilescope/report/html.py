@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from smilescope.measures.flags import FLAG_KINDS, Flag
+from smilescope.report import words
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV, which a report does not need
     from smilescope.measures.shake import ShakeResult
     from smilescope.measures.smile import SmileResult
+    from smilescope.measures.synkinesis import SynkinesisResult
     from smilescope.measures.twitch import TwitchResult
     from smilescope.results import Analysis
 
@@ -107,7 +109,7 @@ def _pct(ratio):
     return None if ratio is None else 100 * ratio
 
 
-def _smile(sm: SmileResult | None) -> dict:
+def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
     eps = sm.episodes if sm is not None else []
     out: dict = {"measured": sm is not None, "count": len(eps), "lines": [], "rows": [], "episodes": [],
                  "source": None, "more_episodes": 0, "not_judged": ""}
@@ -123,27 +125,15 @@ def _smile(sm: SmileResult | None) -> dict:
                             "—", "—", "—", "—") for i, e in enumerate(eps[:30])]
         out["more_episodes"] = max(len(eps) - 30, 0)
         return out
-    out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm"))]
-    du = sm.duchenne or {}
-    if du:
-        out["rows"].append(("Cheek raise", num(_get(du, "right", "cheek_raise_mm"), ".1f", " mm"),
-                            num(_get(du, "left", "cheek_raise_mm"), ".1f", " mm")))
-    weaker = sm.weaker_side or "none"
-    lines = [f"The two sides differ by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even)."]
-    if weaker in ("left", "right"):
-        lines.append(f"The {weaker} side moves clearly less.")
-    else:
-        lines.append("Neither side is clearly weaker.")
-    lines.append(f"A difference counts as clear when it is at least {num(th.get('weaker_side_min_diff_mm'), '.0f', ' mm')} "
-                 f"and {num(th.get('weaker_side_min_diff_pct'), '.0f', ' %')}; healthy faces differ by up to 2–3 mm.")
+    out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm")),
+                   *words.smile_face_rows(sm, syn)]
+    lines = [f"The two sides differ by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even).",
+             words.side_decision(sm)]
+    if (note := words.negative_note(sm, syn)) is not None:
+        lines.append(note)
     out["source"] = th.get("sources")
-    fat = sm.fatigue
-    if fat is not None and known(fat.decrement_pct_per_rep):
-        trend = "the smile fades as it is repeated" if fat.fades else "the smile holds up when repeated"
-        lines.append(f"Over {num(fat.repetitions, 'd')} smiles the movement changed by "
-                     f"{num(fat.decrement_pct_per_rep, '+.0f', ' %')} per smile: {trend}.")
-    elif fat is not None:
-        lines.append(f"Tiring with repetition: not judged ({fat.note or 'too few smiles'}).")
+    if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
+        lines.append(tired)
     out["lines"] = lines
     out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.hold_s, ".1f", " s"),
                         num(e.right.excursion_mm, ".1f", " mm"), num(e.left.excursion_mm, ".1f", " mm"),
@@ -154,14 +144,24 @@ def _smile(sm: SmileResult | None) -> dict:
     return out
 
 
-def _tremor(sh: ShakeResult | None) -> dict:
+def _peak_rows(tr, noise_floor_mm) -> list[tuple]:
+    """One row per region and side: its strongest rhythm and whether it counts as tremor, and why not."""
+    return [(p.region or DASH, p.side or DASH, num(p.frequency_hz, ".1f", " Hz"), num(p.amplitude_mm, ".2f", " mm"),
+             num(p.spatial_coherence, ".2f"),
+             "yes" if p.detected else "no — " + "; ".join(words.peak_reasons(p, noise_floor_mm=noise_floor_mm)))
+            for p in tr.by_region]
+
+
+def _tremor(sh: ShakeResult | None, noise_floor_mm: float | None = None) -> dict:
     if sh is None:
         return {"found": None, "text": "Tremor was not measured in this analysis."}
     tr = sh.tremor
     if not tr.detected and not tr.judged:
-        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}."}
+        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}.",
+                "rows": _peak_rows(tr, noise_floor_mm)}
     if not tr.detected:
-        return {"found": False, "text": "No regular shaking (tremor) was found in the face."}
+        return {"found": False, "text": "No regular shaking (tremor) was found in the face.",
+                "rows": _peak_rows(tr, noise_floor_mm)}
     where = REGIONS.get(tr.region, f"in the {tr.region or 'face'}")
     text = (f"A regular shaking was found {where}, on {side_words(tr.side)}, "
             f"{PHASES.get(tr.phase, '')}: about {num(tr.frequency_hz, '.1f')} times a second "
@@ -169,10 +169,7 @@ def _tremor(sh: ShakeResult | None) -> dict:
     caveat = None
     if tr.region == "mouth":
         caveat = "Talking moves the mouth 3–7 times a second and can look like tremor; film a silent face to be sure."
-    rows = [(p.region or DASH, p.side or DASH, num(p.frequency_hz, ".1f", " Hz"),
-             num(p.amplitude_mm, ".2f", " mm"), num(p.spatial_coherence, ".2f"), "yes" if p.detected else "no")
-            for p in tr.by_region]
-    return {"found": True, "text": text, "caveat": caveat, "rows": rows}
+    return {"found": True, "text": text, "caveat": caveat, "rows": _peak_rows(tr, noise_floor_mm)}
 
 
 def _twitches(tw: TwitchResult | None) -> dict:
@@ -201,7 +198,7 @@ def _shake(analysis: Analysis) -> dict:
     sh, bl, syn = analysis.shake, analysis.blinks, analysis.synkinesis
     # in analysis.json blinks and twitches sit inside the shake block: any of the three counts
     measured = any(b is not None for b in (sh, bl, analysis.twitches))
-    out = {"measured": measured, "tremor": _tremor(sh), "twitches": _twitches(analysis.twitches)}
+    out = {"measured": measured, "tremor": _tremor(sh, analysis.quality.noise_floor_mm), "twitches": _twitches(analysis.twitches)}
     if sh is None:
         out["head"] = "Head tremor was not measured."
     elif sh.head.tremor_detected:
@@ -215,23 +212,8 @@ def _shake(analysis: Analysis) -> dict:
                          + (f" (usual: {bl.reference})." if bl.reference else "."))
     else:
         out["blinks"] = "Blinks were not measured."
-    if syn is not None and syn.judged is False:
-        out["synkinesis"] = f"Eye narrowing while smiling (synkinesis): cannot tell — {syn.not_judged}."
-        out["synkinesis_source"] = None
-    elif syn is not None:
-        n = syn.narrowing_pct or {}
-        s = (f"While smiling the eye narrowed by {num(n.get('right'), '.0f', ' %')} on the right and "
-             f"{num(n.get('left'), '.0f', ' %')} on the left. ")
-        if syn.detected:
-            s += (f"The eye on {side_words(syn.side)} closes along with the smile more than expected: "
-                  "this linked movement (synkinesis) is common after facial palsy.")
-        else:
-            s += "No linked eye movement (synkinesis) stood out."
-        out["synkinesis"] = s
-        out["synkinesis_source"] = (syn.thresholds or {}).get("sources")
-    else:
-        out["synkinesis"] = "Eye narrowing while smiling (synkinesis) was not measured."
-        out["synkinesis_source"] = None
+    out["synkinesis"] = words.eye_narrowing_sentence(syn)
+    out["synkinesis_source"] = (syn.thresholds or {}).get("sources") if syn is not None and syn.judged is not False else None
     return out
 
 
@@ -270,17 +252,54 @@ def _row(r, name):
     return None if x is None or x != x else float(x)
 
 
-def _guidance(assessment) -> dict | None:
-    if assessment is None:
+MEASURED_ONLY = ("No warning sign stood out in these measurements. No questionnaire answers were given for this "
+                 "report, so this covers the video alone, not how the face changed or how you feel.")
+
+
+def _matches(raw) -> list[dict]:
+    """The rule matches of a guidance result, as the template shows them (malformed ones skipped)."""
+    return [{k: str(m.get(k) or "") for k in ("rule_id", "message", "action", "reason", "source")}
+            for m in (raw if isinstance(raw, list) else []) if isinstance(m, Mapping)]
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    days = (now.date() - then.date()).days
+    return "today" if days <= 0 else ("yesterday" if days == 1 else f"{days} days ago")
+
+
+def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bool = False) -> dict | None:
+    """The "What to do" section: the latest saved triage result with its date (so a saved
+    emergency or urgent result is never hidden behind "nothing worrying"), and the guidance from
+    this report's measurements (and answers, when given). ``lead`` is the more pressing of the two."""
+    saved = None
+    if saved_triage:
+        result = saved_triage.get("result") if isinstance(saved_triage.get("result"), Mapping) else {}
+        level = str(saved_triage.get("level") or result.get("level") or "info")
+        when = saved_triage.get("created_at")
+        saved = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": _matches(result.get("matches")),
+                 "when": when.strftime("%Y-%m-%d %H:%M") if isinstance(when, datetime) else str(when or "an unknown date"),
+                 "ago": _ago(when, datetime.now()) if isinstance(when, datetime) else ""}
+    now = None
+    if assessment is not None:
+        d = assessment.to_dict() if hasattr(assessment, "to_dict") else dict(assessment)
+        level = d.get("level") or "info"
+        matches = _matches(d.get("matches"))
+        if not answers_given:  # "nothing worrying in what you told us" would claim answers nobody gave
+            for m in matches:
+                if m["rule_id"] == "nothing_found":
+                    m["message"] = MEASURED_ONLY
+        now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
+               "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
+    if saved is None and now is None:
         return None
-    d = assessment.to_dict() if hasattr(assessment, "to_dict") else dict(assessment)
-    level = d.get("level") or "info"
-    return {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": d.get("matches") or [],
-            "disclaimer": d.get("disclaimer") or ""}
+    rank = {lv: i for i, lv in enumerate(LEVEL_TEXT)}
+    lead = min((g for g in (saved, now) if g is not None), key=lambda g: rank.get(g["level"], len(rank)))
+    return {"saved": saved, "now": now, "lead": {"level": lead["level"], "level_text": lead["level_text"],
+                                                  "from_saved": lead is saved}}
 
 
 def report_context(analysis: Analysis, *, table=None, history=None, diary=None, assessment=None,
-                   analysed_at: datetime | None = None, signals_note: str | None = None,
+                   answers_given: bool = False, saved_triage: Mapping | None = None, analysed_at: datetime | None = None, signals_note: str | None = None,
                    notes: list[str] | None = None) -> dict:
     """Everything the template shows, as plain strings, rows and data URIs.
 
@@ -297,6 +316,10 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
         ``Store.diary()``; its factors join the trend figure.
     assessment : smilescope.assess.Assessment or dict, optional
         Guidance for this analysis (and the questionnaire answers, if any).
+    answers_given : bool
+        ``assessment`` used questionnaire answers.
+    saved_triage : mapping, optional
+        The latest saved triage result (``Store.last_triage()``), shown with its date.
     analysed_at : datetime, optional
     signals_note : str, optional
         Why there are no per-frame figures (shown in their place).
@@ -305,16 +328,17 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
     """
     from smilescope.report import figures
 
-    ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile), "shake": _shake(analysis),
-           "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment),
-           "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "not_diagnosis": NOT_DIAGNOSIS,
+    ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile, analysis.synkinesis), "shake": _shake(analysis),
+           "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment, saved_triage, answers_given),
+           "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "tremor_rule": words.TREMOR_RULE, "not_diagnosis": NOT_DIAGNOSIS,
            "figures": dict.fromkeys(("smile", "spectrum", "twitches")), "notes": list(notes or []), "signals_note": None}
     if table is None:
         ctx["signals_note"] = signals_note or "Plots over time need the signals.csv written beside analysis.json."
         return ctx
     a = analysis
     wanted = [("smile", a.smile is not None, lambda: figures.smile_png(table, a.smile)),
-              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake)),
+              ("spectrum", a.shake is not None, lambda: figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm,
+                                                                          rule=False)),  # the rule is in the text
               ("twitches", a.twitches is not None and a.twitches.judged,  # an empty raster would read as "none found"
               lambda: figures.twitch_raster_png(table, a.twitches, blinks=a.blinks))]
     for key, show, draw in wanted:

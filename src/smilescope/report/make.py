@@ -31,6 +31,8 @@ class ReportInputs:
     history: object | None = None
     diary: object | None = None
     assessment: object | None = None
+    answers_given: bool = False
+    saved_triage: dict | None = None
     analysed_at: datetime | None = None
     folder: Path | None = None
     signals_note: str | None = None
@@ -96,7 +98,8 @@ def stored_origin(history) -> tuple[datetime | None, Path | None]:
 
 
 def report_inputs(analysis: Analysis, *, folder: Path | None = None, analysed_at: datetime | None = None, history=None,
-                  diary=None, assessment=None, notes: list[str] | None = None) -> ReportInputs:
+                  diary=None, assessment=None, answers_given: bool = False, saved_triage: dict | None = None,
+                  notes: list[str] | None = None) -> ReportInputs:
     """The inputs of one report, with the per-frame signals read from ``folder/signals.csv``.
 
     Parameters
@@ -111,12 +114,17 @@ def report_inputs(analysis: Analysis, *, folder: Path | None = None, analysed_at
         ``Store.history()`` and ``Store.diary()`` for the trend section.
     assessment : smilescope.assess.Assessment, optional
         Guidance for this analysis.
+    answers_given : bool
+        ``assessment`` used questionnaire answers (else it rests on the measurements alone).
+    saved_triage : dict, optional
+        The latest triage result saved in the store (``Store.last_triage()``: ``created_at``,
+        ``level``, ``result``), shown with its date.
     notes : list of str, optional
         What was left out and why.
     """
     table, signals_note = signals_beside(folder, analysis)
     return ReportInputs(analysis=analysis, table=table, history=history, diary=diary, assessment=assessment,
-                        analysed_at=analysed_at, folder=folder, signals_note=signals_note, notes=list(notes or []))
+                        answers_given=answers_given, saved_triage=saved_triage, analysed_at=analysed_at, folder=folder, signals_note=signals_note, notes=list(notes or []))
 
 
 def write_report(inp: ReportInputs, out: Path | None = None) -> Path:
@@ -124,5 +132,5 @@ def write_report(inp: ReportInputs, out: Path | None = None) -> Path:
     if out is None:
         out = (inp.folder or Path.cwd()) / "report.html"
     html = render_html(inp.analysis, table=inp.table, history=inp.history, diary=inp.diary, assessment=inp.assessment,
-                       analysed_at=inp.analysed_at, signals_note=inp.signals_note, notes=inp.notes)
+                       answers_given=inp.answers_given, saved_triage=inp.saved_triage, analysed_at=inp.analysed_at, signals_note=inp.signals_note, notes=inp.notes)
     return atomic_write(out, lambda fh: fh.write(html))

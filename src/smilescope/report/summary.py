@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smilescope.measures.flags import MIN_RATE_S
+from smilescope.report import words
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV
     from smilescope.results import Analysis
@@ -81,26 +82,18 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
         st.add_column("right (person's)", justify="right")
         st.add_column("left (person's)", justify="right")
         st.add_row("mouth-corner excursion", _fmt(ex.get("right"), ".1f", " mm"), _fmt(ex.get("left"), ".1f", " mm"))
-        du = sm.duchenne or {}
-        if du:
-            right, left = (du.get(side) if isinstance(du.get(side), dict) else {} for side in ("right", "left"))
-            st.add_row("cheek raise", _fmt(right.get("cheek_raise_mm"), ".1f", " mm"), _fmt(left.get("cheek_raise_mm"), ".1f", " mm"))
-            st.add_row("eye narrowing", _fmt(right.get("palpebral_narrowing_pct"), ".0f", " %"),
-                       _fmt(left.get("palpebral_narrowing_pct"), ".0f", " %"))
+        for label, right, left in words.smile_face_rows(sm, analysis.synkinesis):
+            st.add_row(label.lower(), right, left)
         parts.append(st)
-        weaker = sm.weaker_side or "none"
-        parts.append(Text(f"asymmetry {_fmt(sm.asymmetry_pct, '.0f', ' %')}; "
-                          + (f"the {weaker} side moves less" if weaker != "none" else "no side clearly weaker")
-                          + " (a difference needs >= 3 mm and 20 % to count)"))
-        fat = sm.fatigue
-        if fat is not None and _known(fat.decrement_pct_per_rep):
-            parts.append(Text(f"over {_word(fat.repetitions)} smiles: {fat.decrement_pct_per_rep:+.0f} % per smile"
-                              + (" — the smile fades with repetition" if fat.fades else "")))
+        parts.append(Text(f"asymmetry {_fmt(sm.asymmetry_pct, '.0f', ' %')}. " + words.side_decision(sm)))
+        if (note := words.negative_note(sm, analysis.synkinesis)) is not None:
+            parts.append(Text(note))
+        if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
+            parts.append(Text(tired))
     elif sm is not None:
         parts.append(Text("no smile found (corners never moved out and up by 1.5 mm or more, and no frame looked like a smile)"))
-    syn = analysis.synkinesis
-    if syn is not None and syn.judged is False:
-        parts.append(Text(f"eye narrowing with the smile (synkinesis): cannot tell — {syn.not_judged}"))
+    if analysis.synkinesis is not None:
+        parts.append(Text(words.eye_narrowing_sentence(analysis.synkinesis)))
     sh = analysis.shake
     if sh is not None:
         tr = sh.tremor

@@ -206,6 +206,14 @@ class Store:
         with self._tx() as s:
             return s.scalar(select(AnalysisRow.doc).order_by(AnalysisRow.id.desc()).limit(1))
 
+    def last_triage(self) -> dict | None:
+        """The guidance result most recently saved: ``created_at`` (local time), ``level``,
+        ``result`` (``Assessment.to_dict()``) and ``answers``; ``None`` when none is saved."""
+        with self._tx() as s:
+            r = s.scalars(select(Triage).order_by(Triage.created_at.desc(), Triage.id.desc()).limit(1)).first()
+            return None if r is None else {"created_at": _local(r.created_at), "level": r.level,
+                                           "result": r.result, "answers": r.answers}
+
     def add_triage(self, result: Mapping, answers: Mapping) -> int:
         """Store a guidance result (``Assessment.to_dict()``) and its answers; the id."""
         result = _clean_doc(result, "triage result")

@@ -32,6 +32,7 @@ def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
     import matplotlib  # heavy (about a second): loaded only when a figure is drawn
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     panels = 4 if not diary.empty else 3
@@ -60,10 +61,18 @@ def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
             ax.plot(noon, diary[col], color=color, label=label, **style)
         ax.set_ylabel("diary")
         ax.legend(loc="upper left", frameon=False, fontsize=8, ncol=4)
+    # x: calendar dates over the span of the analyses (a day either side), so an old diary entry
+    # does not squeeze them into a corner; y: from zero, so a small change does not look large
+    lo, hi = t.min() - pd.Timedelta(days=1), t.max() + pd.Timedelta(days=1)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     for ax in axes:
         ax.grid(alpha=0.3)
+        ax.set_xlim(lo, hi)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    for ax in (*axes, twin):
+        ax.set_ylim(bottom=0)
     axes[-1].set_xlabel("date")
-    fig.autofmt_xdate()
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")

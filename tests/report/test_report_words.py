@@ -1,0 +1,147 @@
+"""Sentences the terminal and the report share (issue 12, items 17-19), on the real d9 analysis
+(tests/data/golden/liveportrait_d9.json, read only) and on copies with one block changed."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from smilescope.measures import smile as smile_measures
+from smilescope.report import words
+from smilescope.report.summary import render_summary
+from smilescope.results import Analysis
+
+from test_report_html import _text, render_html
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "golden"
+
+
+@pytest.fixture
+def d9() -> dict:
+    return json.loads((GOLDEN / "liveportrait_d9.json").read_text())
+
+
+def terminal(doc: dict) -> str:
+    console = Console(width=120, record=True, file=open("/dev/null", "w"))
+    console.print(render_summary(Analysis.from_dict(doc)))
+    return " ".join(console.export_text().split())
+
+
+def report(doc: dict) -> str:
+    return _text(render_html(doc))
+
+
+# --- item 17: the real reason for no side ----------------------------------------------------
+
+def test_d9_head_turn_is_the_reason_no_side_is_named(d9):
+    sm = d9["smile"]
+    # the case of the issue: 16.3 vs 11.4 mm, 30 %, above both thresholds, yet no side named
+    assert sm["weaker_side"] == "none" and sm["asymmetry_pct"] > 20
+    assert abs(sm["excursion_mm"]["right"] - sm["excursion_mm"]["left"]) > 3
+    assert all(e["head_turned"] for e in sm["episodes"])
+    worst = max(e["head_turn_deg"] for e in sm["episodes"])
+    for text in (terminal(d9), report(d9)):
+        assert "head turned in every smile" in text and f"{worst:.1f}°" in text
+        assert "no side clearly weaker" not in text.lower() and "neither side is clearly weaker" not in text.lower()
+        assert "no side is clearly weaker" not in text.lower()
+
+
+def test_without_a_head_turn_the_thresholds_are_the_reason(d9):
+    doc = copy.deepcopy(d9)
+    for e in doc["smile"]["episodes"]:
+        e["head_turn_deg"], e["head_turned"] = 0.5, False
+    doc["smile"]["excursion_mm"] = {"right": 12.0, "left": 10.0}
+    doc["smile"]["asymmetry_pct"] = 100 * 2 / 12
+    for text in (terminal(doc), report(doc)):
+        assert "No side is clearly weaker: the sides differ by 2.0 mm and 17 %" in text
+        assert "at least 3 mm and 20 % less" in text
+
+
+def test_a_named_side_gives_its_numbers(d9):
+    doc = copy.deepcopy(d9)
+    doc["smile"]["episodes"][0]["head_turn_deg"], doc["smile"]["episodes"][0]["head_turned"] = 0.5, False
+    doc["smile"]["weaker_side"] = "left"
+    text = report(doc)
+    assert "The left side moves clearly less: 16.3 mm (right) against 11.4 mm (left)" in text
+    assert "1 smile with the head turned more than 2° was left out" in text
+
+
+# --- item 18: fatigue wording follows the fit ----------------------------------------------------
+
+def _with_fatigue(d9, **fat) -> dict:
+    doc = copy.deepcopy(d9)
+    doc["smile"]["fatigue"].update({"repetitions": 4, "first_mm": 9.1, "last_mm": 6.3, "fades": False, "note": ""}, **fat)
+    return doc
+
+
+def test_weak_fit_is_not_consistent_enough_to_tell(d9):
+    """d10 in the issue: 9.1 -> 6.3 mm, -13 % per smile on a line that fits poorly."""
+    doc = _with_fatigue(d9, decrement_pct_per_rep=-13.0, r_squared=0.3)
+    for text in (terminal(doc), report(doc)):
+        assert "not consistent enough to tell" in text
+        assert "from 9.1 to 6.3 mm" in text and "R² 0.30" in text and "R² 0.5 up" in text
+        assert "holds up" not in text
+
+
+def test_steady_fall_fades_and_steady_small_change_holds_up(d9):
+    fades = _with_fatigue(d9, decrement_pct_per_rep=-13.0, r_squared=0.9, fades=True)
+    holds = _with_fatigue(d9, decrement_pct_per_rep=-2.0, r_squared=0.8, last_mm=8.6)
+    for show in (terminal, report):
+        assert "fades as it is repeated" in show(fades) and "holds up" not in show(fades)
+        assert "holds up when repeated" in show(holds) and "not consistent" not in show(holds)
+
+
+def test_fit_thresholds_are_the_measures_defaults():
+    params = inspect.signature(smile_measures.fatigue).parameters
+    assert words.MIN_R2 == params["min_r2"].default
+    assert words.FADE_PCT_PER_REP == params["fade_pct_per_rep"].default
+    assert words.MIN_REPS == params["min_reps"].default
+    assert words.MAX_HEAD_TURN_DEG == smile_measures.MAX_HEAD_TURN_DEG
+
+
+# --- item 19: one computation, one wording for cheek and eye ---------------------------------------
+
+def test_eye_narrowing_is_one_number_in_both_outputs_and_negatives_are_explained(d9):
+    """The issue's d10: the terminal showed -1 / -14 % (apex per smile), the report -13 / -21 %."""
+    doc = copy.deepcopy(d9)
+    doc["smile"]["duchenne"] = {"right": {"cheek_raise_mm": -0.4, "palpebral_narrowing_pct": -1.2},
+                                "left": {"cheek_raise_mm": 1.1, "palpebral_narrowing_pct": -14.3}}
+    doc["synkinesis"]["narrowing_pct"] = {"right": -13.0, "left": -21.0}
+    term, rep = terminal(doc), report(doc)
+    assert "eye narrowing -13 % -21 %" in term
+    assert "Eye narrowing -13 % -21 %" in rep
+    for text in (term, rep):
+        assert "-1 %" not in text and "-14 %" not in text  # the second computation is not shown
+        assert "narrowed by -13 % on the right and -21 % on the left" in text
+        assert "a negative eye narrowing means the eye opened wider" in text
+        assert "negative cheek raise means the cheek sat lower" in text
+
+
+def test_no_note_when_nothing_is_negative(d9):
+    for text in (terminal(d9), report(d9)):
+        assert "negative" not in text
+
+
+def test_tremor_gates_are_the_measures():
+    from smilescope.measures import shake
+
+    params = inspect.signature(shake.tremor).parameters
+    assert words.TREMOR_SNR_MIN == params["snr_min"].default
+    assert words.TREMOR_MIN_PRESENT_S == shake.MIN_PRESENT_S
+    assert words.TREMOR_COHERENCE_MIN == shake.COHERENCE_MIN
+    assert words.TREMOR_CONSISTENCY_MIN == inspect.signature(shake.with_presence).parameters["consistency_min"].default
+
+
+def test_each_peak_says_why_it_does_not_count(d9):
+    a = Analysis.from_dict(d9)
+    peaks = {(p.region, p.side): p for p in a.shake.tremor.by_region}
+    assert words.peak_verdict(peaks["mouth", "right"]).startswith("does not count: talking")
+    assert "brief: 1.0 s (2 s needed)" in words.peak_verdict(peaks["cheek", "right"])
+    assert "weak: 4x the noise level (10x needed)" in words.peak_verdict(peaks["cheek", "right"])
+    text = report(d9)
+    assert "no — talking (moves with the lips at a syllable rate)" in text
