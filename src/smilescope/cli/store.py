@@ -98,7 +98,8 @@ def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> 
     if d.empty:
         out.print("No diary entries yet. Add one: smilescope diary add --caffeine 2 --sleep 7 --stress 4 --water 6")
         return
-    table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)", "note")
+    table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)",
+                  Column("note", overflow="fold"))  # a note is shown whole, never cut off with "…"
     for r in d.itertuples(index=False):
         table.add_row(str(r.day), _num(r.caffeine_cups), _num(r.sleep_hours), _num(r.stress_0_10),
                       _num(r.water_glasses), safe(_text(r.note)))
@@ -182,18 +183,20 @@ def history(
 def _video(r) -> str:
     """Which recording a history row is: subject, video name and label, as the user gave them."""
     parts = [_text(r.subject), _text(r.video), f"({_text(r.label)})" if _text(r.label) else ""]
-    return safe(" ".join(p for p in parts if p) or "—")
+    return " ".join(p for p in parts if p)
 
 
 def _history_table(hist, diary):
     by_day = {r["day"]: r for r in diary.to_dict("records")}
-    table = Table(Column("date", no_wrap=True, min_width=10), Column("video", overflow="fold", max_width=24),
-                  "smile L\nmm", "smile R\nmm", "asym.\n%", "tremor\nmm",
-                  "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass", box=box.SIMPLE_HEAD,
-                  padding=(0, 1, 0, 0), pad_edge=False, title="History (L/R: the person's own left and right)")
+    table = Table(Column("date, video", overflow="fold", min_width=10, max_width=22), "smile L\nmm", "smile R\nmm",
+                  "asym.\n%", "tremor\nmm", "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
+                  title="History (L/R: the person's own left and right)")
     for r in hist.itertuples(index=False):
         d = by_day.get(r.day, {})
-        table.add_row(str(r.day), _video(r), _fmt(r.excursion_left_mm, 1), _fmt(r.excursion_right_mm, 1),
+        video = _video(r)
+        table.add_row(str(r.day) + (f"\n[dim]{safe(video)}[/]" if video else ""),
+                      _fmt(r.excursion_left_mm, 1), _fmt(r.excursion_right_mm, 1),
                       _fmt(r.asymmetry_pct, 0), _fmt(r.tremor_amplitude_mm), _fmt(r.twitch_rate_per_min, 1),
                       *(_num(d.get(c)) for c in _UNITS))
     return table
