@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from smilescope.cli import app
 from smilescope.store import Store
+from smilescope.testing import synth
 
+from conftest import FACES
 from store_month import START, load, month
 
 runner = CliRunner()
@@ -237,3 +239,31 @@ def test_make_demo_keeps_out_of_the_users_history():
     recipe = text.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
     assert "smilescope analyze" in recipe
     assert "--no-save" in recipe or "SMILESCOPE_DB=" in recipe, recipe
+
+
+@pytest.fixture(scope="module")
+def still_video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "anna_week1.mp4"
+    synth.render(path, face=synth.load_face(FACES / "yale01.jpg"), fps=30, duration_s=1.5, write_truth=False)
+    return path
+
+
+def test_analyze_refuses_a_store_that_cannot_keep_it_before_analysing(tmp_path, still_video, monkeypatch):
+    monkeypatch.setenv("SMILESCOPE_DB", "sqlite://")
+    out = tmp_path / "o"
+    r = run("analyze", still_video, "--out", out, "-q")
+    assert r.exit_code == 2 and "in-memory database" in " ".join(r.output.split())
+    assert not out.exists()  # refused before the analysis ran
+
+
+def test_analyze_saves_subject_label_and_video_name(tmp_path, still_video, db):
+    r = run("analyze", still_video, "--out", tmp_path / "o", "-q", "--db", db, "--subject", "anna", "--label", "week 1")
+    assert r.exit_code == 0, r.output
+    with Store(db) as s:
+        h = s.history()
+    assert (h["video"].tolist(), h["subject"].tolist(), h["label"].tolist()) == (["anna_week1.mp4"], ["anna"], ["week 1"])
+    # asked to be kept, and the store failed after the files were written: exit 2, the files named
+    (tmp_path / "plain").write_text("x")
+    r = run("analyze", still_video, "--out", tmp_path / "p", "-q", "--db", f"sqlite:///{tmp_path}/plain/x.db")
+    assert r.exit_code == 2 and "analysis.json was written" in " ".join(r.output.split())
+    assert (tmp_path / "p" / "analysis.json").is_file()
