@@ -34,13 +34,13 @@ from typer.testing import CliRunner
 
 from smilescope.cli import app
 from smilescope.store import Store
-from smilescope.store.core import alembic_config
+from smilescope.store.core import alembic_config, head_revision
 
 from store_month import analysis_doc
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the fault injection forks a child process")
 
-HEAD = "0003"
+HEAD = head_revision()
 TALLY: Counter = Counter()
 runner = CliRunner()
 
