@@ -227,6 +227,12 @@ def test_history_shows_the_video_subject_and_label_and_filters_by_subject(db):
     assert r.exit_code == 0, r.output
     text = " ".join(r.output.split())
     assert "anna clip.mp4 (take 0)" in text and "ben clip.mp4 (take 1)" in text
+    # the person's right side first, as in every figure and the report
+    assert "smile R smile L" in text and "R/L: the person's own right and left" in text
+    with Store(db) as s:
+        hist_first = s.history().iloc[0]
+    first = f"{hist_first['day']} {hist_first['excursion_right_mm']:.1f} {hist_first['excursion_left_mm']:.1f}"
+    assert first in text
     doc = json.loads(run("history", "--db", db, "--subject", "ben", "--json").output)
     assert {row["subject"] for row in doc["history"]} == {"ben"} and doc["history"][0]["video"] == "clip.mp4"
     r = run("history", "--db", db, "--subject", "nobody")

@@ -83,7 +83,8 @@ def analyze(
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         if not no_save and (db or user_store.default_url()).strip().lower() != "off":
             user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
-            user_store.check_name(subject, "--subject"), user_store.check_name(label, "--label")
+            user_store.check_name(subject, "--subject")
+            user_store.check_name(label, "--label")
         if show:
             with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
                           TimeRemainingColumn(), console=err, transient=True) as bar:

@@ -188,15 +188,15 @@ def _video(r) -> str:
 
 def _history_table(hist, diary):
     by_day = {r["day"]: r for r in diary.to_dict("records")}
-    table = Table(Column("date, video", overflow="fold", min_width=10, max_width=22), "smile L\nmm", "smile R\nmm",
+    table = Table(Column("date, video", overflow="fold", min_width=10, max_width=22), "smile R\nmm", "smile L\nmm",
                   "asym.\n%", "tremor\nmm", "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass",
                   box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
-                  title="History (L/R: the person's own left and right)")
+                  title="History (R/L: the person's own right and left)")
     for r in hist.itertuples(index=False):
         d = by_day.get(r.day, {})
         video = _video(r)
         table.add_row(str(r.day) + (f"\n[dim]{safe(video)}[/]" if video else ""),
-                      _fmt(r.excursion_left_mm, 1), _fmt(r.excursion_right_mm, 1),
+                      _fmt(r.excursion_right_mm, 1), _fmt(r.excursion_left_mm, 1),
                       _fmt(r.asymmetry_pct, 0), _fmt(r.tremor_amplitude_mm), _fmt(r.twitch_rate_per_min, 1),
                       *(_num(d.get(c)) for c in _UNITS))
     return table

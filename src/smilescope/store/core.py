@@ -287,7 +287,8 @@ class Store:
             self.url = u.render_as_string(hide_password=False)
             path = Path(u.database) if u.get_backend_name() == "sqlite" else None
             if path is not None:
-                _new_private_file(path)
+                if not u.query.get("uri"):  # a file: URI names its file with options; SQLite makes it
+                    _new_private_file(path)
                 self.engine = _sqlite_engine(u)
             else:
                 self.engine = create_engine(u)
