@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+# --no-save: the example video is not the user's, so it stays out of their own history.
 demo: $(STAMP)
-	$(BIN)/smilescope analyze examples/d0.mp4 --out out/demo --figures
+	$(BIN)/smilescope analyze examples/d0.mp4 --out out/demo --figures --no-save
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

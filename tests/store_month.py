@@ -51,8 +51,8 @@ def analysis_doc(**kw) -> dict:
 def month(seed: int, *, caffeine_effect_mm: float, days: int = 30, noise_mm: float = 0.15):
     """Diary rows and (time, Analysis) pairs over ``days`` days.
 
-    Tremor amplitude = 0.2 + ``caffeine_effect_mm`` × cups + Normal(0, ``noise_mm``) per analysis;
-    one or two analyses a day. Sleep, stress, water and twitches are independent noise.
+    Tremor amplitude = 0.2 + ``caffeine_effect_mm`` × cups + Normal(0, ``noise_mm``) per analysis,
+    at least 0 (an amplitude is never negative: the store refuses one); one or two analyses a day. Sleep, stress, water and twitches are independent noise.
     """
     rng = np.random.default_rng(seed)
     diary, analyses = [], []
@@ -63,7 +63,7 @@ def month(seed: int, *, caffeine_effect_mm: float, days: int = 30, noise_mm: flo
                       "stress_0_10": float(rng.integers(0, 11)), "water_glasses": float(rng.integers(2, 10)),
                       "note": None})
         for k in range(int(rng.integers(1, 3))):
-            amp = 0.2 + caffeine_effect_mm * cups + rng.normal(0, noise_mm)
+            amp = max(0.0, 0.2 + caffeine_effect_mm * cups + rng.normal(0, noise_mm))
             a = analysis(tremor_amplitude_mm=amp, twitch_rate_per_min=float(rng.gamma(4.0, 0.5)),
                          excursion_left_mm=float(rng.normal(11, 1)), excursion_right_mm=float(rng.normal(10, 1)))
             analyses.append((datetime.combine(day, datetime.min.time()) + timedelta(hours=9 + 8 * k), a))

@@ -30,3 +30,18 @@ def test_every_command_shares_one_way_to_fail(capsys, tmp_path):
 def test_safe_prints_user_text_as_typed(capsys, text):
     out.print(f"[bold]note:[/] {safe(text)}", highlight=False)
     assert capsys.readouterr().out.strip() == f"note: {text}"
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("esc \x1b[31mred\x1b[0m", "esc [31mred[0m"),  # no colour change: the sequence is text without its ESC
+    ("\x1b]8;;https://x.example\x1b\\link\x1b]8;;\x1b\\ end", "]8;;https://x.example\\link]8;;\\ end"),  # no link
+    ("over\rwrite", "overwrite"),  # CR would overwrite the line
+    ("csi \x9b2J", "csi 2J"),  # a one-character CSI
+    ("evil\u202etxt.exe", "eviltxt.exe"),  # bidi override: shown in stored order
+    ("bell\x07\x00\x7f", "bell"),
+    ("[link=https://example.com]click[/link]", "[link=https://example.com]click[/link]"),
+    ("newline\nkept", "newline\nkept"),
+])
+def test_safe_removes_what_would_act_on_the_terminal(capsys, text, shown):
+    out.print(safe(text), highlight=False, markup=True, soft_wrap=True)
+    assert capsys.readouterr().out.rstrip("\n") == shown

@@ -315,5 +315,6 @@ def test_store_off_or_broken_never_hides_the_guidance(answers_file, monkeypatch,
     r = runner.invoke(app, ["triage", "--answers", path, "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["level"] == "emergency" and r.stderr == ""
     r = runner.invoke(app, ["triage", "--answers", path, "--json", "--db", "nosuchdb://x"])
-    assert r.exit_code == 0 and json.loads(r.stdout)["level"] == "emergency"
+    # the guidance is shown; it was asked to be kept and was not: exit status 2
+    assert r.exit_code == 2 and json.loads(r.stdout)["level"] == "emergency"
     assert "warning:" in r.stderr and "not saved" in r.stderr

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sqlite3
+import stat
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
@@ -17,7 +19,7 @@ from smilescope.errors import BadInputError
 from smilescope.results import Analysis
 from smilescope.signals import SignalTable
 from smilescope.store import Store, default_url, record_analysis
-from smilescope.store.core import HISTORY_COLUMNS, summary
+from smilescope.store.core import HISTORY_COLUMNS, HISTORY_NUMBERS, summary
 
 from conftest import ROOT
 from store_month import analysis, analysis_doc, month
@@ -87,7 +89,7 @@ def test_missing_blocks_and_old_docs_are_unknown_not_zero(store):
     store.add_analysis(dataclasses.replace(nothing, shake=dataclasses.replace(
         nothing.shake, tremor=dataclasses.replace(nothing.shake.tremor, frequency_hz=float("nan")))))
     for _, row in store.history().iterrows():
-        for col in HISTORY_COLUMNS[3:]:
+        for col in HISTORY_NUMBERS:
             assert math.isnan(row[col]), col
 
 
@@ -196,7 +198,7 @@ def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp
     store.set_diary(date(2024, 5, 1), caffeine_cups=1, note="ok")
     store.add_journal("good")
     doc = json.loads(json.dumps(store.export()))
-    assert doc["schema_revision"] == "0002"
+    assert doc["schema_revision"] == "0003"
     assert [len(doc[k]) for k in ("analyses", "triage", "diary", "journal")] == [1, 1, 1, 1]
     assert doc["diary"][0]["day"] == "2024-05-01" and doc["diary"][0]["note"] == "ok"
     store.delete_all()
@@ -207,21 +209,24 @@ def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp
     assert b"x.mp4" not in raw  # vacuumed: the deleted text is gone from the file too
 
 
-def test_record_analysis_adds_to_the_history_or_quietly_returns_none(tmp_path, monkeypatch, caplog):
+def test_record_analysis_adds_to_the_history_or_says_why_not(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/r.db"
     a = analysis(tremor_amplitude_mm=0.5)
-    rid = record_analysis(a, "v.mp4", url=url)
+    rid = record_analysis(a, "v.mp4", url=url, subject="anna", label="week 1")
     assert isinstance(rid, int)
     with Store(url) as s:
-        assert s.history()["source"].tolist() == ["v.mp4"]
+        h = s.history()
+        assert h["source"].tolist() == ["v.mp4"] and h["video"].tolist() == ["clip.mp4"]
+        assert h["subject"].tolist() == ["anna"] and h["label"].tolist() == ["week 1"]
         assert s.last_analysis() == a.to_dict()
     assert record_analysis(a, "v.mp4", url="off") is None
     monkeypatch.setenv("SMILESCOPE_DB", "off")
     assert record_analysis(a, "v.mp4") is None
     assert record_analysis(a, "v.mp4", url=f"sqlite:///{tmp_path}/afile/x.db") is not None  # a folder is made
     (tmp_path / "plain").write_text("x")
-    assert record_analysis(a, "v.mp4", url=f"sqlite:///{tmp_path}/plain/x.db") is None
-    assert "not added to the history" in caplog.text
+    # asked to be kept and not kept: the caller must hear of it (it exits non-zero)
+    with pytest.raises(BadInputError, match="Cannot create the folder"):
+        record_analysis(a, "v.mp4", url=f"sqlite:///{tmp_path}/plain/x.db")
 
 
 @pytest.mark.parametrize("url, message", [
@@ -276,3 +281,139 @@ def test_full_disk_says_so_and_keeps_what_was_there(tmp_path):
             s.add_analysis(dataclasses.replace(a, quality=dataclasses.replace(a.quality, warnings=["x" * 200_000])))
     with Store(url) as s:
         assert s.diary_entry(date(2024, 5, 1))["caffeine_cups"] == 2 and s.history().empty
+
+
+# -- issue 12 -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///", ":memory:", "sqlite:///:memory:",
+                                 "sqlite+pysqlite:///:memory:", "sqlite:///file::memory:?cache=shared"])
+def test_in_memory_databases_are_refused(url):
+    """An in-memory store forgets everything at exit: saying "added" would be a lie."""
+    with pytest.raises(BadInputError, match="in-memory database.*nothing would be kept.*Give a file"):
+        Store(url)
+
+
+def test_a_plain_file_path_is_a_sqlite_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for text, where in ((str(tmp_path / "a" / "plain.db"), tmp_path / "a" / "plain.db"),
+                        ("~/b/home.sqlite", tmp_path / "b" / "home.sqlite")):
+        with Store(text) as s:
+            s.add_journal("kept")
+        with Store(f"sqlite:///{where}") as s:
+            assert s.journal()["text"].tolist() == ["kept"]
+    with pytest.raises(BadInputError, match="Not a database URL or file path: 'garbage'"):
+        Store("garbage")  # a bare word is not silently made into a file
+
+
+def test_every_number_column_has_one_checked_range():
+    """One place checks every number the store keeps: each Float column has a range and a reason."""
+    from smilescope.store.core import LIMITS
+    from smilescope.store.models import Base
+
+    floats = {c.name for t in Base.metadata.tables.values() for c in t.columns if c.type.python_type is float}
+    assert floats == set(LIMITS)
+    for name, limit in LIMITS.items():
+        assert limit.low <= limit.high and math.isfinite(limit.high) and len(limit.why) > 10, name
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 1e309, 31, -0.5, "3"])
+def test_diary_numbers_are_finite_and_plausible(store, value):
+    if value == "3":  # a number in text is still a number
+        store.set_diary(date(2024, 5, 1), caffeine_cups=value)
+        assert store.diary_entry(date(2024, 5, 1))["caffeine_cups"] == 3.0
+        return
+    with pytest.raises(BadInputError, match=r"Invalid value for caffeine_cups: expected a number between 0 and 30 \(30 cups"):
+        store.set_diary(date(2024, 5, 1), caffeine_cups=value)
+    assert store.diary().empty
+
+
+def test_an_implausible_analysis_number_is_refused_naming_the_field(store):
+    bad = analysis(tremor_amplitude_mm=0.3, excursion_left_mm=500.0, excursion_right_mm=10.0)
+    with pytest.raises(BadInputError, match="Invalid value for excursion_left_mm in the analysis: expected a number "
+                                            "between 0 and 100"):
+        store.add_analysis(bad)
+    assert store.history().empty
+
+
+@pytest.mark.parametrize("day, ok", [(date(1, 1, 1), False), (date(1899, 12, 31), False), (date(1900, 1, 1), True),
+                                     (date.today() + timedelta(days=1), True), (date.today() + timedelta(days=2), False)])
+def test_days_lie_between_1900_and_tomorrow(store, day, ok):
+    if ok:
+        store.set_diary(day, water_glasses=2)
+        store.add_journal("x", day)
+        assert store.diary_entry(day)["water_glasses"] == 2
+        return
+    with pytest.raises(BadInputError, match="is before 1900-01-01|is in the future"):
+        store.set_diary(day, water_glasses=2)
+    with pytest.raises(BadInputError, match="is before 1900-01-01|is in the future"):
+        store.add_journal("x", day)
+    assert store.diary().empty and store.journal().empty
+
+
+def test_missing_notes_are_none_not_nan(store):
+    store.set_diary(date(2024, 5, 1), water_glasses=2)
+    store.set_diary(date(2024, 5, 2), water_glasses=3, note="fine")
+    assert store.diary()["note"].tolist() == [None, "fine"]
+    assert store.diary_entry(date(2024, 5, 1))["note"] is None
+
+
+def test_personal_data_is_owner_only(tmp_path, monkeypatch):
+    """The database is 0600 and the folders made for it 0700, whatever the umask; a database
+    made 0644 by an older version is tightened; smilescope's own data folder too."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "new" / "deeper" / "s.db"
+        with Store(f"sqlite:///{path}") as s:
+            s.add_journal("private")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+        old_db = tmp_path / "old.db"
+        Store(f"sqlite:///{old_db}").close()
+        os.chmod(old_db, 0o644)
+        Store(f"sqlite:///{old_db}").close()
+        assert stat.S_IMODE(old_db.stat().st_mode) == 0o600
+        monkeypatch.delenv("SMILESCOPE_DB")
+        monkeypatch.setattr("platformdirs.user_data_dir", lambda app: str(tmp_path / "data" / app))
+        (tmp_path / "data" / "smilescope").mkdir(parents=True, mode=0o755)
+        Store().close()
+        assert stat.S_IMODE((tmp_path / "data" / "smilescope").stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+def test_a_file_that_is_not_a_database_keeps_its_permissions(tmp_path):
+    video = tmp_path / "video.mp4"
+    video.write_bytes(b"\x00" * 4096 + b"not sqlite at all" * 100)
+    os.chmod(video, 0o644)
+    with pytest.raises(BadInputError, match="not a database"):
+        Store(f"sqlite:///{video}")
+    assert stat.S_IMODE(video.stat().st_mode) == 0o644
+
+
+def test_subject_label_and_video_name_keep_people_and_videos_apart(store):
+    store.add_analysis(analysis(tremor_amplitude_mm=0.3), source="/out/a", subject="anna", label="week 1")
+    store.add_analysis(analysis(tremor_amplitude_mm=0.5), source="/out/b", subject="ben")
+    store.add_analysis(analysis(tremor_amplitude_mm=0.4), source="/out/c", subject=" anna ", label="week  2")
+    h = store.history()
+    assert h["video"].tolist() == ["clip.mp4"] * 3
+    assert h["subject"].tolist() == ["anna", "ben", "anna"] and h["label"].tolist() == ["week 1", None, "week 2"]
+    assert store.history(subject="anna")["tremor_amplitude_mm"].tolist() == [0.3, 0.4]
+    assert store.history(subject="nobody").empty
+    assert [a["subject"] for a in store.export()["analyses"]] == ["anna", "ben", "anna"]
+    with pytest.raises(BadInputError, match="--label is 201 characters long"):
+        store.add_analysis(analysis(tremor_amplitude_mm=0.3), label="x" * 201)
+    with pytest.raises(BadInputError, match="--subject is empty"):
+        store.add_analysis(analysis(tremor_amplitude_mm=0.3), subject="   ")
+
+
+def test_schema_changes_are_one_transaction(tmp_path):
+    """What makes a killed migration leave nothing: a CREATE inside a transaction that is
+    rolled back is gone (Python's sqlite3 driver would have committed it on its own)."""
+    url = f"sqlite:///{tmp_path}/t.db"
+    with Store(url) as s:
+        with pytest.raises(RuntimeError):
+            with s._writer.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE scratch (x INTEGER)")
+                raise RuntimeError("killed here")
+        with s.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'scratch'").scalar() == 0

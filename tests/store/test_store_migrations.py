@@ -27,9 +27,9 @@ def _migrate(url: str, revision: str, *, down: bool = False) -> None:
     engine.dispose()
 
 
-def test_there_are_two_revisions_in_a_line():
+def test_there_are_three_revisions_in_a_line():
     script = ScriptDirectory.from_config(alembic_config())
-    assert [r.revision for r in script.walk_revisions()] == ["0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
 
 
 def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
@@ -56,12 +56,14 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
     engine.dispose()
 
     with Store(url) as s:  # opening upgrades to head
-        assert s.revision() == "0002"
+        assert s.revision() == "0003"
         h = s.history()
         assert h["tremor_amplitude_mm"].tolist() == [0.4, 0.3]
         assert h["twitch_rate_per_min"].iloc[0] == 3.5  # filled in from the stored document
         assert h["twitch_rate_per_min"].isna().iloc[1]  # unknown stays unknown
         assert (h["source"] == "old.mp4").all() and (h["asymmetry_pct"] == 9.1).all()
+        assert h["video"].tolist() == ["clip.mp4", "clip.mp4"]  # 0003 filled it from the documents
+        assert h["subject"].isna().all() and h["label"].isna().all()
         exported = s.export()
         assert [a["doc"] for a in exported["analyses"]] == [with_twitches, old_file]
         assert exported["triage"][0]["result"] == {"level": "info"} and exported["triage"][0]["answers"] == {"a": 1}
@@ -95,5 +97,7 @@ def test_migrations_compile_for_postgresql_offline():
                   "CREATE TABLE diary", "CONSTRAINT uq_diary_day UNIQUE (day)", "doc JSON NOT NULL",
                   "created_at TIMESTAMP WITH TIME ZONE NOT NULL", "CREATE TABLE journal",
                   "ALTER TABLE analyses ADD COLUMN twitch_rate_per_min FLOAT",
-                  "UPDATE alembic_version SET version_num='0002'"):
+                  "UPDATE alembic_version SET version_num='0002'", "ALTER TABLE analyses ADD COLUMN subject TEXT",
+                  "CREATE INDEX ix_analyses_subject ON analyses (subject)",
+                  "UPDATE alembic_version SET version_num='0003'"):
         assert piece in sql, piece

@@ -63,6 +63,8 @@ def analyze(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not add this analysis to your history (the local database of `smilescope history`)."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL for the history (default: your data folder, or $SMILESCOPE_DB)."),
+    subject: Optional[str] = typer.Option(None, "--subject", help="Who is filmed (a name or code), kept with this analysis in your history; `history --subject` shows one person's."),
+    label: Optional[str] = typer.Option(None, "--label", help='What this recording is, e.g. "week 3" or "before treatment"; shown in `history`.'),
     figures_: bool = typer.Option(False, "--figures", help="Also draw smile.png, spectrum.png and twitches.png beside the files (`smilescope report` draws them into its page anyway)."),
 ) -> None:
     """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
@@ -79,6 +81,10 @@ def analyze(
     cfg = pipeline.PipelineConfig(refine=not no_refine)
     show = not quiet and err.is_terminal
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        if not no_save and (db or user_store.default_url()).strip().lower() != "off":
+            user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
+            user_store.check_name(subject, "--subject")
+            user_store.check_name(label, "--label")
         if show:
             with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
                           TimeRemainingColumn(), console=err, transient=True) as bar:
@@ -95,13 +101,14 @@ def analyze(
         else:
             json_path, csv_path = save_analysis(result, out_dir)
             remove_stale_figures(out_dir)
-    if not no_save:
-        # the summary (no frames, no per-frame signals) goes to the local history; a store
-        # problem never costs the analysis files, which are already written
-        if user_store.record_analysis(result, source=str(out_dir.resolve()), url=db) is None and not quiet:
-            err.print("note: this analysis was not added to your history (the files are written).", highlight=False)
     if not quiet:
         out.print(render_summary(result, json_path=json_path, csv_path=csv_path, figures=figures_))
+    if not no_save:
+        # the summary (no frames, no per-frame signals) goes to the local history; a store
+        # problem never costs the analysis files, which are already written, but it was asked
+        # to be kept: the error says so and the exit status is 2
+        with exit_on_bad_input(written=json_path):
+            user_store.record_analysis(result, source=str(out_dir.resolve()), url=db, subject=subject, label=label)
 
 
 def grade(

@@ -7,6 +7,7 @@ Exit status: 0 done, 2 bad input (the message says what was wrong and what to do
 from __future__ import annotations
 
 from collections.abc import Iterator
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,13 +21,27 @@ err = Console(stderr=True)
 out = Console()
 
 
-def safe(text: object) -> str:
-    """``text`` (a note, a path, an error message) made literal inside Rich markup.
+# Characters that act on the terminal instead of showing: C0 controls but tab and newline
+# (ESC starts colour, cursor and hyperlink sequences; CR overwrites the line), DEL, C1 controls
+# (U+009B is a one-character CSI), and the Unicode bidirectional overrides and isolates, which
+# make text display in another order than it is stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
-    Anything the user typed or named may hold square brackets; unescaped, ``[bold]`` would
-    restyle the line and ``[/]`` would stop the command with a markup error.
+
+def plain(text: object) -> str:
+    """``text`` without the characters that would act on the terminal (see ``_CONTROL``)."""
+    return _CONTROL.sub("", str(text))
+
+
+def safe(text: object) -> str:
+    """``text`` (a note, a path, an error message) made literal inside Rich markup: the one way
+    every command prints what a user typed or named.
+
+    Square brackets are escaped: unescaped, ``[bold]`` would restyle the line, ``[/]`` stop the
+    command with a markup error and ``[link=...]`` make a clickable link. Control characters
+    are removed (:func:`plain`): an ESC sequence could recolour, move the cursor or make a link.
     """
-    return escape(str(text))
+    return escape(plain(text))
 
 
 @contextmanager

@@ -31,16 +31,7 @@ def store_off(db: str | None) -> bool:
 
 
 def _parse_day(text: Optional[str]) -> date:
-    if text is None:
-        return date.today()
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise BadInputError(f"Invalid value for --date: expected YYYY-MM-DD, got {text!r}.",
-                            "Write it like 2024-05-31.") from None
-    if day > date.today():
-        raise BadInputError(f"--date {day} is in the future.", "Give today's date or an earlier one.")
-    return day
+    return date.today() if text is None else user_store.check_day(text, "--date")
 
 
 def _num(x) -> str:
@@ -51,11 +42,16 @@ def _fmt(x, digits: int = 2) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
+def _text(x) -> str:
+    """A stored text for the terminal: "" for a missing one (None, or NaN from pandas)."""
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
 def _describe(entry: dict) -> str:
     parts = [f"{name} {_num(entry.get(col))}{unit}" for col, (name, unit) in _UNITS.items()
              if entry.get(col) is not None and not math.isnan(entry[col])]
-    if entry.get("note"):
-        parts.append(f"note: {entry['note']}")
+    if _text(entry.get("note")):
+        parts.append(f"note: {_text(entry['note'])}")
     return ", ".join(parts)
 
 
@@ -82,7 +78,8 @@ def diary_add(
     """
     with exit_on_bad_input():
         d = _parse_day(day)
-        user_store.check_diary(_OPTIONS, caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water)
+        user_store.check_numbers(dict(caffeine_cups=caffeine, sleep_hours=sleep, stress_0_10=stress, water_glasses=water),
+                                 _OPTIONS)
         if all(v is None for v in (caffeine, sleep, stress, water, note)):
             raise BadInputError("Nothing to record.", "Give at least one of --caffeine, --sleep, --stress, --water, --note.")
         with user_store.Store(db) as store:
@@ -101,10 +98,11 @@ def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> 
     if d.empty:
         out.print("No diary entries yet. Add one: smilescope diary add --caffeine 2 --sleep 7 --stress 4 --water 6")
         return
-    table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)", "note")
+    table = Table("date", "caffeine (cups)", "sleep (h)", "stress (0-10)", "water (glasses)",
+                  Column("note", overflow="fold"))  # a note is shown whole, never cut off with "…"
     for r in d.itertuples(index=False):
         table.add_row(str(r.day), _num(r.caffeine_cups), _num(r.sleep_hours), _num(r.stress_0_10),
-                      _num(r.water_glasses), safe(r.note or ""))
+                      _num(r.water_glasses), safe(_text(r.note)))
     out.print(table)
 
 
@@ -140,6 +138,7 @@ def journal_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -
 # -- history and n-of-1 ---------------------------------------------------------------------------
 def history(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    subject: Optional[str] = typer.Option(None, "--subject", help="Only the analyses saved with this --subject (one person's history)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the trends into this PNG file."),
     as_json: bool = typer.Option(False, "--json", help="Print the history, diary and links as JSON instead."),
 ) -> None:
@@ -152,9 +151,10 @@ def history(
     """
     with exit_on_bad_input():
         with user_store.Store(db) as store:
-            hist, diary = store.history(), store.diary()
+            hist, diary = store.history(subject=subject), store.diary()
         effects = [user_store.nof1.relate(hist, diary, f, m) for f in user_store.FACTORS for m in user_store.nof1.MEASURES]
         if plot is not None and not hist.empty:
+            user_store.private_folder(plot.parent)
             atomic_write_bytes(plot, user_store.figures.history_png(hist, diary))
     if as_json:
         rows = hist.assign(t=hist["t"].map(lambda t: t.isoformat()), day=hist["day"].map(str))
@@ -163,6 +163,9 @@ def history(
         typer.echo(dumps(doc))
         return
     if hist.empty:
+        if subject is not None:
+            out.print(f"No analyses stored for --subject {safe(subject)}.", highlight=False)
+            return
         out.print("No analyses stored yet. Analyse a video (smilescope analyze VIDEO) to start your history; "
                   "add diary entries (smilescope diary add) to look for links." + (" Nothing to plot yet." if plot else ""))
         return
@@ -177,14 +180,23 @@ def history(
               "link that is not there. A link is not a cause, and smilescope does not diagnose.[/]")
 
 
+def _video(r) -> str:
+    """Which recording a history row is: subject, video name and label, as the user gave them."""
+    parts = [_text(r.subject), _text(r.video), f"({_text(r.label)})" if _text(r.label) else ""]
+    return " ".join(p for p in parts if p)
+
+
 def _history_table(hist, diary):
     by_day = {r["day"]: r for r in diary.to_dict("records")}
-    table = Table(Column("date", no_wrap=True, min_width=10), "smile L\nmm", "smile R\nmm", "asym.\n%", "tremor\nmm",
-                  "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass", box=box.SIMPLE_HEAD,
-                  padding=(0, 1, 0, 0), pad_edge=False, title="History (L/R: the person's own left and right)")
+    table = Table(Column("date, video", overflow="fold", min_width=10, max_width=22), "smile R\nmm", "smile L\nmm",
+                  "asym.\n%", "tremor\nmm", "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass",
+                  box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
+                  title="History (R/L: the person's own right and left)")
     for r in hist.itertuples(index=False):
         d = by_day.get(r.day, {})
-        table.add_row(str(r.day), _fmt(r.excursion_left_mm, 1), _fmt(r.excursion_right_mm, 1),
+        video = _video(r)
+        table.add_row(str(r.day) + (f"\n[dim]{safe(video)}[/]" if video else ""),
+                      _fmt(r.excursion_right_mm, 1), _fmt(r.excursion_left_mm, 1),
                       _fmt(r.asymmetry_pct, 0), _fmt(r.tremor_amplitude_mm), _fmt(r.twitch_rate_per_min, 1),
                       *(_num(d.get(c)) for c in _UNITS))
     return table
@@ -218,6 +230,7 @@ def data_export(
         if out_file is None:
             typer.echo(text)
             return
+        user_store.private_folder(out_file.parent)  # personal data: folder 0700, file 0600 (atomic_write)
         atomic_write(out_file, lambda fh: fh.write(text + "\n"))
     out.print(f"wrote {safe(out_file)}")
 
@@ -231,7 +244,7 @@ def data_delete(
     with exit_on_bad_input(), user_store.Store(db) as store:
         if not yes and not typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone"):
             out.print("nothing was deleted")
-            raise typer.Exit(1)
+            return  # the user's choice, carried out: not a failure
         store.delete_all()
     out.print("all stored data was deleted")
 

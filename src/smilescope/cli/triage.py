@@ -180,3 +180,4 @@ def _save(result: Assessment, answers: dict, db: str | None) -> None:
             store.add_triage(result.to_dict(), answers)
     except BadInputError as e:
         err.print(f"[yellow]warning:[/] the result was not saved: {escape(str(e))}", highlight=False)
+        raise typer.Exit(2) from None  # asked to be kept and not kept: not a success

@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smilescope.store import figures, models, nof1  # noqa: F401
-    from smilescope.store.core import FACTORS, Store, check_diary, default_url, record_analysis  # noqa: F401
+    from smilescope.store.core import (FACTORS, LIMITS, Store, check_day, check_diary, check_name,  # noqa: F401
+                                       check_numbers, default_url, private_folder, record_analysis, store_url)
 
-_FROM_CORE = ("FACTORS", "Store", "check_diary", "default_url", "record_analysis")
+_FROM_CORE = ("FACTORS", "LIMITS", "Store", "check_day", "check_diary", "check_name", "check_numbers", "default_url",
+              "private_folder", "record_analysis", "store_url")
 _SUBMODULES = ("core", "figures", "models", "nof1")
 
 __all__ = [*_FROM_CORE, *_SUBMODULES]

@@ -4,6 +4,23 @@ SQLite in the user's data folder by default; any SQLAlchemy URL (e.g. PostgreSQL
 ``SMILESCOPE_DB`` or ``--db``. The schema is created and upgraded by the Alembic migrations
 shipped in this package, each time a :class:`Store` opens. Times are stored in UTC and shown in
 the computer's local time; a "day" is a local calendar day.
+
+Nothing is ever half-done, even when the process is killed or the disk fills up:
+
+* every transaction is a real SQLite transaction, schema changes included. Python's sqlite3
+  driver would otherwise commit each CREATE/ALTER on its own (it only opens a transaction
+  before INSERT/UPDATE/DELETE), which is how older versions left half-built schemas behind. So
+  the driver's own transaction handling is off and the store sends BEGIN itself (SQLAlchemy's
+  documented recipe for SQLite transactional DDL);
+* creating or upgrading the schema takes the write lock first (BEGIN IMMEDIATE; on PostgreSQL
+  an advisory lock), so two first uses at once run one after the other, and the second finds
+  the work done. Waits for a lock are bounded by :data:`BUSY_TIMEOUT_S`;
+* the migrations skip what already exists, so a schema half-built by an older version is
+  completed on the next open instead of locking the user out.
+
+Personal data (the database, exports, figures of the history) is readable by its owner only:
+files 0600 and the folders smilescope creates for them 0700 (:func:`private_file`,
+:func:`private_folder`).
 """
 
 from __future__ import annotations
@@ -12,8 +29,11 @@ import json
 import logging
 import math
 import os
+import re
+import stat
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from numbers import Real
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -22,9 +42,10 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import create_engine, delete, exc, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import create_engine, delete, event, exc, select
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from smilescope.errors import BadInputError
@@ -35,23 +56,170 @@ from smilescope.store.models import Diary, Journal, Triage
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FACTORS = ("caffeine_cups", "sleep_hours", "stress_0_10", "water_glasses")
-HISTORY_COLUMNS = ("t", "day", "source", "excursion_left_mm", "excursion_right_mm", "asymmetry_pct",
-                   "tremor_amplitude_mm", "tremor_frequency_hz", "twitch_rate_per_min")
-# Allowed diary ranges (inclusive); counts have no upper bound.
-RANGES = {"caffeine_cups": (0.0, math.inf), "sleep_hours": (0.0, 24.0), "stress_0_10": (0.0, 10.0),
-          "water_glasses": (0.0, math.inf)}
+HISTORY_TEXT = ("t", "day", "source", "video", "subject", "label")
+HISTORY_NUMBERS = ("excursion_left_mm", "excursion_right_mm", "asymmetry_pct", "tremor_amplitude_mm",
+                   "tremor_frequency_hz", "twitch_rate_per_min")
+HISTORY_COLUMNS = HISTORY_TEXT + HISTORY_NUMBERS
+BUSY_TIMEOUT_S = 30.0  # wait this long for another smilescope's write (which takes milliseconds) before "busy"
+EARLIEST_DAY = date(1900, 1, 1)
+MAX_NAME_CHARS = 200  # a subject or label is a name, not a note
+_WRITE = "smilescope_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
+_PG_LOCK = 0x5e1e5c09  # PostgreSQL advisory lock id held while the schema is created or upgraded
 _WHERE = "Give another database with --db URL or the SMILESCOPE_DB environment variable."
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The plausible range of one number the store keeps (inclusive), and why."""
+
+    low: float
+    high: float
+    why: str
+
+
+# Every number the store takes, in one place (:func:`check_numbers`): finite and within a range
+# a careful reader would still believe. A value outside is a typing slip or a lost track, and
+# storing it would bend every trend and link drawn from the history.
+LIMITS: dict[str, Limit] = {
+    # the diary, typed by the person
+    "caffeine_cups": Limit(0, 30, "30 cups is about 3 g of caffeine, over seven times the 400 mg a day that "
+                                  "EFSA's Scientific Opinion on the safety of caffeine (2015) finds safe for adults"),
+    "sleep_hours": Limit(0, 24, "a day has 24 hours"),
+    "stress_0_10": Limit(0, 10, "the scale runs from 0 (calm) to 10 (worst)"),
+    "water_glasses": Limit(0, 40, "40 glasses is about 10 litres, more than healthy kidneys can pass in a day"),
+    # the summary of an analysis, measured
+    "excursion_left_mm": Limit(0, 100, "no mouth corner moves 10 cm in a smile; more is a lost track"),
+    "excursion_right_mm": Limit(0, 100, "no mouth corner moves 10 cm in a smile; more is a lost track"),
+    "asymmetry_pct": Limit(0, 100, "|left - right| / max(left, right) x 100 lies between 0 and 100"),
+    "tremor_amplitude_mm": Limit(0, 50, "facial tremor moves the skin by millimetres; 5 cm is a moving head"),
+    "tremor_frequency_hz": Limit(0, 120, "half of 240 frames/s, the fastest common video: nothing faster can be seen"),
+    "twitch_rate_per_min": Limit(0, 600, "more than ten a second is a rhythm, not separate twitches"),
+}
+
+
 def default_url() -> str:
-    """``SMILESCOPE_DB`` if set, else SQLite at ``user_data_dir("smilescope")/smilescope.db``."""
+    """``SMILESCOPE_DB`` if set (a URL or a file path), else SQLite at
+    ``user_data_dir("smilescope")/smilescope.db``."""
     env = os.environ.get("SMILESCOPE_DB", "").strip()
     if env:
         return env
-    from platformdirs import user_data_dir
+    return f"sqlite:///{_default_folder() / 'smilescope.db'}"
 
-    return f"sqlite:///{Path(user_data_dir('smilescope')) / 'smilescope.db'}"
+
+def _default_folder() -> Path:
+    from platformdirs import user_data_dir  # read at call time: tests point it elsewhere
+
+    return Path(user_data_dir("smilescope"))
+
+
+def store_url(url: str) -> URL:
+    """The SQLAlchemy URL of a database the store may use; a plain file path becomes SQLite.
+
+    A path is what people type (``SMILESCOPE_DB=~/health/smilescope.db``): one with a folder
+    separator, a leading ``~`` or ``.``, or a ``.db``/``.sqlite``/``.sqlite3`` ending is taken
+    as an SQLite file; a bare word is refused rather than made into a database file by surprise.
+
+    Raises
+    ------
+    BadInputError
+        ``off``, not a URL, or an in-memory database (it forgets everything when the command
+        ends, so nothing asked to be kept would be).
+    """
+    text = str(url).strip()
+    if text.lower() == "off":
+        raise BadInputError("The store is switched off (SMILESCOPE_DB=off).", _WHERE)
+    memory = BadInputError(f"{text!r} is an in-memory database: it forgets everything when the command ends, "
+                           "so nothing would be kept.",
+                           "Give a file instead, e.g. --db ~/smilescope.db or --db sqlite:///path/to/smilescope.db.")
+    if "://" not in text:
+        if text == ":memory:":
+            raise memory
+        if re.search(r"[/\\]|^[~.]|\.(db|sqlite3?)$", text, flags=re.IGNORECASE):
+            return URL.create("sqlite", database=str(Path(text).expanduser().absolute()))
+        raise BadInputError(f"Not a database URL or file path: {text!r}.",
+                            "Use a file path such as ~/smilescope.db, or a URL such as sqlite:///path/to/smilescope.db "
+                            "or postgresql+psycopg://user@host/dbname.")
+    u = make_url(text)
+    if u.get_backend_name() == "sqlite":
+        db = u.database or ""
+        if (db in ("", ":memory:") or db.startswith("file::memory:") or "mode=memory" in db
+                or u.query.get("mode") == "memory"):
+            raise memory
+    return u
+
+
+def head_revision() -> str:
+    """The newest schema revision shipped in this package."""
+    global _HEAD
+    if _HEAD is None:
+        _HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _HEAD
+
+
+_HEAD: str | None = None
+
+
+def private_folder(folder: str | Path) -> Path:
+    """Create ``folder`` and any missing parents readable by the owner only (0700).
+
+    Folders that already exist are left as they are: they may be the user's own (a home
+    folder, a shared drive), chosen by them.
+    """
+    folder = Path(folder)
+    missing = []
+    p = folder
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process
+            pass
+    return folder
+
+
+def private_file(path: str | Path) -> Path:
+    """Tighten an existing personal-data file (or smilescope's own folder) to owner-only
+    (0600; 0700 for a folder) when it is ours."""
+    path = Path(path)
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+    except (OSError, AttributeError):  # gone meanwhile, or no owners on this system (os.getuid)
+        pass
+    return path
+
+
+def _new_private_file(path: Path) -> None:
+    """Create an empty ``path`` as 0600 (and its missing folders 0700) unless it exists. SQLite
+    gives its journal files the mode of the database, so they are private too."""
+    if path.exists():
+        return
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # made meanwhile by another process
+        pass
+
+
+def _sqlite_engine(u: URL) -> Engine:
+    """An SQLite engine whose transactions are real ones, DDL included (see the module notes)."""
+    engine = create_engine(u, connect_args={} if "timeout" in u.query else {"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _driver_transactions_off(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite sends no BEGIN or COMMIT of its own
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        # IMMEDIATE takes the write lock at once, so a transaction that reads, then writes, never
+        # meets another writer half-way (which SQLite answers with "locked", not with a wait).
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
 
 
 def alembic_config(url: str | URL | None = None, *, output_buffer=None) -> Config:
@@ -68,20 +236,21 @@ def alembic_config(url: str | URL | None = None, *, output_buffer=None) -> Confi
     return cfg
 
 
-def record_analysis(analysis: Analysis, source: str, url: str | None = None) -> int | None:
-    """Add an analysis to the history; the id, or ``None`` when the store is off or failed.
+def record_analysis(analysis: Analysis, source: str, url: str | None = None, *, subject: str | None = None,
+                    label: str | None = None) -> int | None:
+    """Add an analysis to the history; the id, or ``None`` when the store is switched off
+    (``SMILESCOPE_DB=off`` or ``url="off"``).
 
-    Recording is a side benefit of ``analyze``: a store problem is logged, never raised, so the
-    analysis files are still written. ``SMILESCOPE_DB=off`` (or ``url="off"``) switches it off.
+    Raises
+    ------
+    BadInputError
+        It could not be saved (bad URL, full disk, ...): the caller has written the analysis
+        files already and says so, but the user asked for it to be kept, so it is not silent.
     """
     if (url or default_url()).strip().lower() == "off":
         return None
-    try:
-        with Store(url) as store:
-            return store.add_analysis(analysis, source=source)
-    except BadInputError as e:
-        log.warning("the analysis was not added to the history: %s", e)
-        return None
+    with Store(url) as store:
+        return store.add_analysis(analysis, source=source, subject=subject, label=label)
 
 
 class Store:
@@ -103,25 +272,46 @@ class Store:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self.engine = None
+        self._writer = None
         try:
             self._open()
         except BadInputError:
             self.close()
             raise
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_session = sessionmaker(self._writer, expire_on_commit=False)
 
     def _open(self) -> None:
         with self._errors():
-            if self.url.strip().lower() == "off":
-                raise BadInputError("The store is switched off (SMILESCOPE_DB=off).", _WHERE)
-            u = make_url(self.url)
-            if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
-                Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(u)
-            with self.engine.begin() as conn:
-                cfg = alembic_config()
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            u = store_url(self.url)
+            self.url = u.render_as_string(hide_password=False)
+            path = Path(u.database) if u.get_backend_name() == "sqlite" else None
+            if path is not None:
+                if not u.query.get("uri"):  # a file: URI names its file with options; SQLite makes it
+                    _new_private_file(path)
+                self.engine = _sqlite_engine(u)
+            else:
+                self.engine = create_engine(u)
+            self._writer = self.engine.execution_options(**{_WRITE: True})
+            with self.engine.connect() as conn:  # the usual case: at head already, nothing to lock
+                current = MigrationContext.configure(conn).get_current_revision()
+            if current != head_revision():
+                self._upgrade()
+            if path is not None:  # only once it proved to be a smilescope database
+                private_file(path)
+                if path.parent == _default_folder():  # smilescope's own folder (older versions made it 0755)
+                    private_file(path.parent)
+
+    def _upgrade(self) -> None:
+        """Create or upgrade the schema in one transaction that holds the write lock: killed
+        half-way, nothing of it stays; run by two processes at once, the second waits and then
+        finds the schema at head (Alembic reads the revision inside the lock)."""
+        with self._writer.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
 
     # -- plumbing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -173,7 +363,14 @@ class Store:
 
     @contextmanager
     def _tx(self):
+        """A reading transaction."""
         with self._errors(), self._session.begin() as session:
+            yield session
+
+    @contextmanager
+    def _write(self):
+        """A writing transaction (SQLite: the write lock from its start)."""
+        with self._errors(), self._write_session.begin() as session:
             yield session
 
     def revision(self) -> str | None:
@@ -182,21 +379,27 @@ class Store:
             return MigrationContext.configure(conn).get_current_revision()
 
     # -- analyses and triage ----------------------------------------------------------------
-    def add_analysis(self, analysis: Analysis, source: str | None = None, t: datetime | None = None) -> int:
+    def add_analysis(self, analysis: Analysis, source: str | None = None, t: datetime | None = None, *,
+                     subject: str | None = None, label: str | None = None) -> int:
         """Store an analysis: its document (``analysis.to_dict()``: no frames, no per-frame
         signals) and the history's summary columns; the id.
 
         ``t`` is when it was made (a naive time is taken as local time; default now). A document
-        read from a file is converted first with :meth:`Analysis.from_dict`.
+        read from a file is converted first with :meth:`Analysis.from_dict`. ``subject`` names
+        the person filmed and ``label`` the recording (e.g. "before Botox", "week 3"), so that
+        one history can hold several people and videos apart.
         """
         if not isinstance(analysis, Analysis):
             raise BadInputError(f"Invalid value for the 'analysis' parameter: expected a smilescope Analysis, "
                                 f"got {type(analysis).__name__}.",
                                 "Read an analysis.json document with smilescope.results.Analysis.from_dict first.")
+        numbers = check_numbers(summary(analysis), what="the analysis")
         row = AnalysisRow(created_at=_utc(None) if t is None else t.astimezone(timezone.utc),
-                          source=None if source is None else str(source),
-                          doc=_clean_doc(analysis.to_dict(), "analysis"), **summary(analysis))
-        with self._tx() as s:
+                          source=None if source is None else str(source), video=video_name(analysis),
+                          subject=check_name(subject, "--subject"), label=check_name(label, "--label"),
+                          doc=_clean_doc(analysis.to_dict(), "analysis"),
+                          **{c: numbers.get(c) for c in HISTORY_NUMBERS})
+        with self._write() as s:
             s.add(row)
             s.flush()
             return row.id
@@ -222,40 +425,45 @@ class Store:
         if not isinstance(level, str) or not level:
             raise BadInputError("The triage result has no 'level'.", "Pass Assessment.to_dict().")
         row = Triage(created_at=_utc(None), level=level, result=result, answers=answers)
-        with self._tx() as s:
+        with self._write() as s:
             s.add(row)
             s.flush()
             return row.id
 
-    def history(self) -> pd.DataFrame:
+    def history(self, subject: str | None = None) -> pd.DataFrame:
         """One row per stored analysis, oldest first; columns :data:`HISTORY_COLUMNS`.
 
-        ``t`` is the local time (naive datetime); ``day`` its local calendar day.
+        ``t`` is the local time (naive datetime); ``day`` its local calendar day; ``video`` the
+        video's file name; ``subject`` and ``label`` as given when it was saved (or ``None``).
+        ``subject``: only that person's analyses.
         """
+        query = select(AnalysisRow).order_by(AnalysisRow.created_at, AnalysisRow.id)
+        if subject is not None:
+            query = query.where(AnalysisRow.subject == check_name(subject, "--subject"))
         with self._tx() as s:
-            rows = s.execute(select(AnalysisRow).order_by(AnalysisRow.created_at, AnalysisRow.id)).scalars().all()
+            rows = s.execute(query).scalars().all()
         data = []
         for r in rows:
             t = _local(r.created_at)
-            data.append({"t": t, "day": t.date(), "source": r.source,
-                         **{c: getattr(r, c) for c in HISTORY_COLUMNS[3:]}})
-        frame = pd.DataFrame(data, columns=list(HISTORY_COLUMNS))
-        return frame.astype({c: float for c in HISTORY_COLUMNS[3:]})
+            data.append({"t": t, "day": t.date(), "source": r.source, "video": r.video, "subject": r.subject,
+                         "label": r.label, **{c: getattr(r, c) for c in HISTORY_NUMBERS}})
+        frame = pd.DataFrame(data, columns=list(HISTORY_COLUMNS)).astype({c: float for c in HISTORY_NUMBERS})
+        return _none_for_missing(frame, HISTORY_TEXT[2:])
 
     # -- diary and journal --------------------------------------------------------------------
     def set_diary(self, day: date, *, caffeine_cups: float | None = None, sleep_hours: float | None = None,
                   stress_0_10: float | None = None, water_glasses: float | None = None,
                   note: str | None = None) -> None:
         """Add the entry for ``day``, or update the given fields of an existing one (others kept)."""
-        values = check_diary(caffeine_cups=caffeine_cups, sleep_hours=sleep_hours, stress_0_10=stress_0_10,
-                             water_glasses=water_glasses)
+        values = check_numbers(dict(caffeine_cups=caffeine_cups, sleep_hours=sleep_hours, stress_0_10=stress_0_10,
+                                    water_glasses=water_glasses))
         if note is not None:
             values["note"] = str(note)
         day = _day(day)
         if not values:
             raise BadInputError(f"Nothing to record for {day}.",
                                 "Give at least one of --caffeine, --sleep, --stress, --water, --note.")
-        with self._tx() as s:
+        with self._write() as s:
             row = s.scalar(select(Diary).where(Diary.day == day))
             if row is None:
                 row = Diary(day=day)
@@ -275,7 +483,8 @@ class Store:
         cols = ["day", *FACTORS, "note"]
         with self._tx() as s:
             rows = s.execute(select(*(getattr(Diary, c) for c in cols)).order_by(Diary.day)).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=cols).astype({c: float for c in FACTORS})
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=cols).astype({c: float for c in FACTORS})
+        return _none_for_missing(frame, ["note"])
 
     def add_journal(self, text: str, day: date | None = None) -> int:
         """Write down a positive moment (for ``day``, default today); its id."""
@@ -283,7 +492,7 @@ class Store:
         if not text:
             raise BadInputError("The journal entry is empty.", 'Write a few words, e.g. smilescope journal add "laughed with Sam".')
         row = Journal(day=_day(day) if day is not None else date.today(), text=text, created_at=_utc(None))
-        with self._tx() as s:
+        with self._write() as s:
             s.add(row)
             s.flush()
             return row.id
@@ -303,7 +512,8 @@ class Store:
 
         with self._tx() as s:
             doc = {
-                "analyses": [{"id": r.id, "created_at": iso(_utc(r.created_at)), "source": r.source, "doc": r.doc}
+                "analyses": [{"id": r.id, "created_at": iso(_utc(r.created_at)), "source": r.source,
+                              "video": r.video, "subject": r.subject, "label": r.label, "doc": r.doc}
                              for r in s.scalars(select(AnalysisRow).order_by(AnalysisRow.id))],
                 "triage": [{"id": r.id, "created_at": iso(_utc(r.created_at)), "level": r.level,
                             "result": r.result, "answers": r.answers}
@@ -319,12 +529,16 @@ class Store:
 
     def delete_all(self) -> None:
         """Delete every analysis, triage result, diary and journal entry (the schema stays)."""
-        with self._tx() as s:
+        with self._write() as s:
             for model in (AnalysisRow, Triage, Diary, Journal):
                 s.execute(delete(model))
         if self.engine.dialect.name == "sqlite":  # also wipe the freed pages from the file
-            with self._errors(), self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM")
+            with self._errors():
+                raw = self.engine.raw_connection()  # VACUUM runs outside any transaction
+                try:
+                    raw.driver_connection.execute("VACUUM")
+                finally:
+                    raw.close()
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -351,26 +565,89 @@ def _number(x: Any) -> float | None:
     return None
 
 
-def check_diary(names: Mapping[str, str] | None = None, **values: float | None) -> dict[str, float]:
-    """Validate diary numbers against :data:`RANGES`; the given (non-None) ones as floats.
+def check_numbers(values: Mapping[str, Any], names: Mapping[str, str] | None = None, *,
+                  what: str | None = None) -> dict[str, float]:
+    """Check numbers against :data:`LIMITS`: the given (non-None) ones as floats.
 
-    ``names`` maps a column to the name the user knows it by (e.g. a command-line option).
+    The one place every number the store keeps is checked. ``names`` maps a column to the name
+    the user knows it by (e.g. a command-line option); ``what`` says where the numbers came from.
+
+    Raises
+    ------
+    BadInputError
+        A value that is not a number, infinite, NaN, or outside its range, naming the field.
     """
     checked = {}
     for name, value in values.items():
         if value is None:
             continue
-        low, high = RANGES[name]
+        limit = LIMITS[name]
         try:
-            v = float(value)
+            v = float(value) if not isinstance(value, bool) else math.nan
         except (TypeError, ValueError):
             v = math.nan
-        if not (low <= v <= high):
-            span = f"between {low:g} and {high:g}" if math.isfinite(high) else f"{low:g} or more"
-            raise BadInputError(f"Invalid value for {(names or {}).get(name, name)}: expected a number {span}, got {value!r}.",
-                                "Correct it and add the entry again.")
+        if not (math.isfinite(v) and limit.low <= v <= limit.high):
+            field = (names or {}).get(name, name) + (f" in {what}" if what else "")
+            raise BadInputError(f"Invalid value for {field}: expected a number between {limit.low:g} and {limit.high:g} "
+                                f"({limit.why}), got {value!r}.",
+                                "Correct it and try again." if what is None else "It was not saved; check that input.")
         checked[name] = v
     return checked
+
+
+def check_diary(names: Mapping[str, str] | None = None, **values: float | None) -> dict[str, float]:
+    """Validate diary numbers (see :func:`check_numbers`); the given (non-None) ones as floats."""
+    return check_numbers(values, names)
+
+
+def check_day(day: date | str, name: str = "the date") -> date:
+    """A calendar day between :data:`EARLIEST_DAY` and tomorrow.
+
+    1900 is before any diary or video a living person keeps (and Matplotlib's calendar cannot
+    draw year 1); tomorrow, not today, because somewhere it is already tomorrow and a person
+    travelling may write down their own local day.
+    """
+    if isinstance(day, datetime):
+        day = day.date()
+    elif not isinstance(day, date):
+        try:
+            day = date.fromisoformat(str(day).strip())
+        except ValueError:
+            raise BadInputError(f"Invalid value for {name}: expected YYYY-MM-DD, got {day!r}.",
+                                "Write it like 2024-05-31.") from None
+    latest = date.today() + timedelta(days=1)
+    if day > latest:
+        raise BadInputError(f"{name} {day} is in the future.", "Give today's date or an earlier one.")
+    if day < EARLIEST_DAY:
+        raise BadInputError(f"{name} {day} is before {EARLIEST_DAY}.", "Check the year; give a day from 1900 on.")
+    return day
+
+
+def check_name(text: str | None, name: str) -> str | None:
+    """A subject or label: trimmed text of at most :data:`MAX_NAME_CHARS` characters, or None."""
+    if text is None:
+        return None
+    text = " ".join(str(text).split())
+    if not text:
+        raise BadInputError(f"{name} is empty.", f"Give a name, e.g. {name} anna, or leave {name} out.")
+    if len(text) > MAX_NAME_CHARS:
+        raise BadInputError(f"{name} is {len(text)} characters long; at most {MAX_NAME_CHARS} are kept.",
+                            f"Give a shorter {name}.")
+    return text
+
+
+def video_name(analysis: Analysis) -> str | None:
+    """The file name of the analysed video (no folders: they may name the person)."""
+    path = analysis.video.path if analysis.video is not None else None
+    return Path(str(path)).name or None if path else None
+
+
+def _none_for_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Text columns with ``None`` for a missing value: pandas 3 turns None in a text column
+    into NaN, which is truthy and prints as "nan"."""
+    for c in columns:
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return frame
 
 
 def _clean_doc(doc: Any, what: str) -> dict:
@@ -384,14 +661,7 @@ def _clean_doc(doc: Any, what: str) -> dict:
 
 
 def _day(day: date | str) -> date:
-    if isinstance(day, datetime):
-        return day.date()
-    if isinstance(day, date):
-        return day
-    try:
-        return date.fromisoformat(str(day))
-    except ValueError as e:
-        raise BadInputError(f"Not a date: {day!r}.", "Write it as YYYY-MM-DD, e.g. 2024-05-31.") from e
+    return check_day(day)
 
 
 def _utc(t: datetime | None) -> datetime:
@@ -412,6 +682,9 @@ def _operational(e: exc.OperationalError, where: str) -> BadInputError:
     if "locked" in low or "busy" in low:
         return BadInputError(f"The database {where} is busy (locked by another program or smilescope).",
                              "Wait for it to finish and try again.")
+    if "disk i/o error" in low:  # what a file-size limit or a failing disk reads as
+        return BadInputError(f"Could not write to {where}: the disk is full or failing ({msg}); nothing was half-written.",
+                             f"Free some space and try again. {_WHERE}")
     if "full" in low:
         return BadInputError(f"The disk is full: could not write to {where}; nothing was half-written.",
                              f"Free some space and try again. {_WHERE}")

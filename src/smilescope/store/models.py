@@ -31,6 +31,9 @@ class Analysis(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
     source: Mapped[str | None] = mapped_column(Text)
+    video: Mapped[str | None] = mapped_column(Text)  # the video's file name (since revision 0003)
+    subject: Mapped[str | None] = mapped_column(Text, index=True)  # who was filmed (since 0003)
+    label: Mapped[str | None] = mapped_column(Text)  # what the recording was, e.g. "week 3" (since 0003)
     excursion_left_mm: Mapped[float | None] = mapped_column(Float)
     excursion_right_mm: Mapped[float | None] = mapped_column(Float)
     asymmetry_pct: Mapped[float | None] = mapped_column(Float)

@@ -1,11 +1,16 @@
 """First schema: analyses, triage results and the diary.
 
+Each step skips what exists: older versions could leave this migration half-done (see
+:mod:`smilescope.store.ddl`), and the next open completes it.
+
 Revision ID: 0001
 Revises:
 """
 
 import sqlalchemy as sa
 from alembic import op
+
+from smilescope.store.ddl import has_index, has_table
 
 revision = "0001"
 down_revision = None
@@ -14,6 +19,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if not has_table("analyses"):
+        _create_analyses()
+    if not has_index("analyses", "ix_analyses_created_at"):
+        op.create_index("ix_analyses_created_at", "analyses", ["created_at"])
+    if not has_table("triage"):
+        _create_triage()
+    if not has_table("diary"):
+        _create_diary()
+
+
+def _create_analyses() -> None:
     op.create_table(
         "analyses",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -27,7 +43,9 @@ def upgrade() -> None:
         sa.Column("doc", sa.JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_analyses"),
     )
-    op.create_index("ix_analyses_created_at", "analyses", ["created_at"])
+
+
+def _create_triage() -> None:
     op.create_table(
         "triage",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -37,6 +55,9 @@ def upgrade() -> None:
         sa.Column("answers", sa.JSON, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_triage"),
     )
+
+
+def _create_diary() -> None:
     op.create_table(
         "diary",
         sa.Column("id", sa.Integer, primary_key=True),

@@ -1,6 +1,9 @@
 """Add the journal of positive moments, and analyses.twitch_rate_per_min (filled from the
 stored documents, so analyses recorded before this revision keep their twitch rate).
 
+Each step skips what exists: older versions could leave this migration half-done (see
+:mod:`smilescope.store.ddl`), and the next open completes it.
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -9,6 +12,8 @@ import math
 
 import sqlalchemy as sa
 from alembic import context, op
+
+from smilescope.store.ddl import has_column, has_index, has_table
 
 revision = "0002"
 down_revision = "0001"
@@ -30,16 +35,19 @@ def _twitch_rate(doc) -> float | None:
 
 
 def upgrade() -> None:
-    op.add_column("analyses", sa.Column("twitch_rate_per_min", sa.Float))
-    op.create_table(
-        "journal",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("day", sa.Date, nullable=False),
-        sa.Column("text", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_journal"),
-    )
-    op.create_index("ix_journal_day", "journal", ["day"])
+    if not has_column("analyses", "twitch_rate_per_min"):
+        op.add_column("analyses", sa.Column("twitch_rate_per_min", sa.Float))
+    if not has_table("journal"):
+        op.create_table(
+            "journal",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("day", sa.Date, nullable=False),
+            sa.Column("text", sa.Text, nullable=False),
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            sa.PrimaryKeyConstraint("id", name="pk_journal"),
+        )
+    if not has_index("journal", "ix_journal_day"):
+        op.create_index("ix_journal_day", "journal", ["day"])
     if context.is_offline_mode():  # no rows to read when only writing SQL
         return
     bind = op.get_bind()
