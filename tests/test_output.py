@@ -59,3 +59,57 @@ def test_save_analysis_writes_the_two_files_and_draws_nothing(tmp_path):
     assert (json_path.name, csv_path.name) == ("analysis.json", "signals.csv")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["analysis.json", "signals.csv"]
     assert json.loads(json_path.read_text()) == {"schema_version": 1}
+
+
+def test_save_run_replaces_the_set_as_a_whole(tmp_path):
+    from smilescope.output import save_run
+
+    out = tmp_path / "res"
+    save_run(out, {"analysis.json": "old", "smile.png": b"old figure"})
+    save_run(out, {"analysis.json": "new", "signals.csv": lambda fh: fh.write("t_s\n")})
+    assert sorted(p.name for p in out.iterdir()) == ["analysis.json", "signals.csv"]  # no figure of the old run
+    assert (out / "analysis.json").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]  # nothing left beside it
+    assert oct(out.stat().st_mode & 0o777) == "0o700" and oct((out / "analysis.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_full_disk_in_the_middle_of_a_set_keeps_the_previous_set(tmp_path):
+    from smilescope.output import save_run
+
+    out = tmp_path / "res"
+    save_run(out, {"analysis.json": "old", "signals.csv": "old"})
+
+    def full(fh):
+        fh.write("partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(BadInputError, match="disk is full.*earlier results there are unchanged.*Free some space"):
+        save_run(out, {"analysis.json": "new", "signals.csv": full})
+    assert {p.name: p.read_text() for p in out.iterdir()} == {"analysis.json": "old", "signals.csv": "old"}
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+
+
+def test_leftovers_of_killed_runs_are_cleaned_and_a_set_left_aside_comes_back(tmp_path):
+    from smilescope.output import save_run
+
+    (tmp_path / ".res.smilescope-new-abc").mkdir()  # a run killed while writing
+    (tmp_path / ".res.smilescope-new-abc" / "analysis.json").write_text("half")
+    aside = tmp_path / ".res.smilescope-old-def"  # killed between the two renames: no res folder
+    aside.mkdir()
+    (aside / "analysis.json").write_text("previous")
+    (tmp_path / ".resx.smilescope-new-zzz").mkdir()  # another folder's: not ours to touch
+    save_run(tmp_path / "res", {"analysis.json": "new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".resx.smilescope-new-zzz", "res"]
+    assert (tmp_path / "res" / "analysis.json").read_text() == "new"
+
+
+def test_out_that_is_a_file_or_holds_other_files_is_refused(tmp_path):
+    from smilescope.output import check_out_dir
+
+    f = tmp_path / "notes.txt"
+    f.write_text("mine")
+    with pytest.raises(BadInputError, match="is a file, not a folder"):
+        check_out_dir(f)
+    with pytest.raises(BadInputError, match="did not write.*notes.txt"):
+        check_out_dir(tmp_path)
+    assert f.read_text() == "mine"

@@ -12,9 +12,14 @@ sit over one library::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 from smilescope.errors import BadInputError  # noqa: E402
+
+if TYPE_CHECKING:  # editors and type checkers see the real function, its signature and docstring
+    from smilescope.pipeline import analyze
 
 
 def __getattr__(name: str):
@@ -24,8 +29,14 @@ def __getattr__(name: str):
     if name == "analyze":
         from smilescope.pipeline import analyze
 
+        globals()["analyze"] = analyze  # from now on a plain attribute, as if imported above
         return analyze
     raise AttributeError(f"module 'smilescope' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # dir(), tab completion and help(smilescope) list analyze before it is loaded
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = ["__version__", "analyze", "BadInputError"]

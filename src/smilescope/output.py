@@ -1,26 +1,55 @@
 """The one place that flattens results into files: analysis.json and signals.csv.
 
 It writes files and draws nothing: figures are drawn by :mod:`smilescope.report.figures` and
-handed to :func:`atomic_write_bytes` by whoever wants them on disk.
+handed over as bytes by whoever wants them on disk.
 
-Files are written to a temporary name in the same folder and renamed into place, so a reader
-never sees a half-written output, and a failure (a full disk) leaves the previous files intact.
+Single files (:func:`atomic_write`) go to a temporary name in the same folder and are renamed
+into place. The files of one run (:func:`save_run`: analysis.json, signals.csv, figures) must
+never mix with another run's, so they are written into a fresh sibling folder, flushed to disk,
+and swapped with the output folder as a whole (one atomic ``renameat2(RENAME_EXCHANGE)`` on
+Linux; two renames elsewhere, repaired by the next run if a kill falls between them). A full
+disk, a kill or Ctrl-C at any moment leaves the output folder holding exactly one run's complete
+set (the old one or the new one), and the next run removes what a killed run left behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import math
 import os
+import shutil
+import sys
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Union
 
 import numpy as np
 
 from smilescope.errors import BadInputError
+
+try:  # POSIX only: on other systems two runs into one parent folder are not serialised
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+#: The files smilescope writes into an output folder (``analyze``, ``grade``, ``report``). A run
+#: replaces the whole folder, so it refuses a folder holding anything else: it never deletes a
+#: file it did not write.
+OUTPUT_NAMES = frozenset({"analysis.json", "signals.csv", "smile.png", "spectrum.png", "twitches.png",
+                          "grading.json", "report.html", "report.pdf"})
+# What file managers drop into any folder they show; harmless to replace with the folder.
+_CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+# Sibling temporaries of an output folder OUT: .OUT.smilescope-new-XXXX (a run being written) and
+# .OUT.smilescope-old-XXXX (the previous set, between the two renames of the fallback swap).
+_MARK = ".smilescope-"
+
+#: What :func:`save_run` accepts per file name: bytes, text, or a function writing to a text file.
+FileContent = Union[bytes, str, Callable[[IO[str]], Any]]
 
 
 def plain(x: Any) -> Any:
@@ -93,22 +122,270 @@ def _unlink(p) -> None:
 
 
 def _os_error(e: OSError, path: Path) -> BadInputError:
-    if e.errno == errno.ENOSPC:
-        return BadInputError(f"The disk is full: could not write {path}; nothing was half-written.",
-                             "Free some space or choose another folder with --out.")
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        why = "The disk is full" if e.errno == errno.ENOSPC else (
+            "Your disk quota is used up" if e.errno == errno.EDQUOT else "A file size limit was reached")
+        return BadInputError(f"{why}: could not write {path}; nothing was half-written and earlier results "
+                             "there are unchanged.", "Free some space or choose another folder with --out.")
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return BadInputError(f"Cannot write to {path.parent}: permission denied.", "Choose another folder with --out.")
+    if e.errno == errno.ELOOP:
+        return BadInputError(f"Cannot write {path}: a symbolic link on the way points back at itself (a link loop).",
+                             "Remove or fix the link, or choose another folder with --out.")
     return BadInputError(f"Could not write {path}: {e.strerror}.", "Choose another folder with --out.")
 
 
-def save_analysis(analysis, out_dir: str | Path) -> tuple[Path, Path]:
-    """Write ``analysis.json`` and ``signals.csv`` into ``out_dir``; return both paths.
+# --------------------------------------------------------------------------- one run's set of files
 
-    Only these two files: figures (:mod:`smilescope.report.figures`) are the caller's to draw
-    and write beside them, since this module writes and never draws.
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """The folder a run's files will replace, checked before any work is done.
+
+    Refused with what to do: a path that is a file (or a link to one), a link loop, a link to
+    nothing, a folder holding files smilescope did not write (a run replaces the folder as a
+    whole and never deletes what it did not write), a place that cannot be written.
+
+    Returns
+    -------
+    Path
+        Absolute; a link to a folder is followed (the folder itself is replaced, the link stays).
+
+    Raises
+    ------
+    BadInputError
     """
-    out_dir = Path(out_dir)
+    given = Path(out_dir)
+    p = Path(os.path.abspath(given))
+    if p.parent == p:
+        raise BadInputError(f"--out {given} is the root of the file system.", "Choose a folder for the results, e.g. --out out/NAME.")
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise BadInputError(f"--out {given} is a symbolic link loop: a link on the way points back at itself.",
+                                "Remove or fix the link, or choose another folder with --out.") from None
+        if e.errno == errno.ENOTDIR:
+            raise BadInputError(f"--out {given}: a part of the path is a file, not a folder.",
+                                "Choose a folder (it is created if missing), e.g. --out out/NAME.") from None
+        raise _os_error(e, p / "analysis.json") from None
+    if st is None:
+        if os.path.islink(p):
+            raise BadInputError(f"--out {given} is a link to {os.readlink(p)}, which does not exist.",
+                                "Remove the link, create its target folder, or choose another folder with --out.")
+        _check_can_create(p, given)
+        return p
+    if not os.path.isdir(p):
+        raise BadInputError(f"--out {given} is a file, not a folder: the results are several files.",
+                            "Give a folder (created if missing), e.g. --out out/NAME; the file is left as it is.")
+    if os.path.islink(p):
+        p = p.resolve()
+    foreign = sorted(n for n in os.listdir(p) if n not in OUTPUT_NAMES and n not in _CLUTTER)
+    if foreign:
+        more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        raise BadInputError(
+            f"The folder {given} holds files smilescope did not write ({', '.join(foreign[:3])}{more}); each run "
+            "replaces its results folder as a whole, so it writes only into a new or empty folder or one of its own.",
+            "Choose another folder with --out, e.g. --out out/NAME.")
+    if not os.access(p.parent, os.W_OK | os.X_OK):
+        raise BadInputError(f"Cannot write to {p.parent}: permission denied (the results folder is replaced as a whole).",
+                            "Choose another folder with --out.")
+    return p
+
+
+def _check_can_create(p: Path, given: Path) -> None:
+    """The nearest existing folder above ``p`` must be a writable folder."""
+    up = p.parent
+    while not os.path.lexists(up) and up.parent != up:
+        up = up.parent
+    if not os.path.isdir(up):
+        raise BadInputError(f"--out {given}: {up} is a file, not a folder.",
+                            "Choose a folder (it is created if missing), e.g. --out out/NAME.")
+    if not os.access(up, os.W_OK | os.X_OK):
+        raise BadInputError(f"Cannot write to {up}: permission denied.", "Choose another folder with --out.")
+
+
+def save_run(out_dir: str | Path, files: Mapping[str, FileContent]) -> Path:
+    """Replace the contents of ``out_dir`` by ``files``, as a whole.
+
+    Each file is written into a fresh sibling folder (mode 0700, files 0600) and flushed to disk;
+    then that folder and ``out_dir`` swap places and the previous set is removed. Leftovers of a
+    run that was killed are removed first.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The results folder (see :func:`check_out_dir`); created if missing.
+    files : mapping of str to bytes, str or callable
+        File name -> content; a callable is given a text file to write into.
+
+    Returns
+    -------
+    Path
+        The folder, now holding exactly ``files``.
+
+    Raises
+    ------
+    BadInputError
+        A refused folder (:func:`check_out_dir`), a full disk or an unwritable place; the
+        previous contents of ``out_dir`` are then unchanged.
+    """
+    out = check_out_dir(out_dir)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _os_error(e, out / next(iter(files), "analysis.json")) from e
+    with _locked(parent):
+        _recover(out)
+        new = None
+        try:
+            new = Path(tempfile.mkdtemp(prefix=f".{out.name}{_MARK}new-", dir=parent))
+            for name, content in files.items():
+                _write_file(new / name, content)
+                _checkpoint("file-written")
+            _fsync(new)
+            _checkpoint("before-swap")
+            new = _swap(new, out)
+            _fsync(parent)
+        except OSError as e:
+            raise _os_error(e, out / getattr(e, "_smilescope_name", "")) from e
+        finally:
+            if new is not None:
+                _remove(new)
+    return out
+
+
+def _write_file(path: Path, content: FileContent) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        if isinstance(content, bytes):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                fh.write(content) if isinstance(content, str) else content(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except OSError as e:
+        e._smilescope_name = path.name  # type: ignore[attr-defined]  # named in the message
+        raise
+
+
+def _swap(new: Path, out: Path) -> Path | None:
+    """Put ``new`` in the place of ``out``; return what is left to remove (the old set), if anything."""
+    if not os.path.lexists(out):
+        os.rename(new, out)
+        _checkpoint("after-swap")
+        return None
+    if _exchange(new, out):  # one atomic step: no moment without a complete folder
+        _checkpoint("after-swap")
+        return new
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_MARK}old-", dir=out.parent))
+    os.rename(out, old)  # replaces the empty placeholder folder
+    try:
+        _checkpoint("between-renames")
+        os.rename(new, out)
+    except BaseException:  # an error or Ctrl-C between the renames: the previous set goes back
+        os.rename(old, out)
+        raise
+    _checkpoint("after-swap")
+    return old
+
+
+def _recover(out: Path) -> None:
+    """Remove what killed runs left beside ``out``; if one was killed between the two renames of
+    the fallback swap (``out`` missing, the previous set aside), put the previous set back —
+    the run that was killed did not finish, so its results do not count."""
+    prefix = f".{out.name}{_MARK}"
+    try:
+        stale = [out.parent / n for n in os.listdir(out.parent) if n.startswith(prefix)]
+    except OSError:
+        return
+    olds = sorted((p for p in stale if p.name.startswith(prefix + "old-") and p.is_dir() and not p.is_symlink()),
+                  key=lambda p: p.stat().st_mtime)
+    if olds and not os.path.lexists(out):
+        os.rename(olds[-1], out)
+        stale.remove(olds[-1])
+    for p in stale:
+        _remove(p)
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        _unlink(p)
+
+
+def _fsync(folder: Path) -> None:
+    """Make a folder's entries (new files, renames) durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the renames are atomic all the same
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (runs writing beside each other take turns, so a
+    run never mistakes another's folder in progress for a killed run's leftovers)."""
+    fd = None
+    if fcntl is not None:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)  # releases the lock
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or the file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False  # a C library without renameat2 (glibc < 2.28, musl < 1.2.?)
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _checkpoint(point: str) -> None:
+    """A named moment of :func:`save_run` ("file-written", "before-swap", "between-renames",
+    "after-swap"); does nothing. Fault-injection tests replace it to kill the process there."""
+
+
+def save_analysis(analysis, out_dir: str | Path, *, extra: Mapping[str, FileContent] | None = None) -> tuple[Path, Path]:
+    """Replace the contents of ``out_dir`` by this analysis: ``analysis.json``, ``signals.csv`` and
+    ``extra`` files (figures, drawn by the caller: this module writes and never draws), as one
+    set (:func:`save_run`); return the paths of the first two.
+    """
     text = analysis.to_json()
-    csv_path = atomic_write(out_dir / "signals.csv", analysis.signals.write_csv)
-    json_path = atomic_write(out_dir / "analysis.json", lambda fh: fh.write(text + "\n"))
-    return json_path, csv_path
+    files: dict[str, FileContent] = {"analysis.json": text + "\n", "signals.csv": analysis.signals.write_csv}
+    files.update(extra or {})
+    out = save_run(out_dir, files)
+    return out / "analysis.json", out / "signals.csv"

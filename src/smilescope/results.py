@@ -63,6 +63,19 @@ class VideoBlock:
     rotation_deg: int | None = 0
     codec: str | None = None
     frame_interval_s: FrameInterval = field(default_factory=FrameInterval)
+    mirrored: bool | None = None  # played as a mirror image (a selfie recording) and flipped back; None: older file
+    mirrored_by: str | None = None  # "option" (--mirrored/--not-mirrored), "container" (its display matrix), "default"
+
+    def sides_convention(self) -> str:
+        """One line in plain words: which way the picture was taken to face, and why."""
+        why = {"option": "as you said", "container": "the video file says so"}.get(self.mirrored_by or "", "")
+        if self.mirrored:
+            return f"video mirrored like a selfie ({why}): flipped back, so sides are the person's own"
+        if self.mirrored is None:
+            return "the person's own, if the video is not mirrored (an older analysis that did not record it)"
+        return (f"video not mirrored ({why}): sides are the person's own" if why else
+                "video taken as not mirrored: sides are the person's own; if it plays like a mirror (a selfie), "
+                "analyse it again with --mirrored")
 
 
 @dataclass

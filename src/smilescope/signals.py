@@ -22,6 +22,7 @@ Conventions (anatomical, never mirrored):
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,6 +47,9 @@ class Series:
     values : np.ndarray [shape=(n,)]
         NaN where not measured.
     valid : np.ndarray [shape=(n,)] of bool
+
+    Unpacks as the three arrays: ``t_s, values, valid = table.series("mouth_corner_left_x_mm")``
+    (name and unit stay attributes).
     """
 
     name: str
@@ -58,6 +62,10 @@ class Series:
         n = len(self.t_s)
         if len(self.values) != n or len(self.valid) != n:
             raise ValueError(f"Series {self.name!r}: t_s, values and valid must have the same length")
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """``t_s``, ``values``, ``valid``: what the README unpacks."""
+        return iter((self.t_s, self.values, self.valid))
 
 
 def unit_of(name: str) -> str:

@@ -204,3 +204,134 @@ def test_figures_on_request_and_stale_ones_removed(tmp_path, still_video):
     r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out), "--no-save"])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == names[:2]
+
+
+# --------------------------------------------------------------------------- --out (issue 12, item 23)
+
+
+def test_default_out_is_a_folder_per_video(tmp_path, monkeypatch, still_video):
+    other = tmp_path / "other take.mp4"
+    other.write_bytes(still_video.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    for video in (still_video, other):
+        r = runner.invoke(app, ["analyze", str(video), "--no-save", "-q"])
+        assert r.exit_code == 0, r.output
+    # two videos, two result sets: the second did not replace the first
+    assert json.loads((tmp_path / "out" / "still" / "analysis.json").read_text())["video"]["path"] == str(still_video)
+    assert json.loads((tmp_path / "out" / "other take" / "analysis.json").read_text())["video"]["path"] == str(other)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["other take", "still"]
+
+
+def test_replacing_another_videos_results_is_said(tmp_path, still_video):
+    from conftest import EXAMPLE
+
+    out = tmp_path / "res"
+    assert runner.invoke(app, ["analyze", str(EXAMPLE), "--out", str(out), "--no-save"]).exit_code == 0
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out), "--no-save"])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "held the results of" in said and "d0.mp4" in said
+
+
+def _no_analysis(monkeypatch):
+    import smilescope.pipeline as pipeline
+
+    def must_not_run(*a, **k):
+        raise AssertionError("the analysis ran before --out was checked")
+
+    monkeypatch.setattr(pipeline, "analyze", must_not_run)
+
+
+def test_out_pointing_at_a_file_is_refused_before_the_analysis(tmp_path, monkeypatch, still_video):
+    _no_analysis(monkeypatch)
+    target = tmp_path / "results.json"
+    target.write_text("mine")
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(target)])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert "is a file, not a folder" in said and "--out" in said
+    assert target.read_text() == "mine"
+    below = runner.invoke(app, ["analyze", str(still_video), "--out", str(target / "sub")])
+    assert below.exit_code == 2 and "not a folder" in below.output
+
+
+def test_out_holding_other_files_is_refused_and_they_are_kept(tmp_path, monkeypatch, still_video):
+    _no_analysis(monkeypatch)
+    folder = tmp_path / "Documents"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("years of work")
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(folder)])
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    assert "thesis.docx" in said and "did not write" in said
+    assert sorted(p.name for p in folder.iterdir()) == ["thesis.docx"]
+
+
+def test_symlink_loops_say_so(tmp_path, monkeypatch, still_video):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    r = runner.invoke(app, ["analyze", str(loop), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "symbolic link loop" in " ".join(r.output.split()), r.output
+    _no_analysis(monkeypatch)
+    r = runner.invoke(app, ["analyze", str(still_video), "--out", str(loop / "res")])
+    assert r.exit_code == 2 and "link loop" in " ".join(r.output.split()), r.output
+
+
+# --------------------------------------------------------------------------- mirrored video (issue 12, item 12)
+
+
+def test_mirrored_flips_sides_and_the_summary_says_which_convention(tmp_path, face):
+    # the person's left corner moves 6 mm, their right 2 mm; as a selfie shows it, left and right swap
+    clip = tmp_path / "smile.mp4"
+    motions = synth.smile_motions(face, right_mm=2.0, left_mm=6.0, onset_s=0.5, rise_s=0.4, hold_s=0.8, fall_s=0.3)
+    synth.render(clip, face=face, fps=30, duration_s=2.2, motions=motions, write_truth=False)
+    docs, said = {}, {}
+    for flag in ([], ["--mirrored"]):
+        out = tmp_path / ("m" if flag else "plain")
+        r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", *flag])
+        assert r.exit_code == 0, r.output
+        docs[bool(flag)] = json.loads((out / "analysis.json").read_text())
+        said[bool(flag)] = " ".join(r.stdout.split())
+    assert (docs[False]["video"]["mirrored"], docs[False]["video"]["mirrored_by"]) == (False, "default")
+    assert (docs[True]["video"]["mirrored"], docs[True]["video"]["mirrored_by"]) == (True, "option")
+    assert "taken as not mirrored" in said[False] and "--mirrored" in said[False]
+    assert "mirrored like a selfie (as you said)" in said[True]
+    plain, flipped = docs[False]["peaks"], docs[True]["peaks"]
+    assert plain["mouth_corner_left_mm"] > plain["mouth_corner_right_mm"] + 2
+    # told it is a selfie, the clip is read as the mirror image of a person whose right side smiles more
+    assert flipped["mouth_corner_right_mm"] > flipped["mouth_corner_left_mm"] + 2
+
+
+# --------------------------------------------------------------------------- Ctrl-C while loading (issue 12, item 9)
+
+_INTERRUPT_AT_IMPORT = """
+import importlib.abc, os, signal, sys
+target = sys.argv[1]
+class Interrupt(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target_=None):
+        if name == target:  # Ctrl-C arrives just as this module starts to load
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["smilescope", *sys.argv[2:]]
+from smilescope.cli import main  # what the console script does
+main()
+"""
+
+
+@pytest.mark.parametrize("module", ["typer", "numpy", "pydantic", "rich.progress", "cv2"])
+def test_ctrl_c_while_modules_load_says_interrupted(tmp_path, module):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLE, ROOT
+
+    r = subprocess.run([sys.executable, "-c", _INTERRUPT_AT_IMPORT, module, "analyze", str(EXAMPLE),
+                        "--out", str(tmp_path / "o"), "--no-save"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 130, r.stderr
+    assert "interrupted" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()

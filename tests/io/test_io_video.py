@@ -44,6 +44,7 @@ def write_video(
     codec: str = "libx264",
     size: tuple[int, int] = (W, H),
     rotation_ccw: int | None = None,
+    hflip: bool = False,
     options: dict | None = None,
     frames: list[np.ndarray] | None = None,
 ) -> Path:
@@ -56,8 +57,8 @@ def write_video(
         s.codec_context.time_base = tb
         if times_s is not None:
             s.time_base = tb
-        if rotation_ccw is not None:
-            s.set_display_rotation(rotation_ccw)
+        if rotation_ccw is not None or hflip:
+            s.set_display_rotation(rotation_ccw or 0, hflip=hflip)
         if frames is None:
             frames = [pattern(i, w, h) for i in range(n if times_s is None else len(times_s))]
         imgs = frames
@@ -197,6 +198,63 @@ def test_rotation_metadata_gives_upright_frames(tmp_path, rotation_ccw, rotation
     cap.release()
     assert ok
     assert np.abs(bgr[..., ::-1].astype(int) - rgb).mean() < 1
+
+
+@pytest.mark.parametrize("rotation_ccw", [0, -90, 90, 180])
+def test_a_mirroring_display_matrix_is_detected_and_sides_kept(tmp_path, rotation_ccw):
+    # a selfie clip stored as the camera saw it, with a display matrix that mirrors it on playback
+    path = write_video(tmp_path / "selfie.mp4", frames=marker_frames(), rotation_ccw=rotation_ccw, hflip=True)
+    rotation_cw = -rotation_ccw % 360
+    camera_view = np.rot90(marker_frames(1)[0], k=-rotation_cw // 90)  # upright, not mirrored
+    info, frames, _ = read_all(path)
+    assert (info.rotation_deg, info.mirrored, info.mirrored_by) == (rotation_cw, True, "container")
+    assert np.abs(frames[0].rgb.astype(int) - camera_view).mean() < 3  # the person's right stays on the left
+    # told that the video as played is not mirrored: the frames are shown as the file displays them
+    info, frames, _ = read_all(path, mirrored=False)
+    assert (info.mirrored, info.mirrored_by) == (False, "option")
+    assert np.abs(frames[0].rgb.astype(int) - camera_view[:, ::-1]).mean() < 3
+
+
+def test_mirrored_option_flips_frames_of_videos_and_sequences(tmp_path):
+    path = write_video(tmp_path / "plain.mp4", frames=marker_frames())
+    info, frames, _ = read_all(path)
+    assert (info.mirrored, info.mirrored_by) == (False, "default")
+    plain = frames[0].rgb
+    info, frames, _ = read_all(path, mirrored=True)
+    assert (info.mirrored, info.mirrored_by) == (True, "option")
+    np.testing.assert_array_equal(frames[0].rgb, plain[:, ::-1])
+    assert frames[0].rgb.flags.c_contiguous
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "f1.png"), marker_frames(1)[0])
+    info, frames, _ = read_all(folder, mirrored=True)
+    assert (info.mirrored, info.mirrored_by) == (True, "option")
+    np.testing.assert_array_equal(frames[0].rgb, marker_frames(1)[0][:, ::-1])
+
+
+@pytest.mark.parametrize(("matrix", "expected"), [
+    ([65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30], (0.0, False)),
+    ([-65536, 0, 0, 0, 65536, 0, 0, 0, 1 << 30], (0.0, True)),  # a left-right flip, not a half turn
+    ([0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30], (90.0, False)),  # portrait phone clip
+    ([0, -65536, 0, -65536, 0, 0, 0, 0, 1 << 30], (-90.0, True)),
+    ([65536, 0, 0, 0, -65536, 0, 0, 0, 1 << 30], (180.0, True)),  # upside-down flip = half turn + mirror
+])
+def test_display_orientation_reads_turn_and_mirror(matrix, expected):
+    from smilescope.io.video import display_orientation
+
+    rot, mirrored = display_orientation(matrix)
+    assert (round(rot) % 360, mirrored) == (round(expected[0]) % 360, expected[1])
+
+
+def test_link_loop_and_dangling_link_say_so(tmp_path):
+    loop = tmp_path / "loop.mp4"
+    loop.symlink_to(loop)
+    with pytest.raises(BadInputError, match="symbolic link loop"):
+        open_video(loop)
+    dangling = tmp_path / "gone.mp4"
+    dangling.symlink_to(tmp_path / "moved-away.mp4")
+    with pytest.raises(BadInputError, match="link to .*moved-away.mp4.*does not exist"):
+        open_video(dangling)
 
 
 def test_rotate_upright_turns_clockwise():

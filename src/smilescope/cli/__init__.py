@@ -5,12 +5,35 @@ Each command lives in its own module of this package (:mod:`.analyze`, :mod:`.tr
 (``assess``, ``store``, ``report``) know nothing of the command line.
 
 Exit status: 0 done, 2 bad input (the message says what was wrong and what to do),
-1 internal error.
+130 interrupted, 1 internal error.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+
+
+def _interrupted_while_loading(signum, frame) -> None:
+    """Ctrl-C while the modules below load (a second or more: Typer, Rich, SQLAlchemy, Jinja):
+    the same one word and exit status as an interrupt later on, instead of a long traceback."""
+    try:
+        os.write(2, b"interrupted\n")
+    except OSError:
+        pass
+    raise SystemExit(130)
+
+
+# Installed before the heavy imports and put back once they are done (see the end of this module).
+# Only where Ctrl-C still has Python's own behaviour: a program that imports this module with its
+# own handler keeps it.
+_loading_handler = None
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    try:
+        _loading_handler = signal.signal(signal.SIGINT, _interrupted_while_loading)
+    except ValueError:  # imported from a thread other than the main one: no signals there
+        pass
 
 # The per-frame arithmetic is on tiny arrays (2x2 transforms, ~70 points): OpenBLAS's worker
 # threads never help there, and woken for every call they spin on the second core that the
@@ -18,7 +41,6 @@ import os
 # the user's own wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import sys  # noqa: E402
 from typing import Optional  # noqa: E402
 
 import typer  # noqa: E402
@@ -85,14 +107,23 @@ def _silence_native_logs() -> None:
 
 
 def main() -> None:
-    """The ``smilescope`` console entry point: run the app; any unexpected error exits 1 with a plea to report it."""
+    """The ``smilescope`` console entry point: run the app; Ctrl-C outside a command's own handling
+    (e.g. while a command loads MediaPipe) says "interrupted" and exits 130; any unexpected error
+    exits 1 with a plea to report it."""
     _silence_native_logs()
     try:
         app()
     except SystemExit:
         raise
+    except KeyboardInterrupt:
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
     except Exception as e:  # noqa: BLE001 - last resort: say it is our fault, exit 1
         err.print(f"[bold red]internal error:[/] {type(e).__name__}: {safe(e)}\n"
                   "This is a bug in smilescope, not a problem with your video; please report it with the command you ran.",
                   highlight=False)
         sys.exit(1)
+
+
+if _loading_handler is not None:  # loaded: later interrupts raise KeyboardInterrupt, handled per command
+    signal.signal(signal.SIGINT, _loading_handler)

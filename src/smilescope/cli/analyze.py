@@ -1,12 +1,15 @@
 """``smilescope analyze`` and ``smilescope grade``: a video in, analysis files and figures out.
 
-The analysis files come from :func:`smilescope.output.save_analysis`; the figures beside them
-(smile.png, spectrum.png, twitches.png) are drawn by :mod:`smilescope.report.figures` and written
-here, so ``output`` stays a writer of files and draws nothing.
+The analysis files come from :func:`smilescope.output.save_analysis`, which replaces the output
+folder's contents as one set; the figures in it (smile.png, spectrum.png, twitches.png) are drawn
+here by :mod:`smilescope.report.figures` and handed over as bytes, so ``output`` stays a writer of
+files and draws nothing.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -16,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
 from smilescope.inputs import load_segments
-from smilescope.output import atomic_write, atomic_write_bytes, dumps, save_analysis
+from smilescope.output import check_out_dir, dumps, save_analysis
 from smilescope.report import figures
 from smilescope.report.summary import render_summary
 from smilescope import store as user_store
@@ -25,40 +28,57 @@ from smilescope import store as user_store
 FIGURES = ("smile.png", "spectrum.png", "twitches.png")
 
 
-def write_figures(result, out_dir: Path) -> list[Path]:
-    """Draw the figures of ``result`` (a pipeline ``Analysis``) into ``out_dir``; return their paths.
+def draw_figures(result) -> dict[str, bytes]:
+    """The figures of ``result`` (a pipeline ``Analysis``) as PNG bytes, by file name.
 
     smile.png when the signals have the smile excursion; spectrum.png and twitches.png always
     (a fresh analysis always has its tremor block, detected or not).
     """
-    drawn = []
+    drawn = {}
     if "smile_excursion_right_mm" in result.signals.columns:
-        drawn.append(("smile.png", figures.smile_png(result.signals, result.smile)))
-    drawn.append(("spectrum.png", figures.spectrum_png(result.signals, result.shake)))
-    drawn.append(("twitches.png", figures.twitch_raster_png(result.signals, result.twitches, blinks=result.blinks)))
-    return [atomic_write_bytes(Path(out_dir) / name, png) for name, png in drawn]
+        drawn["smile.png"] = figures.smile_png(result.signals, result.smile)
+    drawn["spectrum.png"] = figures.spectrum_png(result.signals, result.shake)
+    drawn["twitches.png"] = figures.twitch_raster_png(result.signals, result.twitches, blinks=result.blinks)
+    return drawn
 
 
 def save_with_figures(result, out_dir: Path) -> tuple[Path, Path]:
-    """analysis.json and signals.csv, then the figures beside them; return the first two paths."""
-    json_path, csv_path = save_analysis(result, out_dir)
-    write_figures(result, out_dir)
-    return json_path, csv_path
+    """analysis.json, signals.csv and the figures, replacing the folder's contents as one set;
+    return the paths of the first two."""
+    return save_analysis(result, out_dir, extra=draw_figures(result))
 
 
-def remove_stale_figures(out_dir: Path) -> None:
-    """Figures of an earlier run would not belong to this analysis: remove them."""
-    for name in FIGURES:
-        try:
-            (Path(out_dir) / name).unlink()
-        except FileNotFoundError:
-            pass
+def default_out_dir(video: Path) -> Path:
+    """``out/<video name>``: each video's results in a folder of their own, so analysing a second
+    video never replaces the first one's results unasked (a fixed ``out`` did)."""
+    text = str(video)
+    if any(ch in text for ch in "*?["):  # a glob pattern: name it after the folder it searches
+        text = text[: min(text.index(ch) for ch in "*?[" if ch in text)]
+        name = Path(text).name if not text.endswith(("/", os.sep)) else Path(text.rstrip("/" + os.sep)).name
+    else:
+        p = Path(os.path.abspath(video))
+        name = p.stem if p.suffix and not p.is_dir() else p.name
+    name = name.strip().lstrip(".")
+    return Path("out") / (name or "analysis")
+
+
+def previous_video(out_dir: Path) -> str | None:
+    """The video whose results ``out_dir`` holds now (its analysis.json), if readable."""
+    try:
+        doc = json.loads((out_dir / "analysis.json").read_text(encoding="utf-8"))
+        path = doc["video"]["path"]
+        return path if isinstance(path, str) else None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
 
 
 def analyze(
     video: Path = typer.Argument(..., help="Video file (mp4, mov, avi, webm, mkv), a folder of images, or a glob pattern in quotes."),
-    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for analysis.json and signals.csv (created if missing)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", show_default="out/<video name>",
+                                           help="Folder for analysis.json and signals.csv (created if missing); each run replaces its contents as a whole."),
     fps: Optional[float] = typer.Option(None, help="Frame rate of an image sequence (videos carry their own timestamps)."),
+    mirrored: Optional[bool] = typer.Option(None, "--mirrored/--not-mirrored", show_default="as the video file says, else not mirrored",
+                                            help="The video plays as a mirror image (a selfie recording): flip it back so sides stay the person's own."),
     no_refine: bool = typer.Option(False, "--no-refine", help="Use raw landmarks instead of optical-flow refinement (less accurate; for comparison)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
     no_save: bool = typer.Option(False, "--no-save", help="Do not add this analysis to your history (the local database of `smilescope history`)."),
@@ -76,15 +96,18 @@ def analyze(
     mouth_corner_{right,left}_{x,y}_mm (x lateral, y up, relative to the relaxed face), cheek_*, nasolabial_*,
     brow_*_height_mm, palpebral_*_height_mm (eye opening). Sides are the person's own.
     """
-    from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
-
-    cfg = pipeline.PipelineConfig(refine=not no_refine)
     show = not quiet and err.is_terminal
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        if out_dir is None:
+            out_dir = default_out_dir(video)
+        check_out_dir(out_dir)  # a file, a link loop, a folder of someone else's files: refused before the work
         if not no_save and (db or user_store.default_url()).strip().lower() != "off":
             user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
             user_store.check_name(subject, "--subject")
             user_store.check_name(label, "--label")
+        from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
+
+        cfg = pipeline.PipelineConfig(refine=not no_refine)
         if show:
             with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
                           TimeRemainingColumn(), console=err, transient=True) as bar:
@@ -93,14 +116,13 @@ def analyze(
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=max(total, done) if total else None)
 
-                result = pipeline.analyze(video, fps=fps, config=cfg, progress=progress)
+                result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=progress)
         else:
-            result = pipeline.analyze(video, fps=fps, config=cfg)
-        if figures_:
-            json_path, csv_path = save_with_figures(result, out_dir)
-        else:
-            json_path, csv_path = save_analysis(result, out_dir)
-            remove_stale_figures(out_dir)
+            result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg)
+        before = previous_video(out_dir)
+        json_path, csv_path = (save_with_figures(result, out_dir) if figures_ else save_analysis(result, out_dir))
+    if before is not None and not quiet and os.path.abspath(before) != os.path.abspath(result.video.path):
+        err.print(f"note: {safe(out_dir)} held the results of {safe(before)}; they were replaced by this video's.", highlight=False)
     if not quiet:
         out.print(render_summary(result, json_path=json_path, csv_path=csv_path, figures=figures_))
     if not no_save:
@@ -141,8 +163,9 @@ def grade(
         err.print("grading…", highlight=False)
         doc = eface_style(result.signals, seg, affected_side=affected_side,
                           blinks=result.blinks.events if result.blinks is not None else None)
-        save_with_figures(result, out_dir)
-        path = atomic_write(out_dir / "grading.json", lambda fh: fh.write(dumps(doc) + "\n"))
+        # grading.json goes with the analysis files and figures, as one set that replaces the folder's
+        save_analysis(result, out_dir, extra={**draw_figures(result), "grading.json": dumps(doc) + "\n"})
+        path = out_dir / "grading.json"
     for line in grade_lines(doc):
         out.print(line, highlight=False, markup=False)
     out.print(f"wrote {safe(path)}", highlight=False)

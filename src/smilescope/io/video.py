@@ -21,6 +21,7 @@ damaged packets, repeated timestamps) are reported in :attr:`VideoSource.warning
 
 from __future__ import annotations
 
+import errno
 import glob
 import math
 import os
@@ -72,6 +73,13 @@ class VideoInfo:
         FFmpeg codec name (``"h264"``, ``"hevc"``, ...), or the image suffix for sequences.
     is_image_sequence : bool
         True for a folder of images or a glob pattern.
+    mirrored : bool
+        The video plays as a mirror image of the person (a selfie view: their right on the
+        right of the picture); its frames are flipped back, so the frames yielded are always
+        the camera's view and sides stay the person's own.
+    mirrored_by : str
+        How that was decided: ``"option"`` (the caller said so), ``"container"`` (the file's
+        display matrix mirrors the picture) or ``"default"`` (nothing said so: not mirrored).
     """
 
     path: str
@@ -83,6 +91,8 @@ class VideoInfo:
     rotation_deg: int
     codec: str
     is_image_sequence: bool
+    mirrored: bool = False
+    mirrored_by: str = "default"
 
 
 # eq=False: comparing or hashing frames by their pixel arrays makes no sense (and would raise).
@@ -175,7 +185,7 @@ class VideoSource:
         return f"{type(self).__name__}({self.info!r})"
 
 
-def open_video(path: str | os.PathLike, *, fps: float | None = None) -> VideoSource:
+def open_video(path: str | os.PathLike, *, fps: float | None = None, mirrored: bool | None = None) -> VideoSource:
     """Open a video file, a folder of images, or a glob pattern of images.
 
     The file is probed at once (container, video stream, first frame), so unreadable input
@@ -191,6 +201,12 @@ def open_video(path: str | os.PathLike, *, fps: float | None = None) -> VideoSou
         Frame rate in frames/s of an image sequence (default 30.0, with a warning). For video
         files the container's own timestamps always win; ``fps`` is used only for frames that
         carry no timestamp.
+    mirrored : bool, optional
+        True: the video plays as a mirror image of the person (a selfie recording), so its
+        frames are flipped left-right before they are yielded; False: it does not. ``None``
+        (default): mirrored when the file's display matrix mirrors the picture (some phone apps
+        store a selfie that way), else not. Either way :attr:`VideoInfo.mirrored` and
+        ``mirrored_by`` say what was decided.
 
     Returns
     -------
@@ -207,14 +223,15 @@ def open_video(path: str | os.PathLike, *, fps: float | None = None) -> VideoSou
         fps = float(fps)
     text = os.fspath(path)
     p = Path(text)
+    _check_links(p, text)
     if p.is_dir():
-        return _ImageSequenceSource(text, _images_in_folder(p), fps)
+        return _ImageSequenceSource(text, _images_in_folder(p), fps, mirrored)
     if p.is_file():
         if p.suffix.lower() in IMAGE_SUFFIXES:
-            return _ImageSequenceSource(text, [p], fps)
-        return _AvVideoSource(text, fps)
+            return _ImageSequenceSource(text, [p], fps, mirrored)
+        return _AvVideoSource(text, fps, mirrored)
     if any(ch in text for ch in _GLOB_CHARS):
-        return _ImageSequenceSource(text, _images_matching(text), fps)
+        return _ImageSequenceSource(text, _images_matching(text), fps, mirrored)
     if p.exists():
         raise BadInputError(
             f"'{text}' is neither a regular file nor a folder.",
@@ -227,13 +244,68 @@ def open_video(path: str | os.PathLike, *, fps: float | None = None) -> VideoSou
     raise BadInputError(f"No file or folder found at '{text}'.", hint + ".")
 
 
+def _check_links(p: Path, text: str) -> None:
+    """A symbolic link loop, or a link to nothing, said as such (not "no file found")."""
+    try:
+        os.stat(p)
+        return
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise BadInputError(
+                f"'{text}' is a symbolic link loop: a link on the way points back at itself, so it leads to no file.",
+                "Fix or remove the link, or pass the video file itself.",
+            ) from None
+    if os.path.islink(p):
+        raise BadInputError(
+            f"'{text}' is a symbolic link to '{os.readlink(p)}', which does not exist.",
+            "Fix or remove the link, or pass the video file itself.",
+        )
+
+
+def mirror_decision(mirrored: bool | None, container_mirrored: bool) -> tuple[bool, str]:
+    """(mirrored, how it was decided): the caller's word wins, else the container's, else not mirrored."""
+    if mirrored is not None:
+        return bool(mirrored), "option"
+    if container_mirrored:
+        return True, "container"
+    return False, "default"
+
+
+def display_orientation(matrix) -> tuple[float, bool]:
+    """Clockwise rotation (degrees) and mirroring of an FFmpeg display matrix.
+
+    Parameters
+    ----------
+    matrix : sequence of 9 int
+        ``AV_PKT_DATA_DISPLAYMATRIX``: row-major ``[a b u; c d v; x y w]``, a stored pixel
+        ``(p, q)`` displayed at ``(a p + c q + x, b p + d q + y)`` (16.16 fixed point).
+
+    Returns
+    -------
+    rotation_cw_deg : float
+        The turn that makes the stored frame upright, clockwise, in (-180, 180].
+    mirrored : bool
+        The matrix also mirrors the picture left-right (a negative determinant): the display is
+        the upright frame flipped left-right.
+    """
+    a, b, _, c, d = (float(v) for v in list(matrix)[:5])
+    mirrored = a * d - b * c < 0
+    if mirrored:  # undo the mirror in display x: what is left is a turn
+        a, c = -a, -c
+    return math.degrees(math.atan2(b, a)), mirrored
+
+
+def _flip_lr(rgb: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(rgb[:, ::-1])
+
+
 # --------------------------------------------------------------------------- video files
 
 
 class _AvVideoSource(VideoSource):
     """A video file decoded by PyAV."""
 
-    def __init__(self, path: str, fps: float | None) -> None:
+    def __init__(self, path: str, fps: float | None, mirrored: bool | None = None) -> None:
         self._path = path
         warnings: list[str] = []
         container = _open_container(path)
@@ -286,8 +358,18 @@ class _AvVideoSource(VideoSource):
             self._expected_frames = int(stream.frames or 0)
 
             # PyAV's frame.rotation is counter-clockwise (FFmpeg's display-matrix angle); checked
-            # against OpenCV's CAP_PROP_ORIENTATION_AUTO: a portrait phone clip reads -90.
-            rotation_cw = -float(first.rotation or 0)
+            # against OpenCV's CAP_PROP_ORIENTATION_AUTO: a portrait phone clip reads -90. It
+            # ignores a mirror in the matrix (a left-right flip reads as -180), so the matrix itself
+            # is read when the frame carries one.
+            matrix = _display_matrix(first)
+            if matrix is not None:
+                rotation_cw, container_mirrored = display_orientation(matrix)
+            else:
+                rotation_cw, container_mirrored = -float(first.rotation or 0), False
+            self._mirrored, mirrored_by = mirror_decision(mirrored, container_mirrored)
+            # the frames yielded are the camera's view: a mirror the container asks for and the
+            # mirror the video is said to have cancel out
+            self._flip = self._mirrored != container_mirrored
             quarter_turns = round(rotation_cw / 90.0)
             rotation_deg = int(quarter_turns * 90) % 360
             if abs(rotation_cw - 90 * quarter_turns) > 1:
@@ -315,6 +397,8 @@ class _AvVideoSource(VideoSource):
                 rotation_deg=rotation_deg,
                 codec=stream.codec_context.name,
                 is_image_sequence=False,
+                mirrored=self._mirrored,
+                mirrored_by=mirrored_by,
             )
         finally:
             container.close()
@@ -356,8 +440,8 @@ class _AvVideoSource(VideoSource):
                     dropped.append((i, t_s))
                     continue
                 last_t_s = t_s
-                rgb = frame.to_ndarray(format="rgb24")
-                yield Frame(n_out, t_s, rotate_upright(rgb, rot))
+                rgb = rotate_upright(frame.to_ndarray(format="rgb24"), rot)
+                yield Frame(n_out, t_s, _flip_lr(rgb) if self._flip else rgb)
                 n_out += 1
         finally:
             container.close()
@@ -574,6 +658,14 @@ def _pick_video_stream(container, path: str):
     return best if best in videos else videos[0]
 
 
+def _display_matrix(frame) -> np.ndarray | None:
+    """The frame's display matrix (9 int32), or ``None`` when it carries none."""
+    for sd in frame.side_data:
+        if getattr(sd.type, "name", "") == "DISPLAYMATRIX" and len(bytes(sd)) >= 36:
+            return np.frombuffer(bytes(sd)[:36], dtype=np.int32)
+    return None
+
+
 def _first_frame(container, stream, path: str) -> av.VideoFrame:
     """Decode the first frame (for rotation and to fail early), or raise BadInputError."""
     stats = _DecodeStats()
@@ -650,8 +742,9 @@ def _read_image(path: Path, index: int) -> np.ndarray:
 class _ImageSequenceSource(VideoSource):
     """Numbered still images, timed ``index / fps``."""
 
-    def __init__(self, path: str, images: list[Path], fps: float | None) -> None:
+    def __init__(self, path: str, images: list[Path], fps: float | None, mirrored: bool | None = None) -> None:
         warnings = []
+        self._mirrored, mirrored_by = mirror_decision(mirrored, False)
         if fps is None:
             fps = DEFAULT_SEQUENCE_FPS
             if len(images) > 1:
@@ -673,6 +766,8 @@ class _ImageSequenceSource(VideoSource):
             rotation_deg=0,
             codec=images[0].suffix.lower().lstrip("."),
             is_image_sequence=True,
+            mirrored=self._mirrored,
+            mirrored_by=mirrored_by,
         )
         super().__init__(info, warnings)
 
@@ -687,4 +782,4 @@ class _ImageSequenceSource(VideoSource):
                     "All frames of a sequence must have the same size; remove or resize the odd "
                     "ones.",
                 )
-            yield Frame(i, i / self._fps, rgb)
+            yield Frame(i, i / self._fps, _flip_lr(rgb) if self._mirrored else rgb)

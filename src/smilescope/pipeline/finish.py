@@ -191,6 +191,7 @@ def video_block(path: str | Path, info: VideoInfo, t_s: np.ndarray) -> VideoBloc
         frame_interval_s=FrameInterval(median=float(np.median(dt)) if n > 1 else None,
                                        min=float(np.min(dt)) if n > 1 else None,
                                        max=float(np.max(dt)) if n > 1 else None),
+        mirrored=bool(getattr(info, "mirrored", False)), mirrored_by=getattr(info, "mirrored_by", "default"),
     )
 
 

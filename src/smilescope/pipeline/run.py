@@ -66,6 +66,7 @@ def analyze(
     path: str | Path,
     *,
     fps: float | None = None,
+    mirrored: bool | None = None,
     config: PipelineConfig = PipelineConfig(),
     detector: LandmarkDetector | None = None,
     iris_detector: LandmarkDetector | None = None,
@@ -79,6 +80,11 @@ def analyze(
         Video file (mp4, mov, avi, webm, mkv, ...), a folder of images, or a glob pattern.
     fps : float, optional
         Frame rate of an image sequence (video files carry their own timestamps).
+    mirrored : bool, optional
+        The video plays as a mirror image of the person (a selfie recording): its frames are
+        flipped back before measuring, so sides stay the person's own. ``None`` (default): as
+        the file says (a display matrix that mirrors the picture), else not mirrored; the
+        ``video`` block records what was used (``mirrored``, ``mirrored_by``).
     config : PipelineConfig
     detector, iris_detector : LandmarkDetector, optional
         Another landmark backend (tests use recorded landmarks); see :class:`FaceAnalyzer`.
@@ -98,7 +104,7 @@ def analyze(
         Unreadable input, no usable face, a face too small, a head turned away throughout.
     """
     results: list[FrameResult] = []
-    with open_video(path, fps=fps) as src:
+    with open_video(path, fps=fps, mirrored=mirrored) as src:
         info = src.info
         total = int(info.frames or 0)
         with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config) as fa:

@@ -46,6 +46,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     t.add_column()
     t.add_row("video", f"{_word(v.width)}x{_word(v.height)}, {_word(v.frames)} frames, {_fmt(v.duration_s, '.1f', ' s')}, "
                        f"{_fmt(v.fps, '.1f', ' fps')}")
+    t.add_row("sides", v.sides_convention())
     t.add_row("face found", f"{_fmt(q.face_frames_ratio, '.0%')} of frames (measured: {_fmt(q.valid_frames_ratio, '.0%')})")
     spread = q.mm_per_px_spread * 100 if _known(q.mm_per_px_spread) else None
     t.add_row("scale", f"{_fmt(q.mm_per_px, '.4f')} mm/px from the iris ({_word(q.iris_mm)} mm), "

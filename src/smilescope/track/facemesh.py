@@ -5,6 +5,10 @@ The model ships inside the ``mediapipe==0.10.21`` wheel; nothing is downloaded.
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,6 +73,58 @@ def head_angles_deg(landmarks_px: np.ndarray) -> tuple[float, float, float]:
     return float(yaw), float(pitch), float(roll)
 
 
+# MediaPipe's own log lines: absl/glog ("W0000 00:00:1796157448.48 21330 file.cc:114] ...") and
+# TFLite's ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."). Errors (E, F) are kept.
+_MEDIAPIPE_LOG = re.compile(rb"^(?:[IW]\d{4} [\d:.]+ +\d+ [^\]\s]+:\d+\] |INFO: |"
+                            rb"WARNING: All log messages before absl::InitializeLog\(\))")
+_filter_lock = threading.Lock()
+_filter_on = False
+
+
+def silence_mediapipe_logs() -> None:
+    """Drop MediaPipe's start-up chatter from the process's stderr; once per process.
+
+    MediaPipe (TFLite, absl logging) writes its info and warning lines straight to file
+    descriptor 2, from its own threads and some time after a graph is built, and no setting
+    turns them off (GLOG_minloglevel and TF_CPP_MIN_LOG_LEVEL are not read). So fd 2 becomes a
+    pipe read by a small thread that passes every other line on to where fd 2 pointed; Python's
+    own ``sys.stderr`` (messages, warnings, tracebacks) is moved onto a copy of the original fd
+    first, so it never waits on that thread. SMILESCOPE_DEBUG=1 keeps everything.
+    """
+    global _filter_on
+    if os.environ.get("SMILESCOPE_DEBUG"):
+        return
+    with _filter_lock:
+        if _filter_on:
+            return
+        try:
+            target = os.dup(2)
+            if sys.stderr is sys.__stderr__ and sys.stderr is not None and sys.stderr.fileno() == 2:
+                sys.stderr.flush()
+                sys.stderr = os.fdopen(os.dup(target), "w", buffering=1,
+                                       encoding=sys.__stderr__.encoding or "utf-8", errors="backslashreplace")
+            r, w = os.pipe()
+            os.dup2(w, 2)
+            os.close(w)
+        except (OSError, ValueError, AttributeError):
+            return  # no usable fd 2 (a service without a terminal): nothing to silence
+        threading.Thread(target=_pass_on, args=(r, target), name="smilescope-stderr-filter", daemon=True).start()
+        _filter_on = True
+
+
+def _pass_on(r: int, target: int) -> None:
+    with os.fdopen(r, "rb", buffering=0) as pipe:
+        rest = b""
+        while chunk := pipe.read(65536):
+            *lines, rest = (rest + chunk).split(b"\n")
+            out = b"".join(line + b"\n" for line in lines if not _MEDIAPIPE_LOG.match(line))
+            if out:
+                try:
+                    os.write(target, out)
+                except OSError:
+                    pass
+
+
 class MediaPipeFaceMesh:
     """FaceMesh with iris refinement; keeps the largest face when there are several.
 
@@ -93,6 +149,7 @@ class MediaPipeFaceMesh:
     ) -> None:
         import mediapipe as mp  # heavy import, kept local
 
+        silence_mediapipe_logs()
         self._mesh = mp.solutions.face_mesh.FaceMesh(
             static_image_mode=static_image_mode,
             max_num_faces=max_num_faces,

@@ -1,0 +1,68 @@
+"""The Python API as the README shows it: ``smilescope.analyze`` itself, ``Series`` unpacking."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import pydoc
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import ROOT
+
+
+def test_smilescope_analyze_shows_its_real_signature_and_docstring():
+    code = (
+        "import smilescope, sys\n"
+        "assert 'analyze' in dir(smilescope)\n"  # completion lists it before anything loads
+        "assert 'smilescope.pipeline' not in sys.modules\n"  # and the package stays light
+        "import inspect, pydoc\n"
+        "sig = inspect.signature(smilescope.analyze)\n"
+        "print(list(sig.parameters))\n"
+        "print(pydoc.plain(pydoc.render_doc(smilescope)))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 0, r.stderr
+    assert "['path', 'fps', 'mirrored', 'config', 'detector', 'iris_detector', 'progress']" in r.stdout
+    helped = r.stdout.split("FUNCTIONS", 1)[1]
+    assert "analyze(path" in helped and "Analyse a face video" in helped  # help(smilescope) shows it
+
+
+def test_analyze_is_the_pipeline_function():
+    import smilescope
+    from smilescope.pipeline import analyze
+
+    assert smilescope.analyze is analyze
+    assert inspect.getdoc(smilescope.analyze).startswith("Analyse a face video")
+    assert "analyze" in pydoc.plain(pydoc.render_doc(smilescope)).split("FUNCTIONS", 1)[1]
+
+
+def test_series_unpacks_as_the_readme_shows():
+    from smilescope.signals import SignalTable
+
+    t = np.arange(4) / 30
+    table = SignalTable(t_s=t, valid=np.array([True, True, False, True]),
+                        columns={"mouth_corner_left_x_mm": np.array([0.0, 1.0, 2.0, np.nan])})
+    t_s, values, valid = table.series("mouth_corner_left_x_mm")
+    np.testing.assert_array_equal(t_s, t)
+    np.testing.assert_array_equal(values[:3], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(valid, [True, True, False, False])
+    assert "t_s, values, valid" in (ROOT / "README.md").read_text()
+
+
+def test_mediapipe_log_lines_are_silenced_and_ours_are_kept():
+    code = (
+        "import os, sys, warnings, smilescope\n"
+        "smilescope.analyze('examples/d0.mp4')\n"
+        "warnings.warn('a python warning')\n"
+        "raise SystemExit('bye')\n"  # printed by Python as it exits: must not be lost
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 1
+    for chatter in ("W0000", "TensorFlow Lite", "absl::InitializeLog", "inference_feedback_manager"):
+        assert chatter not in r.stderr, r.stderr
+    assert "a python warning" in r.stderr and "bye" in r.stderr
