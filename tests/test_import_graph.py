@@ -21,6 +21,7 @@ LOCAL_OK = {
     ("smilescope", "smilescope.pipeline"): "smilescope.analyze loads OpenCV and MediaPipe on first use only",
     ("smilescope.cli.analyze", "smilescope.pipeline"): "light commands (diary, --help) must not load MediaPipe",
     ("smilescope.cli.analyze", "smilescope.measures.grading"): "grading pulls in OpenCV via the signals",
+    ("smilescope.cli.serve", "smilescope.web.app"): "the web app loads FastAPI, OpenCV and MediaPipe; other commands must not",
     ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
     ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",
