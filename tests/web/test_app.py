@@ -140,6 +140,37 @@ def test_live_socket_measures_a_rendered_one_sided_smile(client, clip):
     assert all(a["quality"] == [] for a in hold)  # a well-lit frontal face: nothing to warn of
 
 
+def test_smile_hold_exercise_scores_the_repetition(client, clip):
+    """The rendered one-sided smile as an exercise: one repetition, sides and balance from the truth."""
+    reps = []
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+        started = ws.receive_json()
+        assert started["ok"] == "exercise" and started["scored"] and started["exercise"]["hold_s"] == 7.0
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            a = ws.receive_json()
+            if "rep" in a:
+                reps.append(a["rep"])
+        ws.send_text(json.dumps({"action": "stop"}))
+        stopped = ws.receive_json()
+    assert len(reps) == 1 and stopped["reps"] == [{k: v for k, v in reps[0].items() if k not in ("exercise", "number")}]
+    rep = reps[0]
+    assert rep["hold_mm"]["right"] == pytest.approx(RIGHT_MM, abs=0.5)
+    assert rep["hold_mm"]["left"] == pytest.approx(LEFT_MM, abs=0.5)
+    assert rep["balance"] == pytest.approx(RIGHT_MM / LEFT_MM, abs=0.1)
+    assert rep["scores"]["timing"] < 30  # a 1 s hold of a 7 s exercise
+    assert HOLD["onset_s"] < rep["start_s"] < HOLD["onset_s"] + HOLD["rise_s"]
+
+
+def test_exercise_catalogue_and_unknown_exercise(client):
+    keys = [e["key"] for e in client.get("/api/exercises").json()]
+    assert "smile_hold" in keys and "micro_smile" in keys
+    with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+        ws.send_text(json.dumps({"action": "exercise", "key": "juggling"}))
+        assert "unknown exercise" in ws.receive_json()["error"]
+
+
 def test_baseline_action_restarts_the_baseline(client, clip):
     with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws:
         ws.send_text(json.dumps({"action": "baseline"}))

@@ -27,6 +27,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smilescope import __version__
+from smilescope.measures.practice import EXERCISES
 from smilescope.pipeline.live import LiveMeasures
 from smilescope.web.session import LiveSession
 
@@ -97,6 +98,10 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     @app.get("/api/health")
     def health():
         return {"status": "ok"}
+
+    @app.get("/api/exercises")
+    def exercises():
+        return [e.to_dict() for e in EXERCISES]
 
     @app.websocket("/ws/live")
     async def ws_live(ws: WebSocket):

@@ -23,6 +23,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from smilescope.measures.practice import BY_KEY, Rep, RepCounter
 from smilescope.pipeline.live import LiveFrame, LiveMeasures
 
 # A 640x480 webcam JPEG is 30-80 kB; 1920x1080 at high quality about 600 kB. Larger is not a
@@ -125,6 +126,9 @@ class LiveSession:
         self._now = now
         self._t0: float | None = None
         self._last_t: float | None = None
+        self.exercise: str | None = None
+        self._counter: RepCounter | None = None
+        self.done: list[tuple[str, Rep]] = []  # (exercise key, repetition) of this session
 
     def on_frame(self, data: bytes) -> dict:
         """Answer one binary message (a frame)."""
@@ -141,13 +145,19 @@ class LiveSession:
         self._last_t = t_s
         r = self.measures.analyzer.push(rgb, t_s)
         f = self.measures.read(r)
-        return Reading(
+        answer = Reading(
             t_s=round(t_s, 4), face=f.face, valid=f.valid, reason=f.reason, baseline_ready=f.baseline_ready,
             mm_per_px=f.mm_per_px, excursion_mm=f.excursion_mm or {"right": None, "left": None},
             eye_opening_mm=f.eye_opening_mm or {"right": None, "left": None},
             head_yaw_deg=f.head_yaw_deg, head_pitch_deg=f.head_pitch_deg, steadiness_mm=f.steadiness_mm,
             quality=quality_warnings(rgb, f, r.face_width_px),
         ).to_dict()
+        if self._counter is not None and f.valid:
+            rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm)
+            if rep is not None:
+                self.done.append((self.exercise, rep))
+                answer["rep"] = {"exercise": self.exercise, "number": len(self._counter.reps), **rep.to_dict()}
+        return answer
 
     def on_text(self, text: str) -> dict:
         """Answer one text message (an action)."""
@@ -162,7 +172,19 @@ class LiveSession:
         if msg["action"] == "baseline":
             self.measures.capture_baseline()
             return {"ok": "baseline", "message": f"relax your face: a new baseline is taken over {self.measures.baseline_s:g} s"}
-        return {"error": f"unknown action {msg['action'][:40]!r}; known: baseline"}
+        if msg["action"] == "exercise":
+            key = msg.get("key")
+            ex = BY_KEY.get(key) if isinstance(key, str) else None
+            if ex is None:
+                return {"error": f"unknown exercise; known: {', '.join(BY_KEY)}"}
+            self.exercise = ex.key
+            # repetitions are found and scored for the smile exercises; the others are guided
+            self._counter = RepCounter(target_hold_s=ex.hold_s) if ex.measured == "smile" else None
+            return {"ok": "exercise", "exercise": ex.to_dict(), "scored": self._counter is not None}
+        if msg["action"] == "stop":
+            key, self.exercise, self._counter = self.exercise, None, None
+            return {"ok": "stopped", "exercise": key, "reps": [r.to_dict() for k, r in self.done if k == key]}
+        return {"error": f"unknown action {msg['action'][:40]!r}; known: baseline, exercise, stop"}
 
     def close(self) -> None:
         self.measures.close()
