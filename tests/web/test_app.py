@@ -175,3 +175,25 @@ def test_baseline_action_restarts_the_baseline(client, clip):
     with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws:
         ws.send_text(json.dumps({"action": "baseline"}))
         assert ws.receive_json()["ok"] == "baseline"
+
+
+def test_magnified_mirror_follows_the_one_sided_smile(client, clip):
+    """At the hold of the rendered smile (left 6 mm, right 2 mm) the magnified outline's left mouth
+    corner has moved further than the right; nothing is drawn before the relaxed outline exists."""
+    from smilescope import landmarks as lm
+
+    lip = lm.OUTLINES.index(lm.OUTER_LIP)
+    corner = {s: lm.OUTER_LIP.index(lm.MOUTH_CORNER[s]) for s in ("right", "left")}
+    answers = []
+    with client.websocket_connect(WS + "/ws/live?clock=client&mesh=1", headers=OWN) as ws, open_video(clip) as src:
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            answers.append(ws.receive_json())
+    meshes = [a for a in answers if a.get("mesh")]
+    assert meshes and not answers[0].get("mesh") and all(a["baseline_ready"] for a in meshes)
+    first = meshes[0]["mesh"]["lines"][lip]
+    t0 = HOLD["onset_s"] + HOLD["rise_s"] + 0.1
+    hold = [a for a in meshes if t0 <= a["t_s"] <= t0 + HOLD["hold_s"] - 0.2]
+    moved = {s: np.median([np.hypot(*np.subtract(a["mesh"]["lines"][lip][corner[s]], first[corner[s]])) for a in hold])
+             for s in ("right", "left")}
+    assert moved["left"] > 2 * moved["right"] > 0

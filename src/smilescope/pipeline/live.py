@@ -78,6 +78,11 @@ class LiveMeasures:
         self._capturing = []
         self._capture = True
 
+    @property
+    def capturing(self) -> bool:
+        """The next valid frames go into a baseline being taken."""
+        return self._capture
+
     def scale(self) -> float:
         return self.fixed_mm_per_px if self.fixed_mm_per_px is not None else self.analyzer.mm_per_px
 

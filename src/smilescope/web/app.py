@@ -110,7 +110,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             await ws.close(code=1008, reason="clock must be 'server' or 'client'")
             return
         await ws.accept()
-        session = LiveSession(await run_in_threadpool(make_measures), clock=clock)
+        session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1")
         try:
             while True:
                 msg = await ws.receive()

@@ -25,6 +25,7 @@ import numpy as np
 
 from smilescope.measures.practice import BY_KEY, Rep, RepCounter
 from smilescope.pipeline.live import LiveFrame, LiveMeasures
+from smilescope.web.mesh import Magnifier
 
 # A 640x480 webcam JPEG is 30-80 kB; 1920x1080 at high quality about 600 kB. Larger is not a
 # webcam frame, and decoding it would hold up the person's feedback.
@@ -116,9 +117,12 @@ class LiveSession:
         Where frame times come from (see the module's docstring).
     now : callable, optional
         The server's clock (s); tests pass their own.
+    mesh : bool
+        Add the magnified outlines (:class:`smilescope.web.mesh.Magnifier`) to each answer.
     """
 
-    def __init__(self, measures: LiveMeasures, *, clock: str = "server", now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, measures: LiveMeasures, *, clock: str = "server", now: Callable[[], float] = time.monotonic,
+                 mesh: bool = False) -> None:
         if clock not in ("server", "client"):
             raise ValueError(f"clock must be 'server' or 'client', not {clock!r}")
         self.measures = measures
@@ -129,6 +133,7 @@ class LiveSession:
         self.exercise: str | None = None
         self._counter: RepCounter | None = None
         self.done: list[tuple[str, Rep]] = []  # (exercise key, repetition) of this session
+        self.magnifier = Magnifier() if mesh else None
 
     def on_frame(self, data: bytes) -> dict:
         """Answer one binary message (a frame)."""
@@ -143,7 +148,9 @@ class LiveSession:
         if self._last_t is not None and t_s <= self._last_t:
             return {"error": f"frame time {t_s:.3f} s is not after the previous frame's ({self._last_t:.3f} s): frame skipped"}
         self._last_t = t_s
-        r = self.measures.analyzer.push(rgb, t_s)
+        capturing = self.measures.capturing
+        ob = self.measures.analyzer.observe(rgb, t_s)
+        r = self.measures.analyzer.measure(ob)
         f = self.measures.read(r)
         answer = Reading(
             t_s=round(t_s, 4), face=f.face, valid=f.valid, reason=f.reason, baseline_ready=f.baseline_ready,
@@ -152,6 +159,8 @@ class LiveSession:
             head_yaw_deg=f.head_yaw_deg, head_pitch_deg=f.head_pitch_deg, steadiness_mm=f.steadiness_mm,
             quality=quality_warnings(rgb, f, r.face_width_px),
         ).to_dict()
+        if self.magnifier is not None and ob.face is not None and f.valid:
+            answer["mesh"] = self.magnifier.push(ob.face.landmarks_px, relaxed_frame=capturing)
         if self._counter is not None and f.valid:
             rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm)
             if rep is not None:
@@ -171,6 +180,8 @@ class LiveSession:
             return {"error": 'a text message must be an object with an "action", e.g. {"action": "baseline"}'}
         if msg["action"] == "baseline":
             self.measures.capture_baseline()
+            if self.magnifier is not None:
+                self.magnifier.reset()
             return {"ok": "baseline", "message": f"relax your face: a new baseline is taken over {self.measures.baseline_s:g} s"}
         if msg["action"] == "exercise":
             key = msg.get("key")
