@@ -28,15 +28,16 @@ def _moved(pts, angle_deg, shift, scale):
 def test_movement_magnified_and_head_motion_removed(gain):
     face = _face()
     mag = Magnifier(gain=gain)
-    for _ in range(5):
-        assert mag.push(face, relaxed_frame=True) is None
-    still = mag.push(face, relaxed_frame=False)
+    for i in range(5):
+        assert mag.push(face, i / 30) is None
+    mag.relax((0.0, 4 / 30))
+    still = mag.push(face, 5 / 30)
     lip = lm.OUTLINES.index(lm.OUTER_LIP)
     k = lm.OUTER_LIP.index(lm.MOUTH_CORNER["left"])
     smile = face.copy()
     smile[lm.MOUTH_CORNER["left"], :2] += (4.0, -3.0)  # 5 px out and up
     # the head also turns 5 degrees, shifts and comes closer: none of that may show
-    out = mag.push(_moved(smile, 5.0, np.array([30.0, -12.0]), 1.1), relaxed_frame=False)
+    out = mag.push(_moved(smile, 5.0, np.array([30.0, -12.0]), 1.1), 6 / 30)
     box = (mag.relaxed.max(axis=0) - mag.relaxed.min(axis=0)).max()
     d = np.subtract(out["lines"][lip][k], still["lines"][lip][k]) * box
     assert np.hypot(*d) == pytest.approx(5.0 * gain, rel=0.03)
@@ -44,10 +45,12 @@ def test_movement_magnified_and_head_motion_removed(gain):
     assert np.hypot(*np.subtract(out["lines"][lip][other], still["lines"][lip][other])) * box < 0.05
 
 
-def test_new_baseline_takes_the_relaxed_outline_again():
+def test_relaxed_outline_is_the_median_of_the_baseline_frames_only():
     mag = Magnifier()
     face = _face()
-    mag.push(face, relaxed_frame=True)
-    assert mag.push(face, relaxed_frame=False) is not None
-    mag.reset()
-    assert mag.relaxed is None
+    smiling = face.copy()
+    smiling[lm.MOUTH_CORNER["left"], :2] += (6.0, -6.0)
+    for i in range(10):  # smiling first, then relaxed: only the relaxed span is the baseline
+        mag.push(smiling if i < 5 else face, i / 30)
+    mag.relax((5 / 30, 9 / 30))
+    np.testing.assert_allclose(mag.relaxed, mag._aligned(face), atol=1e-6)

@@ -24,9 +24,12 @@ from smilescope.landmarks import SIDES
 # frame-to-frame noise of a webcam face at arm's length (0.2-0.4 mm), so jitter never starts
 # one, while the 1 mm a recovering corner first regains is counted.
 START_MM = 1.0
-# ... and ends when the excursion falls back under half of that for this long (hysteresis: a
-# wobble at the top of a small smile does not split it in two).
+# ... and ends when the excursion has fallen back under half of that, or under a quarter of the
+# repetition's own peak (most of the way back to rest: a broad smile's relaxation is not held up
+# by a millimetre of webcam jitter), for this long (hysteresis: a wobble at the top of a small
+# smile does not split it in two).
 END_FRACTION = 0.5
+RETURN_FRACTION = 0.25
 END_HOLD_S = 0.2
 # The hold: frames at or above this share of the repetition's peak.
 HOLD_FRACTION = 0.7
@@ -169,6 +172,7 @@ class RepCounter:
         self._before: list[dict[str, float]] = []
         self._frames: list[tuple[float, dict[str, float], dict[str, float], float]] = []
         self._below_since: float | None = None
+        self._peak = 0.0
         self.reps: list[Rep] = []
 
     @property
@@ -187,11 +191,13 @@ class RepCounter:
         if not self._frames:
             if move >= START_MM:
                 self._frames.append((t_s, exc, eye, steady))
+                self._peak = move
             else:
                 self._before.append(eye)
             return None
         self._frames.append((t_s, exc, eye, steady))
-        if move >= END_FRACTION * START_MM:
+        self._peak = max(self._peak, move)
+        if move >= max(END_FRACTION * START_MM, RETURN_FRACTION * self._peak):
             self._below_since = None
             return None
         if self._below_since is None:

@@ -14,6 +14,7 @@ guards against the two ways a web page elsewhere could reach it:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
 
     @app.get("/live", response_class=HTMLResponse)
     def live(request: Request):
-        return page(request, "live.html.j2", title="Mirror")
+        return page(request, "live.html.j2", title="Mirror", exercises=EXERCISES,
+                    exercises_json=json.dumps([e.to_dict() for e in EXERCISES]).replace("</", "<\\/"))
 
     @app.get("/api/health")
     def health():

@@ -23,6 +23,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from smilescope import landmarks as lm
 from smilescope.measures.practice import BY_KEY, Rep, RepCounter
 from smilescope.pipeline.live import LiveFrame, LiveMeasures
 from smilescope.web.mesh import Magnifier
@@ -134,6 +135,7 @@ class LiveSession:
         self._counter: RepCounter | None = None
         self.done: list[tuple[str, Rep]] = []  # (exercise key, repetition) of this session
         self.magnifier = Magnifier() if mesh else None
+        self._relaxed_span: tuple[float, float] | None = None
 
     def on_frame(self, data: bytes) -> dict:
         """Answer one binary message (a frame)."""
@@ -148,7 +150,6 @@ class LiveSession:
         if self._last_t is not None and t_s <= self._last_t:
             return {"error": f"frame time {t_s:.3f} s is not after the previous frame's ({self._last_t:.3f} s): frame skipped"}
         self._last_t = t_s
-        capturing = self.measures.capturing
         ob = self.measures.analyzer.observe(rgb, t_s)
         r = self.measures.analyzer.measure(ob)
         f = self.measures.read(r)
@@ -160,13 +161,32 @@ class LiveSession:
             quality=quality_warnings(rgb, f, r.face_width_px),
         ).to_dict()
         if self.magnifier is not None and ob.face is not None and f.valid:
-            answer["mesh"] = self.magnifier.push(ob.face.landmarks_px, relaxed_frame=capturing)
+            span = self.measures.baseline_span_s
+            if span is not None and span != self._relaxed_span:
+                self.magnifier.relax(span)  # a new baseline: its frames are the relaxed outline
+                self._relaxed_span = span
+            answer["mesh"] = self.magnifier.push(ob.face.landmarks_px, t_s, corners_px=self._tracked_corners(r))
         if self._counter is not None and f.valid:
             rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm)
             if rep is not None:
                 self.done.append((self.exercise, rep))
                 answer["rep"] = {"exercise": self.exercise, "number": len(self._counter.reps), **rep.to_dict()}
         return answer
+
+    def _tracked_corners(self, r) -> dict[str, np.ndarray] | None:
+        """The mouth corners where the measures put them (reference-frame px), for the mirror."""
+        fa = self.measures.analyzer
+        ref, frame = fa.reference_points_px, fa.face_frame
+        if frame is None or not ref:
+            return None
+        if not self.magnifier.has_reference:
+            self.magnifier.set_reference(np.array([ref[i] for i in lm.STABLE]))
+        out = {}
+        for s in lm.SIDES:
+            lateral, up = r.signals_px[f"mouth_corner_{s}_x_px"], r.signals_px[f"mouth_corner_{s}_y_px"]
+            x = lateral if s == "left" else -lateral  # lateral is towards the person's own side
+            out[s] = ref[lm.MOUTH_CORNER[s]] + x * frame.x + up * frame.up
+        return out
 
     def on_text(self, text: str) -> dict:
         """Answer one text message (an action)."""
@@ -180,8 +200,6 @@ class LiveSession:
             return {"error": 'a text message must be an object with an "action", e.g. {"action": "baseline"}'}
         if msg["action"] == "baseline":
             self.measures.capture_baseline()
-            if self.magnifier is not None:
-                self.magnifier.reset()
             return {"ok": "baseline", "message": f"relax your face: a new baseline is taken over {self.measures.baseline_s:g} s"}
         if msg["action"] == "exercise":
             key = msg.get("key")
