@@ -22,6 +22,7 @@ LOCAL_OK = {
     ("smilescope.cli.analyze", "smilescope.pipeline"): "light commands (diary, --help) must not load MediaPipe",
     ("smilescope.cli.analyze", "smilescope.measures.grading"): "grading pulls in OpenCV via the signals",
     ("smilescope.cli.analyze", "smilescope.io.video"): "PyAV and OpenCV: grade reads the video's length before analysing",
+    ("smilescope.cli.serve", "smilescope.web.app"): "the web app loads FastAPI, OpenCV and MediaPipe; other commands must not",
     ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
     ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",

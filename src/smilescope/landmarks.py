@@ -70,6 +70,19 @@ ANCHOR_REGIONS = (
     (197, 419, 248, 195, 5, 4, 45, 3, 196),
 )
 
+# Outlines drawn by the coach's magnifying mirror and avatar (polylines of landmark indices;
+# the rings close on their first point).
+OUTER_LIP = (61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146, 61)
+EYE_RING = {
+    "right": (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7, 33),
+    "left": (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249, 263),
+}
+FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176,
+             149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109, 10)
+NOSE_LINE = (168, 6, 197, 195, 5, 4, 1)
+OUTLINES = (FACE_OVAL, BROW_UPPER["right"], BROW_UPPER["left"], EYE_RING["right"], EYE_RING["left"], NOSE_LINE,
+            OUTER_LIP, INNER_LIP + INNER_LIP[:1])
+
 
 def mirror_side(side: Side) -> Side:
     """Return the other side."""

@@ -240,6 +240,16 @@ class FaceAnalyzer:
         """Running calibration (mm per reference-frame pixel) from the irises seen so far."""
         return self._scale.mm_per_px
 
+    @property
+    def reference_points_px(self) -> dict[int, np.ndarray]:
+        """The tracked landmarks of the reference (neutral) frame, in its pixels; empty until taken."""
+        return dict(self._ref_map)
+
+    @property
+    def face_frame(self) -> FaceFrame | None:
+        """Anatomical axes of the reference face (None until the reference is taken)."""
+        return self._frame
+
     def reference_face_px(self) -> dict[str, np.ndarray]:
         """Key points of the reference face in face axes (px, x to the subject's left, y up,
         origin between the irises): where the mouth corners and lips sit at rest."""

@@ -18,7 +18,13 @@ import numpy as np
 
 from smilescope.landmarks import SIDES
 from smilescope.measures.shake import band_amplitude_mm
-from smilescope.measures.smile import corner_excursion
+from smilescope.measures.smile import (
+    REST_MAX_ANGLE_DEG,
+    REST_MAX_LIP_GAP_MM,
+    REST_MAX_SMILE_SCORE,
+    REST_STILL_MM,
+    corner_excursion,
+)
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult
 
 CORNER_COLUMNS = {s: (f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm") for s in SIDES}
@@ -71,10 +77,11 @@ class LiveMeasures:
         self._capturing: list[tuple[float, dict[str, np.ndarray]]] = []
         self._capture = True
         self.baseline_mm: dict[str, np.ndarray] | None = None
+        self.baseline_span_s: tuple[float, float] | None = None  # the frames the baseline was taken over
         self._recent: deque[tuple[float, np.ndarray]] = deque()
 
     def capture_baseline(self) -> None:
-        """Take a new baseline from the next ``baseline_s`` seconds of valid frames."""
+        """Take a new baseline from the next ``baseline_s`` seconds of relaxed, still face."""
         self._capturing = []
         self._capture = True
 
@@ -96,10 +103,21 @@ class LiveMeasures:
         mm = self.analyzer.to_mm(r, k)
         xy = {s: np.array([mm[c] for c in CORNER_COLUMNS[s]]) for s in SIDES}
         if self._capture:
-            self._capturing.append((r.t_s, xy))
-            if r.t_s - self._capturing[0][0] >= self.baseline_s:
-                self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
-                self._capture = False
+            if not self._relaxed(r, k):
+                self._capturing = []  # the baseline is a stretch of relaxed face: start again
+            else:
+                self._capturing.append((r.t_s, xy))
+                # still: every frame within REST_STILL_MM (the smallest smile counted) of the
+                # stretch's median position; a frame further away has moved, and the stretch
+                # starts again from it (webcam jitter of a pixel or two stays well inside)
+                pts = np.array([np.concatenate([x["right"], x["left"]]) for _, x in self._capturing])
+                centre = np.median(pts, axis=0)
+                if max(np.linalg.norm(pts[-1, :2] - centre[:2]), np.linalg.norm(pts[-1, 2:] - centre[2:])) > REST_STILL_MM:
+                    self._capturing = self._capturing[-1:]
+                if r.t_s - self._capturing[0][0] >= self.baseline_s:
+                    self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
+                    self.baseline_span_s = (self._capturing[0][0], r.t_s)
+                    self._capture = False
         self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
         while self._recent and r.t_s - self._recent[0][0] > self.window_s:
             self._recent.popleft()
@@ -115,6 +133,16 @@ class LiveMeasures:
             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
             steadiness_mm=_num(band_amplitude_mm(t, v)),
         )
+
+    @staticmethod
+    def _relaxed(r: FrameResult, mm_per_px: float) -> bool:
+        """A frame that can be part of the relaxed face, by the file analysis' own rules
+        (``measures.smile.find_baseline``): mouth not opened, facing the camera, no confident
+        smile; stillness is checked over the stretch."""
+        gap_mm = r.lip_gap_px * mm_per_px
+        return (not np.isfinite(gap_mm) or gap_mm <= REST_MAX_LIP_GAP_MM) \
+            and max(abs(r.yaw_deg), abs(r.pitch_deg)) <= REST_MAX_ANGLE_DEG \
+            and not (np.isfinite(r.smile_score) and r.smile_score >= REST_MAX_SMILE_SCORE)
 
     def close(self) -> None:
         if self._own:

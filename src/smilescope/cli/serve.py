@@ -1,0 +1,64 @@
+"""``smilescope serve``: the coach, a local web app in the browser.
+
+The app (:mod:`smilescope.web.app`) loads FastAPI, OpenCV and MediaPipe, so it is imported when
+this command runs, not when the command line starts (``smilescope --help``, ``diary`` stay light).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import webbrowser
+
+import typer
+
+from smilescope.cli.console import err, exit_on_bad_input, out
+from smilescope.errors import BadInputError
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse a port another program holds before starting (uvicorn would only log and exit 1)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
+    except OSError as e:
+        raise BadInputError(f"cannot listen on {host}:{port} ({e.strerror or e}); "
+                            f"another program may be using it: try --port {port + 1}") from None
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 (this computer only) unless you know why not."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the browser."),
+) -> None:
+    """Start the coach: a local web app for daily smile practice with live feedback.
+
+    Everything runs on this computer; camera pictures are measured and thrown away.
+
+    Example:
+      smilescope serve
+    """
+    with exit_on_bad_input(interrupted="stopped"):
+        _check_free(host, port)
+        if not _is_loopback(host):
+            err.print(f"[bold yellow]warning:[/] listening on {host}: other computers on your network can reach the coach. "
+                      "Use the default 127.0.0.1 to keep it to this computer.", highlight=False)
+        import uvicorn  # noqa: PLC0415 - the web stack loads only for this command (see the module docstring)
+
+        from smilescope.web.app import Settings, create_app  # noqa: PLC0415 - MediaPipe, OpenCV, FastAPI on demand
+
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        out.print(f"The coach is at {url}  (Ctrl-C to stop)", highlight=False)
+        if not no_browser:
+            threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+        uvicorn.run(create_app(Settings(host=host, port=port)), host=host, port=port, log_level="warning")

@@ -1,0 +1,218 @@
+"""Practice repetitions: find each repetition of a smile exercise in the live read-out and score it.
+
+The coach's exercises follow the facial-palsy therapists' advice: small, slow, even movements
+at low effort, the eyes kept open. So a repetition is scored on how it was done, never on its
+size: left/right **balance**, **timing** (was the hold held), **steadiness** (no shaking from
+effort) and **eye closure** while smiling (synkinesis, which forcing makes worse). A strain
+warning says when a repetition looks forced.
+
+Input is a stream of per-frame values (seconds and millimetres, sides the person's own) from
+:class:`smilescope.pipeline.live.LiveMeasures`; :class:`RepCounter` takes them one frame at a
+time and hands back each repetition as it ends. Pure: no clock, no screen.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from smilescope.landmarks import SIDES
+
+# A repetition starts when the corners' mean excursion passes this: about three times the
+# frame-to-frame noise of a webcam face at arm's length (0.2-0.4 mm), so jitter never starts
+# one, while the 1 mm a recovering corner first regains is counted.
+START_MM = 1.0
+# ... and ends when the excursion has fallen back under half of that, or under a quarter of the
+# repetition's own peak (most of the way back to rest: a broad smile's relaxation is not held up
+# by a millimetre of webcam jitter), for this long (hysteresis: a wobble at the top of a small
+# smile does not split it in two).
+END_FRACTION = 0.5
+RETURN_FRACTION = 0.25
+END_HOLD_S = 0.2
+# The hold: frames at or above this share of the repetition's peak.
+HOLD_FRACTION = 0.7
+# Shorter movements are not an exercise repetition (a twitch, a swallow).
+MIN_REP_S = 0.4
+# Steadiness (tremor-band amplitude, mm) that is plainly effort: physiological tremor of a
+# relaxed face is well under 0.2 mm at this scale; 0.6 mm is visible shaking.
+STEADY_GOOD_MM, STEADY_BAD_MM = 0.2, 0.6
+# Eye narrowing while smiling (share of the relaxed eye opening): a relaxed smile narrows the eye
+# a little (the cheek rises, up to ~10 %); beyond 40 % the eye is closing with the mouth.
+NARROW_GOOD, NARROW_BAD = 0.10, 0.40
+# A repetition is "forced" when it shakes or closes the eye beyond the bad ends above.
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: what to do, for how long, how many times."""
+
+    key: str
+    title: str
+    instructions: str
+    hold_s: float
+    reps: int
+    measured: str  # what the live read-out follows during it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+EXERCISES: tuple[Exercise, ...] = (
+    Exercise("baseline", "Relaxed face", "Let your face go soft: lips together, jaw loose, eyes open. Hold still while your baseline is taken.", 1.0, 1, "baseline"),
+    Exercise("rest_awareness", "Notice your resting face", "Close your lips gently, let your cheeks and forehead soften, and notice where you hold tension.", 10.0, 1, "steadiness"),
+    Exercise("micro_smile", "Micro-smile", "A very small smile, just the corners of the mouth, even on both sides. Hold it softly, then let go.", 3.0, 5, "smile"),
+    Exercise("smile_hold", "Gentle smile hold", "A gentle, closed-lip smile at low effort. Keep your eyes open and soft. Hold, then relax fully.", 7.0, 3, "smile"),
+    Exercise("brow_raise", "Brow raise", "Lift both eyebrows gently, as if surprised, then relax.", 3.0, 3, "guided"),
+    Exercise("eye_closure", "Gentle eye closure", "Close your eyes slowly and gently, as if falling asleep; no squeezing. Open slowly.", 3.0, 3, "eyes"),
+    Exercise("cheek_puff", "Cheek puff", "Lips together, fill your cheeks with air gently, hold, release.", 3.0, 3, "guided"),
+    Exercise("pucker", "Pucker", "Push your lips forward into a small kiss, slowly, then relax.", 3.0, 3, "guided"),
+    Exercise("snarl", "Snarl", "Wrinkle your nose and lift your upper lip a little, then relax.", 3.0, 3, "guided"),
+)
+BY_KEY = {e.key: e for e in EXERCISES}
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One finished repetition, its measures and its 0-100 scores (higher is better)."""
+
+    start_s: float
+    end_s: float
+    hold_s: float
+    peak_mm: dict[str, float]
+    hold_mm: dict[str, float]
+    balance: float  # weaker side's hold excursion over the stronger's (1 = even)
+    steadiness_mm: float | None
+    eye_narrowing: dict[str, float | None]  # share of the relaxed eye opening lost during the hold
+    scores: dict[str, int]
+    score: int
+    forced: bool
+    advice: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: a value that could not be measured is None, never NaN."""
+        return _finite(asdict(self))
+
+
+def _finite(x):
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x
+
+
+def _scale(value: float, good: float, bad: float) -> float:
+    """1 at or better than ``good``, 0 at or worse than ``bad``, linear between."""
+    if not math.isfinite(value):
+        return float("nan")
+    return float(np.clip((bad - value) / (bad - good), 0.0, 1.0))
+
+
+def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict[str, np.ndarray],
+              steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float) -> Rep:
+    """Score one repetition from its frames (arrays over the repetition, in time order)."""
+    move = np.nanmean(np.stack([excursion_mm[s] for s in SIDES]), axis=0)
+    peak = float(np.nanmax(move))
+    hold = move >= HOLD_FRACTION * peak
+    idx = np.flatnonzero(hold)
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
+    hold_s = float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0
+    hold_mm = {s: float(np.nanmedian(excursion_mm[s][hold])) for s in SIDES}
+    peak_mm = {s: float(np.nanmax(excursion_mm[s])) for s in SIDES}
+    strong = max(hold_mm.values())
+    balance = float(min(hold_mm.values()) / strong) if strong > 0 else float("nan")
+    steady = steadiness_mm[hold]
+    steady_mm = float(np.nanmedian(steady)) if np.isfinite(steady).any() else None
+    narrowing: dict[str, float | None] = {}
+    for s in SIDES:
+        rest = eye_rest_mm.get(s, float("nan"))
+        e = eye_mm[s][hold]
+        narrowing[s] = float(1.0 - np.nanmedian(e) / rest) if rest and math.isfinite(rest) and np.isfinite(e).any() else None
+    worst_narrowing = max((n for n in narrowing.values() if n is not None), default=float("nan"))
+    scores_f = {
+        "balance": balance,
+        "timing": min(1.0, hold_s / target_hold_s) if target_hold_s > 0 else float("nan"),
+        "steadiness": _scale(steady_mm if steady_mm is not None else float("nan"), STEADY_GOOD_MM, STEADY_BAD_MM),
+        "eyes": _scale(worst_narrowing, NARROW_GOOD, NARROW_BAD),
+    }
+    scores = {k: int(round(100 * v)) for k, v in scores_f.items() if math.isfinite(v)}
+    forced = (steady_mm is not None and steady_mm >= STEADY_BAD_MM) or (math.isfinite(worst_narrowing) and worst_narrowing >= NARROW_BAD)
+    advice = []
+    if forced:
+        advice.append("That looked forced: try a smaller, softer smile. Effort makes shaking and eye closing worse.")
+    elif scores.get("eyes", 100) < 50:
+        advice.append("Keep your eyes open and soft while you smile.")
+    if scores.get("timing", 100) < 70:
+        advice.append(f"Try to hold it gently for {target_hold_s:g} s.")
+    return Rep(start_s=float(t_s[0]), end_s=float(t_s[-1]), hold_s=round(hold_s, 2), peak_mm=peak_mm, hold_mm=hold_mm,
+               balance=round(balance, 3) if math.isfinite(balance) else float("nan"), steadiness_mm=steady_mm,
+               eye_narrowing=narrowing, scores=scores,
+               score=int(round(np.mean(list(scores.values())))) if scores else 0, forced=forced, advice=advice)
+
+
+class RepCounter:
+    """Finds smile repetitions in a stream of frames and scores each as it ends.
+
+    Parameters
+    ----------
+    target_hold_s : float
+        How long the exercise asks to hold (the timing score's full mark).
+    eye_rest_mm : dict, optional
+        Each eye's relaxed opening (mm); default: the median over the frames before the first
+        repetition.
+    """
+
+    def __init__(self, *, target_hold_s: float, eye_rest_mm: dict[str, float] | None = None) -> None:
+        self.target_hold_s = float(target_hold_s)
+        self._eye_rest = dict(eye_rest_mm) if eye_rest_mm else None
+        self._before: list[dict[str, float]] = []
+        self._frames: list[tuple[float, dict[str, float], dict[str, float], float]] = []
+        self._below_since: float | None = None
+        self._peak = 0.0
+        self.reps: list[Rep] = []
+
+    @property
+    def in_rep(self) -> bool:
+        return bool(self._frames)
+
+    def push(self, t_s: float, excursion_mm: dict[str, float | None], eye_mm: dict[str, float | None],
+             steadiness_mm: float | None) -> Rep | None:
+        """One frame's read-out; returns the repetition that this frame ended, if any."""
+        exc = {s: excursion_mm.get(s) for s in SIDES}
+        if any(v is None or not math.isfinite(v) for v in exc.values()):
+            return None  # not measured (no baseline, no face): neither starts nor ends a repetition
+        eye = {s: (eye_mm.get(s) if eye_mm.get(s) is not None else float("nan")) for s in SIDES}
+        move = float(np.mean(list(exc.values())))
+        steady = steadiness_mm if steadiness_mm is not None else float("nan")
+        if not self._frames:
+            if move >= START_MM:
+                self._frames.append((t_s, exc, eye, steady))
+                self._peak = move
+            else:
+                self._before.append(eye)
+            return None
+        self._frames.append((t_s, exc, eye, steady))
+        self._peak = max(self._peak, move)
+        if move >= max(END_FRACTION * START_MM, RETURN_FRACTION * self._peak):
+            self._below_since = None
+            return None
+        if self._below_since is None:
+            self._below_since = t_s
+        if t_s - self._below_since < END_HOLD_S:
+            return None
+        frames, self._frames, self._below_since = self._frames, [], None
+        if frames[-1][0] - frames[0][0] < MIN_REP_S:
+            return None
+        if self._eye_rest is None:
+            self._eye_rest = {s: float(np.nanmedian([e[s] for e in self._before])) if self._before else float("nan")
+                              for s in SIDES}
+        t = np.array([f[0] for f in frames])
+        rep = score_rep(t, {s: np.array([f[1][s] for f in frames]) for s in SIDES},
+                        {s: np.array([f[2][s] for f in frames]) for s in SIDES}, np.array([f[3] for f in frames]),
+                        eye_rest_mm=self._eye_rest, target_hold_s=self.target_hold_s)
+        self.reps.append(rep)
+        return rep

@@ -1,0 +1,134 @@
+"""The coach's web app: pages, the JSON API and the live WebSocket, thin over the library.
+
+Everything stays on this computer. The app listens on 127.0.0.1 unless told otherwise and
+guards against the two ways a web page elsewhere could reach it:
+
+- **foreign Origin**: a WebSocket and every state-changing request (anything but GET, HEAD,
+  OPTIONS) whose ``Origin`` header is not this app's own is refused (403). Browsers always send
+  ``Origin`` on these; a client with no ``Origin`` (a script the user runs) is not a browser
+  page and may pass.
+- **DNS rebinding**: a request whose ``Host`` is not a name of this app (127.0.0.1, localhost,
+  or the host it was told to bind) is refused (400), so a foreign name pointed at 127.0.0.1
+  cannot read the person's data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from smilescope import __version__
+from smilescope.measures.practice import EXERCISES
+from smilescope.pipeline.live import LiveMeasures
+from smilescope.web.session import LiveSession
+
+HERE = Path(__file__).parent
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DISCLAIMER = ("smilescope measures; it does not diagnose. If your face suddenly became weak or droops, "
+              "call emergency services now: it can be a stroke.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the app listens: the names and origins it accepts follow from this."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def hosts(self) -> list[str]:
+        names = ["127.0.0.1", "localhost"]
+        if self.host not in ("0.0.0.0", "::", "") and self.host not in names:
+            names.append(self.host)
+        return names
+
+    @property
+    def origins(self) -> frozenset[str]:
+        return frozenset(f"http://{h}:{self.port}" for h in self.hosts)
+
+
+class OriginGuard:
+    """ASGI middleware: refuse WebSockets and state-changing requests from a foreign Origin."""
+
+    def __init__(self, app: ASGIApp, *, origins: frozenset[str]) -> None:
+        self.app = app
+        self.origins = origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            origin = dict(scope.get("headers") or []).get(b"origin")
+            guarded = scope["type"] == "websocket" or scope.get("method", "GET") not in SAFE_METHODS
+            if guarded and origin is not None and origin.decode("latin-1") not in self.origins:
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008, "reason": "foreign origin"})
+                    return
+                response = JSONResponse({"error": "foreign origin: this app only answers its own pages"}, status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMeasures] | None = None) -> FastAPI:
+    """The app. ``measures`` makes the per-connection engine (tests pass a factory)."""
+    make_measures = measures or LiveMeasures
+    app = FastAPI(title="smilescope coach", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def page(request: Request, name: str, **context) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"disclaimer": DISCLAIMER, "version": __version__, **context})
+
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request):
+        return page(request, "home.html.j2", title="smilescope coach")
+
+    @app.get("/live", response_class=HTMLResponse)
+    def live(request: Request):
+        return page(request, "live.html.j2", title="Mirror", exercises=EXERCISES,
+                    exercises_json=json.dumps([e.to_dict() for e in EXERCISES]).replace("</", "<\\/"))
+
+    @app.get("/api/health")
+    def health():
+        return {"status": "ok"}
+
+    @app.get("/api/exercises")
+    def exercises():
+        return [e.to_dict() for e in EXERCISES]
+
+    @app.websocket("/ws/live")
+    async def ws_live(ws: WebSocket):
+        clock = ws.query_params.get("clock", "server")
+        if clock not in ("server", "client"):
+            await ws.close(code=1008, reason="clock must be 'server' or 'client'")
+            return
+        await ws.accept()
+        session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1")
+        try:
+            while True:
+                msg = await ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                if msg.get("bytes") is not None:
+                    # MediaPipe and OpenCV hold the CPU, not the event loop: other requests go on
+                    answer = await run_in_threadpool(session.on_frame, msg["bytes"])
+                else:
+                    answer = session.on_text(msg.get("text") or "")
+                await ws.send_json(answer)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await run_in_threadpool(session.close)
+
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
+    app.add_middleware(OriginGuard, origins=settings.origins)
+    return app

@@ -1,0 +1,127 @@
+// The live mirror: webcam frames to /ws/live, one in flight at a time (a slow frame is dropped,
+// never queued), and each answer shown as bars, numbers and the magnified outline. The preview
+// and the outline are mirrored on screen; the frames sent are not, so the numbers always name
+// the person's own sides.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const exercises = JSON.parse($("exercises-data").textContent);
+  let stream = null, ws = null, busy = false, timer = null, current = null, countdown = null;
+  const grab = document.createElement("canvas");
+
+  function fmt(v) { return v === null || v === undefined ? "–" : v.toFixed(1) + " mm"; }
+  function cell(row, text) { const td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
+
+  function drawMesh(mesh) {
+    const c = $("mesh"), g = c.getContext("2d");
+    g.clearRect(0, 0, c.width, c.height);
+    if (!mesh) return;
+    const pad = 0.08 * c.width, s = c.width - 2 * pad;
+    g.lineWidth = 2; g.strokeStyle = "#1f5f99";
+    for (const line of mesh.lines) {
+      g.beginPath();
+      line.forEach(([x, y], i) => { const px = pad + x * s, py = pad + y * s; if (i) g.lineTo(px, py); else g.moveTo(px, py); });
+      g.stroke();
+    }
+  }
+
+  function addRep(rep) {
+    const body = $("reps").querySelector("tbody"), row = document.createElement("tr");
+    cell(row, rep.number); cell(row, rep.hold_mm.right.toFixed(1)); cell(row, rep.hold_mm.left.toFixed(1));
+    cell(row, rep.hold_s.toFixed(1));
+    for (const k of ["balance", "steadiness", "eyes"]) cell(row, k in rep.scores ? rep.scores[k] : "–");
+    cell(row, rep.score); cell(row, rep.advice.join(" "));
+    body.appendChild(row); $("reps").hidden = false;
+  }
+
+  function show(msg) {
+    if (msg.error) { $("status").textContent = msg.error; return; }
+    if (msg.ok) {
+      if (msg.ok === "exercise") {
+        current = msg.exercise; $("instructions").textContent = current.instructions;
+        $("end").disabled = false; $("begin").disabled = true; startCountdown(current);
+      } else if (msg.ok === "stopped") {
+        current = null; $("end").disabled = true; $("begin").disabled = false; clearInterval(countdown);
+        $("countdown").textContent = "Done: " + msg.reps.length + " repetition(s).";
+      } else { $("status").textContent = msg.message; }
+      return;
+    }
+    for (const side of ["right", "left"]) {
+      const v = msg.excursion_mm ? msg.excursion_mm[side] : null;
+      $("bar-" + side).value = v === null ? 0 : Math.max(0, v);
+      $("num-" + side).textContent = fmt(v);
+    }
+    $("steady").textContent = fmt(msg.steadiness_mm);
+    const q = $("quality"); q.textContent = "";
+    for (const w of msg.quality || []) { const li = document.createElement("li"); li.textContent = w; q.appendChild(li); }
+    $("status").textContent = !msg.face ? "No face found." : !msg.baseline_ready ? "Relax your face: taking your baseline…"
+      : msg.valid ? "Measuring." : "Not measured now: " + (msg.reason || "");
+    if ("mesh" in msg) drawMesh(msg.mesh);
+    if (msg.rep) addRep(msg.rep);
+  }
+
+  function startCountdown(ex) {
+    let left = 3;
+    clearInterval(countdown);
+    $("countdown").textContent = "Get ready: " + left;
+    countdown = setInterval(() => {
+      left -= 1;
+      if (left > 0) { $("countdown").textContent = "Get ready: " + left; return; }
+      if (left === 0) { $("countdown").textContent = "Now: " + ex.title.toLowerCase() + ", hold " + ex.hold_s + " s, then relax."; return; }
+      if (-left >= ex.hold_s) { $("countdown").textContent = "Relax. Again when you are ready (" + ex.reps + " in all)."; clearInterval(countdown); }
+    }, 1000);
+  }
+
+  function send() {
+    if (busy || !ws || ws.readyState !== WebSocket.OPEN) return;  // drop, don't queue
+    const v = $("video");
+    if (!v.videoWidth) return;
+    grab.width = v.videoWidth; grab.height = v.videoHeight;
+    grab.getContext("2d").drawImage(v, 0, 0);
+    const t = performance.now() / 1000;
+    busy = true;
+    grab.toBlob(async (blob) => {
+      if (!blob) { busy = false; return; }
+      const jpeg = new Uint8Array(await blob.arrayBuffer());
+      const msg = new Uint8Array(8 + jpeg.length);
+      new DataView(msg.buffer).setFloat64(0, t, true);
+      msg.set(jpeg, 8);
+      ws.send(msg);
+    }, "image/jpeg", 0.85);
+  }
+
+  function setAvatar(on) { $("video").classList.toggle("hidden-video", on); $("show-avatar").checked = on; }
+
+  async function start() {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+    } catch (e) {
+      $("error").hidden = false; $("error").textContent = "The camera could not start: " + e.message; return;
+    }
+    $("video").srcObject = stream;
+    $("consent").hidden = true; $("mirror").hidden = false;
+    setAvatar($("avatar").checked);
+    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live?clock=client&mesh=1");
+    ws.onmessage = (ev) => { const m = JSON.parse(ev.data); if (!m.ok) busy = false; show(m); };
+    ws.onclose = () => { $("status").textContent = "Disconnected."; };
+    timer = setInterval(send, 33);
+  }
+
+  function stop() {
+    clearInterval(timer); clearInterval(countdown);
+    if (ws) ws.close();
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+    $("mirror").hidden = true; $("consent").hidden = false;
+  }
+
+  $("start").addEventListener("click", start);
+  $("stop").addEventListener("click", stop);
+  $("show-avatar").addEventListener("change", (e) => setAvatar(e.target.checked));
+  $("baseline").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "baseline" })));
+  $("begin").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "exercise", key: $("exercise").value })));
+  $("end").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "stop" })));
+  $("exercise").addEventListener("change", () => {
+    const ex = exercises.find((e) => e.key === $("exercise").value); $("instructions").textContent = ex ? ex.instructions : "";
+  });
+  $("exercise").dispatchEvent(new Event("change"));
+})();

@@ -1,0 +1,80 @@
+"""``smilescope serve`` as the user runs it: a real server process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+from conftest import ROOT
+
+ENTRY = "from smilescope.cli import main; main()"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen([sys.executable, "-c", ENTRY, "serve", "--no-browser", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_health(port: int, proc: subprocess.Popen, timeout_s: float = 120.0) -> dict:
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                return json.loads(r.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("server did not answer")
+
+
+def test_serve_answers_health_on_loopback_and_stops_on_ctrl_c():
+    port = _free_port()
+    proc = _serve("--port", str(port))
+    try:
+        assert _wait_health(port, proc) == {"status": "ok"}
+        # listening on loopback only: the port is not open on another address of this machine
+        conns = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
+        if conns.returncode == 0 and conns.stdout.strip():
+            assert all("127.0.0.1:" in line for line in conns.stdout.strip().splitlines())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, errs = proc.communicate(timeout=30)
+    assert "Traceback" not in errs
+    assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_port_in_use_is_a_clear_error():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = _serve("--port", str(port))
+        out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert "cannot listen" in errs and f"--port {port + 1}" in errs
+
+
+def test_listening_beyond_this_computer_warns():
+    port = _free_port()
+    proc = _serve("--host", "0.0.0.0", "--port", str(port))
+    try:
+        _wait_health(port, proc)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, errs = proc.communicate(timeout=30)
+    assert "other computers on your network can reach the coach" in " ".join(errs.split())

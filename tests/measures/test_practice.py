@@ -1,0 +1,103 @@
+"""Practice repetitions found and scored on streams whose movement is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from smilescope.measures.practice import BY_KEY, EXERCISES, START_MM, RepCounter
+from smilescope.testing.synth import smile_profile
+
+FPS = 30.0
+
+
+def _stream(t, right, left, eye_r, eye_l, steady):
+    c = RepCounter(target_hold_s=3.0)
+    reps = []
+    for i in range(len(t)):
+        r = c.push(float(t[i]), {"right": right[i], "left": left[i]}, {"right": eye_r[i], "left": eye_l[i]}, steady[i])
+        if r is not None:
+            reps.append(r)
+    return reps
+
+
+def _two_smiles(right_mm, left_mm, hold_s=3.0, noise_mm=0.15, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 14, 1 / FPS)
+    prof = (smile_profile(t, onset_s=1.0, rise_s=0.5, hold_s=hold_s, fall_s=0.5)
+            + smile_profile(t, onset_s=7.0, rise_s=0.5, hold_s=hold_s, fall_s=0.5))
+    noise = lambda: rng.normal(0, noise_mm, len(t))  # noqa: E731
+    return t, prof, np.abs(right_mm * prof + noise()), np.abs(left_mm * prof + noise())
+
+
+def _truth_hold_s(t, prof, onset_s):
+    """How long the rendered profile stays at or above 70 % of its peak (the scored hold)."""
+    m = (t >= onset_s - 0.1) & (t < onset_s + 5) & (prof >= 0.7 * prof[(t >= onset_s) & (t < onset_s + 5)].max())
+    return t[m][-1] - t[m][0] + 1 / FPS
+
+
+def test_two_even_smiles_are_two_repetitions_with_their_holds():
+    t, prof, r, l = _two_smiles(4.0, 4.0)
+    eyes = np.full(len(t), 10.0)
+    reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+    assert len(reps) == 2
+    for rep, onset in zip(reps, (1.0, 7.0)):
+        assert rep.hold_s == pytest.approx(_truth_hold_s(t, prof, onset), abs=0.15)
+        assert rep.balance > 0.9 and rep.scores["balance"] > 90
+        assert rep.scores["timing"] == 100 and rep.scores["steadiness"] == 100 and rep.scores["eyes"] == 100
+        assert not rep.forced and rep.score >= 95
+
+
+def test_one_sided_smile_scores_low_on_balance_and_names_sizes_per_side():
+    t, _, r, l = _two_smiles(2.0, 6.0)
+    eyes = np.full(len(t), 10.0)
+    reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+    assert len(reps) == 2
+    for rep in reps:
+        assert rep.hold_mm["right"] == pytest.approx(2.0, abs=0.3) and rep.hold_mm["left"] == pytest.approx(6.0, abs=0.3)
+        assert rep.balance == pytest.approx(1 / 3, abs=0.08)
+
+
+def test_size_is_not_scored():
+    """A small even smile scores as well as a broad even one: practice is about how, not how much."""
+    scores = []
+    for amp in (1.5, 8.0):
+        t, _, r, l = _two_smiles(amp, amp, noise_mm=0.05)
+        eyes = np.full(len(t), 10.0)
+        scores.append([rep.score for rep in _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))])
+    assert scores[0] == scores[1] == [100, 100]
+
+
+def test_shaking_or_eye_closing_smile_is_forced():
+    t, prof, r, l = _two_smiles(5.0, 5.0)
+    eye_r = 10.0 * (1 - 0.5 * prof)  # the right eye half closes with the smile: synkinesis
+    eye_l = np.full(len(t), 10.0)
+    steady = 0.1 + 0.8 * (t > 6.5)  # the second smile shakes (0.9 mm)
+    reps = _stream(t, r, l, eye_r, eye_l, steady)
+    assert len(reps) == 2
+    assert all(rep.eye_narrowing["right"] == pytest.approx(0.5, abs=0.1) for rep in reps)
+    assert all(rep.eye_narrowing["left"] == pytest.approx(0.0, abs=0.05) for rep in reps)
+    assert all(rep.forced and rep.scores["eyes"] == 0 for rep in reps)
+    assert reps[1].scores["steadiness"] == 0 and "forced" in reps[1].advice[0]
+
+
+def test_short_hold_loses_timing_and_jitter_makes_no_repetition():
+    t, _, r, l = _two_smiles(4.0, 4.0, hold_s=1.0)
+    eyes = np.full(len(t), 10.0)
+    reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+    assert len(reps) == 2 and all(rep.scores["timing"] < 60 for rep in reps)
+    rng = np.random.default_rng(1)
+    jitter = np.abs(rng.normal(0, START_MM / 4, len(t)))  # webcam noise alone
+    assert _stream(t, jitter, jitter[::-1], eyes, eyes, np.full(len(t), 0.1)) == []
+
+
+def test_frames_without_a_measure_do_not_start_or_end_a_repetition():
+    c = RepCounter(target_hold_s=1.0)
+    assert c.push(0.0, {"right": None, "left": None}, {}, None) is None and not c.in_rep
+
+
+def test_catalogue_has_the_issue_exercises():
+    assert {"baseline", "rest_awareness", "micro_smile", "smile_hold", "brow_raise", "eye_closure", "cheek_puff",
+            "pucker", "snarl"} <= set(BY_KEY)
+    assert BY_KEY["micro_smile"].hold_s == 3.0 and 5.0 <= BY_KEY["smile_hold"].hold_s <= 10.0
+    assert all(e.instructions for e in EXERCISES)

@@ -1,0 +1,199 @@
+"""The coach's web app: routes, guards against foreign pages, and the live WebSocket measuring a
+rendered one-sided smile whose excursions are known."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from smilescope.io import open_video
+from smilescope.testing import synth
+from smilescope.web.app import Settings, create_app
+from smilescope.web.session import MAX_FRAME_BYTES
+
+from conftest import FACES
+
+BASE = "http://127.0.0.1:8000"
+WS = "ws://127.0.0.1:8000"  # the test client ignores base_url for WebSockets
+OWN = {"origin": BASE}
+FOREIGN = {"origin": "http://evil.example"}
+RIGHT_MM, LEFT_MM = 2.0, 6.0  # a one-sided smile: the right corner moves a third as far
+HOLD = dict(onset_s=1.4, rise_s=0.4, hold_s=1.0, fall_s=0.3)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(Settings(port=8000)), base_url=BASE) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    face = synth.load_face(FACES / "yale01.jpg")
+    path = tmp_path_factory.mktemp("web") / "smile.mp4"
+    motions = synth.smile_motions(face, right_mm=RIGHT_MM, left_mm=LEFT_MM, **HOLD)
+    synth.render(path, face=face, fps=30, duration_s=3.6, motions=motions, write_truth=False)
+    return path
+
+
+def _jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return buf.tobytes()
+
+
+def _timed(t_s: float, jpeg: bytes) -> bytes:
+    return struct.pack("<d", t_s) + jpeg
+
+
+def test_health(client):
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/", "/live"])
+def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
+    r = client.get(path)
+    assert r.status_code == 200
+    assert "does not diagnose" in r.text
+    # works offline: every script and style comes from this app
+    assert "http://" not in r.text.replace(BASE, "") and "https://" not in r.text
+
+
+def test_static_files_are_served(client):
+    assert client.get("/static/live.js").status_code == 200
+    assert client.get("/static/../app.py").status_code == 404  # no path traversal
+
+
+def test_foreign_host_is_refused(client):
+    """DNS rebinding: a foreign name pointed at 127.0.0.1 does not reach the app."""
+    assert client.get("/api/health", headers={"host": "evil.example:8000"}).status_code == 400
+
+
+def test_foreign_origin_cannot_open_the_live_socket(client):
+    with pytest.raises(WebSocketDisconnect) as e:
+        with client.websocket_connect(WS + "/ws/live", headers=FOREIGN) as ws:
+            ws.receive_json()
+    assert e.value.code == 1008
+
+
+def test_foreign_origin_cannot_change_state(client):
+    r = client.post("/api/health", headers=FOREIGN)
+    assert r.status_code == 403 and "foreign origin" in r.json()["error"]
+
+
+def test_malformed_messages_get_an_error_and_the_session_goes_on(client, clip):
+    with open_video(clip) as src:
+        rgb = next(iter(src)).rgb
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws:
+        bad = [
+            b"not a jpeg at all",
+            _timed(0.0, b"\x89PNG\r\n\x1a\n" + b"\0" * 100),  # a PNG is not a JPEG
+            _timed(0.0, b"\xff\xd8\xff" + b"\0" * 100),  # JPEG magic, broken inside
+            _timed(float("nan"), _jpeg(rgb)),
+            b"\xff" * 4,  # too short for a time
+            _timed(0.0, b"\xff\xd8\xff" + b"\0" * MAX_FRAME_BYTES),  # oversized
+        ]
+        for data in bad:
+            ws.send_bytes(data)
+            assert "error" in ws.receive_json()
+        for text in ("{", "[1, 2]", json.dumps({"action": "dance"}), "[" * 100_000, json.dumps({"x": 1})):
+            ws.send_text(text)
+            assert "error" in ws.receive_json()
+        ws.send_bytes(_timed(0.0, _jpeg(rgb)))  # a good frame still works
+        ok = ws.receive_json()
+        assert "error" not in ok and ok["face"] is True
+        ws.send_bytes(_timed(0.0, _jpeg(rgb)))  # time going backwards: skipped, said why
+        assert "not after" in ws.receive_json()["error"]
+    assert client.get("/api/health").json() == {"status": "ok"}  # the server kept running
+
+
+def test_unknown_clock_is_refused(client):
+    with pytest.raises(WebSocketDisconnect):
+        with client.websocket_connect(WS + "/ws/live?clock=sundial", headers=OWN) as ws:
+            ws.receive_json()
+
+
+def test_live_socket_measures_a_rendered_one_sided_smile(client, clip):
+    """Frames of a rendered smile (right 2 mm, left 6 mm) sent as JPEGs: the hold reads the
+    truth within 0.5 mm per side, sides the person's own."""
+    answers = []
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            answers.append(ws.receive_json())
+    assert all("error" not in a for a in answers)
+    first = answers[0]
+    assert first["excursion_mm"] == {"right": None, "left": None} and not first["baseline_ready"]
+    t0 = HOLD["onset_s"] + HOLD["rise_s"] + 0.1
+    hold = [a for a in answers if a["valid"] and t0 <= a["t_s"] <= t0 + HOLD["hold_s"] - 0.2]
+    assert len(hold) >= 15 and all(a["baseline_ready"] for a in hold)
+    for side, truth in (("right", RIGHT_MM), ("left", LEFT_MM)):
+        assert np.median([a["excursion_mm"][side] for a in hold]) == pytest.approx(truth, abs=0.5)
+        assert all(a["eye_opening_mm"][side] > 3 for a in hold)
+    assert np.median([a["steadiness_mm"] for a in hold]) < 0.3
+    assert all(a["quality"] == [] for a in hold)  # a well-lit frontal face: nothing to warn of
+
+
+def test_smile_hold_exercise_scores_the_repetition(client, clip):
+    """The rendered one-sided smile as an exercise: one repetition, sides and balance from the truth."""
+    reps = []
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+        started = ws.receive_json()
+        assert started["ok"] == "exercise" and started["scored"] and started["exercise"]["hold_s"] == 7.0
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            a = ws.receive_json()
+            if "rep" in a:
+                reps.append(a["rep"])
+        ws.send_text(json.dumps({"action": "stop"}))
+        stopped = ws.receive_json()
+    assert len(reps) == 1 and stopped["reps"] == [{k: v for k, v in reps[0].items() if k not in ("exercise", "number")}]
+    rep = reps[0]
+    assert rep["hold_mm"]["right"] == pytest.approx(RIGHT_MM, abs=0.5)
+    assert rep["hold_mm"]["left"] == pytest.approx(LEFT_MM, abs=0.5)
+    assert rep["balance"] == pytest.approx(RIGHT_MM / LEFT_MM, abs=0.1)
+    assert rep["scores"]["timing"] < 30  # a 1 s hold of a 7 s exercise
+    assert HOLD["onset_s"] < rep["start_s"] < HOLD["onset_s"] + HOLD["rise_s"]
+
+
+def test_exercise_catalogue_and_unknown_exercise(client):
+    keys = [e["key"] for e in client.get("/api/exercises").json()]
+    assert "smile_hold" in keys and "micro_smile" in keys
+    with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+        ws.send_text(json.dumps({"action": "exercise", "key": "juggling"}))
+        assert "unknown exercise" in ws.receive_json()["error"]
+
+
+def test_baseline_action_restarts_the_baseline(client, clip):
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws:
+        ws.send_text(json.dumps({"action": "baseline"}))
+        assert ws.receive_json()["ok"] == "baseline"
+
+
+def test_magnified_mirror_follows_the_one_sided_smile(client, clip):
+    """At the hold of the rendered smile (left 6 mm, right 2 mm) the magnified outline's left mouth
+    corner has moved further than the right; nothing is drawn before the relaxed outline exists."""
+    from smilescope import landmarks as lm
+
+    lip = lm.OUTLINES.index(lm.OUTER_LIP)
+    corner = {s: lm.OUTER_LIP.index(lm.MOUTH_CORNER[s]) for s in ("right", "left")}
+    answers = []
+    with client.websocket_connect(WS + "/ws/live?clock=client&mesh=1", headers=OWN) as ws, open_video(clip) as src:
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            answers.append(ws.receive_json())
+    meshes = [a for a in answers if a.get("mesh")]
+    assert meshes and not answers[0].get("mesh") and all(a["baseline_ready"] for a in meshes)
+    first = meshes[0]["mesh"]["lines"][lip]
+    t0 = HOLD["onset_s"] + HOLD["rise_s"] + 0.1
+    hold = [a for a in meshes if t0 <= a["t_s"] <= t0 + HOLD["hold_s"] - 0.2]
+    moved = {s: np.median([np.hypot(*np.subtract(a["mesh"]["lines"][lip][corner[s]], first[corner[s]])) for a in hold])
+             for s in ("right", "left")}
+    assert moved["left"] > 2 * moved["right"] > 0
