@@ -40,6 +40,7 @@ def test_pdf(report_html, tmp_path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1024
     assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]  # no temporary file left
+    assert pdf.stat().st_mode & 0o777 == 0o600  # personal data: owner only (Chromium would leave it 0644)
 
 
 def test_screenshot_is_not_blank(report_html, tmp_path):

@@ -250,6 +250,18 @@ def test_history_needs_two_analyses(doc):
     assert len(_images(html)) == 1 and "2024-02-01" in _text(html)
 
 
+def test_history_names_the_recording_and_the_person(doc):
+    """Several people and sessions in one history: each row says which video, whose, and what."""
+    rows = pd.DataFrame({"t": [datetime(2024, 1, 1), datetime(2024, 2, 1)], "excursion_left_mm": [10.0, 11.0],
+                         "excursion_right_mm": [12.0, 12.0], "asymmetry_pct": [16.0, 8.0],
+                         "tremor_amplitude_mm": [None, None], "twitch_rate_per_min": [None, None],
+                         "video": ["/home/a/clips/week1.mp4", "/home/a/clips/week5.mp4"],
+                         "subject": ["P07", "P07"], "label": ["before treatment", None]})
+    text = _text(render_html(doc, history=rows))
+    assert "week1.mp4 · P07 · before treatment" in text and "week5.mp4 · P07" in text
+    assert "/home/a/clips" not in text  # the file's name, not where it lives
+
+
 @pytest.mark.parametrize(("x", "expected"), [(None, "—"), (float("nan"), "—"), (True, "—"), (2.345, "2.3 mm"), (0, "0.0 mm")])
 def test_num(x, expected):
     assert num(x, ".1f", " mm") == expected

@@ -51,7 +51,9 @@ from smilescope.cli.console import err, exit_on_bad_input, out, safe  # noqa: E4
 
 __all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
 
-app = typer.Typer(
+# Plain help (Click's formatter): Typer's rich panels print a "<bool>" type beside every flag,
+# which reads as if a flag took a value; plain text is also what screen readers read best.
+app = typer.Typer(rich_markup_mode=None, 
     help=(
         "Measure smiles and facial shaking from ordinary video, in millimetres and seconds.\n\n"
         "Start with:  smilescope analyze my_video.mp4 --out results/\n\n"

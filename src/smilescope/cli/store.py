@@ -56,7 +56,7 @@ def _describe(entry: dict) -> str:
 
 
 # -- diary --------------------------------------------------------------------------------------
-diary_app = typer.Typer(help="A daily diary of things that may go with more or less shaking: caffeine, sleep, "
+diary_app = typer.Typer(rich_markup_mode=None, help="A daily diary of things that may go with more or less shaking: caffeine, sleep, "
                              "stress, water. `smilescope history` looks for links.", no_args_is_help=True)
 
 
@@ -107,7 +107,7 @@ def diary_list(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> 
 
 
 # -- journal ------------------------------------------------------------------------------------
-journal_app = typer.Typer(help="A journal of positive moments, in your own words.", no_args_is_help=True)
+journal_app = typer.Typer(rich_markup_mode=None, help="A journal of positive moments, in your own words.", no_args_is_help=True)
 
 
 @journal_app.command("add")
@@ -215,7 +215,7 @@ def _effects_table(effects):
 
 
 # -- the user's data ------------------------------------------------------------------------------
-data_app = typer.Typer(help="Your stored data: take a copy of everything, or delete everything.", no_args_is_help=True)
+data_app = typer.Typer(rich_markup_mode=None, help="Your stored data: take a copy of everything, or delete everything.", no_args_is_help=True)
 
 
 @data_app.command("export")

@@ -112,6 +112,7 @@ def _run(args: list[str], target: Path, *, timeout_s: float, isolate: bool = Tru
             tail = (proc.stderr or "").strip().splitlines()[-3:]
             raise BadInputError(f"Chromium ({exe}) could not write {target.name} (exit {proc.returncode}): "
                                 + " / ".join(tail), "Open the HTML report in a browser and print it instead.")
+        os.chmod(tmp, 0o600)  # a report is personal data: owner only, like every file smilescope writes
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

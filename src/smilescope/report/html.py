@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import math
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Mapping
 
 from smilescope.measures.flags import FLAG_KINDS, Flag
@@ -233,7 +233,7 @@ def _history(history, diary) -> dict:
         return {"n": n, "figure": None, "rows": [],
                 "text": f"{'One analysis is' if n == 1 else 'No analyses are'} stored so far; "
                         "trends over time appear here once two or more videos have been analysed."}
-    rows = [(r.t.strftime("%Y-%m-%d %H:%M") if hasattr(r.t, "strftime") else str(r.t),
+    rows = [(r.t.strftime("%Y-%m-%d %H:%M") if hasattr(r.t, "strftime") else str(r.t), _which(r),
              num(_row(r, "excursion_right_mm"), ".1f", " mm"), num(_row(r, "excursion_left_mm"), ".1f", " mm"),
              num(_row(r, "asymmetry_pct"), ".0f", " %"), num(_row(r, "tremor_amplitude_mm"), ".2f", " mm"),
              num(_row(r, "twitch_rate_per_min"), ".1f"))
@@ -245,6 +245,17 @@ def _history(history, diary) -> dict:
     diary = pd.DataFrame() if diary is None else diary
     return {"n": n, "figure": png_data_uri(history_png(history, diary)), "rows": rows,
             "text": f"{n} analyses are stored; the latest {len(rows)} are listed."}
+
+
+def _which(r) -> str:
+    """Which recording a history row is: the video's file name, with who and what it was, when
+    stored (several people and sessions can share one history)."""
+    parts = []
+    for name in ("video", "subject", "label"):
+        v = getattr(r, name, None)
+        if isinstance(v, str) and v.strip():
+            parts.append(PurePath(v).name if name == "video" else v.strip())
+    return " · ".join(parts) or "—"
 
 
 def _row(r, name):
