@@ -198,7 +198,7 @@ def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp
     store.set_diary(date(2024, 5, 1), caffeine_cups=1, note="ok")
     store.add_journal("good")
     doc = json.loads(json.dumps(store.export()))
-    assert doc["schema_revision"] == "0003"
+    assert doc["schema_revision"] == "0004"
     assert [len(doc[k]) for k in ("analyses", "triage", "diary", "journal")] == [1, 1, 1, 1]
     assert doc["diary"][0]["day"] == "2024-05-01" and doc["diary"][0]["note"] == "ok"
     store.delete_all()
@@ -417,3 +417,47 @@ def test_schema_changes_are_one_transaction(tmp_path):
                 raise RuntimeError("killed here")
         with s.engine.connect() as conn:
             assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE name = 'scratch'").scalar() == 0
+
+
+def _rep(**kw):
+    rep = {"start_s": 3.2, "end_s": 5.0, "hold_s": 1.4, "peak_mm": {"right": 2.5, "left": 6.4},
+           "hold_mm": {"right": 2.1, "left": 6.0}, "balance": 0.35, "steadiness_mm": 0.12,
+           "eye_narrowing": {"right": 0.05, "left": None}, "scores": {"balance": 35, "timing": 20, "steadiness": 100, "eyes": 100},
+           "score": 64, "forced": False, "advice": ["Try to hold it gently for 7 s."]}
+    rep.update(kw)
+    return rep
+
+
+def test_practice_sessions_keep_their_scored_repetitions(store):
+    first = store.start_practice()
+    store.add_practice_rep(first, "smile_hold", 1, _rep())
+    store.add_practice_rep(first, "smile_hold", 2, _rep(score=80, balance=0.9, hold_mm={"right": 5.0, "left": 5.5}))
+    store.end_practice(first)
+    second = store.start_practice()
+    store.add_practice_rep(second, "micro_smile", 1, _rep(steadiness_mm=None))
+    got = store.practice()
+    assert [p["id"] for p in got] == [first, second] and got[0]["ended_at"] and got[1]["ended_at"] is None
+    assert [(r["exercise"], r["number"], r["score"]) for r in got[0]["reps"]] == [("smile_hold", 1, 64), ("smile_hold", 2, 80)]
+    r = got[0]["reps"][0]
+    assert r["hold_mm"] == {"right": 2.1, "left": 6.0} and r["balance"] == 0.35 and r["scores"]["timing"] == 20
+    assert r["eye_narrowing"] == {"right": 0.05, "left": None} and r["advice"]
+    assert got[1]["reps"][0]["steadiness_mm"] is None
+    assert store.export()["practice"] == got
+    store.delete_all()
+    assert store.practice() == [] and store.export()["practice"] == []
+
+
+@pytest.mark.parametrize("bad, said", [
+    (dict(hold_s=math.inf), "hold_s"), (dict(balance=1.5), "balance"), (dict(score=101), "score"),
+    (dict(hold_mm={"right": -1.0, "left": 2.0}), "hold_right_mm"), (dict(score=True), "score"),
+])
+def test_an_implausible_practice_number_is_refused(store, bad, said):
+    sid = store.start_practice()
+    with pytest.raises(BadInputError, match=said):
+        store.add_practice_rep(sid, "smile_hold", 1, _rep(**bad))
+    assert store.practice()[0]["reps"] == []
+
+
+def test_a_repetition_needs_its_session(store):
+    with pytest.raises(BadInputError, match="No practice session 99"):
+        store.add_practice_rep(99, "smile_hold", 1, _rep())

@@ -27,9 +27,9 @@ def _migrate(url: str, revision: str, *, down: bool = False) -> None:
     engine.dispose()
 
 
-def test_there_are_three_revisions_in_a_line():
+def test_the_revisions_are_in_a_line():
     script = ScriptDirectory.from_config(alembic_config())
-    assert [r.revision for r in script.walk_revisions()] == ["0003", "0002", "0001"]
+    assert [r.revision for r in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
 
 
 def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
@@ -56,7 +56,7 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
     engine.dispose()
 
     with Store(url) as s:  # opening upgrades to head
-        assert s.revision() == "0003"
+        assert s.revision() == "0004"
         h = s.history()
         assert h["tremor_amplitude_mm"].tolist() == [0.4, 0.3]
         assert h["twitch_rate_per_min"].iloc[0] == 3.5  # filled in from the stored document
@@ -99,5 +99,6 @@ def test_migrations_compile_for_postgresql_offline():
                   "ALTER TABLE analyses ADD COLUMN twitch_rate_per_min FLOAT",
                   "UPDATE alembic_version SET version_num='0002'", "ALTER TABLE analyses ADD COLUMN subject TEXT",
                   "CREATE INDEX ix_analyses_subject ON analyses (subject)",
-                  "UPDATE alembic_version SET version_num='0003'"):
+                  "UPDATE alembic_version SET version_num='0003'", "CREATE TABLE practice_sessions",
+                  "CREATE TABLE practice_reps", "UPDATE alembic_version SET version_num='0004'"):
         assert piece in sql, piece

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 
 import cv2
 import numpy as np
@@ -56,7 +57,7 @@ def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/live"])
+@pytest.mark.parametrize("path", ["/", "/live", "/settings"])
 def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
     r = client.get(path)
     assert r.status_code == 200
@@ -161,6 +162,41 @@ def test_smile_hold_exercise_scores_the_repetition(client, clip):
     assert rep["balance"] == pytest.approx(RIGHT_MM / LEFT_MM, abs=0.1)
     assert rep["scores"]["timing"] < 30  # a 1 s hold of a 7 s exercise
     assert HOLD["onset_s"] < rep["start_s"] < HOLD["onset_s"] + HOLD["rise_s"]
+
+
+def test_repetitions_are_stored_as_a_practice_session(client, clip):
+    """The rendered one-sided smile as an exercise: /api/practice then holds the session with the
+    repetition's per-side measures and scores; export has it; delete (from this app's own page)
+    removes it."""
+    assert client.get("/api/practice").json() == []
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+        ws.receive_json()
+        live = []
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            a = ws.receive_json()
+            assert "warning" not in a
+            live += [a["rep"]] if "rep" in a else []
+    sessions = client.get("/api/practice").json()
+    for _ in range(100):  # the server closes the session just after the socket closes
+        if sessions and sessions[0]["ended_at"] is not None:
+            break
+        time.sleep(0.05)
+        sessions = client.get("/api/practice").json()
+    assert len(sessions) == 1 and sessions[0]["ended_at"] is not None
+    (rep,) = sessions[0]["reps"]
+    assert rep["exercise"] == "smile_hold" and rep["number"] == 1 and rep["score"] == live[0]["score"]
+    assert rep["hold_mm"]["right"] == pytest.approx(RIGHT_MM, abs=0.5)
+    assert rep["hold_mm"]["left"] == pytest.approx(LEFT_MM, abs=0.5)
+    exported = client.get("/api/export")
+    assert "attachment" in exported.headers["content-disposition"] and exported.json()["practice"] == sessions
+    assert client.post("/api/delete", json={"confirm": True}, headers=FOREIGN).status_code == 403
+    assert client.post("/api/delete", json={"confirm": "yes"}, headers=OWN).status_code == 400
+    assert client.post("/api/delete", content=b"{", headers={**OWN, "content-type": "application/json"}).status_code == 400
+    assert client.get("/api/practice").json() == sessions  # nothing deleted by the refused requests
+    assert client.post("/api/delete", json={"confirm": True}, headers=OWN).json() == {"deleted": True}
+    assert client.get("/api/practice").json() == []
 
 
 def test_exercise_catalogue_and_unknown_exercise(client):

@@ -7,7 +7,9 @@ Skips with the reason when Chromium or the ``playwright`` package is missing.
 
 from __future__ import annotations
 
+import json
 import shutil
+import urllib.request
 import socket
 import threading
 import time
@@ -102,4 +104,12 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     assert page.inner_text("#num-right").endswith("mm")
     page.click("#end")
     page.wait_for_function("document.getElementById('countdown').textContent.startsWith('Done')")
+    # the scored repetition is stored: the practice API returns it
+    with urllib.request.urlopen(server + "/api/practice") as r:
+        sessions = json.loads(r.read())
+    reps = [rep for s in sessions for rep in s["reps"]]
+    assert reps and reps[0]["exercise"] == "smile_hold" and reps[0]["score"] == score
+    assert reps[0]["hold_mm"]["right"] == pytest.approx(right_mm, abs=0.05)
+    page.goto(server + "/settings")
+    page.screenshot(path=str(SHOTS / "settings.png"), full_page=True)
     assert problems == []

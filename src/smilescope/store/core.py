@@ -52,7 +52,7 @@ from smilescope.errors import BadInputError
 from smilescope.output import dumps
 from smilescope.results import Analysis
 from smilescope.store.models import Analysis as AnalysisRow  # the table row; Analysis is the result
-from smilescope.store.models import Diary, Journal, Triage
+from smilescope.store.models import Diary, Journal, PracticeRep, PracticeSession, Triage
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FACTORS = ("caffeine_cups", "sleep_hours", "stress_0_10", "water_glasses")
@@ -95,6 +95,13 @@ LIMITS: dict[str, Limit] = {
     "tremor_amplitude_mm": Limit(0, 50, "facial tremor moves the skin by millimetres; 5 cm is a moving head"),
     "tremor_frequency_hz": Limit(0, 120, "half of 240 frames/s, the fastest common video: nothing faster can be seen"),
     "twitch_rate_per_min": Limit(0, 600, "more than ten a second is a rhythm, not separate twitches"),
+    # a practice repetition of the coach, measured live
+    "start_s": Limit(0, 86_400, "seconds into a practice session; no session runs for a day"),
+    "hold_s": Limit(0, 600, "a hold of 10 minutes is not an exercise repetition (they ask for 3-10 s)"),
+    "hold_right_mm": Limit(0, 100, "no mouth corner moves 10 cm in a smile; more is a lost track"),
+    "hold_left_mm": Limit(0, 100, "no mouth corner moves 10 cm in a smile; more is a lost track"),
+    "balance": Limit(0, 1, "the weaker side's movement over the stronger's lies between 0 and 1"),
+    "steadiness_mm": Limit(0, 50, "facial tremor moves the skin by millimetres; 5 cm is a moving head"),
 }
 
 
@@ -504,6 +511,67 @@ class Store:
         return pd.DataFrame([(r.id, r.day, r.text, _local(r.created_at)) for r in rows],
                             columns=["id", "day", "text", "created_at"])
 
+    # -- the coach's practice ------------------------------------------------------------------
+    def start_practice(self, t: datetime | None = None) -> int:
+        """Open a practice session (starting now, or at ``t``); its id."""
+        row = PracticeSession(started_at=_utc(t))
+        with self._write() as s:
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def end_practice(self, session_id: int, t: datetime | None = None) -> None:
+        """Close a practice session (now, or at ``t``)."""
+        with self._write() as s:
+            row = s.get(PracticeSession, int(session_id))
+            if row is None:
+                raise BadInputError(f"No practice session {session_id}.", "Start one with start_practice().")
+            row.ended_at = _utc(t)
+
+    def add_practice_rep(self, session_id: int, exercise: str, number: int, rep: Mapping[str, Any]) -> int:
+        """Keep one scored repetition (``measures.practice.Rep.to_dict()``) of ``exercise``; its id."""
+        if not isinstance(exercise, str) or not exercise or len(exercise) > 32:
+            raise BadInputError(f"Invalid exercise name {exercise!r}.", "Use a key of measures.practice.EXERCISES.")
+        hold = rep.get("hold_mm") or {}
+        numbers = check_numbers({"start_s": rep.get("start_s"), "hold_s": rep.get("hold_s"),
+                                 "hold_right_mm": hold.get("right"), "hold_left_mm": hold.get("left"),
+                                 "balance": rep.get("balance"), "steadiness_mm": rep.get("steadiness_mm")},
+                                what="the practice repetition")
+        score = rep.get("score")
+        if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
+            raise BadInputError(f"Invalid score {score!r} in the practice repetition: expected a whole number 0-100.",
+                                "It was not saved; check that input.")
+        for name in ("start_s", "hold_s"):
+            if name not in numbers:
+                raise BadInputError(f"The practice repetition has no {name}.", "Pass Rep.to_dict().")
+        row = PracticeRep(session_id=int(session_id), exercise=exercise, number=int(number), score=score,
+                          forced=bool(rep.get("forced")), detail=_clean_doc(dict(rep), "practice repetition"),
+                          **numbers)
+        with self._write() as s:
+            if s.get(PracticeSession, int(session_id)) is None:
+                raise BadInputError(f"No practice session {session_id}.", "Start one with start_practice().")
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def practice(self) -> list[dict[str, Any]]:
+        """Every practice session, oldest first, each with its repetitions in order (JSON-able:
+        times as ISO 8601 text in UTC)."""
+        with self._tx() as s:
+            sessions = s.scalars(select(PracticeSession).order_by(PracticeSession.started_at, PracticeSession.id)).all()
+            reps = s.scalars(select(PracticeRep).order_by(PracticeRep.session_id, PracticeRep.id)).all()
+        by_session: dict[int, list] = {}
+        for r in reps:
+            by_session.setdefault(r.session_id, []).append(
+                {"exercise": r.exercise, "number": r.number, "start_s": r.start_s, "hold_s": r.hold_s,
+                 "hold_mm": {"right": r.hold_right_mm, "left": r.hold_left_mm}, "balance": r.balance,
+                 "steadiness_mm": r.steadiness_mm, "score": r.score, "forced": r.forced,
+                 "scores": (r.detail or {}).get("scores", {}), "eye_narrowing": (r.detail or {}).get("eye_narrowing", {}),
+                 "advice": (r.detail or {}).get("advice", [])})
+        return [{"id": p.id, "started_at": _utc(p.started_at).isoformat(),
+                 "ended_at": None if p.ended_at is None else _utc(p.ended_at).isoformat(),
+                 "reps": by_session.get(p.id, [])} for p in sessions]
+
     # -- the user's rights: take everything, delete everything --------------------------------
     def export(self) -> dict[str, Any]:
         """Everything stored, as a JSON-able dict (dates and times as ISO 8601 text)."""
@@ -524,13 +592,14 @@ class Store:
                 "journal": [{"id": r.id, "day": iso(r.day), "text": r.text, "created_at": iso(_utc(r.created_at))}
                             for r in s.scalars(select(Journal).order_by(Journal.id))],
             }
+        doc["practice"] = self.practice()
         return {"format": "smilescope-export", "schema_revision": self.revision(),
                 "exported_at": datetime.now(timezone.utc).isoformat(), **doc}
 
     def delete_all(self) -> None:
-        """Delete every analysis, triage result, diary and journal entry (the schema stays)."""
+        """Delete every analysis, triage result, diary and journal entry and practice session (the schema stays)."""
         with self._write() as s:
-            for model in (AnalysisRow, Triage, Diary, Journal):
+            for model in (PracticeRep, PracticeSession, AnalysisRow, Triage, Diary, Journal):
                 s.execute(delete(model))
         if self.engine.dialect.name == "sqlite":  # also wipe the freed pages from the file
             with self._errors():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so that migrations can refer to them on every database.
@@ -17,6 +17,7 @@ NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
     "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
 }
 
 
@@ -76,3 +77,31 @@ class Journal(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # UTC
+
+
+class PracticeSession(Base):
+    """One practice session of the coach (since revision 0004)."""
+
+    __tablename__ = "practice_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # UTC
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # UTC; None: not closed
+
+
+class PracticeRep(Base):
+    """One scored repetition of an exercise (since revision 0004); sides are the person's own."""
+
+    __tablename__ = "practice_reps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"), index=True)
+    exercise: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    start_s: Mapped[float] = mapped_column(Float)  # seconds into the session
+    hold_s: Mapped[float] = mapped_column(Float)
+    hold_right_mm: Mapped[float | None] = mapped_column(Float)
+    hold_left_mm: Mapped[float | None] = mapped_column(Float)
+    balance: Mapped[float | None] = mapped_column(Float)
+    steadiness_mm: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[int] = mapped_column(Integer)
+    forced: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict] = mapped_column(JSON)  # the repetition as scored (scores, eye narrowing, advice)

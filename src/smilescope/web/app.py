@@ -30,6 +30,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from smilescope import __version__
 from smilescope.measures.practice import EXERCISES
 from smilescope.pipeline.live import LiveMeasures
+from smilescope.errors import BadInputError
+from smilescope.store import Store
 from smilescope.web.session import LiveSession
 
 HERE = Path(__file__).parent
@@ -44,6 +46,7 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 8000
+    db: str | None = None  # the store's URL; default: $SMILESCOPE_DB, else the user's data folder
 
     @property
     def hosts(self) -> list[str]:
@@ -78,6 +81,28 @@ class OriginGuard:
         await self.app(scope, receive, send)
 
 
+class PracticeKeeper:
+    """Stores a connection's repetitions as one practice session, opened at its first repetition."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = db
+        self.session_id: int | None = None
+
+    def keep(self, exercise: str, number: int, rep: dict) -> None:
+        with Store(self.db) as store:
+            if self.session_id is None:
+                self.session_id = store.start_practice()
+            store.add_practice_rep(self.session_id, exercise, number, rep)
+
+    def close(self) -> None:
+        if self.session_id is not None:
+            try:
+                with Store(self.db) as store:
+                    store.end_practice(self.session_id)
+            except BadInputError:
+                pass  # the repetitions are kept; only the end time is missing
+
+
 def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMeasures] | None = None) -> FastAPI:
     """The app. ``measures`` makes the per-connection engine (tests pass a factory)."""
     make_measures = measures or LiveMeasures
@@ -105,6 +130,42 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     def exercises():
         return [e.to_dict() for e in EXERCISES]
 
+    @app.get("/settings", response_class=HTMLResponse)
+    def settings_page(request: Request):
+        return page(request, "settings.html.j2", title="Your data")
+
+    def stored(what: Callable[[Store], object]):
+        try:
+            with Store(settings.db) as store:
+                return what(store)
+        except BadInputError as e:
+            return JSONResponse({"error": str(e)}, status_code=503)
+
+    @app.get("/api/practice")
+    def practice():
+        """Every stored practice session with its exercises and per-repetition scores."""
+        return stored(lambda s: s.practice())
+
+    @app.get("/api/export")
+    def export():
+        """Everything stored, as one JSON file to keep (the same as ``smilescope data export``)."""
+        doc = stored(lambda s: s.export())
+        if isinstance(doc, JSONResponse):
+            return doc
+        return JSONResponse(doc, headers={"Content-Disposition": 'attachment; filename="smilescope-export.json"'})
+
+    @app.post("/api/delete")
+    async def delete(request: Request):
+        """Delete everything stored; the body must be ``{"confirm": true}``."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("confirm") is not True:
+            return JSONResponse({"error": 'send {"confirm": true} to delete everything'}, status_code=400)
+        done = stored(lambda s: s.delete_all())
+        return done if isinstance(done, JSONResponse) else {"deleted": True}
+
     @app.websocket("/ws/live")
     async def ws_live(ws: WebSocket):
         clock = ws.query_params.get("clock", "server")
@@ -112,7 +173,9 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             await ws.close(code=1008, reason="clock must be 'server' or 'client'")
             return
         await ws.accept()
-        session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1")
+        keeper = PracticeKeeper(settings.db)
+        session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1",
+                              on_rep=keeper.keep)
         try:
             while True:
                 msg = await ws.receive()
@@ -127,7 +190,10 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         except WebSocketDisconnect:
             pass
         finally:
-            await run_in_threadpool(session.close)
+            # not awaited: when the connection is cancelled, an await here would be cancelled too,
+            # and the engine and the practice session must still be closed (both are quick)
+            session.close()
+            keeper.close()
 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
     app.add_middleware(OriginGuard, origins=settings.origins)

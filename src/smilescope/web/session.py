@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from smilescope import landmarks as lm
+from smilescope.errors import BadInputError
 from smilescope.measures.practice import BY_KEY, Rep, RepCounter
 from smilescope.pipeline.live import LiveFrame, LiveMeasures
 from smilescope.web.mesh import Magnifier
@@ -120,10 +121,13 @@ class LiveSession:
         The server's clock (s); tests pass their own.
     mesh : bool
         Add the magnified outlines (:class:`smilescope.web.mesh.Magnifier`) to each answer.
+    on_rep : callable(exercise, number, rep dict), optional
+        Called with each finished repetition (the app stores it); a
+        :class:`~smilescope.errors.BadInputError` it raises is told to the person, and practice goes on.
     """
 
     def __init__(self, measures: LiveMeasures, *, clock: str = "server", now: Callable[[], float] = time.monotonic,
-                 mesh: bool = False) -> None:
+                 mesh: bool = False, on_rep: Callable[[str, int, dict], None] | None = None) -> None:
         if clock not in ("server", "client"):
             raise ValueError(f"clock must be 'server' or 'client', not {clock!r}")
         self.measures = measures
@@ -134,6 +138,7 @@ class LiveSession:
         self.exercise: str | None = None
         self._counter: RepCounter | None = None
         self.done: list[tuple[str, Rep]] = []  # (exercise key, repetition) of this session
+        self.on_rep = on_rep
         self.magnifier = Magnifier() if mesh else None
         self._relaxed_span: tuple[float, float] | None = None
 
@@ -170,7 +175,13 @@ class LiveSession:
             rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm)
             if rep is not None:
                 self.done.append((self.exercise, rep))
-                answer["rep"] = {"exercise": self.exercise, "number": len(self._counter.reps), **rep.to_dict()}
+                number = len(self._counter.reps)
+                answer["rep"] = {"exercise": self.exercise, "number": number, **rep.to_dict()}
+                if self.on_rep is not None:
+                    try:
+                        self.on_rep(self.exercise, number, rep.to_dict())
+                    except BadInputError as e:
+                        answer["warning"] = f"this repetition was not saved: {e}"
         return answer
 
     def _tracked_corners(self, r) -> dict[str, np.ndarray] | None:
