@@ -101,3 +101,40 @@ def test_catalogue_has_the_issue_exercises():
             "pucker", "snarl"} <= set(BY_KEY)
     assert BY_KEY["micro_smile"].hold_s == 3.0 and 5.0 <= BY_KEY["smile_hold"].hold_s <= 10.0
     assert all(e.instructions for e in EXERCISES)
+
+
+def test_daily_plan_takes_five_to_ten_minutes():
+    from smilescope.measures.practice import DAILY_PLAN, plan_minutes
+
+    assert 5.0 <= plan_minutes() <= 10.0
+    assert all(k in BY_KEY for k, _ in DAILY_PLAN)
+
+
+def test_streak_counts_consecutive_days_up_to_today_or_yesterday():
+    from datetime import date
+
+    from smilescope.measures.practice import streak_days
+
+    d = date(2026, 3, 10)
+    days = [date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)]
+    assert streak_days(days, d) == 3  # today not yet done: the streak still stands
+    assert streak_days(days + [d], d) == 4
+    assert streak_days([date(2026, 3, 1)], d) == 0
+
+
+def test_weekly_progress_against_the_first_week():
+    from datetime import date
+
+    from smilescope.measures.practice import weekly_progress
+
+    def rep(day, right, left, score):
+        return {"day": day, "exercise": "smile_hold", "hold_mm": {"right": right, "left": left},
+                "balance": min(right, left) / max(right, left), "score": score}
+
+    reps = [rep(date(2026, 3, 2), 1.0, 5.0, 50), rep(date(2026, 3, 3), 1.2, 5.0, 54),  # week 10
+            rep(date(2026, 3, 23), 2.1, 5.2, 70)]  # week 13: the weak right side has recovered 1 mm
+    rows = weekly_progress(reps)
+    assert [(r["week"], r["reps"]) for r in rows] == [("2026-W10", 2), ("2026-W13", 1)]
+    assert rows[0]["change_since_first_week"]["hold_mm"] == {"right": 0.0, "left": 0.0}
+    assert rows[1]["change_since_first_week"]["hold_mm"]["right"] == pytest.approx(2.1 - 1.1)
+    assert rows[1]["change_since_first_week"]["balance"] > 0.15

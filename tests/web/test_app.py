@@ -57,7 +57,7 @@ def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/live", "/settings"])
+@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress"])
 def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
     r = client.get(path)
     assert r.status_code == 200
@@ -189,6 +189,11 @@ def test_repetitions_are_stored_as_a_practice_session(client, clip):
     assert rep["exercise"] == "smile_hold" and rep["number"] == 1 and rep["score"] == live[0]["score"]
     assert rep["hold_mm"]["right"] == pytest.approx(RIGHT_MM, abs=0.5)
     assert rep["hold_mm"]["left"] == pytest.approx(LEFT_MM, abs=0.5)
+    progress = client.get("/api/progress").json()
+    assert progress["streak_days"] == 1 and 5 <= progress["plan_minutes"] <= 10
+    (week,) = progress["weeks"]
+    assert week["exercise"] == "smile_hold" and week["reps"] == 1
+    assert week["hold_mm"]["left"] == rep["hold_mm"]["left"] and week["change_since_first_week"]["balance"] == 0
     exported = client.get("/api/export")
     assert "attachment" in exported.headers["content-disposition"] and exported.json()["practice"] == sessions
     assert client.post("/api/delete", json={"confirm": True}, headers=FOREIGN).status_code == 403
@@ -197,6 +202,15 @@ def test_repetitions_are_stored_as_a_practice_session(client, clip):
     assert client.get("/api/practice").json() == sessions  # nothing deleted by the refused requests
     assert client.post("/api/delete", json={"confirm": True}, headers=OWN).json() == {"deleted": True}
     assert client.get("/api/practice").json() == []
+
+
+def test_daily_reminder_is_a_calendar_file(client):
+    r = client.get("/api/reminder.ics?at=07:30")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
+    text = r.text
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and "RRULE:FREQ=DAILY" in text and "T073000" in text
+    for bad in ("25:00", "7", "ab:cd", "07:60"):
+        assert client.get(f"/api/reminder.ics?at={bad}").status_code == 400
 
 
 def test_exercise_catalogue_and_unknown_exercise(client):

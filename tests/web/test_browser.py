@@ -110,6 +110,10 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     reps = [rep for s in sessions for rep in s["reps"]]
     assert reps and reps[0]["exercise"] == "smile_hold" and reps[0]["score"] == score
     assert reps[0]["hold_mm"]["right"] == pytest.approx(right_mm, abs=0.05)
+    page.goto(server + "/progress")
+    page.wait_for_selector("#weeks tbody tr td")
+    page.screenshot(path=str(SHOTS / "progress.png"), full_page=True)
+    assert "smile hold" in page.inner_text("#weeks tbody") and "in a row" in page.inner_text("#streak")
     page.goto(server + "/settings")
     page.screenshot(path=str(SHOTS / "settings.png"), full_page=True)
     assert problems == []

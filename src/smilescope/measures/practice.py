@@ -216,3 +216,63 @@ class RepCounter:
                         eye_rest_mm=self._eye_rest, target_hold_s=self.target_hold_s)
         self.reps.append(rep)
         return rep
+
+
+# A daily plan of 5-10 minutes, in the order the first article and facial-palsy therapists give:
+# notice the resting face, then small movements growing longer, gentle holds, the other
+# movements at low effort. (exercise key, repetitions)
+DAILY_PLAN: tuple[tuple[str, int], ...] = (
+    ("baseline", 1), ("rest_awareness", 1), ("micro_smile", 10), ("smile_hold", 5),
+    ("eye_closure", 5), ("brow_raise", 5), ("pucker", 5), ("cheek_puff", 3),
+)
+
+
+def plan_minutes(plan: tuple[tuple[str, int], ...] = DAILY_PLAN, *, rest_between_s: float = 5.0) -> float:
+    """How long a plan takes (min): each repetition's hold, a relaxed pause after each, and the
+    countdown of 3 s before each exercise."""
+    total = sum(BY_KEY[k].hold_s * n + rest_between_s * n + 3.0 for k, n in plan)
+    return total / 60.0
+
+
+def streak_days(days: list, today) -> int:
+    """Consecutive days with practice, ending today (or yesterday: today's may still come)."""
+    have = set(days)
+    day = today if today in have else today.fromordinal(today.toordinal() - 1)
+    n = 0
+    while day in have:
+        n += 1
+        day = day.fromordinal(day.toordinal() - 1)
+    return n
+
+
+def weekly_progress(reps: list[dict]) -> list[dict]:
+    """Practice by ISO week and exercise, against the person's own first week.
+
+    ``reps``: repetitions with ``day`` (a date), ``exercise``, ``hold_mm`` {right, left},
+    ``balance`` and ``score``. Returns one row per (week, exercise) in time order: how many
+    repetitions, the medians, and the change in each side's hold (mm) and in balance since that
+    exercise's first week (the person's own reference, never a norm).
+    """
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in reps:
+        y, w, _ = r["day"].isocalendar()
+        groups.setdefault((f"{y}-W{w:02d}", r["exercise"]), []).append(r)
+
+    def med(rows, get):
+        vals = [v for v in (get(r) for r in rows) if v is not None and math.isfinite(v)]
+        return float(np.median(vals)) if vals else None
+
+    first: dict[str, dict] = {}
+    out = []
+    for (week, ex), rows in sorted(groups.items()):
+        row = {"week": week, "exercise": ex, "reps": len(rows),
+               "hold_mm": {s: med(rows, lambda r, s=s: (r.get("hold_mm") or {}).get(s)) for s in SIDES},
+               "balance": med(rows, lambda r: r.get("balance")), "score": med(rows, lambda r: r.get("score"))}
+        base = first.setdefault(ex, row)
+        row["change_since_first_week"] = {
+            "hold_mm": {s: (None if row["hold_mm"][s] is None or base["hold_mm"][s] is None
+                            else round(row["hold_mm"][s] - base["hold_mm"][s], 2)) for s in SIDES},
+            "balance": None if row["balance"] is None or base["balance"] is None else round(row["balance"] - base["balance"], 3),
+        }
+        out.append(row)
+    return out

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +29,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smilescope import __version__
-from smilescope.measures.practice import EXERCISES
+from smilescope.measures.practice import BY_KEY, DAILY_PLAN, EXERCISES, plan_minutes, streak_days, weekly_progress
 from smilescope.pipeline.live import LiveMeasures
 from smilescope.errors import BadInputError
 from smilescope.store import Store
@@ -79,6 +80,19 @@ class OriginGuard:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def reminder_ics(hour: int, minute: int, *, minutes: int) -> str:
+    """An iCalendar file (RFC 5545) with one daily event at ``hour:minute`` local ("floating") time."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    start = date.today().strftime("%Y%m%d") + f"T{hour:02d}{minute:02d}00"
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//smilescope//coach//EN", "BEGIN:VEVENT",
+             f"UID:smilescope-practice-{hour:02d}{minute:02d}@localhost", f"DTSTAMP:{stamp}", f"DTSTART:{start}",
+             f"DURATION:PT{minutes}M", "RRULE:FREQ=DAILY", "SUMMARY:Smile practice (smilescope)",
+             "DESCRIPTION:A few gentle minutes: open smilescope serve and follow today's plan.",
+             "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Smile practice", "TRIGGER:PT0M", "END:VALARM",
+             "END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
 
 
 class PracticeKeeper:
@@ -140,6 +154,38 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
                 return what(store)
         except BadInputError as e:
             return JSONResponse({"error": str(e)}, status_code=503)
+
+    @app.get("/progress", response_class=HTMLResponse)
+    def progress_page(request: Request):
+        return page(request, "progress.html.j2", title="Progress")
+
+    @app.get("/api/progress")
+    def progress():
+        """The daily plan, the streak of days practised, and practice by week against the first week."""
+        sessions = stored(lambda s: s.practice())
+        if isinstance(sessions, JSONResponse):
+            return sessions
+        reps, days = [], []
+        for sess in sessions:
+            day = datetime.fromisoformat(sess["started_at"]).astimezone().date()  # the person's own calendar day
+            if sess["reps"]:
+                days.append(day)
+            reps += [{**r, "day": day} for r in sess["reps"]]
+        return {"streak_days": streak_days(days, date.today()), "plan_minutes": round(plan_minutes(), 1),
+                "plan": [{"exercise": BY_KEY[k].to_dict(), "reps": n} for k, n in DAILY_PLAN],
+                "weeks": weekly_progress(reps)}
+
+    @app.get("/api/reminder.ics")
+    def reminder(at: str = "18:00"):
+        """A daily reminder to import into a calendar (at HH:MM local time)."""
+        try:
+            hh, mm = (int(x) for x in at.split(":"))
+            if not (0 <= hh < 24 and 0 <= mm < 60):
+                raise ValueError
+        except ValueError:
+            return JSONResponse({"error": "at must be a time HH:MM, e.g. 18:00"}, status_code=400)
+        return Response(reminder_ics(hh, mm, minutes=round(plan_minutes())), media_type="text/calendar",
+                        headers={"Content-Disposition": 'attachment; filename="smilescope-practice.ics"'})
 
     @app.get("/api/practice")
     def practice():
