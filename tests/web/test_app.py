@@ -57,7 +57,7 @@ def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress"])
+@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress", "/check"])
 def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
     r = client.get(path)
     assert r.status_code == 200
@@ -202,6 +202,34 @@ def test_repetitions_are_stored_as_a_practice_session(client, clip):
     assert client.get("/api/practice").json() == sessions  # nothing deleted by the refused requests
     assert client.post("/api/delete", json={"confirm": True}, headers=OWN).json() == {"deleted": True}
     assert client.get("/api/practice").json() == []
+
+
+def test_questionnaire_guides_and_an_emergency_stops_practice(client, clip):
+    """The web questionnaire is the CLI's: sudden weakness within hours is an emergency, kept in
+    the store, and the live socket then refuses practice with what to do; later, calmer answers
+    open it again."""
+    keys = {q["key"] for q in client.get("/api/questions").json()}
+    assert {"facial_weakness", "sudden_onset", "onset_hours_ago"} <= keys
+    assert client.get("/api/triage/last").json() is None
+    emergency = {"facial_weakness": True, "sudden_onset": True, "onset_hours_ago": 2}
+    r = client.post("/api/triage", json=emergency, headers=OWN).json()
+    assert r["level"] == "emergency" and r["saved"] and "not a diagnosis" in r["disclaimer"].lower()
+    assert all(m["source"] for m in r["matches"])
+    assert client.get("/api/triage/last").json()["level"] == "emergency"
+    with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+        stop = ws.receive_json()
+    assert "emergency" in stop["stop"]
+    calm = {"facial_weakness": False, "drooping": False, "any_shaking": False}
+    assert client.post("/api/triage", json=calm, headers=OWN).json()["level"] != "emergency"
+    with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+        ws.send_text(json.dumps({"action": "baseline"}))
+        assert ws.receive_json()["ok"] == "baseline"
+    # bad answers: a clear error, nothing saved; a foreign page cannot post answers
+    assert "error" in client.post("/api/triage", json={"facial_weakness": "maybe"}, headers=OWN).json()
+    assert client.post("/api/triage", json={"nonsense_key": 1}, headers=OWN).status_code == 400
+    assert client.post("/api/triage", content=b"[" * 5000, headers={**OWN, "content-type": "application/json"}).status_code == 400
+    assert client.post("/api/triage", json=emergency, headers=FOREIGN).status_code == 403
+    assert client.get("/api/triage/last").json()["level"] != "emergency"
 
 
 def test_daily_reminder_is_a_calendar_file(client):

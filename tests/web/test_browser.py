@@ -84,7 +84,21 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.goto(server + "/")
     page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
+    # the questionnaire comes first: the mirror will not start before it
     page.goto(server + "/live")
+    page.wait_for_selector("#gate:not([hidden])")
+    assert page.is_disabled("#start") and "answer a few questions" in page.inner_text("#gate")
+    page.goto(server + "/check")
+    page.wait_for_selector("fieldset")
+    for key in ("facial_weakness", "drooping", "any_shaking"):
+        page.check(f"#{key}-No")
+    page.screenshot(path=str(SHOTS / "check.png"), full_page=True)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.inner_text("#result-disclaimer") and page.inner_text("#level") != "Emergency: call emergency services now"
+    page.screenshot(path=str(SHOTS / "check-result.png"), full_page=True)
+    page.goto(server + "/live")
+    page.wait_for_function("!document.getElementById('start').disabled")
     page.screenshot(path=str(SHOTS / "live-consent.png"), full_page=True)
     page.click("#start")
     try:

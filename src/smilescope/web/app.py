@@ -31,11 +31,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from smilescope import __version__
 from smilescope.measures.practice import BY_KEY, DAILY_PLAN, EXERCISES, plan_minutes, streak_days, weekly_progress
 from smilescope.pipeline.live import LiveMeasures
+from smilescope.assess import QUESTIONS, assess
 from smilescope.errors import BadInputError
 from smilescope.store import Store
 from smilescope.web.session import LiveSession
 
 HERE = Path(__file__).parent
+EMERGENCY_STOP = ("Your last answers said this may be an emergency: call emergency services now (sudden facial "
+                  "weakness can be a stroke). Practice is not for now. If things have changed, answer the questions again.")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DISCLAIMER = ("smilescope measures; it does not diagnose. If your face suddenly became weak or droops, "
               "call emergency services now: it can be a stroke.")
@@ -187,6 +190,38 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         return Response(reminder_ics(hh, mm, minutes=round(plan_minutes())), media_type="text/calendar",
                         headers={"Content-Disposition": 'attachment; filename="smilescope-practice.ics"'})
 
+    @app.get("/check", response_class=HTMLResponse)
+    def check_page(request: Request):
+        return page(request, "check.html.j2", title="Before you practise")
+
+    @app.get("/api/questions")
+    def questions():
+        """The questionnaire (the same questions as ``smilescope triage``), emergency signs first."""
+        return [{"key": q.key, "kind": q.kind, "text": q.text, "lo": q.lo, "hi": q.hi, "unit": q.unit,
+                 "ask_if": list(q.ask_if)} for q in QUESTIONS]
+
+    @app.post("/api/triage")
+    async def triage(request: Request):
+        """Guidance from the answers (JSON object of answer key -> value); kept in the store."""
+        try:
+            answers = await request.json()
+        except (ValueError, RecursionError):
+            return JSONResponse({"error": "send the answers as a JSON object"}, status_code=400)
+        try:
+            result = assess(answers).to_dict()
+        except BadInputError as e:
+            return JSONResponse({"error": str(e)}, status_code=400)
+        saved = stored(lambda s: s.add_triage(result, answers))
+        return {**result, "saved": not isinstance(saved, JSONResponse)}
+
+    @app.get("/api/triage/last")
+    def last_triage():
+        """The latest saved guidance (``null`` before the first questionnaire)."""
+        last = stored(lambda s: s.last_triage())
+        if isinstance(last, JSONResponse) or last is None:
+            return last
+        return {"created_at": last["created_at"].isoformat(), "level": last["level"], "result": last["result"]}
+
     @app.get("/api/practice")
     def practice():
         """Every stored practice session with its exercises and per-repetition scores."""
@@ -219,6 +254,12 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             await ws.close(code=1008, reason="clock must be 'server' or 'client'")
             return
         await ws.accept()
+        last = await run_in_threadpool(stored, lambda st: st.last_triage())
+        if isinstance(last, dict) and last.get("level") == "emergency":
+            # the person's own answers said emergency: practice is not what they need now
+            await ws.send_json({"stop": EMERGENCY_STOP})
+            await ws.close(code=1008, reason="emergency")
+            return
         keeper = PracticeKeeper(settings.db)
         session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1",
                               on_rep=keeper.keep)

@@ -102,7 +102,12 @@
     $("consent").hidden = true; $("mirror").hidden = false;
     setAvatar($("avatar").checked);
     ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live?clock=client&mesh=1");
-    ws.onmessage = (ev) => { const m = JSON.parse(ev.data); if (!m.ok) busy = false; show(m); };
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.stop) { stop(); $("gate").hidden = false; $("gate").textContent = m.stop; $("start").disabled = true; return; }
+      if (!m.ok) busy = false;
+      show(m);
+    };
     ws.onclose = () => { $("status").textContent = "Disconnected."; };
     timer = setInterval(send, 33);
   }
@@ -114,6 +119,19 @@
     $("mirror").hidden = true; $("consent").hidden = false;
   }
 
+  // the questionnaire comes before the first session; an emergency answer stops practice
+  fetch("/api/triage/last").then((r) => r.json()).then((last) => {
+    const gate = $("gate");
+    if (last === null) {
+      gate.hidden = false; gate.textContent = "Before your first session, please answer a few questions. ";
+      const a = document.createElement("a"); a.href = "/check"; a.textContent = "Answer the questions"; gate.appendChild(a);
+      $("start").disabled = true;
+    } else if (last.level === "emergency") {
+      gate.hidden = false; gate.textContent = "Your last answers said this may be an emergency: call emergency services now. Practice is not for now. ";
+      const a = document.createElement("a"); a.href = "/check"; a.textContent = "Answer again if things have changed"; gate.appendChild(a);
+      $("start").disabled = true;
+    }
+  }).catch(() => {});
   $("start").addEventListener("click", start);
   $("stop").addEventListener("click", stop);
   $("show-avatar").addEventListener("change", (e) => setAvatar(e.target.checked));
