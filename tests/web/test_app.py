@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+import tempfile
 import time
 
 import cv2
@@ -15,6 +16,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from smilescope.io import open_video
 from smilescope.testing import synth
+from smilescope.store import Store
 from smilescope.web.app import Settings, create_app
 from smilescope.web.session import MAX_FRAME_BYTES
 
@@ -57,7 +59,7 @@ def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress", "/check"])
+@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress", "/check", "/analyse"])
 def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
     r = client.get(path)
     assert r.status_code == 200
@@ -275,3 +277,44 @@ def test_magnified_mirror_follows_the_one_sided_smile(client, clip):
     moved = {s: np.median([np.hypot(*np.subtract(a["mesh"]["lines"][lip][corner[s]], first[corner[s]])) for a in hold])
              for s in ("right", "left")}
     assert moved["left"] > 2 * moved["right"] > 0
+
+
+def test_a_recorded_clip_is_analysed_reported_kept_and_deleted(client, clip, tmp_path, monkeypatch):
+    """Upload of the rendered smile: the full analysis and its report; the numbers go to the
+    history; the uploaded clip does not stay on disk."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    r = client.post("/api/analyse", content=clip.read_bytes(), headers={**OWN, "x-filename": "../../my clip.mp4"})
+    assert r.status_code == 200, r.text
+    res = r.json()
+    assert res["kept_in_history"] and res["smile_episodes"] >= 1 and res["duration_s"] == pytest.approx(3.6, abs=0.1)
+    page = client.get(res["report_url"])
+    assert page.status_code == 200 and "not a diagnosis" in page.text and "my_clip.mp4" in page.text
+    assert list(tmp_path.iterdir()) == []  # the clip and its folder are gone
+    with Store() as st:
+        assert st.history()["video"].tolist() == ["my_clip.mp4"]
+    assert client.get("/reports/" + "0" * 32).status_code == 404
+    assert client.get("/reports/..%2Fapp.py").status_code == 404
+
+
+def test_uploads_that_are_not_a_video_or_too_large_are_refused(client, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
+    r = client.post("/api/analyse", content=png, headers=OWN)
+    assert r.status_code == 415 and "not a video" in r.json()["error"]
+    fake = b"\0\0\0\x18ftypmp42" + b"\0" * 5000  # says MP4, holds nothing
+    r = client.post("/api/analyse", content=fake, headers=OWN)
+    assert r.status_code == 422 and r.json()["error"]
+    assert client.post("/api/analyse", content=png, headers=FOREIGN).status_code == 403
+    with TestClient(create_app(Settings(port=8000, max_upload_mb=0.001)), base_url=BASE) as small:
+        r = small.post("/api/analyse", content=b"\0" * 5000, headers=OWN)
+        assert r.status_code == 413 and "larger than" in r.json()["error"]
+    assert list(tmp_path.iterdir()) == []
+    assert client.get("/api/health").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("name, safe", [("../../etc/passwd", "passwd"), ("C:\\Users\\me\\clip.mp4", "clip.mp4"),
+                                        (".hidden.mov", "hidden.mov"), (None, "clip"), ("a b;rm -rf.mp4", "a_b_rm_-rf.mp4")])
+def test_uploaded_names_never_leave_the_folder(name, safe):
+    from smilescope.web.app import safe_name
+
+    assert safe_name(name) == safe

@@ -15,10 +15,13 @@ guards against the two ways a web page elsewhere could reach it:
 from __future__ import annotations
 
 import json
+import re
+import secrets
+import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -30,7 +33,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smilescope import __version__
 from smilescope.measures.practice import BY_KEY, DAILY_PLAN, EXERCISES, plan_minutes, streak_days, weekly_progress
+from smilescope.pipeline import analyze as analyze_video
 from smilescope.pipeline.live import LiveMeasures
+from smilescope.report.html import render_html
 from smilescope.assess import QUESTIONS, assess
 from smilescope.errors import BadInputError
 from smilescope.store import Store
@@ -51,6 +56,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: str | None = None  # the store's URL; default: $SMILESCOPE_DB, else the user's data folder
+    max_upload_mb: float = 500.0  # a recorded clip: a 5-minute 1080p phone video is about 300-600 MB
 
     @property
     def hosts(self) -> list[str]:
@@ -96,6 +102,25 @@ def reminder_ics(hour: int, minute: int, *, minutes: int) -> str:
              "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Smile practice", "TRIGGER:PT0M", "END:VALARM",
              "END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(lines) + "\r\n"
+
+
+def safe_name(name: str | None) -> str:
+    """A plain file name for an uploaded clip: no folders, no odd characters (no path traversal)."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", PurePath((name or "").replace("\\", "/")).name).lstrip(".")
+    return base[:100] or "clip"
+
+
+def video_kind(path: Path) -> str | None:
+    """The container by its first bytes (MP4/MOV, Matroska/WebM, AVI), or None: not a video."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "avi"
+    return None
 
 
 class PracticeKeeper:
@@ -221,6 +246,60 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         if isinstance(last, JSONResponse) or last is None:
             return last
         return {"created_at": last["created_at"].isoformat(), "level": last["level"], "result": last["result"]}
+
+    @app.get("/analyse", response_class=HTMLResponse)
+    def analyse_page(request: Request):
+        return page(request, "analyse.html.j2", title="Analyse a recording", max_upload_mb=settings.max_upload_mb)
+
+    reports: dict[str, str] = {}  # token -> report HTML, in memory only: never written to disk
+
+    @app.post("/api/analyse")
+    async def analyse(request: Request):
+        """A recorded clip (the request body, at most ``max_upload_mb``) -> the full analysis, kept
+        in the history (numbers only), and its report at ``/reports/<token>`` while the app runs.
+        The clip itself is deleted as soon as it is analysed."""
+        limit = int(settings.max_upload_mb * 1e6)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return JSONResponse({"error": f"the clip is larger than {settings.max_upload_mb:g} MB: trim it first"}, status_code=413)
+        with tempfile.TemporaryDirectory(prefix="smilescope-upload-") as tmp:  # 0700: owner only
+            path = Path(tmp) / safe_name(request.headers.get("x-filename"))
+            size = 0
+            with open(path, "wb") as fh:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        return JSONResponse({"error": f"the clip is larger than {settings.max_upload_mb:g} MB: trim it first"},
+                                            status_code=413)
+                    fh.write(chunk)
+            kind = video_kind(path)
+            if kind is None:
+                return JSONResponse({"error": "this is not a video file smilescope reads (MP4, MOV, WebM, MKV or AVI)"},
+                                    status_code=415)
+            try:
+                result = await run_in_threadpool(analyze_video, path)
+            except BadInputError as e:
+                return JSONResponse({"error": str(e)}, status_code=422)
+        kept = stored(lambda st: st.add_analysis(result, source="coach upload"))
+
+        def html_of(st):
+            return render_html(result, table=result.signals, history=st.history(), diary=st.diary(),
+                               saved_triage=st.last_triage(), analysed_at=datetime.now())
+
+        html = stored(html_of)
+        if isinstance(html, JSONResponse):  # no store: the report without the history
+            html = render_html(result, table=result.signals, analysed_at=datetime.now())
+        token = secrets.token_hex(16)
+        reports[token] = html
+        return {"report_url": f"/reports/{token}", "kept_in_history": not isinstance(kept, JSONResponse),
+                "duration_s": result.video.duration_s, "smile_episodes": len(result.smile.episodes) if result.smile else 0}
+
+    @app.get("/reports/{token}", response_class=HTMLResponse)
+    def report(token: str):
+        html = reports.get(token) if re.fullmatch(r"[0-9a-f]{32}", token) else None
+        if html is None:
+            return JSONResponse({"error": "no such report (reports last while the coach runs)"}, status_code=404)
+        return HTMLResponse(html)
 
     @app.get("/api/practice")
     def practice():
