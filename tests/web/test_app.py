@@ -59,7 +59,7 @@ def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress", "/check", "/analyse"])
+@pytest.mark.parametrize("path", ["/", "/live", "/settings", "/progress", "/check", "/analyse", "/journal"])
 def test_pages_carry_the_disclaimer_and_load_nothing_from_elsewhere(client, path):
     r = client.get(path)
     assert r.status_code == 200
@@ -318,3 +318,23 @@ def test_uploaded_names_never_leave_the_folder(name, safe):
     from smilescope.web.app import safe_name
 
     assert safe_name(name) == safe
+
+
+def test_journal_and_diary_from_the_browser_pages(client):
+    """Good moments and diary entries go into the same store as `smilescope journal` and `diary`;
+    text is kept as typed (markup is shown as text by the page), bad values are refused."""
+    assert client.get("/api/journal").json() == []
+    r = client.post("/api/journal", json={"texts": ["laughed with Sam", "  ", "sun on the walk <b>!</b>"]}, headers=OWN)
+    assert len(r.json()["added"]) == 2
+    assert [j["text"] for j in client.get("/api/journal").json()] == ["laughed with Sam", "sun on the walk <b>!</b>"]
+    for bad in ({"texts": []}, {"texts": "one"}, {"texts": [1]}, {"texts": ["x" * 2001]}, {"texts": ["a"], "day": "0001-01-01"}):
+        assert client.post("/api/journal", json=bad, headers=OWN).status_code == 400, bad
+    assert client.post("/api/diary", json={"caffeine_cups": 3, "sleep_hours": 6.5, "note": "tired"}, headers=OWN).json() == {"saved": True}
+    (entry,) = client.get("/api/diary").json()
+    assert entry["caffeine_cups"] == 3 and entry["sleep_hours"] == 6.5 and entry["stress_0_10"] is None and entry["note"] == "tired"
+    for bad in ('{"caffeine_cups": 1e309}', '{"caffeine_cups": -1}', '{"sleep_hours": 25}', '{"weird": 1}', '{"note": 5}',
+                "[1]", "{"):
+        r = client.post("/api/diary", content=bad.encode(), headers={**OWN, "content-type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"], bad
+    assert client.post("/api/journal", json={"texts": ["x"]}, headers=FOREIGN).status_code == 403
+    assert len(client.get("/api/journal").json()) == 2

@@ -38,7 +38,7 @@ from smilescope.pipeline.live import LiveMeasures
 from smilescope.report.html import render_html
 from smilescope.assess import QUESTIONS, assess
 from smilescope.errors import BadInputError
-from smilescope.store import Store
+from smilescope.store import FACTORS, Store, check_day
 from smilescope.web.session import LiveSession
 
 HERE = Path(__file__).parent
@@ -102,6 +102,17 @@ def reminder_ics(hour: int, minute: int, *, minutes: int) -> str:
              "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Smile practice", "TRIGGER:PT0M", "END:VALARM",
              "END:VEVENT", "END:VCALENDAR"]
     return "\r\n".join(lines) + "\r\n"
+
+
+async def json_body(request: Request):
+    """The request's JSON body, or None when it is not JSON (or nested absurdly deep)."""
+    raw = await request.body()
+    if len(raw) > 100_000:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def safe_name(name: str | None) -> str:
@@ -176,12 +187,18 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     def settings_page(request: Request):
         return page(request, "settings.html.j2", title="Your data")
 
-    def stored(what: Callable[[Store], object]):
+    def stored(what: Callable[[Store], object], *, bad_status: int = 503):
+        """``what(store)``, or the reason it failed as a JSON error: a store that cannot be opened
+        is 503; ``bad_status`` is for a failure of ``what`` (400 where it checks what was sent)."""
         try:
-            with Store(settings.db) as store:
-                return what(store)
+            store = Store(settings.db)
         except BadInputError as e:
             return JSONResponse({"error": str(e)}, status_code=503)
+        try:
+            with store:
+                return what(store)
+        except BadInputError as e:
+            return JSONResponse({"error": str(e)}, status_code=bad_status)
 
     @app.get("/progress", response_class=HTMLResponse)
     def progress_page(request: Request):
@@ -300,6 +317,64 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         if html is None:
             return JSONResponse({"error": "no such report (reports last while the coach runs)"}, status_code=404)
         return HTMLResponse(html)
+
+    @app.get("/journal", response_class=HTMLResponse)
+    def journal_page(request: Request):
+        return page(request, "journal.html.j2", title="Journal and diary")
+
+    @app.get("/api/journal")
+    def journal():
+        """The journal of good moments, oldest first."""
+        rows = stored(lambda s: s.journal())
+        if isinstance(rows, JSONResponse):
+            return rows
+        return [{"id": int(r.id), "day": r.day.isoformat(), "text": r.text} for r in rows.itertuples()]
+
+    @app.post("/api/journal")
+    async def journal_add(request: Request):
+        """Add good moments: ``{"texts": ["...", ...], "day": "YYYY-MM-DD" (default today)}``."""
+        body = await json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("texts"), list) or not body["texts"] \
+                or not all(isinstance(t, str) and len(t) <= 2000 for t in body["texts"]) or len(body["texts"]) > 10:
+            return JSONResponse({"error": 'send {"texts": ["one good thing", ...]} (up to 10 texts of at most 2000 characters)'},
+                                status_code=400)
+        texts = [t.strip() for t in body["texts"] if t.strip()]
+        if not texts:
+            return JSONResponse({"error": "write at least one good thing"}, status_code=400)
+
+        def add(st):
+            day = check_day(body["day"], "day") if body.get("day") is not None else None
+            return [st.add_journal(t, day) for t in texts]
+
+        ids = stored(add, bad_status=400)
+        return ids if isinstance(ids, JSONResponse) else {"added": ids}
+
+    @app.get("/api/diary")
+    def diary():
+        """The diary, by day."""
+        rows = stored(lambda s: s.diary())
+        if isinstance(rows, JSONResponse):
+            return rows
+        return [{"day": r["day"].isoformat(), **{k: (None if r[k] is None or r[k] != r[k] else r[k])
+                                                 for k in (*FACTORS, "note")}} for r in rows.to_dict("records")]
+
+    @app.post("/api/diary")
+    async def diary_set(request: Request):
+        """Set the diary entry of a day: ``{"day": "YYYY-MM-DD", "caffeine_cups": 2, "sleep_hours": 7,
+        "stress_0_10": 3, "water_glasses": 6, "note": "..."}`` (any of them)."""
+        body = await json_body(request)
+        allowed = {"day", "note", *FACTORS}
+        if not isinstance(body, dict) or set(body) - allowed or ("note" in body and body["note"] is not None
+                                                                  and not isinstance(body["note"], str)):
+            return JSONResponse({"error": f"send an object with some of: {', '.join(sorted(allowed))}"}, status_code=400)
+
+        def put(st):
+            day = check_day(body.get("day") or date.today().isoformat(), "day")
+            st.set_diary(day, note=body.get("note"), **{k: body.get(k) for k in FACTORS})
+            return st.diary_entry(day)
+
+        entry = stored(put, bad_status=400)
+        return entry if isinstance(entry, JSONResponse) else {"saved": True}
 
     @app.get("/api/practice")
     def practice():
