@@ -338,3 +338,26 @@ def test_journal_and_diary_from_the_browser_pages(client):
         assert r.status_code == 400 and r.json()["error"], bad
     assert client.post("/api/journal", json={"texts": ["x"]}, headers=FOREIGN).status_code == 403
     assert len(client.get("/api/journal").json()) == 2
+
+
+def test_pages_escape_what_they_show():
+    """A stored video name with markup is shown as text in the progress report, never run."""
+    from smilescope.web.app import template_env
+
+    html = template_env().get_template("progress_report.html.j2").render(
+        disclaimer="d", version="v", made="now", weeks=[], streak=0, sessions=0,
+        analyses=[{"when": "2026-01-01", "video": "<script>alert(1)</script>.mp4", "right": 1.0, "left": 2.0, "asym": 50.0}])
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;.mp4" in html
+
+
+def test_progress_report_for_the_physiotherapist(client, clip):
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+        ws.receive_json()
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            ws.receive_json()
+    html = client.get("/progress/report").text
+    assert "progress report" in html.lower() and "does not diagnose" in html
+    assert "<td>smile hold</td>" in html  # the week's row of the exercise practised
+    assert "http://" not in html and "https://" not in html  # prints offline

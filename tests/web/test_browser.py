@@ -128,6 +128,16 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page.wait_for_selector("#weeks tbody tr td")
     page.screenshot(path=str(SHOTS / "progress.png"), full_page=True)
     assert "smile hold" in page.inner_text("#weeks tbody") and "in a row" in page.inner_text("#streak")
+    # the progress report for the physiotherapist, as a PDF printed on this machine
+    with urllib.request.urlopen(server + "/progress/report.pdf", timeout=120) as r:
+        pdf = r.read()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    (SHOTS / "progress-report.pdf").write_bytes(pdf)
+    page.goto(server + "/journal")
+    page.fill("#g1", "laughed with Sam")
+    page.click("#journal button[type=submit]")
+    page.wait_for_function("document.getElementById('moments').textContent.includes('laughed with Sam')")
+    page.screenshot(path=str(SHOTS / "journal.png"), full_page=True)
     page.goto(server + "/settings")
     page.screenshot(path=str(SHOTS / "settings.png"), full_page=True)
     assert problems == []

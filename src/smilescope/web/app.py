@@ -23,6 +23,7 @@ from datetime import date, datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+import jinja2
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +36,7 @@ from smilescope import __version__
 from smilescope.measures.practice import BY_KEY, DAILY_PLAN, EXERCISES, plan_minutes, streak_days, weekly_progress
 from smilescope.pipeline import analyze as analyze_video
 from smilescope.pipeline.live import LiveMeasures
+from smilescope.report.browser import html_to_pdf
 from smilescope.report.html import render_html
 from smilescope.assess import QUESTIONS, assess
 from smilescope.errors import BadInputError
@@ -68,6 +70,12 @@ class Settings:
     @property
     def origins(self) -> frozenset[str]:
         return frozenset(f"http://{h}:{self.port}" for h in self.hosts)
+
+
+def template_env() -> jinja2.Environment:
+    """The pages' templates, every one autoescaped (Starlette's default escapes only files named
+    *.html, and ours are *.html.j2): a video's name or any stored text is shown, never run."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
 
 
 class OriginGuard:
@@ -160,7 +168,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     """The app. ``measures`` makes the per-connection engine (tests pass a factory)."""
     make_measures = measures or LiveMeasures
     app = FastAPI(title="smilescope coach", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates = Jinja2Templates(env=template_env())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def page(request: Request, name: str, **context) -> HTMLResponse:
@@ -219,6 +227,42 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         return {"streak_days": streak_days(days, date.today()), "plan_minutes": round(plan_minutes(), 1),
                 "plan": [{"exercise": BY_KEY[k].to_dict(), "reps": n} for k, n in DAILY_PLAN],
                 "weeks": weekly_progress(reps)}
+
+    def progress_report_html(request: Request) -> str | JSONResponse:
+        data = progress()
+        if isinstance(data, JSONResponse):
+            return data
+        hist = stored(lambda s: s.history())
+        rows = [] if isinstance(hist, JSONResponse) else [
+            {"when": r["t"].strftime("%Y-%m-%d"), "video": r.get("video") or "—", "right": r.get("excursion_right_mm"),
+             "left": r.get("excursion_left_mm"), "asym": r.get("asymmetry_pct")} for r in hist.to_dict("records")]
+        sessions = stored(lambda s: s.practice())
+        n_sessions = 0 if isinstance(sessions, JSONResponse) else len(sessions)
+        return templates.get_template("progress_report.html.j2").render(
+            disclaimer=DISCLAIMER, version=__version__, made=datetime.now().strftime("%Y-%m-%d %H:%M"),
+            weeks=data["weeks"], streak=data["streak_days"], sessions=n_sessions, analyses=rows)
+
+    @app.get("/progress/report", response_class=HTMLResponse)
+    def progress_report(request: Request):
+        """A progress report to take to the physiotherapist (print it, or get the PDF)."""
+        html = progress_report_html(request)
+        return html if isinstance(html, JSONResponse) else HTMLResponse(html)
+
+    @app.get("/progress/report.pdf")
+    async def progress_report_pdf(request: Request):
+        html = progress_report_html(request)
+        if isinstance(html, JSONResponse):
+            return html
+        with tempfile.TemporaryDirectory(prefix="smilescope-report-") as tmp:
+            src = Path(tmp) / "progress.html"
+            src.write_text(html, encoding="utf-8")
+            try:
+                pdf = await run_in_threadpool(html_to_pdf, src, Path(tmp) / "progress.pdf")
+            except BadInputError as e:
+                return JSONResponse({"error": str(e)}, status_code=503)
+            data = pdf.read_bytes()
+        return Response(data, media_type="application/pdf",
+                        headers={"Content-Disposition": 'attachment; filename="smilescope-progress.pdf"'})
 
     @app.get("/api/reminder.ics")
     def reminder(at: str = "18:00"):
