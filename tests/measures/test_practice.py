@@ -138,3 +138,43 @@ def test_weekly_progress_against_the_first_week():
     assert rows[0]["change_since_first_week"]["hold_mm"] == {"right": 0.0, "left": 0.0}
     assert rows[1]["change_since_first_week"]["hold_mm"]["right"] == pytest.approx(2.1 - 1.1)
     assert rows[1]["change_since_first_week"]["balance"] > 0.15
+
+
+def _eyes(close_right=0.95, close_left=0.95, mouth_mm=0.2, hold_s=3.0, seed=2):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 12, 1 / FPS)
+    prof = smile_profile(t, onset_s=2.0, rise_s=0.6, hold_s=hold_s, fall_s=0.6)
+    eye_r = 10.0 * (1 - close_right * prof) + rng.normal(0, 0.1, len(t))
+    eye_l = 10.0 * (1 - close_left * prof) + rng.normal(0, 0.1, len(t))
+    mouth = np.abs(mouth_mm * prof + rng.normal(0, 0.1, len(t)))
+    c = RepCounter(target_hold_s=3.0, kind="eye_closure")
+    reps = [r for i in range(len(t)) if (r := c.push(float(t[i]), {"right": mouth[i], "left": mouth[i]},
+                                                      {"right": eye_r[i], "left": eye_l[i]}, 0.1)) is not None]
+    return reps
+
+
+def test_a_full_gentle_eye_closure_scores_full_marks():
+    (rep,) = _eyes()
+    assert rep.eye_narrowing["right"] == pytest.approx(0.95, abs=0.03) and rep.eye_narrowing["left"] == pytest.approx(0.95, abs=0.03)
+    assert rep.scores["closure"] == 100 and rep.scores["mouth_still"] == 100 and rep.balance > 0.95 and not rep.forced
+
+
+def test_an_eye_that_does_not_close_is_named():
+    (rep,) = _eyes(close_right=0.6)
+    assert rep.eye_narrowing["right"] == pytest.approx(0.6, abs=0.05)
+    assert rep.scores["closure"] < 40 and rep.balance == pytest.approx(0.6 / 0.95, abs=0.06)
+    assert any("right eye did not close" in a for a in rep.advice)
+
+
+def test_the_mouth_pulling_with_the_eyes_is_oral_synkinesis():
+    (rep,) = _eyes(mouth_mm=4.0)
+    assert rep.forced and rep.scores["mouth_still"] == 0 and rep.hold_mm["right"] == pytest.approx(4.0, abs=0.4)
+
+
+def test_blinks_are_not_eye_closure_repetitions():
+    t = np.arange(0, 10, 1 / FPS)
+    eye = np.full(len(t), 10.0)
+    for b in (3.0, 5.5, 8.0):  # 0.2 s full blinks
+        eye[(t >= b) & (t < b + 0.2)] = 0.5
+    c = RepCounter(target_hold_s=3.0, kind="eye_closure")
+    assert [r for i in range(len(t)) if c.push(float(t[i]), {"right": 0.1, "left": 0.1}, {"right": eye[i], "left": eye[i]}, 0.1)] == []

@@ -249,6 +249,9 @@ def test_exercise_catalogue_and_unknown_exercise(client):
     with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
         ws.send_text(json.dumps({"action": "exercise", "key": "juggling"}))
         assert "unknown exercise" in ws.receive_json()["error"]
+        for key, scored in (("eye_closure", True), ("micro_smile", True), ("brow_raise", False)):
+            ws.send_text(json.dumps({"action": "exercise", "key": key}))
+            assert ws.receive_json()["scored"] is scored
 
 
 def test_baseline_action_restarts_the_baseline(client, clip):

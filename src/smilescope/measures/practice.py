@@ -43,6 +43,18 @@ STEADY_GOOD_MM, STEADY_BAD_MM = 0.2, 0.6
 NARROW_GOOD, NARROW_BAD = 0.10, 0.40
 # A repetition is "forced" when it shakes or closes the eye beyond the bad ends above.
 
+# Gentle eye closure. A repetition starts when the eyes are 30 % closed (their mean share of the
+# relaxed opening lost) and lasts at least MIN_REP_S, so a spontaneous blink (0.1-0.4 s) is not
+# one. Scored on completeness (an eye that does not close is what a weak orbicularis oculi
+# shows: 90 % closed is full marks, 50 % none), balance between the eyes, timing, and a still
+# mouth: the mouth corners pulling with the eyes is oral synkinesis (1 mm is within what a
+# relaxed face shows, 3 mm is a visible pull).
+EYE_START = 0.3
+EYE_END = 0.15
+CLOSED_GOOD, CLOSED_BAD = 0.9, 0.5
+MOUTH_GOOD_MM, MOUTH_BAD_MM = 1.0, 3.0
+EYE_REST_FRAMES = 10  # frames of open eyes before the first closure, for each eye's relaxed opening
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -154,8 +166,48 @@ def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict
                score=int(round(np.mean(list(scores.values())))) if scores else 0, forced=forced, advice=advice)
 
 
+def score_eye_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict[str, np.ndarray],
+                  steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float) -> Rep:
+    """Score one gentle eye closure from its frames (see the constants above)."""
+    closure = {s: 1.0 - eye_mm[s] / eye_rest_mm[s] for s in SIDES}
+    move = np.nanmean(np.stack([closure[s] for s in SIDES]), axis=0)
+    peak = float(np.nanmax(move))
+    hold = move >= HOLD_FRACTION * peak
+    idx = np.flatnonzero(hold)
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
+    hold_s = float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0
+    closed = {s: float(np.clip(np.nanmedian(closure[s][hold]), 0.0, 1.0)) for s in SIDES}
+    mouth = {s: float(np.nanmedian(np.abs(excursion_mm[s][hold]))) for s in SIDES}
+    strong = max(closed.values())
+    balance = float(min(closed.values()) / strong) if strong > 0 else float("nan")
+    steady = steadiness_mm[hold]
+    steady_mm = float(np.nanmedian(steady)) if np.isfinite(steady).any() else None
+    worst_mouth = max(mouth.values())
+    scores_f = {
+        "closure": _scale(1.0 - min(closed.values()), 1.0 - CLOSED_GOOD, 1.0 - CLOSED_BAD),
+        "balance": balance,
+        "timing": min(1.0, hold_s / target_hold_s) if target_hold_s > 0 else float("nan"),
+        "mouth_still": _scale(worst_mouth, MOUTH_GOOD_MM, MOUTH_BAD_MM),
+    }
+    scores = {k: int(round(100 * v)) for k, v in scores_f.items() if math.isfinite(v)}
+    forced = worst_mouth >= MOUTH_BAD_MM
+    advice = []
+    if forced:
+        advice.append("Your mouth pulled as your eyes closed: close them more slowly and softly, mouth relaxed.")
+    if scores.get("closure", 100) < 50:
+        weak = min(closed, key=closed.get)
+        advice.append(f"Your {weak} eye did not close fully: close slowly and let the lids meet, without squeezing.")
+    if scores.get("timing", 100) < 70:
+        advice.append(f"Try to keep them closed gently for {target_hold_s:g} s.")
+    return Rep(start_s=float(t_s[0]), end_s=float(t_s[-1]), hold_s=round(hold_s, 2),
+               peak_mm={s: float(np.nanmax(np.abs(excursion_mm[s]))) for s in SIDES}, hold_mm=mouth,
+               balance=round(balance, 3) if math.isfinite(balance) else float("nan"), steadiness_mm=steady_mm,
+               eye_narrowing=closed, scores=scores,
+               score=int(round(np.mean(list(scores.values())))) if scores else 0, forced=forced, advice=advice)
+
+
 class RepCounter:
-    """Finds smile repetitions in a stream of frames and scores each as it ends.
+    """Finds repetitions of an exercise in a stream of frames and scores each as it ends.
 
     Parameters
     ----------
@@ -164,9 +216,16 @@ class RepCounter:
     eye_rest_mm : dict, optional
         Each eye's relaxed opening (mm); default: the median over the frames before the first
         repetition.
+    kind : {"smile", "eye_closure"}
+        A smile follows the mouth corners' excursion (mm); a gentle eye closure follows how much
+        of their relaxed opening the eyes have lost (for an eye closure, ``hold_mm`` is the
+        mouth's movement meanwhile and ``eye_narrowing`` each eye's closure).
     """
 
-    def __init__(self, *, target_hold_s: float, eye_rest_mm: dict[str, float] | None = None) -> None:
+    def __init__(self, *, target_hold_s: float, eye_rest_mm: dict[str, float] | None = None, kind: str = "smile") -> None:
+        if kind not in ("smile", "eye_closure"):
+            raise ValueError(f"kind must be 'smile' or 'eye_closure', not {kind!r}")
+        self.kind = kind
         self.target_hold_s = float(target_hold_s)
         self._eye_rest = dict(eye_rest_mm) if eye_rest_mm else None
         self._before: list[dict[str, float]] = []
@@ -186,10 +245,19 @@ class RepCounter:
         if any(v is None or not math.isfinite(v) for v in exc.values()):
             return None  # not measured (no baseline, no face): neither starts nor ends a repetition
         eye = {s: (eye_mm.get(s) if eye_mm.get(s) is not None else float("nan")) for s in SIDES}
-        move = float(np.mean(list(exc.values())))
         steady = steadiness_mm if steadiness_mm is not None else float("nan")
+        if self.kind == "smile":
+            move, start, end = float(np.mean(list(exc.values()))), START_MM, END_FRACTION * START_MM
+        else:
+            if self._eye_rest is None and not self._frames:
+                if len(self._before) < EYE_REST_FRAMES:
+                    self._before.append(eye)
+                    return None
+                self._eye_rest = {s: float(np.nanmedian([e[s] for e in self._before])) for s in SIDES}
+            move = float(np.nanmean([1.0 - eye[s] / self._eye_rest[s] for s in SIDES]))
+            start, end = EYE_START, EYE_END
         if not self._frames:
-            if move >= START_MM:
+            if move >= start:
                 self._frames.append((t_s, exc, eye, steady))
                 self._peak = move
             else:
@@ -197,21 +265,22 @@ class RepCounter:
             return None
         self._frames.append((t_s, exc, eye, steady))
         self._peak = max(self._peak, move)
-        if move >= max(END_FRACTION * START_MM, RETURN_FRACTION * self._peak):
+        if move >= max(end, RETURN_FRACTION * self._peak):
             self._below_since = None
             return None
         if self._below_since is None:
             self._below_since = t_s
         if t_s - self._below_since < END_HOLD_S:
             return None
-        frames, self._frames, self._below_since = self._frames, [], None
-        if frames[-1][0] - frames[0][0] < MIN_REP_S:
+        frames, ended_at, self._frames, self._below_since = self._frames, self._below_since, [], None
+        if ended_at - frames[0][0] < MIN_REP_S:  # how long it lasted before relaxing began
             return None
         if self._eye_rest is None:
             self._eye_rest = {s: float(np.nanmedian([e[s] for e in self._before])) if self._before else float("nan")
                               for s in SIDES}
         t = np.array([f[0] for f in frames])
-        rep = score_rep(t, {s: np.array([f[1][s] for f in frames]) for s in SIDES},
+        score = score_rep if self.kind == "smile" else score_eye_rep
+        rep = score(t, {s: np.array([f[1][s] for f in frames]) for s in SIDES},
                         {s: np.array([f[2][s] for f in frames]) for s in SIDES}, np.array([f[3] for f in frames]),
                         eye_rest_mm=self._eye_rest, target_hold_s=self.target_hold_s)
         self.reps.append(rep)

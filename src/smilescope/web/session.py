@@ -218,8 +218,10 @@ class LiveSession:
             if ex is None:
                 return {"error": f"unknown exercise; known: {', '.join(BY_KEY)}"}
             self.exercise = ex.key
-            # repetitions are found and scored for the smile exercises; the others are guided
-            self._counter = RepCounter(target_hold_s=ex.hold_s) if ex.measured == "smile" else None
+            # repetitions are found and scored for the smile exercises and the gentle eye
+            # closure; the others are guided
+            kind = {"smile": "smile", "eyes": "eye_closure"}.get(ex.measured)
+            self._counter = RepCounter(target_hold_s=ex.hold_s, kind=kind) if kind else None
             return {"ok": "exercise", "exercise": ex.to_dict(), "scored": self._counter is not None}
         if msg["action"] == "stop":
             key, self.exercise, self._counter = self.exercise, None, None

@@ -27,9 +27,12 @@
 
   function addRep(rep) {
     const body = $("reps").querySelector("tbody"), row = document.createElement("tr");
-    cell(row, rep.number); cell(row, rep.hold_mm.right.toFixed(1)); cell(row, rep.hold_mm.left.toFixed(1));
+    const eyes = rep.exercise === "eye_closure";
+    // an eye closure shows each eye's closure (%); a smile each corner's movement (mm)
+    const side = (s) => eyes ? Math.round(100 * rep.eye_narrowing[s]) + " % closed" : rep.hold_mm[s].toFixed(1);
+    cell(row, rep.number); cell(row, side("right")); cell(row, side("left"));
     cell(row, rep.hold_s.toFixed(1));
-    for (const k of ["balance", "steadiness", "eyes"]) cell(row, k in rep.scores ? rep.scores[k] : "–");
+    for (const k of eyes ? ["balance", "mouth_still", "closure"] : ["balance", "steadiness", "eyes"]) cell(row, k in rep.scores ? rep.scores[k] : "–");
     cell(row, rep.score); cell(row, rep.advice.join(" "));
     body.appendChild(row); $("reps").hidden = false;
   }
