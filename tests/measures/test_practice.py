@@ -178,3 +178,40 @@ def test_blinks_are_not_eye_closure_repetitions():
         eye[(t >= b) & (t < b + 0.2)] = 0.5
     c = RepCounter(target_hold_s=3.0, kind="eye_closure")
     assert [r for i in range(len(t)) if c.push(float(t[i]), {"right": 0.1, "left": 0.1}, {"right": eye[i], "left": eye[i]}, 0.1)] == []
+
+
+def _sided(kind, column, right, left, eye_right_close=0.0, seed=3):
+    rng = np.random.default_rng(seed)
+    t = np.arange(0, 10, 1 / FPS)
+    prof = smile_profile(t, onset_s=2.0, rise_s=0.5, hold_s=3.0, fall_s=0.5)
+    c = RepCounter(target_hold_s=3.0, kind=kind)
+    reps = []
+    for i in range(len(t)):
+        moves = {column.format(side="right"): right * prof[i] + rng.normal(0, 0.1),
+                 column.format(side="left"): left * prof[i] + rng.normal(0, 0.1)}
+        eyes = {"right": 10 * (1 - eye_right_close * prof[i]), "left": 10.0}
+        r = c.push(float(t[i]), {"right": 0.0, "left": 0.0}, eyes, 0.1, moves)
+        reps += [r] if r is not None else []
+    return reps
+
+
+def test_one_sided_brow_raise_scores_low_balance():
+    (rep,) = _sided("brow_raise", "brow_{side}_height_mm", 0.5, 5.0)
+    assert rep.hold_mm["left"] == pytest.approx(5.0, abs=0.3) and rep.hold_mm["right"] == pytest.approx(0.5, abs=0.3)
+    assert rep.balance < 0.2 and rep.scores["eyes"] == 100
+
+
+def test_pucker_moves_the_corners_in_and_the_eye_closing_with_it_is_synkinesis():
+    """A pucker is the corners moving towards the midline (lateral negative); the right eye closing
+    half-way with it is ocular synkinesis, the classic sign after Bell's palsy."""
+    (rep,) = _sided("pucker", "mouth_corner_{side}_x_mm", -3.0, -3.0, eye_right_close=0.5)
+    assert rep.hold_mm["right"] == pytest.approx(3.0, abs=0.3) and rep.balance > 0.85
+    assert rep.eye_narrowing["right"] == pytest.approx(0.5, abs=0.08) and rep.forced and "pucker" in rep.advice[0]
+    assert _sided("pucker", "mouth_corner_{side}_x_mm", 3.0, 3.0) == []  # corners moving out is not a pucker
+
+
+def test_every_movement_exercise_is_scored():
+    from smilescope.measures.practice import EXERCISES, KINDS
+
+    assert {e.key for e in EXERCISES if e.measured in KINDS} == {
+        "micro_smile", "smile_hold", "brow_raise", "eye_closure", "cheek_puff", "pucker", "snarl"}

@@ -249,7 +249,8 @@ def test_exercise_catalogue_and_unknown_exercise(client):
     with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
         ws.send_text(json.dumps({"action": "exercise", "key": "juggling"}))
         assert "unknown exercise" in ws.receive_json()["error"]
-        for key, scored in (("eye_closure", True), ("micro_smile", True), ("brow_raise", False)):
+        for key, scored in (("eye_closure", True), ("micro_smile", True), ("brow_raise", True), ("pucker", True),
+                            ("rest_awareness", False)):
             ws.send_text(json.dumps({"action": "exercise", "key": key}))
             assert ws.receive_json()["scored"] is scored
 
@@ -364,3 +365,35 @@ def test_progress_report_for_the_physiotherapist(client, clip):
     assert "progress report" in html.lower() and "does not diagnose" in html
     assert "<td>smile hold</td>" in html  # the week's row of the exercise practised
     assert "http://" not in html and "https://" not in html  # prints offline
+
+
+@pytest.fixture(scope="module")
+def brow_clip(tmp_path_factory):
+    """A rendered one-sided brow raise: the right brow lifts 1 mm, the left 4 mm (image axes: up is -y)."""
+    from smilescope import landmarks as lm
+
+    face = synth.load_face(FACES / "yale01.jpg")
+    prof = lambda t: synth.smile_profile(t, **HOLD)  # noqa: E731
+    motions = [synth.PointMotion(lm.BROW_MID[side], 0.0, -mm, prof, radius_mm=4.0)
+               for side, mm in (("right", BROW_RIGHT_MM), ("left", BROW_LEFT_MM))]
+    path = tmp_path_factory.mktemp("brow") / "brow.mp4"
+    synth.render(path, face=face, fps=30, duration_s=3.6, motions=motions, write_truth=False)
+    return path
+
+
+BROW_RIGHT_MM, BROW_LEFT_MM = 1.0, 4.0
+
+
+def test_brow_raise_exercise_measures_each_brow(client, brow_clip):
+    reps = []
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(brow_clip) as src:
+        ws.send_text(json.dumps({"action": "exercise", "key": "brow_raise"}))
+        assert ws.receive_json()["scored"]
+        for f in src:
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            a = ws.receive_json()
+            reps += [a["rep"]] if "rep" in a else []
+    (rep,) = reps
+    assert rep["hold_mm"]["right"] == pytest.approx(BROW_RIGHT_MM, abs=0.5)
+    assert rep["hold_mm"]["left"] == pytest.approx(BROW_LEFT_MM, abs=0.5)
+    assert rep["balance"] == pytest.approx(BROW_RIGHT_MM / BROW_LEFT_MM, abs=0.15)

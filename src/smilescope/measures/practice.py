@@ -13,6 +13,7 @@ time and hands back each repetition as it ends. Pure: no clock, no screen.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 
@@ -55,6 +56,17 @@ CLOSED_GOOD, CLOSED_BAD = 0.9, 0.5
 MOUTH_GOOD_MM, MOUTH_BAD_MM = 1.0, 3.0
 EYE_REST_FRAMES = 10  # frames of open eyes before the first closure, for each eye's relaxed opening
 
+# The other exercises: each side's movement from the relaxed face (mm, + in the exercise's
+# direction), from the live read-out's ``movement_mm``; a repetition starts at START_MM like a
+# smile's and is scored the same way (balance, timing, steadiness, eyes kept open).
+SIDED_MOVEMENTS: dict[str, tuple[str, str, float]] = {  # kind -> (column pattern, words, sign)
+    "brow_raise": ("brow_{side}_height_mm", "brow raise", 1.0),  # the brow lifts
+    "pucker": ("mouth_corner_{side}_x_mm", "pucker", -1.0),  # the corners move in, towards the midline
+    "snarl": ("nasolabial_{side}_y_mm", "snarl", 1.0),  # the upper lip and the side of the nose lift
+    "cheek_puff": ("cheek_{side}_x_mm", "cheek puff", 1.0),  # the cheeks move out
+}
+KINDS = ("smile", "eye_closure", *SIDED_MOVEMENTS)
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -65,7 +77,7 @@ class Exercise:
     instructions: str
     hold_s: float
     reps: int
-    measured: str  # what the live read-out follows during it
+    measured: str  # what the live read-out follows: a RepCounter kind, or "baseline" / "steadiness"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,11 +88,11 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise("rest_awareness", "Notice your resting face", "Close your lips gently, let your cheeks and forehead soften, and notice where you hold tension.", 10.0, 1, "steadiness"),
     Exercise("micro_smile", "Micro-smile", "A very small smile, just the corners of the mouth, even on both sides. Hold it softly, then let go.", 3.0, 5, "smile"),
     Exercise("smile_hold", "Gentle smile hold", "A gentle, closed-lip smile at low effort. Keep your eyes open and soft. Hold, then relax fully.", 7.0, 3, "smile"),
-    Exercise("brow_raise", "Brow raise", "Lift both eyebrows gently, as if surprised, then relax.", 3.0, 3, "guided"),
-    Exercise("eye_closure", "Gentle eye closure", "Close your eyes slowly and gently, as if falling asleep; no squeezing. Open slowly.", 3.0, 3, "eyes"),
-    Exercise("cheek_puff", "Cheek puff", "Lips together, fill your cheeks with air gently, hold, release.", 3.0, 3, "guided"),
-    Exercise("pucker", "Pucker", "Push your lips forward into a small kiss, slowly, then relax.", 3.0, 3, "guided"),
-    Exercise("snarl", "Snarl", "Wrinkle your nose and lift your upper lip a little, then relax.", 3.0, 3, "guided"),
+    Exercise("brow_raise", "Brow raise", "Lift both eyebrows gently, as if surprised, then relax.", 3.0, 3, "brow_raise"),
+    Exercise("eye_closure", "Gentle eye closure", "Close your eyes slowly and gently, as if falling asleep; no squeezing. Open slowly.", 3.0, 3, "eye_closure"),
+    Exercise("cheek_puff", "Cheek puff", "Lips together, fill your cheeks with air gently, hold, release.", 3.0, 3, "cheek_puff"),
+    Exercise("pucker", "Pucker", "Push your lips forward into a small kiss, slowly, then relax.", 3.0, 3, "pucker"),
+    Exercise("snarl", "Snarl", "Wrinkle your nose and lift your upper lip a little, then relax.", 3.0, 3, "snarl"),
 )
 BY_KEY = {e.key: e for e in EXERCISES}
 
@@ -125,8 +137,10 @@ def _scale(value: float, good: float, bad: float) -> float:
 
 
 def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict[str, np.ndarray],
-              steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float) -> Rep:
-    """Score one repetition from its frames (arrays over the repetition, in time order)."""
+              steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float,
+              movement: str = "smile") -> Rep:
+    """Score one repetition from its frames (arrays over the repetition, in time order):
+    ``excursion_mm`` is each side's movement of the exercise (for a smile, the corners')."""
     move = np.nanmean(np.stack([excursion_mm[s] for s in SIDES]), axis=0)
     peak = float(np.nanmax(move))
     hold = move >= HOLD_FRACTION * peak
@@ -155,9 +169,9 @@ def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict
     forced = (steady_mm is not None and steady_mm >= STEADY_BAD_MM) or (math.isfinite(worst_narrowing) and worst_narrowing >= NARROW_BAD)
     advice = []
     if forced:
-        advice.append("That looked forced: try a smaller, softer smile. Effort makes shaking and eye closing worse.")
+        advice.append(f"That looked forced: try a smaller, softer {movement}. Effort makes shaking and eye closing worse.")
     elif scores.get("eyes", 100) < 50:
-        advice.append("Keep your eyes open and soft while you smile.")
+        advice.append(f"Keep your eyes open and soft during the {movement}.")
     if scores.get("timing", 100) < 70:
         advice.append(f"Try to hold it gently for {target_hold_s:g} s.")
     return Rep(start_s=float(t_s[0]), end_s=float(t_s[-1]), hold_s=round(hold_s, 2), peak_mm=peak_mm, hold_mm=hold_mm,
@@ -216,15 +230,17 @@ class RepCounter:
     eye_rest_mm : dict, optional
         Each eye's relaxed opening (mm); default: the median over the frames before the first
         repetition.
-    kind : {"smile", "eye_closure"}
+    kind : one of :data:`KINDS`
         A smile follows the mouth corners' excursion (mm); a gentle eye closure follows how much
         of their relaxed opening the eyes have lost (for an eye closure, ``hold_mm`` is the
-        mouth's movement meanwhile and ``eye_narrowing`` each eye's closure).
+        mouth's movement meanwhile and ``eye_narrowing`` each eye's closure); the others follow
+        each side's movement named in :data:`SIDED_MOVEMENTS` (``movement_mm`` of
+        :meth:`push`).
     """
 
     def __init__(self, *, target_hold_s: float, eye_rest_mm: dict[str, float] | None = None, kind: str = "smile") -> None:
-        if kind not in ("smile", "eye_closure"):
-            raise ValueError(f"kind must be 'smile' or 'eye_closure', not {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
         self.kind = kind
         self.target_hold_s = float(target_hold_s)
         self._eye_rest = dict(eye_rest_mm) if eye_rest_mm else None
@@ -239,14 +255,18 @@ class RepCounter:
         return bool(self._frames)
 
     def push(self, t_s: float, excursion_mm: dict[str, float | None], eye_mm: dict[str, float | None],
-             steadiness_mm: float | None) -> Rep | None:
+             steadiness_mm: float | None, movement_mm: dict[str, float | None] | None = None) -> Rep | None:
         """One frame's read-out; returns the repetition that this frame ended, if any."""
+        if self.kind in SIDED_MOVEMENTS:
+            pattern, _, sign = SIDED_MOVEMENTS[self.kind]
+            got = {s: (movement_mm or {}).get(pattern.format(side=s)) for s in SIDES}
+            excursion_mm = {s: None if v is None else sign * v for s, v in got.items()}
         exc = {s: excursion_mm.get(s) for s in SIDES}
         if any(v is None or not math.isfinite(v) for v in exc.values()):
             return None  # not measured (no baseline, no face): neither starts nor ends a repetition
         eye = {s: (eye_mm.get(s) if eye_mm.get(s) is not None else float("nan")) for s in SIDES}
         steady = steadiness_mm if steadiness_mm is not None else float("nan")
-        if self.kind == "smile":
+        if self.kind != "eye_closure":
             move, start, end = float(np.mean(list(exc.values()))), START_MM, END_FRACTION * START_MM
         else:
             if self._eye_rest is None and not self._frames:
@@ -279,7 +299,8 @@ class RepCounter:
             self._eye_rest = {s: float(np.nanmedian([e[s] for e in self._before])) if self._before else float("nan")
                               for s in SIDES}
         t = np.array([f[0] for f in frames])
-        score = score_rep if self.kind == "smile" else score_eye_rep
+        score = score_eye_rep if self.kind == "eye_closure" else functools.partial(
+            score_rep, movement=SIDED_MOVEMENTS[self.kind][1] if self.kind in SIDED_MOVEMENTS else "smile")
         rep = score(t, {s: np.array([f[1][s] for f in frames]) for s in SIDES},
                         {s: np.array([f[2][s] for f in frames]) for s in SIDES}, np.array([f[3] for f in frames]),
                         eye_rest_mm=self._eye_rest, target_hold_s=self.target_hold_s)

@@ -28,6 +28,12 @@ from smilescope.measures.smile import (
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult
 
 CORNER_COLUMNS = {s: (f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm") for s in SIDES}
+# The movements the coach's other exercises follow, from the relaxed face (mm; x lateral: + away
+# from the midline, y: + up): brow raise, pucker (corners in), snarl (the upper lip and the
+# nasolabial region up), cheek puff (cheeks out).
+MOVEMENT_COLUMNS: tuple[str, ...] = tuple(
+    c for s in SIDES for c in (f"brow_{s}_height_mm", f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm",
+                               f"nasolabial_{s}_y_mm", f"cheek_{s}_x_mm")) + ("upper_lip_y_mm",)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class LiveFrame:
     head_pitch_deg: float | None = None
     head_roll_deg: float | None = None
     steadiness_mm: float | None = None
+    movement_mm: dict[str, float | None] = field(default_factory=dict)  # MOVEMENT_COLUMNS from the baseline
 
 
 def _num(x: float) -> float | None:
@@ -78,11 +85,13 @@ class LiveMeasures:
         self._capture = True
         self.baseline_mm: dict[str, np.ndarray] | None = None
         self.baseline_span_s: tuple[float, float] | None = None  # the frames the baseline was taken over
+        self.baseline_moves_mm: np.ndarray | None = None  # MOVEMENT_COLUMNS at rest
+        self._capturing_moves: list[np.ndarray] = []
         self._recent: deque[tuple[float, np.ndarray]] = deque()
 
     def capture_baseline(self) -> None:
         """Take a new baseline from the next ``baseline_s`` seconds of relaxed, still face."""
-        self._capturing = []
+        self._capturing, self._capturing_moves = [], []
         self._capture = True
 
     def scale(self) -> float:
@@ -104,9 +113,10 @@ class LiveMeasures:
         xy = {s: np.array([mm[c] for c in CORNER_COLUMNS[s]]) for s in SIDES}
         if self._capture:
             if not self._relaxed(r, k):
-                self._capturing = []  # the baseline is a stretch of relaxed face: start again
+                self._capturing, self._capturing_moves = [], []  # the baseline is a stretch of relaxed face: start again
             else:
                 self._capturing.append((r.t_s, xy))
+                self._capturing_moves.append(np.array([mm[c] for c in MOVEMENT_COLUMNS]))
                 # still: every frame within REST_STILL_MM (the smallest smile counted) of the
                 # stretch's median position; a frame further away has moved, and the stretch
                 # starts again from it (webcam jitter of a pixel or two stays well inside)
@@ -114,9 +124,11 @@ class LiveMeasures:
                 centre = np.median(pts, axis=0)
                 if max(np.linalg.norm(pts[-1, :2] - centre[:2]), np.linalg.norm(pts[-1, 2:] - centre[2:])) > REST_STILL_MM:
                     self._capturing = self._capturing[-1:]
+                    self._capturing_moves = self._capturing_moves[-1:]
                 if r.t_s - self._capturing[0][0] >= self.baseline_s:
                     self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
                     self.baseline_span_s = (self._capturing[0][0], r.t_s)
+                    self.baseline_moves_mm = np.median(np.stack(self._capturing_moves), axis=0)
                     self._capture = False
         self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
         while self._recent and r.t_s - self._recent[0][0] > self.window_s:
@@ -126,12 +138,15 @@ class LiveMeasures:
             exc = {s: float(corner_excursion(xy[s], self.baseline_mm[s])[2]) for s in SIDES}
         t = np.array([x[0] for x in self._recent])
         v = np.array([x[1] for x in self._recent])
+        moves: dict[str, float | None] = {}
+        if self.baseline_moves_mm is not None:
+            moves = {c: _num(mm[c] - b) for c, b in zip(MOVEMENT_COLUMNS, self.baseline_moves_mm)}
         return LiveFrame(
             t_s=r.t_s, face=True, valid=True, reason=None, mm_per_px=float(k),
             baseline_ready=self.baseline_mm is not None, excursion_mm=exc,
             eye_opening_mm={s: float(mm[f"palpebral_{s}_height_mm"]) for s in SIDES},
             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
-            steadiness_mm=_num(band_amplitude_mm(t, v)),
+            steadiness_mm=_num(band_amplitude_mm(t, v)), movement_mm=moves,
         )
 
     @staticmethod

@@ -25,7 +25,7 @@ import numpy as np
 
 from smilescope import landmarks as lm
 from smilescope.errors import BadInputError
-from smilescope.measures.practice import BY_KEY, Rep, RepCounter
+from smilescope.measures.practice import BY_KEY, KINDS, Rep, RepCounter
 from smilescope.pipeline.live import LiveFrame, LiveMeasures
 from smilescope.web.mesh import Magnifier
 
@@ -172,7 +172,7 @@ class LiveSession:
                 self._relaxed_span = span
             answer["mesh"] = self.magnifier.push(ob.face.landmarks_px, t_s, corners_px=self._tracked_corners(r))
         if self._counter is not None and f.valid:
-            rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm)
+            rep = self._counter.push(t_s, f.excursion_mm, f.eye_opening_mm, f.steadiness_mm, f.movement_mm)
             if rep is not None:
                 self.done.append((self.exercise, rep))
                 number = len(self._counter.reps)
@@ -218,10 +218,9 @@ class LiveSession:
             if ex is None:
                 return {"error": f"unknown exercise; known: {', '.join(BY_KEY)}"}
             self.exercise = ex.key
-            # repetitions are found and scored for the smile exercises and the gentle eye
-            # closure; the others are guided
-            kind = {"smile": "smile", "eyes": "eye_closure"}.get(ex.measured)
-            self._counter = RepCounter(target_hold_s=ex.hold_s, kind=kind) if kind else None
+            # repetitions are found and scored for every movement exercise; the relaxed face
+            # and resting-face awareness are guided
+            self._counter = RepCounter(target_hold_s=ex.hold_s, kind=ex.measured) if ex.measured in KINDS else None
             return {"ok": "exercise", "exercise": ex.to_dict(), "scored": self._counter is not None}
         if msg["action"] == "stop":
             key, self.exercise, self._counter = self.exercise, None, None
