@@ -216,3 +216,17 @@ def test_every_movement_exercise_is_scored():
 
     assert {e.key for e in EXERCISES if e.measured in KINDS} == {
         "micro_smile", "smile_hold", "brow_raise", "eye_closure", "cheek_puff", "pucker", "snarl"}
+
+
+def test_micro_smiles_grow_with_progress():
+    from datetime import date
+
+    from smilescope.measures.practice import micro_smile_hold_s
+
+    def rep(d, timing):
+        return {"day": date(2026, 3, d), "scores": {"timing": timing}}
+
+    assert micro_smile_hold_s([]) == 3.0
+    assert micro_smile_hold_s([rep(1, 100), rep(1, 100), rep(2, 100)]) == 5.0  # two days held in full
+    assert micro_smile_hold_s([rep(1, 100), rep(1, 80), rep(2, 100)]) == 4.0  # a short hold: that day adds none
+    assert micro_smile_hold_s([rep(d, 100) for d in range(1, 20)]) == 10.0  # never beyond a gentle hold

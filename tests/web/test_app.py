@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
+from datetime import datetime, timedelta, timezone
 import tempfile
 import time
 
@@ -382,6 +383,19 @@ def brow_clip(tmp_path_factory):
 
 
 BROW_RIGHT_MM, BROW_LEFT_MM = 1.0, 4.0
+
+
+def test_micro_smile_hold_grows_after_a_day_held_in_full(client):
+    with Store() as st:
+        sid = st.start_practice(datetime.now(timezone.utc) - timedelta(days=1))
+        rep = {"start_s": 1.0, "hold_s": 3.1, "hold_mm": {"right": 2.0, "left": 2.2}, "balance": 0.9, "score": 95,
+               "scores": {"timing": 100, "balance": 90}, "forced": False}
+        st.add_practice_rep(sid, "micro_smile", 1, rep)
+    with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+        ws.send_text(json.dumps({"action": "exercise", "key": "micro_smile"}))
+        assert ws.receive_json()["exercise"]["hold_s"] == 4.0
+        ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+        assert ws.receive_json()["exercise"]["hold_s"] == 7.0  # the others keep their own
 
 
 def test_brow_raise_exercise_measures_each_brow(client, brow_clip):

@@ -138,6 +138,8 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page.click("#journal button[type=submit]")
     page.wait_for_function("document.getElementById('moments').textContent.includes('laughed with Sam')")
     page.screenshot(path=str(SHOTS / "journal.png"), full_page=True)
+    page.goto(server + "/analyse")
+    page.screenshot(path=str(SHOTS / "analyse.png"), full_page=True)
     page.goto(server + "/settings")
     page.screenshot(path=str(SHOTS / "settings.png"), full_page=True)
     assert problems == []

@@ -366,3 +366,18 @@ def weekly_progress(reps: list[dict]) -> list[dict]:
         }
         out.append(row)
     return out
+
+
+# Micro-smiles start at 3 s and grow with progress (the first article: "micro-smiles of a few
+# seconds that grow longer"): each day on which every micro-smile held its full time (timing
+# 100) adds a second, up to the 10 s of a gentle smile hold; a day with a short hold adds none.
+MICRO_SMILE_START_S, MICRO_SMILE_MAX_S, MICRO_SMILE_STEP_S = 3.0, 10.0, 1.0
+
+
+def micro_smile_hold_s(reps: list[dict]) -> float:
+    """Today's micro-smile hold (s) from the stored micro-smile repetitions (``day`` and ``scores``)."""
+    days: dict = {}
+    for r in reps:
+        days.setdefault(r["day"], []).append((r.get("scores") or {}).get("timing"))
+    full_days = sum(1 for timings in days.values() if timings and all(t is not None and t >= 100 for t in timings))
+    return min(MICRO_SMILE_MAX_S, MICRO_SMILE_START_S + MICRO_SMILE_STEP_S * full_days)

@@ -33,7 +33,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smilescope import __version__
-from smilescope.measures.practice import BY_KEY, DAILY_PLAN, EXERCISES, plan_minutes, streak_days, weekly_progress
+from smilescope.measures.practice import (
+    BY_KEY,
+    DAILY_PLAN,
+    EXERCISES,
+    micro_smile_hold_s,
+    plan_minutes,
+    streak_days,
+    weekly_progress,
+)
 from smilescope.pipeline import analyze as analyze_video
 from smilescope.pipeline.live import LiveMeasures
 from smilescope.report.browser import html_to_pdf
@@ -445,6 +453,17 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         done = stored(lambda s: s.delete_all())
         return done if isinstance(done, JSONResponse) else {"deleted": True}
 
+    def todays_hold(key: str) -> float | None:
+        """Micro-smiles grow with progress (``measures.practice.micro_smile_hold_s``)."""
+        if key != "micro_smile":
+            return None
+        sessions = stored(lambda s: s.practice())
+        if isinstance(sessions, JSONResponse):
+            return None
+        reps = [{**r, "day": datetime.fromisoformat(p["started_at"]).astimezone().date()}
+                for p in sessions for r in p["reps"] if r["exercise"] == "micro_smile"]
+        return micro_smile_hold_s(reps)
+
     @app.websocket("/ws/live")
     async def ws_live(ws: WebSocket):
         clock = ws.query_params.get("clock", "server")
@@ -460,7 +479,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             return
         keeper = PracticeKeeper(settings.db)
         session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1",
-                              on_rep=keeper.keep)
+                              on_rep=keeper.keep, hold_for=todays_hold)
         try:
             while True:
                 msg = await ws.receive()

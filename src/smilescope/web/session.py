@@ -121,13 +121,17 @@ class LiveSession:
         The server's clock (s); tests pass their own.
     mesh : bool
         Add the magnified outlines (:class:`smilescope.web.mesh.Magnifier`) to each answer.
+    hold_for : callable(exercise key) -> float or None, optional
+        Today's hold for an exercise when it grows with progress (micro-smiles); None: the
+        exercise's own.
     on_rep : callable(exercise, number, rep dict), optional
         Called with each finished repetition (the app stores it); a
         :class:`~smilescope.errors.BadInputError` it raises is told to the person, and practice goes on.
     """
 
     def __init__(self, measures: LiveMeasures, *, clock: str = "server", now: Callable[[], float] = time.monotonic,
-                 mesh: bool = False, on_rep: Callable[[str, int, dict], None] | None = None) -> None:
+                 mesh: bool = False, on_rep: Callable[[str, int, dict], None] | None = None,
+                 hold_for: Callable[[str], float | None] | None = None) -> None:
         if clock not in ("server", "client"):
             raise ValueError(f"clock must be 'server' or 'client', not {clock!r}")
         self.measures = measures
@@ -139,6 +143,7 @@ class LiveSession:
         self._counter: RepCounter | None = None
         self.done: list[tuple[str, Rep]] = []  # (exercise key, repetition) of this session
         self.on_rep = on_rep
+        self.hold_for = hold_for
         self.magnifier = Magnifier() if mesh else None
         self._relaxed_span: tuple[float, float] | None = None
 
@@ -220,8 +225,9 @@ class LiveSession:
             self.exercise = ex.key
             # repetitions are found and scored for every movement exercise; the relaxed face
             # and resting-face awareness are guided
-            self._counter = RepCounter(target_hold_s=ex.hold_s, kind=ex.measured) if ex.measured in KINDS else None
-            return {"ok": "exercise", "exercise": ex.to_dict(), "scored": self._counter is not None}
+            hold_s = (self.hold_for(ex.key) if self.hold_for is not None else None) or ex.hold_s
+            self._counter = RepCounter(target_hold_s=hold_s, kind=ex.measured) if ex.measured in KINDS else None
+            return {"ok": "exercise", "exercise": {**ex.to_dict(), "hold_s": hold_s}, "scored": self._counter is not None}
         if msg["action"] == "stop":
             key, self.exercise, self._counter = self.exercise, None, None
             return {"ok": "stopped", "exercise": key, "reps": [r.to_dict() for k, r in self.done if k == key]}

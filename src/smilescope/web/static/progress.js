@@ -1,6 +1,18 @@
 "use strict";
 (async function () {
   const $ = (id) => document.getElementById(id);
+  // a browser notification at the chosen time today (while this page is open; nothing leaves the computer)
+  $("remind").addEventListener("click", async () => {
+    const [h, m] = $("remind-at").value.split(":").map(Number);
+    const when = new Date(); when.setHours(h, m, 0, 0);
+    if (when <= new Date()) when.setDate(when.getDate() + 1);
+    const ok = "Notification" in window && (await Notification.requestPermission()) === "granted";
+    setTimeout(() => {
+      if (ok) new Notification("Smile practice", { body: "A few gentle minutes: open the mirror." });
+      else window.alert("Smile practice: a few gentle minutes now.");
+    }, when - new Date());
+    $("remind-state").textContent = `Reminder set for ${when.toLocaleString()}${ok ? "" : " (as a message on this page: notifications are off)"}.`;
+  });
   const r = await fetch("/api/progress");
   const p = await r.json();
   if (p.error) { $("streak").textContent = p.error; return; }
