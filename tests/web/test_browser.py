@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta, timezone
 import urllib.request
 import socket
 import threading
@@ -19,6 +20,7 @@ import cv2
 import pytest
 
 from smilescope.io import open_video
+from smilescope.store import Store
 
 from conftest import EXAMPLE, ROOT
 
@@ -124,8 +126,15 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     reps = [rep for s in sessions for rep in s["reps"]]
     assert reps and reps[0]["exercise"] == "smile_hold" and reps[0]["score"] == score
     assert reps[0]["hold_mm"]["right"] == pytest.approx(right_mm, abs=0.05)
+    # two weeks earlier, a weaker right side: the progress page draws the trend per side
+    with Store() as st:
+        sid = st.start_practice(datetime.now(timezone.utc) - timedelta(days=14))
+        st.add_practice_rep(sid, "smile_hold", 1, {"start_s": 2.0, "hold_s": 3.0, "hold_mm": {"right": 1.0, "left": 4.0},
+                                                    "balance": 0.25, "score": 40, "scores": {"balance": 25}, "forced": False})
     page.goto(server + "/progress")
     page.wait_for_selector("#weeks tbody tr td")
+    label = page.get_attribute("#charts svg", "aria-label")
+    assert label.startswith("smile hold: your right 1.0 to") and "your left 4.0 to" in label
     page.screenshot(path=str(SHOTS / "progress.png"), full_page=True)
     assert "smile hold" in page.inner_text("#weeks tbody") and "in a row" in page.inner_text("#streak")
     # the progress report for the physiotherapist, as a PDF printed on this machine
