@@ -73,6 +73,14 @@ def test_save_run_replaces_the_set_as_a_whole(tmp_path):
     assert oct(out.stat().st_mode & 0o777) == "0o700" and oct((out / "analysis.json").stat().st_mode & 0o777) == "0o600"
 
 
+def test_folders_made_for_the_results_are_owner_only(tmp_path):
+    """``--out out/d0`` where neither exists: both folders are 0700 (the parent was 0755)."""
+    from smilescope.output import save_run
+
+    out = save_run(tmp_path / "out" / "d0", {"analysis.json": "{}"})
+    assert oct((tmp_path / "out").stat().st_mode & 0o777) == "0o700" and oct(out.stat().st_mode & 0o777) == "0o700"
+
+
 def test_full_disk_in_the_middle_of_a_set_keeps_the_previous_set(tmp_path):
     from smilescope.output import save_run
 

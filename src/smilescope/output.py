@@ -234,7 +234,7 @@ def save_run(out_dir: str | Path, files: Mapping[str, FileContent]) -> Path:
     out = check_out_dir(out_dir)
     parent = out.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        _private_parents(parent)
     except OSError as e:
         raise _os_error(e, out / next(iter(files), "analysis.json")) from e
     with _locked(parent):
@@ -255,6 +255,20 @@ def save_run(out_dir: str | Path, files: Mapping[str, FileContent]) -> Path:
             if new is not None:
                 _remove(new)
     return out
+
+
+def _private_parents(folder: Path) -> None:
+    """Create ``folder`` and any missing parents owner-only (0700), like every folder smilescope
+    makes for personal data (``mkdir(parents=True)`` would leave the parents 0755)."""
+    missing = []
+    p = folder
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for q in reversed(missing):
+        q.mkdir(mode=0o700, exist_ok=True)
 
 
 def _write_file(path: Path, content: FileContent) -> None:
