@@ -1,4 +1,14 @@
-"""Does a single photo's mouth asymmetry separate facial palsy from healthy faces? (Palda set)
+"""Photos against hand-placed landmarks, and palsy against healthy faces (Palda set).
+
+Part 1 (issue 14): ``smilescope photo``'s commissure height difference (right minus left corner
+below the eye line, mm) against the same measure from the hand-placed iBUG-68 landmarks (same
+formula, same mm scale: :mod:`smilescope.measures.photo`), on peripheral/ and central/: median
+|difference|, Bland-Altman bias and 95 % limits; the lower-corner side agreement where the hand
+landmarks differ by >= 2 mm (goal >= 90 %); Healthy/: share with no side called (goal >= 85 %).
+The hand points of peripheral/ and central/ were clicked on a 900x900 copy of each photo
+(SOURCES.md): they are scaled by W/900, H/900.
+
+Part 2 (older): does a single photo's mouth asymmetry separate facial palsy from healthy faces?
 
 For every photo in ../shared/data/images/palda/{peripheral,central,Healthy}, FaceMesh
 landmarks give a static mouth-asymmetry index in inter-ocular units: the height difference of
@@ -39,7 +49,62 @@ def scores(folder: Path, det) -> list[float]:
     return out
 
 
+def hand_points(npy: Path, photo, folder: str) -> np.ndarray:
+    pts = np.load(npy).astype(float)
+    if folder in ("peripheral", "central"):
+        w, h = photo.original_size_px
+        pts = pts * [w / 900.0, h / 900.0]
+    return pts * photo.scale
+
+
+def photo_agreement() -> None:
+    from smilescope.errors import BadInputError
+    from smilescope.measures.photo import SIDE_MIN_MM, FacePoints, affected_side, static_measures
+    from smilescope.pipeline.photo import analyze_photo
+
+    rows, healthy_calls, skipped = [], [], []
+    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
+        for folder in ("peripheral", "central", "Healthy"):
+            for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
+                npy = f.with_suffix(".npy")
+                try:
+                    r = analyze_photo(f, expression="unknown", detector=det)
+                except BadInputError as e:
+                    skipped.append(f"{folder}/{f.name}: {e}")
+                    continue
+                if folder == "Healthy":
+                    healthy_calls.append(r.side.side)
+                    continue
+                if not npy.exists():
+                    continue
+                hand = static_measures(FacePoints.from_ibug68(hand_points(npy, r.photo, folder)), r.scale.mm_per_px)
+                rows.append((folder, f.name, r.static["mouth_corner_difference_mm"], hand["mouth_corner_difference_mm"],
+                             r.side.side, affected_side(hand, expression="unknown").side))
+    ss = np.array([r[2] for r in rows])
+    hd = np.array([r[3] for r in rows])
+    d = ss - hd
+    print(f"Part 1 - commissure height difference (right - left, mm), smilescope vs hand landmarks, "
+          f"{len(rows)} palsy photos ({len(skipped)} photos not analysed):")
+    print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1); Bland-Altman bias {d.mean():+.2f} mm, "
+          f"95 % limits {d.mean() - 1.96 * d.std(ddof=1):+.2f} to {d.mean() + 1.96 * d.std(ddof=1):+.2f} mm")
+    clear = np.abs(hd) >= SIDE_MIN_MM
+    same = np.sign(ss[clear]) == np.sign(hd[clear])
+    print(f"  lower-corner side the same as the hand landmarks' where they differ by >= {SIDE_MIN_MM:g} mm: "
+          f"{same.sum()}/{clear.sum()} = {same.mean():.1%} (goal >= 90 %)")
+    called = [r for r in rows if r[4] in ("left", "right")]
+    agree = sum(1 for r in called if r[4] == r[5])
+    print(f"  sides smilescope named (>= {SIDE_MIN_MM:g} mm, facing the camera): {len(called)}; the hand landmarks name the "
+          f"same side for {agree}, no side for {sum(1 for r in called if r[5] == 'none')}, the other side for "
+          f"{sum(1 for r in called if r[5] in ('left', 'right') and r[5] != r[4])}")
+    none = sum(1 for c in healthy_calls if c in ("none", "unknown"))
+    print(f"  healthy controls with no side called: {none}/{len(healthy_calls)} = {none / max(1, len(healthy_calls)):.1%} "
+          f"(goal >= 85 %)")
+    for s in skipped:
+        print("  not analysed:", s)
+
+
 def main() -> None:
+    photo_agreement()
     with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) as det:
         palsy = scores(PALDA / "peripheral", det) + scores(PALDA / "central", det)
         healthy = scores(PALDA / "Healthy", det)

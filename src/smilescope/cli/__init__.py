@@ -46,7 +46,7 @@ from typing import Optional  # noqa: E402
 import typer  # noqa: E402
 
 from smilescope import __version__  # noqa: E402
-from smilescope.cli import analyze, report, serve, store, triage  # noqa: E402
+from smilescope.cli import analyze, photo, report, serve, store, triage  # noqa: E402
 from smilescope.cli.console import err, exit_on_bad_input, out, safe  # noqa: E402
 
 __all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
@@ -89,6 +89,7 @@ app.add_typer(store.journal_app, name="journal")
 app.command("history")(store.history)
 app.add_typer(store.data_app, name="data")
 app.command("serve")(serve.serve)
+app.command("photo")(photo.photo)
 
 
 def _silence_native_logs() -> None:

@@ -1,0 +1,57 @@
+"""``smilescope photo``: one photo or a clinical set -> photo.json and an annotated picture of each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.output import check_out_dir, dumps, save_run
+
+
+def photo(
+    images: list[Path] = typer.Argument(..., help="Photo files (JPEG, PNG, WebP, TIFF): a rest photo, and optionally the expression set."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", show_default="out/<first photo name>",
+                                           help="Folder for photo.json and the annotated pictures (replaced as a whole)."),
+    expression: Optional[list[str]] = typer.Option(None, "--expression", "-e",
+                                                   help="What each photo shows, in order: rest, brow_raise, eye_closure, smile, snarl, pucker (default rest)."),
+    mirrored: bool = typer.Option(False, "--mirrored", help="The photos are mirror images (a selfie saved as seen): flipped back so sides stay the person's own."),
+) -> None:
+    """Facial-palsy measures from photos: mouth corners, brows and eyes per side, in mm, the side
+    that looks affected and why, and a picture of what was measured. Not a diagnosis.
+
+    \b
+    Example:
+      smilescope photo rest.jpg --out out/photos
+    """
+    from smilescope.measures.photo import FacePoints  # noqa: PLC0415 - OpenCV and MediaPipe load on demand
+    from smilescope.pipeline.photo import analyze_photos  # noqa: PLC0415
+    from smilescope.report.annotate import annotated_png  # noqa: PLC0415
+
+    with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
+        check_out_dir(target)
+        doc, results = analyze_photos(images, expressions=expression, mirrored=mirrored)
+        files = {"photo.json": dumps(doc) + "\n"}
+        for i, r in enumerate(results):
+            name = f"{i + 1:02d}_{Path(r.photo.path).stem}_annotated.png"
+            side = r.side.side if r.side.side in ("left", "right") else "no side"
+            text = f"looks affected: {side} ({r.side.confidence})" if side != "no side" else "no side named"
+            files[name] = annotated_png(r.photo.rgb, FacePoints.from_facemesh(r.landmarks_px), r.static, text)
+            doc["photos"][i]["annotated"] = name
+        files["photo.json"] = dumps(doc) + "\n"
+        where = save_run(target, files)
+    for r in results:
+        s = r.static
+        below = s["mouth_corner_below_eyes_mm"]
+        out.print(f"[bold]{safe(Path(r.photo.path).name)}[/] ({r.expression}): mouth corners {below['right']:.1f} mm (right) and "
+                  f"{below['left']:.1f} mm (left) below the eye line; difference {s['mouth_corner_difference_mm']:+.1f} mm "
+                  f"(+: right lower). Scale: {r.scale.source}" + ("" if r.scale.accurate else " (less accurate)") + ".",
+                  highlight=False)
+        out.print(f"  side that looks affected: {r.side.side} ({r.side.confidence}): {safe(r.side.why)}", highlight=False)
+        for w in r.warnings:
+            err.print(f"  warning: {safe(w)}", highlight=False)
+    out.print(f"wrote {safe(where / 'photo.json')} and the annotated pictures. These are measurements, not a diagnosis.",
+              highlight=False)

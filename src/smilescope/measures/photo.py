@@ -1,0 +1,182 @@
+"""Static facial-palsy measures from one photo: per side and as a difference, in millimetres.
+
+Everything is measured in a frame set by the eyes' corners: x along the line joining the centres
+of the two eye openings (each the midpoint of its inner and outer canthus; + towards the
+person's left), y perpendicular to it (+ up), origin midway between them. The canthi are used
+rather than the irises because an iris found on a closed lid tilts the line (Emotrics' errors on
+closed-eye photos came from exactly that: ~6 degrees), while the canthi stay where they are.
+
+The side that looks affected is the side whose mouth corner sits lower, when the two differ by
+at least :data:`SIDE_MIN_MM` (2 mm: the difference people notice, Hohman 2014; a healthy face's
+static difference is smaller) and the head faces the camera; for an eye-closure photo, the eye
+that closes less, by the same margin. Pure functions over named points, so the same code reads
+FaceMesh landmarks and hand-placed iBUG-68 points (``benchmarks/palda.py``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from smilescope import landmarks as lm
+from smilescope.geometry.calibration import IRIS_DIAMETER_MM, iris_diameters_px
+from smilescope.landmarks import SIDES
+
+SIDE_MIN_MM = 2.0
+SIDE_SURE_MM = 3.0  # >= 3 mm is noticed > 90 % of the time (Hohman 2014): "high" confidence
+MAX_TURN_DEG = 10.0  # beyond this yaw or pitch, one corner is seen foreshortened: no side is named
+# Fallback scale when the iris cannot be used (eyes closed or too small): the adult inter-canthal
+# width, about 32 mm (Farkas' anthropometric norms; range roughly 28-36 mm), so lengths can be
+# 10 % off: flagged as less accurate.
+INTERCANTHAL_MM = 32.0
+MIN_IRIS_PX = 8.0  # under this the iris's edges are a pixel or two: the scale is unreliable
+EXPRESSIONS = ("rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker", "unknown")
+
+
+@dataclass(frozen=True)
+class FacePoints:
+    """The points the photo measures use, in image pixels (x right, y down); sides the person's own."""
+
+    eye_inner: dict[str, np.ndarray]
+    eye_outer: dict[str, np.ndarray]
+    upper_lid: dict[str, np.ndarray]
+    lower_lid: dict[str, np.ndarray]
+    brow_mid: dict[str, np.ndarray]
+    mouth_corner: dict[str, np.ndarray]
+    upper_lip: np.ndarray
+    lower_lip: np.ndarray
+
+    @classmethod
+    def from_facemesh(cls, lms_px: np.ndarray) -> "FacePoints":
+        p = np.asarray(lms_px, dtype=float)[:, :2]
+        return cls(eye_inner={s: p[lm.EYE_INNER[s]] for s in SIDES}, eye_outer={s: p[lm.EYE_OUTER[s]] for s in SIDES},
+                   upper_lid={s: p[lm.UPPER_LID[s]] for s in SIDES}, lower_lid={s: p[lm.LOWER_LID[s]] for s in SIDES},
+                   brow_mid={s: p[lm.BROW_MID[s]] for s in SIDES}, mouth_corner={s: p[lm.MOUTH_CORNER[s]] for s in SIDES},
+                   upper_lip=p[lm.UPPER_LIP_CENTRE], lower_lip=p[lm.LOWER_LIP_CENTRE])
+
+    @classmethod
+    def from_ibug68(cls, pts_px: np.ndarray) -> "FacePoints":
+        """iBUG-68 (0-based): the person's right eye is 36-41 (image left), the left 42-47."""
+        p = np.asarray(pts_px, dtype=float)[:, :2]
+        return cls(eye_inner={"right": p[39], "left": p[42]}, eye_outer={"right": p[36], "left": p[45]},
+                   upper_lid={"right": (p[37] + p[38]) / 2, "left": (p[43] + p[44]) / 2},
+                   lower_lid={"right": (p[40] + p[41]) / 2, "left": (p[46] + p[47]) / 2},
+                   brow_mid={"right": p[19], "left": p[24]}, mouth_corner={"right": p[48], "left": p[54]},
+                   upper_lip=p[51], lower_lip=p[57])
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Millimetres per pixel and where they came from."""
+
+    mm_per_px: float
+    source: str  # "iris" or "intercanthal"
+    accurate: bool
+    why: str
+
+
+def photo_scale(lms_px: np.ndarray, pts: FacePoints) -> Scale:
+    """The iris (11.7 mm) when both irises are usable, else the inter-canthal width (flagged)."""
+    iris = iris_diameters_px(np.asarray(lms_px, dtype=float))
+    d_iris = float(np.mean(iris))
+    opening = [float(np.linalg.norm(pts.upper_lid[s] - pts.lower_lid[s])) for s in SIDES]
+    problem = None
+    if not np.isfinite(d_iris) or d_iris < MIN_IRIS_PX:
+        problem = f"the iris is only {d_iris:.0f} px across"
+    elif min(opening) < 0.5 * d_iris:
+        problem = "an eye is closed or nearly so, and the iris outline on a lid is not the iris"
+    elif abs(iris[0] - iris[1]) > 0.15 * d_iris:
+        problem = "the two irises disagree by more than 15 %"
+    if problem is None:
+        return Scale(IRIS_DIAMETER_MM / d_iris, "iris", True, f"iris {d_iris:.1f} px = {IRIS_DIAMETER_MM} mm")
+    icw = float(np.linalg.norm(pts.eye_inner["left"] - pts.eye_inner["right"]))
+    return Scale(INTERCANTHAL_MM / icw, "intercanthal", False,
+                 f"{problem}: scale from the inter-canthal width ({icw:.0f} px taken as the adult average "
+                 f"{INTERCANTHAL_MM:g} mm), so lengths may be about 10 % off")
+
+
+def eye_frame(pts: FacePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(origin, x towards the person's left, up) of the eye-corner frame, image pixels."""
+    centre = {s: (pts.eye_inner[s] + pts.eye_outer[s]) / 2 for s in SIDES}
+    x = centre["left"] - centre["right"]
+    x = x / np.linalg.norm(x)
+    up = np.array([x[1], -x[0]])  # image y points down
+    origin = (centre["left"] + centre["right"]) / 2
+    return origin, x, up
+
+
+def static_measures(pts: FacePoints, mm_per_px: float) -> dict:
+    """The static measures (mm, degrees); keys carry their units, sides the person's own.
+
+    ``mouth_corner_below_eyes_mm``: how far each corner sits below the eye line;
+    ``mouth_corner_difference_mm``: right minus left (+: the right corner is lower);
+    ``brow_above_eyes_mm``; ``palpebral_fissure_height_mm`` / ``_width_mm``;
+    ``philtrum_from_midline_mm`` and ``mouth_centre_from_midline_mm`` (+ towards the left);
+    ``smile_angle_deg``: each corner's elevation from the lower lip's centre, against the eye line.
+    """
+    origin, x, up = eye_frame(pts)
+    k = float(mm_per_px)
+
+    def face(p):
+        v = np.asarray(p, dtype=float) - origin
+        return float(v @ x) * k, float(v @ up) * k
+
+    below = {s: -face(pts.mouth_corner[s])[1] for s in SIDES}
+    brow = {s: face(pts.brow_mid[s])[1] - (face(pts.eye_inner[s])[1] + face(pts.eye_outer[s])[1]) / 2 for s in SIDES}
+    height = {s: max(0.0, float((pts.upper_lid[s] - pts.lower_lid[s]) @ up) * k) for s in SIDES}
+    width = {s: float(np.linalg.norm(pts.eye_outer[s] - pts.eye_inner[s])) * k for s in SIDES}
+    lower_lip = face(pts.lower_lip)
+    angle = {}
+    for s in SIDES:
+        cx, cy = face(pts.mouth_corner[s])
+        dx = abs(cx - lower_lip[0])
+        angle[s] = math.degrees(math.atan2(cy - lower_lip[1], dx)) if dx > 0 else float("nan")
+    mouth_centre = (face(pts.mouth_corner["right"])[0] + face(pts.mouth_corner["left"])[0]) / 2
+    return {
+        "mouth_corner_below_eyes_mm": below,
+        "mouth_corner_difference_mm": below["right"] - below["left"],
+        "brow_above_eyes_mm": brow,
+        "palpebral_fissure_height_mm": height,
+        "palpebral_fissure_width_mm": width,
+        "philtrum_from_midline_mm": face(pts.upper_lip)[0],
+        "mouth_centre_from_midline_mm": mouth_centre,
+        "smile_angle_deg": angle,
+    }
+
+
+@dataclass(frozen=True)
+class SideCall:
+    """Which side looks affected: ``left``, ``right``, ``none`` or ``unknown``, and why."""
+
+    side: str
+    confidence: str  # "high", "moderate", "none"
+    why: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.0, pitch_deg: float = 0.0) -> SideCall:
+    """The side that looks affected in one photo (see the module docstring)."""
+    if max(abs(yaw_deg), abs(pitch_deg)) > MAX_TURN_DEG:
+        return SideCall("unknown", "none", f"the head is turned ({yaw_deg:+.0f} deg sideways, {pitch_deg:+.0f} deg up/down; "
+                                           f"at most {MAX_TURN_DEG:g} deg for a side to be named): take the photo facing the camera")
+    if expression == "eye_closure":
+        h = static["palpebral_fissure_height_mm"]
+        diff, what = h["right"] - h["left"], "eye stays open"
+        worse = "right" if diff > 0 else "left"
+    elif expression in ("rest", "smile", "unknown", "snarl"):
+        diff, what = static["mouth_corner_difference_mm"], "mouth corner sits lower"
+        worse = "right" if diff > 0 else "left"
+    else:
+        return SideCall("unknown", "none", f"a {expression.replace('_', ' ')} photo alone does not show a side; "
+                                           "compare it with a rest photo of the same person")
+    a = abs(diff)
+    if a < SIDE_MIN_MM:
+        return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {SIDE_MIN_MM:g} mm a difference needs "
+                                        "to be noticed (Hohman 2014)")
+    conf = "high" if a >= SIDE_SURE_MM else "moderate"
+    return SideCall(worse, conf, f"the {worse} {what} by {a:.1f} mm ({'at least' if conf == 'high' else 'under'} "
+                                 f"{SIDE_SURE_MM:g} mm, the difference noticed > 90 % of the time)")

@@ -1,0 +1,123 @@
+"""Photos: one still (or a clinical set) -> landmarks -> the static measures, the affected side,
+and the points to draw. Reads the photos and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from smilescope.errors import BadInputError
+from smilescope.io.photo import Photo, read_photo
+from smilescope.measures.photo import EXPRESSIONS, FacePoints, Scale, SideCall, affected_side, photo_scale, static_measures
+from smilescope.track.crops import SmallFaceFinder
+from smilescope.track.facemesh import MediaPipeFaceMesh, head_angles_deg
+
+SCHEMA_VERSION = 1
+MIN_FACE_PX = 80.0  # as for videos: a narrower face has an iris of a few pixels (PipelineConfig.min_face_width_px)
+
+
+@dataclass
+class PhotoResult:
+    """One photo's analysis; ``landmarks_px`` are in the photo as read (``photo.rgb``)."""
+
+    photo: Photo
+    expression: str
+    landmarks_px: np.ndarray
+    scale: Scale
+    static: dict
+    side: SideCall
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+    face_width_px: float
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"path": self.photo.path, "expression": self.expression,
+                "image": {"width_px": int(self.photo.rgb.shape[1]), "height_px": int(self.photo.rgb.shape[0]),
+                          "original_size_px": list(self.photo.original_size_px), "scale": self.photo.scale,
+                          "exif_orientation": self.photo.exif_orientation},
+                "scale": {"mm_per_px": self.scale.mm_per_px, "source": self.scale.source,
+                          "accurate": self.scale.accurate, "why": self.scale.why},
+                "head": {"yaw_deg": self.yaw_deg, "pitch_deg": self.pitch_deg, "roll_deg": self.roll_deg},
+                "face_width_px": self.face_width_px,
+                "static": self.static,
+                "affected_side": self.side.side, "confidence": self.side.confidence, "why": self.side.why,
+                "warnings": list(self.warnings)}
+
+
+def _find_face(rgb: np.ndarray, det: MediaPipeFaceMesh):
+    obs = det(rgb)
+    if obs is None:  # a small face in a large picture: search enlarged windows of it
+        with SmallFaceFinder(min_face_px=0.75 * MIN_FACE_PX) as finder:
+            obs = finder(rgb, 0.0)
+    return obs
+
+
+def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool = False,
+                  detector: MediaPipeFaceMesh | None = None) -> PhotoResult:
+    """Analyse one photo of ``expression`` (one of :data:`~smilescope.measures.photo.EXPRESSIONS`).
+
+    ``mirrored``: the photo is a mirror image (many phones save selfies so); it is flipped back so
+    that sides stay the person's own.
+
+    Raises
+    ------
+    BadInputError
+        Unreadable photo, no face, a face too small, an unknown expression.
+    """
+    if expression not in EXPRESSIONS:
+        raise BadInputError(f"Unknown expression {expression!r}.", f"Use one of: {', '.join(EXPRESSIONS)}.")
+    photo = read_photo(path)
+    if mirrored:
+        photo = Photo(path=photo.path, rgb=np.ascontiguousarray(photo.rgb[:, ::-1]), original_size_px=photo.original_size_px,
+                      scale=photo.scale, exif_orientation=photo.exif_orientation)
+    own = detector is None
+    det = detector or MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4)
+    try:
+        obs = _find_face(photo.rgb, det)
+    finally:
+        if own:
+            det.close()
+    if obs is None:
+        raise BadInputError(f"No face found in '{photo.path}'.",
+                            "Use a photo of the face from the front, well lit, not cut off at the edges.")
+    width = float(obs.face_width_px)
+    if width < MIN_FACE_PX:
+        raise BadInputError(f"The face in '{photo.path}' is only {width:.0f} px wide (at least {MIN_FACE_PX:g} px is needed "
+                            "to measure millimetres).", "Use a closer or larger photo of the face.")
+    warnings = []
+    if obs.n_faces > 1:
+        warnings.append(f"{obs.n_faces} faces in the photo: the largest was measured")
+    lms = np.asarray(obs.landmarks_px, dtype=float)
+    yaw, pitch, roll = head_angles_deg(lms)
+    pts = FacePoints.from_facemesh(lms)
+    scale = photo_scale(lms, pts)
+    if not scale.accurate:
+        warnings.append(scale.why)
+    static = static_measures(pts, scale.mm_per_px)
+    side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch)
+    return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
+                       yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
+                       warnings=warnings)
+
+
+def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
+    """Several photos of one person: ``photo.json``'s document (``schema_version``, ``photos``) and
+    the per-photo results, with one face-mesh graph for all."""
+    paths = list(paths)
+    expressions = list(expressions or [])
+    if expressions and len(expressions) not in (1, len(paths)):
+        raise BadInputError(f"{len(expressions)} expressions for {len(paths)} photos.",
+                            "Give one --expression per photo, in the same order, or none (rest).")
+    if len(expressions) == 1 and len(paths) > 1:
+        expressions = expressions * len(paths)
+    results = []
+    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
+        for i, p in enumerate(paths):
+            results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
+                                         detector=det))
+    return {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}, results

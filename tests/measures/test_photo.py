@@ -1,0 +1,70 @@
+"""Static photo measures on points whose geometry is known, and the side rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from smilescope.measures.photo import SIDE_MIN_MM, FacePoints, affected_side, static_measures
+
+
+def _points(right_below_mm, left_below_mm, *, roll_deg=0.0, px_per_mm=5.0, right_eye_open_mm=10.0, left_eye_open_mm=10.0):
+    """A face drawn in mm (x to the person's left, y up, origin between the eyes), then turned by
+    roll_deg in the picture and put in image pixels (x right, y down; the person's left = image right)."""
+    mm = {
+        "eye_inner": {"right": (-16, 0), "left": (16, 0)}, "eye_outer": {"right": (-46, 0), "left": (46, 0)},
+        "upper_lid": {"right": (-31, right_eye_open_mm / 2), "left": (31, left_eye_open_mm / 2)},
+        "lower_lid": {"right": (-31, -right_eye_open_mm / 2), "left": (31, -left_eye_open_mm / 2)},
+        "brow_mid": {"right": (-31, 20), "left": (31, 20)},
+        "mouth_corner": {"right": (-25, -right_below_mm), "left": (25, -left_below_mm)},
+    }
+    a = math.radians(roll_deg)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+
+    def img(p):
+        x, y = rot @ np.asarray(p, float)
+        return np.array([500 + x * px_per_mm, 400 - y * px_per_mm])
+
+    kw = {k: {s: img(v) for s, v in d.items()} for k, d in mm.items()}
+    return FacePoints(**kw, upper_lip=img((0, -45)), lower_lip=img((0, -60)))
+
+
+@pytest.mark.parametrize("roll", [0.0, 12.0, -20.0])
+def test_corner_heights_and_eye_measures_in_mm_whatever_the_tilt(roll):
+    s = static_measures(_points(62.0, 57.5, roll_deg=roll, right_eye_open_mm=8.0), 1 / 5.0)
+    assert s["mouth_corner_below_eyes_mm"]["right"] == pytest.approx(62.0, abs=1e-6)
+    assert s["mouth_corner_below_eyes_mm"]["left"] == pytest.approx(57.5, abs=1e-6)
+    assert s["mouth_corner_difference_mm"] == pytest.approx(4.5, abs=1e-6)
+    assert s["palpebral_fissure_height_mm"] == pytest.approx({"right": 8.0, "left": 10.0})
+    assert s["palpebral_fissure_width_mm"]["left"] == pytest.approx(30.0)
+    assert s["brow_above_eyes_mm"]["right"] == pytest.approx(20.0)
+    assert s["philtrum_from_midline_mm"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_the_lower_corner_is_the_affected_side_from_two_millimetres():
+    def side(r, l, **kw):
+        return affected_side(static_measures(_points(r, l), 0.2), **kw)
+
+    assert side(62.0, 58.0).side == "right" and side(62.0, 58.0).confidence == "high"
+    assert side(58.0, 60.5).side == "left" and side(58.0, 60.5).confidence == "moderate"
+    assert side(60.0, 60.0 + SIDE_MIN_MM - 0.1).side == "none"
+    turned = side(62.0, 58.0, yaw_deg=15.0)
+    assert turned.side == "unknown" and "turned" in turned.why
+    assert side(62.0, 58.0, expression="pucker").side == "unknown"
+
+
+def test_in_an_eye_closure_photo_the_eye_that_stays_open_is_affected():
+    s = static_measures(_points(60, 60, right_eye_open_mm=0.0, left_eye_open_mm=4.0), 0.2)
+    call = affected_side(s, expression="eye_closure")
+    assert call.side == "left" and "stays open" in call.why
+
+
+def test_hand_placed_ibug_points_read_the_same_way():
+    """The iBUG-68 mapping names sides as the person's own: 36-41 is the right eye, 48 the right corner."""
+    pts = np.zeros((68, 2))
+    pts[36], pts[39], pts[42], pts[45] = (100, 100), (140, 100), (180, 100), (220, 100)
+    pts[48], pts[54] = (130, 260), (190, 250)  # the image-left corner (the person's right) is lower
+    s = static_measures(FacePoints.from_ibug68(pts), 0.25)
+    assert s["mouth_corner_difference_mm"] == pytest.approx(2.5)
