@@ -80,3 +80,33 @@ def test_a_photo_set_with_expressions(tmp_path):
     with pytest.raises(BadInputError, match="Unknown expression"):
         analyze_photo(FACES / "yale01.jpg", expression="wink")
 
+
+
+@pytest.fixture(scope="module")
+def smile_pair(tmp_path_factory):
+    """The rest frame and the apex of a rendered smile (right 3 mm, left 6 mm) saved as photos."""
+    from smilescope.io import open_video
+    from smilescope.testing import synth
+
+    face = synth.load_face(FACES / "yale01.jpg")
+    d = tmp_path_factory.mktemp("pair")
+    motions = synth.smile_motions(face, right_mm=3.0, left_mm=6.0, onset_s=0.5, rise_s=0.4, hold_s=1.0, fall_s=0.3)
+    synth.render(d / "smile.mp4", face=face, fps=30, duration_s=2.4, motions=motions, write_truth=False)
+    with open_video(d / "smile.mp4") as src:
+        frames = {round(f.t_s, 2): f.rgb for f in src}
+    Image.fromarray(frames[min(frames)]).save(d / "rest.png")
+    Image.fromarray(frames[min(frames, key=lambda t: abs(t - 1.4))]).save(d / "smile.png")
+    return d / "rest.png", d / "smile.png"
+
+
+def test_photo_pair_gives_each_corners_movement(smile_pair):
+    """Rest and smile photos of a rendered one-sided smile (right 3 mm, left 6 mm): each corner's
+    movement within 0.5 mm, as from a video (the points are re-found from the pixels; the raw
+    landmarks alone read 3.6 and 4.6 mm, pulled towards symmetry); the brows did not move."""
+    doc, _ = analyze_photos(list(smile_pair), expressions=["rest", "smile"])
+    dyn = doc["photos"][1]["dynamic"]
+    assert "dynamic" not in doc["photos"][0]
+    assert dyn["excursion_mm"]["right"] == pytest.approx(3.0, abs=0.5)
+    assert dyn["excursion_mm"]["left"] == pytest.approx(6.0, abs=0.5)
+    assert all(abs(v) < 1.0 for v in dyn["brow_lift_mm"].values())
+    assert dyn["eface_style_item"] == pytest.approx(50.0, abs=12.0) and "not clinically validated" in dyn["eface_style_label"]

@@ -180,3 +180,28 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
     conf = "high" if a >= SIDE_SURE_MM else "moderate"
     return SideCall(worse, conf, f"the {worse} {what} by {a:.1f} mm ({'at least' if conf == 'high' else 'under'} "
                                  f"{SIDE_SURE_MM:g} mm, the difference noticed > 90 % of the time)")
+
+
+def dynamic_measures(rest: FacePoints, expr: FacePoints, mm_per_px: float, *, expression: str) -> dict:
+    """An expression photo against the rest photo of the same person, per side (mm).
+
+    ``expr`` must already be aligned to the rest photo (its points mapped into the rest photo's
+    pixels by a similarity fitted on points expressions hardly move). ``excursion_mm``: each
+    mouth corner's movement from rest; ``brow_lift_mm``: each brow's rise above the eye line;
+    ``eye_closure``: the share of each eye's rest opening that closed (1 = fully closed); and
+    eFACE-style dynamic items for the movement the expression tests, the smaller side over the
+    larger x 100 (0-100; 100 = even) — **not clinically validated**.
+    """
+    k = float(mm_per_px)
+    a, b = static_measures(rest, k), static_measures(expr, k)
+    excursion = {s: float(np.linalg.norm(expr.mouth_corner[s] - rest.mouth_corner[s])) * k for s in SIDES}
+    brow = {s: b["brow_above_eyes_mm"][s] - a["brow_above_eyes_mm"][s] for s in SIDES}
+    closure = {s: (1.0 - b["palpebral_fissure_height_mm"][s] / a["palpebral_fissure_height_mm"][s])
+               if a["palpebral_fissure_height_mm"][s] > 0 else float("nan") for s in SIDES}
+    moved = {"smile": excursion, "snarl": excursion, "pucker": excursion, "brow_raise": brow, "eye_closure": closure}.get(expression)
+    item = None
+    if moved is not None:
+        lo, hi = sorted(max(0.0, v) for v in moved.values())
+        item = round(100.0 * lo / hi, 1) if hi > 0 else None
+    return {"excursion_mm": excursion, "brow_lift_mm": brow, "eye_closure": closure,
+            "eface_style_item": item, "eface_style_label": "eFACE-style, not clinically validated"}

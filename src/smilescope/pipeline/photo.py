@@ -7,12 +7,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from smilescope.errors import BadInputError
 from smilescope.io.photo import Photo, read_photo
-from smilescope.measures.photo import EXPRESSIONS, FacePoints, Scale, SideCall, affected_side, photo_scale, static_measures
+from smilescope import landmarks as lm
+from smilescope.geometry.align import fit_similarity
+from smilescope.measures.photo import (
+    EXPRESSIONS,
+    FacePoints,
+    Scale,
+    SideCall,
+    affected_side,
+    dynamic_measures,
+    photo_scale,
+    static_measures,
+)
 from smilescope.track.crops import SmallFaceFinder
+from smilescope.pipeline.pixels import anchor_features
+from smilescope.track.flow import PatchTracker
 from smilescope.track.facemesh import MediaPipeFaceMesh, head_angles_deg
 
 SCHEMA_VERSION = 1
@@ -120,4 +134,61 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
         for i, p in enumerate(paths):
             results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
                                          detector=det))
-    return {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}, results
+    doc = {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
+    rest = next((r for r in results if r.expression == "rest"), None)
+    if rest is not None:
+        for r, entry in zip(results, doc["photos"]):
+            if r is not rest:
+                entry["dynamic"] = dynamic_against(rest, r)
+    return doc, results
+
+
+def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
+    """``r``'s movement from the rest photo: its landmarks are mapped onto the rest photo by a
+    similarity fitted on the stable points (bone and cartilage: nasal bridge, inner canthi, upper
+    forehead), so a change of distance or tilt between the photos is not read as movement."""
+    sim = fit_similarity(r.landmarks_px[list(lm.STABLE), :2], rest.landmarks_px[list(lm.STABLE), :2])
+    aligned = r.landmarks_px.copy()
+    aligned[:, :2] = sim.apply(r.landmarks_px[:, :2])
+    refined = _refine_from_rest(rest, r, sim, aligned)
+    return dynamic_measures(FacePoints.from_facemesh(rest.landmarks_px), FacePoints.from_facemesh(refined),
+                            rest.scale.mm_per_px, expression=r.expression)
+
+
+# The points whose movement a pair measures, re-found from the pixels as the video pipeline does.
+_REFINED = tuple(lm.MOUTH_CORNER[s] for s in lm.SIDES) + tuple(lm.BROW_MID[s] for s in lm.SIDES)
+
+
+def _refine_from_rest(rest: PhotoResult, r: PhotoResult, sim, aligned: np.ndarray) -> np.ndarray:
+    """The landmark model pulls a one-sided movement towards symmetry (a still corner "moves"
+    1-1.4 mm when the other side smiles), so, as in a video, each measured point's patch in the
+    rest photo is found again in the expression photo (warped onto the rest photo first), by
+    Lucas-Kanade optical flow with a forward-backward check; a point not found keeps its landmark."""
+    gray_rest = cv2.cvtColor(rest.photo.rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray_rest.shape
+    warped = cv2.warpAffine(cv2.cvtColor(r.photo.rgb, cv2.COLOR_RGB2GRAY), sim.matrix, (w, h),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    px_per_mm = 1.0 / rest.scale.mm_per_px
+    tracker = PatchTracker(window_px=int(round(6.0 * px_per_mm)), max_level=3,
+                           max_from_guess_px=max(8.0, 4.0 * px_per_mm), margin_px=20.0 * px_per_mm)
+    # the stable points and textured skin (forehead, nasal bridge) fix the residual head motion
+    # that the landmark fit left (a fraction of a degree is most of a millimetre at the mouth)
+    anchors = anchor_features(gray_rest, rest.landmarks_px[:, :2], min_distance_px=2.0 * px_per_mm)
+    stable = rest.landmarks_px[list(lm.STABLE), :2]
+    ref_pts = np.vstack([rest.landmarks_px[list(_REFINED), :2], stable, anchors])
+    guess = np.vstack([aligned[list(_REFINED), :2], aligned[list(lm.STABLE), :2], anchors])
+    tracker.set_reference(gray_rest, ref_pts)
+    x0, y0, x1, y1 = tracker.roi
+    found = tracker.track(warped[y0:y1, x0:x1], guess)
+    n = len(_REFINED)
+    keep = found.ok[n:]
+    out = aligned.copy()
+    if keep.sum() < 3:
+        return out
+    residual = fit_similarity(ref_pts[n:][keep], found.points_px[n:][keep])  # rest -> warped, what is left
+    out[:, :2] = residual.invert(aligned[:, :2])  # every landmark, with the residual head motion removed
+    points = residual.invert(found.points_px[:n])
+    for i, idx in enumerate(_REFINED):
+        if found.ok[i]:
+            out[idx, :2] = points[i]
+    return out
