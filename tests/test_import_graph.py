@@ -20,6 +20,8 @@ UPPER = ("cli", "report", "store", "assess", "pipeline", "web", "batch")
 LOCAL_OK = {
     ("smilescope", "smilescope.pipeline"): "smilescope.analyze loads OpenCV and MediaPipe on first use only",
     ("smilescope.cli.analyze", "smilescope.pipeline"): "light commands (diary, --help) must not load MediaPipe",
+    ("smilescope.cli.analyze", "smilescope.pipeline.overlay"): "decodes the video again, only for --overlay",
+    ("smilescope.cli.analyze", "smilescope.report.annotate"): "OpenCV drawing, only for --overlay",
     ("smilescope.cli.analyze", "smilescope.measures.grading"): "grading pulls in OpenCV via the signals",
     ("smilescope.cli.analyze", "smilescope.io.video"): "PyAV and OpenCV: grade reads the video's length before analysing",
     ("smilescope.cli.photo", "smilescope.measures.photo"): "OpenCV and MediaPipe load only when a photo is analysed",

@@ -19,6 +19,7 @@ import errno
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -41,7 +42,9 @@ except ImportError:  # pragma: no cover - Windows
 #: replaces the whole folder, so it refuses a folder holding anything else: it never deletes a
 #: file it did not write.
 OUTPUT_NAMES = frozenset({"analysis.json", "signals.csv", "smile.png", "spectrum.png", "twitches.png",
-                          "grading.json", "report.html", "report.pdf"})
+                          "grading.json", "report.html", "report.pdf", "overlay.png", "photo.json"})
+# ``smilescope photo``'s pictures: NN_<photo name>_annotated.png
+_ANNOTATED = re.compile(r"\d{2}_.+_annotated\.png")
 # What file managers drop into any folder they show; harmless to replace with the folder.
 _CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 # Sibling temporaries of an output folder OUT: .OUT.smilescope-new-XXXX (a run being written) and
@@ -181,7 +184,7 @@ def check_out_dir(out_dir: str | Path) -> Path:
                             "Give a folder (created if missing), e.g. --out out/NAME; the file is left as it is.")
     if os.path.islink(p):
         p = p.resolve()
-    foreign = sorted(n for n in os.listdir(p) if n not in OUTPUT_NAMES and n not in _CLUTTER)
+    foreign = sorted(n for n in os.listdir(p) if n not in OUTPUT_NAMES and n not in _CLUTTER and not _ANNOTATED.fullmatch(n))
     if foreign:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise BadInputError(

@@ -335,3 +335,20 @@ def test_ctrl_c_while_modules_load_says_interrupted(tmp_path, module):
     assert r.returncode == 130, r.stderr
     assert "interrupted" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_overlay_shows_the_key_frames_with_the_tracked_points(tmp_path):
+    """--overlay: the relaxed reference and the smile's apex, re-read from the video, with the
+    points drawn, in overlay.png beside the analysis (and a second run may replace the folder)."""
+    face = synth.load_face(FACES / "yale01.jpg")
+    clip = tmp_path / "smile.mp4"
+    synth.render(clip, face=face, fps=30, duration_s=3.0,
+                 motions=synth.smile_motions(face, right_mm=4.0, left_mm=4.0, onset_s=1.0, rise_s=0.4, hold_s=0.8, fall_s=0.4),
+                 write_truth=False)
+    out = tmp_path / "res"
+    r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", "--quiet", "--overlay"])
+    assert r.exit_code == 0, r.output
+    img = cv2.imread(str(out / "overlay.png"))
+    assert img is not None and img.shape[0] == 320 and img.shape[1] > 2 * 300  # at least the reference and one apex
+    r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", "--quiet"])
+    assert r.exit_code == 0 and not (out / "overlay.png").exists()

@@ -27,6 +27,10 @@ def test_photo_writes_photo_json_and_an_annotated_picture(tmp_path):
     assert png.startswith(b"\x89PNG")
     assert oct(out.stat().st_mode & 0o777) == "0o700" and oct((out / "photo.json").stat().st_mode & 0o777) == "0o600"
     assert "not a diagnosis" in r.output
+    # a second run into the same folder replaces the set (the folder holds only what photo wrote)
+    again = runner.invoke(app, ["photo", str(FACES / "yale05.jpg"), "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in out.iterdir()) == ["01_yale05_annotated.png", "photo.json"]
 
 
 def test_bad_photos_exit_2_and_write_nothing(tmp_path):

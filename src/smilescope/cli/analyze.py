@@ -86,6 +86,7 @@ def analyze(
     subject: Optional[str] = typer.Option(None, "--subject", help="Who is filmed (a name or code), kept with this analysis in your history; `history --subject` shows one person's."),
     label: Optional[str] = typer.Option(None, "--label", help='What this recording is, e.g. "week 3" or "before treatment"; shown in `history`.'),
     figures_: bool = typer.Option(False, "--figures", help="Also draw smile.png, spectrum.png and twitches.png beside the files (`smilescope report` draws them into its page anyway)."),
+    overlay: bool = typer.Option(False, "--overlay", help="Also write overlay.png: key frames (relaxed reference, each smile's apex, each twitch) with the tracked points drawn, to see that the tracking held."),
 ) -> None:
     """Analyse one face video: writes OUT/analysis.json (measures, quality) and OUT/signals.csv (one row per frame).
 
@@ -120,7 +121,15 @@ def analyze(
         else:
             result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg)
         before = previous_video(out_dir)
-        json_path, csv_path = (save_with_figures(result, out_dir) if figures_ else save_analysis(result, out_dir))
+        extra = draw_figures(result) if figures_ else {}
+        if overlay:
+            from smilescope.pipeline.overlay import key_frames  # decodes the video again: only when asked
+            from smilescope.report.annotate import contact_sheet_png  # OpenCV drawing: only when asked
+
+            frames = key_frames(video, result, fps=fps, mirrored=bool(result.video.mirrored))
+            if frames:
+                extra["overlay.png"] = contact_sheet_png(frames)
+        json_path, csv_path = save_analysis(result, out_dir, extra=extra)
     if before is not None and not quiet and os.path.abspath(before) != os.path.abspath(result.video.path):
         err.print(f"note: {safe(out_dir)} held the results of {safe(before)}; they were replaced by this video's.", highlight=False)
     if not quiet:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from smilescope import landmarks as lm
 from smilescope.landmarks import SIDES
 from smilescope.measures.photo import FacePoints, eye_frame
 
@@ -56,4 +57,35 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
     for i, line in enumerate(legend):
         _label(img, line, (8, h - 8 - (len(legend) - 1 - i) * step), fs * 0.8)
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    return buf.tobytes()
+
+
+def contact_sheet_png(tiles, *, tile_h: int = 320, per_row: int = 4) -> bytes:
+    """Key frames side by side, each with the face's outlines and the measured points drawn and
+    its label: ``tiles`` is a list of (RGB frame, landmarks px or None, label)."""
+    drawn = []
+    measured = [lm.MOUTH_CORNER[s] for s in SIDES] + [lm.UPPER_LID[s] for s in SIDES] + [lm.BROW_MID[s] for s in SIDES] \
+        + [lm.CHEEK[s] for s in SIDES]
+    for rgb, lms, label in tiles:
+        img = np.ascontiguousarray(rgb).copy()
+        scale = tile_h / img.shape[0]
+        img = cv2.resize(img, (max(1, int(round(img.shape[1] * scale))), tile_h), interpolation=cv2.INTER_AREA)
+        if lms is None:
+            _label(img, "no face found here", (8, tile_h // 2), 0.5)
+        else:
+            p = np.asarray(lms, dtype=float)[:, :2] * scale
+            for line in lm.OUTLINES:
+                cv2.polylines(img, [np.round(p[list(line)]).astype(np.int32)], False, CYAN, 1, cv2.LINE_AA)
+            for i in measured:
+                cv2.circle(img, _pt(p[i]), 3, GREEN, -1, cv2.LINE_AA)
+        _label(img, label, (6, 18), 0.45)
+        drawn.append(img)
+    rows = []
+    width = max(t.shape[1] for t in drawn)
+    for k in range(0, len(drawn), per_row):
+        row = [np.pad(t, ((0, 0), (0, width - t.shape[1]), (0, 0))) for t in drawn[k:k + per_row]]
+        row += [np.zeros_like(row[0])] * (per_row - len(row)) if len(drawn) > per_row else []
+        rows.append(np.hstack(row))
+    sheet = np.vstack([np.pad(r, ((0, 0), (0, max(x.shape[1] for x in rows) - r.shape[1]), (0, 0))) for r in rows])
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
