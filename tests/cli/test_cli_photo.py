@@ -15,7 +15,8 @@ runner = CliRunner()
 
 def test_photo_writes_photo_json_and_an_annotated_picture(tmp_path):
     out = tmp_path / "res"
-    r = runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(FACES / "yale05.jpg"), "--expression", "rest",
+    # the same picture as rest and as "smile": nothing moved, so the pair must read (almost) no movement
+    r = runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(FACES / "yale01.jpg"), "--expression", "rest",
                             "--expression", "smile", "--out", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "photo.json").read_text())
@@ -23,6 +24,7 @@ def test_photo_writes_photo_json_and_an_annotated_picture(tmp_path):
     p = doc["photos"][0]
     assert p["expression"] == "rest" and p["affected_side"] in ("left", "right", "none", "unknown") and p["why"]
     assert set(p["static"]["mouth_corner_below_eyes_mm"]) == {"right", "left"}
+    assert all(v < 0.3 for v in doc["photos"][1]["dynamic"]["excursion_mm"].values())
     png = (out / p["annotated"]).read_bytes()
     assert png.startswith(b"\x89PNG")
     assert oct(out.stat().st_mode & 0o777) == "0o700" and oct((out / "photo.json").stat().st_mode & 0o777) == "0o600"
@@ -40,3 +42,20 @@ def test_bad_photos_exit_2_and_write_nothing(tmp_path):
         r = runner.invoke(app, ["photo", *args, "--out", str(tmp_path / "o")])
         assert r.exit_code == 2, r.output
         assert "Traceback" not in r.output and not (tmp_path / "o").exists()
+
+
+def test_report_of_a_photo_analysis_has_the_annotated_pictures(tmp_path):
+    out = tmp_path / "res"
+    assert runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(FACES / "yale01.jpg"), "-e", "rest", "-e", "smile",
+                               "--out", str(out)]).exit_code == 0
+    r = runner.invoke(app, ["report", str(out / "photo.json")])
+    assert r.exit_code == 0, r.output
+    html = (out / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 2  # both annotated pictures, inside the page
+    assert "Mouth corner below the eye line" in html and "Compared with the rest photo" in html
+    assert "not a diagnosis" in html and "not clinically validated" in html
+    assert "http://" not in html and "https://" not in html
+    bad = tmp_path / "photo.json"
+    bad.write_text('{"photos": "nope"}')
+    r = runner.invoke(app, ["report", str(bad)])
+    assert r.exit_code == 2 and "photo analysis" in r.output

@@ -17,14 +17,16 @@ from smilescope.assess import assess
 from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
-from smilescope.inputs import load_answers, read_analysis_doc
+from smilescope.inputs import ANALYSIS_HINT, load_answers, read_analysis_doc, read_json
+from smilescope.output import atomic_write
 from smilescope.report import browser, make
+from smilescope.report.photo_html import photo_report_html
 from smilescope.results import Analysis
 from smilescope import store as user_store
 
 
 def report(
-    analysis: Optional[Path] = typer.Argument(None, help="The analysis.json that `smilescope analyze` wrote (signals.csv beside it gives the plots)."),
+    analysis: Optional[Path] = typer.Argument(None, help="The analysis.json that `smilescope analyze` wrote (signals.csv beside it gives the plots), or the photo.json of `smilescope photo`."),
     last: bool = typer.Option(False, "--last", help="Report the analysis most recently stored in the history instead of a file."),
     out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write (default: report.html beside analysis.json)."),
     pdf: bool = typer.Option(False, "--pdf", help="Also print the report to a PDF beside the HTML (needs Chromium)."),
@@ -41,7 +43,13 @@ def report(
     Plain words on the smile, shaking, twitches and blinks; trends of stored analyses; guidance with sources. Not a diagnosis.
     """
     with exit_on_bad_input(interrupted="interrupted; no report was written"):
-        html_path = make.write_report(gather(analysis, last=last, answers=answers, db=db), out_path)
+        doc = read_json(analysis, what="analysis file", hint=ANALYSIS_HINT) \
+            if analysis is not None and not last and analysis.suffix.lower() == ".json" and analysis.is_file() else None
+        if isinstance(doc, dict) and "photos" in doc:  # `smilescope photo`'s photo.json
+            html = photo_report_html(doc, analysis.parent)
+            html_path = atomic_write(out_path or analysis.parent / "report.html", lambda fh: fh.write(html))
+        else:
+            html_path = make.write_report(gather(analysis, last=last, answers=answers, db=db), out_path)
     out.print(f"wrote {safe(html_path)}", highlight=False)
     if pdf:
         with exit_on_bad_input(interrupted=f"interrupted; {safe(html_path)} was written", written=html_path):

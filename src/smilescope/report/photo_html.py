@@ -1,0 +1,84 @@
+"""The report of a photo analysis (``photo.json`` and the annotated pictures beside it): the same
+look as the video report (the shared stylesheet), the annotated pictures inside, every measure
+per side with its unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from smilescope.errors import BadInputError
+from smilescope.report.html import EMERGENCY, png_data_uri
+
+NOT_DIAGNOSIS = ("smilescope measures the face in photos; this report is not a diagnosis and does not replace a "
+                 "doctor. The side that looks affected is read from the photo's geometry only, and the eFACE-style "
+                 "items are not clinically validated.")
+HINT = "Give the photo.json that `smilescope photo` wrote (the annotated pictures beside it)."
+
+_STATIC = (("mouth_corner_below_eyes_mm", "Mouth corner below the eye line", "mm"),
+           ("brow_above_eyes_mm", "Brow above the eye line", "mm"),
+           ("palpebral_fissure_height_mm", "Eye opening (height)", "mm"),
+           ("palpebral_fissure_width_mm", "Eye opening (width)", "mm"),
+           ("smile_angle_deg", "Mouth corner angle from the lower lip", "°"))
+
+
+def _num(v, unit: str, signed: bool = False) -> str:
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:
+        return "—"
+    return f"{v:+.1f} {unit}" if signed else f"{v:.1f} {unit}"
+
+
+def _rows(static: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for key, label, unit in _STATIC:
+        d = static.get(key)
+        if not isinstance(d, dict):
+            continue
+        r, l = d.get("right"), d.get("left")
+        diff = r - l if isinstance(r, (int, float)) and isinstance(l, (int, float)) else None
+        rows.append((label, _num(r, unit), _num(l, unit), _num(diff, unit, signed=True)))
+    for key, label in (("philtrum_from_midline_mm", "Philtrum from the midline (+: towards the left)"),
+                       ("mouth_centre_from_midline_mm", "Mouth centre from the midline (+: towards the left)")):
+        rows.append((label, "", "", _num(static.get(key), "mm", signed=True)))
+    return rows
+
+
+def photo_report_html(doc: dict, folder: Path) -> str:
+    """The HTML of the photo report for a ``photo.json`` document read from ``folder``."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined  # noqa: PLC0415 - as report.html
+
+    photos = doc.get("photos") if isinstance(doc, dict) else None
+    if not isinstance(photos, list) or not photos or not all(isinstance(p, dict) for p in photos):
+        raise BadInputError("This is not a smilescope photo analysis (no 'photos' list).", HINT)
+    shown = []
+    for p in photos:
+        static = p.get("static")
+        if not isinstance(static, dict):
+            raise BadInputError(f"A photo entry has no 'static' measures: {str(p.get('path'))[:80]}.", HINT)
+        image = None
+        name = p.get("annotated")
+        if isinstance(name, str) and Path(name).name == name and (folder / name).is_file():
+            image = png_data_uri((folder / name).read_bytes())
+        scale = p.get("scale") or {}
+        dyn = p.get("dynamic")
+        dynamic = []
+        if isinstance(dyn, dict):
+            for key, label, unit in (("excursion_mm", "Mouth corner movement", "mm"), ("brow_lift_mm", "Brow lift", "mm")):
+                d = dyn.get(key) or {}
+                dynamic.append((label, _num(d.get("right"), unit), _num(d.get("left"), unit)))
+            c = dyn.get("eye_closure") or {}
+            dynamic.append(("Eye closure (share of the rest opening)", _num(100 * c["right"], "%") if isinstance(c.get("right"), (int, float)) else "—",
+                            _num(100 * c["left"], "%") if isinstance(c.get("left"), (int, float)) else "—"))
+        item = dyn.get("eface_style_item") if isinstance(dyn, dict) else None
+        shown.append({
+            "name": Path(str(p.get("path", "photo"))).name, "expression": str(p.get("expression", "rest")).replace("_", " "),
+            "side": p.get("affected_side", "unknown"), "confidence": p.get("confidence", "none"), "why": p.get("why", ""),
+            "image": image, "rows": _rows(static), "dynamic": dynamic,
+            "eface": (f"eFACE-style item for this movement: {item:.0f} of 100 (100 = both sides move alike); not clinically validated."
+                      if isinstance(item, (int, float)) else None),
+            "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w) for w in p.get("warnings", [])],
+        })
+    env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("photo_report.html.j2").render(
+        photos=shown, made_at=datetime.now().strftime("%Y-%m-%d %H:%M"), emergency=EMERGENCY, not_diagnosis=NOT_DIAGNOSIS)
