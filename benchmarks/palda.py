@@ -8,6 +8,10 @@ landmarks differ by >= 2 mm (goal >= 90 %); Healthy/: share with no side called 
 The hand points of peripheral/ and central/ were clicked on a 900x900 copy of each photo
 (SOURCES.md): they are scaled by W/900, H/900.
 
+Part 3: rest/smile photo pairs of healthy people (Yale faces: normal vs happy, 15 subjects;
+face-api.js: neutral vs happy): each side's corner movement (mm), the eFACE-style smile item,
+and how often a rest photo names a side (for healthy faces it should not).
+
 Part 2 (older): does a single photo's mouth asymmetry separate facial palsy from healthy faces?
 
 For every photo in ../shared/data/images/palda/{peripheral,central,Healthy}, FaceMesh
@@ -103,8 +107,40 @@ def photo_agreement() -> None:
         print("  not analysed:", s)
 
 
+def healthy_pairs() -> None:
+    from smilescope.errors import BadInputError
+    from smilescope.pipeline.photo import analyze_photos
+
+    images = PALDA.parent
+    pairs = [(images / "yalefaces" / f"subject{i:02d}.normal.gif", images / "yalefaces" / f"subject{i:02d}.happy.gif")
+             for i in range(1, 16)]
+    pairs.append((images / "faceapi_js" / "neutral.jpg", images / "faceapi_js" / "happy.jpg"))
+    rows, sides, failed = [], [], []
+    for rest, smile in pairs:
+        if not (rest.exists() and smile.exists()):
+            continue
+        try:
+            doc, _ = analyze_photos([rest, smile], expressions=["rest", "smile"])
+        except BadInputError as e:
+            failed.append(f"{rest.name}: {e}")
+            continue
+        exc = doc["photos"][1]["dynamic"]["excursion_mm"]
+        rows.append((exc["right"], exc["left"], doc["photos"][1]["dynamic"]["eface_style_item"]))
+        sides.append(doc["photos"][0]["affected_side"])
+    r = np.array([x[0] for x in rows]); left = np.array([x[1] for x in rows])
+    items = np.array([x[2] for x in rows if x[2] is not None])
+    print(f"Part 3 - healthy rest/smile pairs: {len(rows)} ({len(failed)} not analysed)")
+    print(f"  corner movement median right {np.median(r):.1f} mm, left {np.median(left):.1f} mm; "
+          f"|right - left| median {np.median(np.abs(r - left)):.1f} mm; eFACE-style smile item median {np.median(items):.0f}")
+    none = sum(1 for s in sides if s in ("none", "unknown"))
+    print(f"  rest photos with no side named: {none}/{len(sides)}")
+    for f in failed:
+        print("  not analysed:", f)
+
+
 def main() -> None:
     photo_agreement()
+    healthy_pairs()
     with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) as det:
         palsy = scores(PALDA / "peripheral", det) + scores(PALDA / "central", det)
         healthy = scores(PALDA / "Healthy", det)
