@@ -136,17 +136,22 @@ def _scale(value: float, good: float, bad: float) -> float:
     return float(np.clip((bad - value) / (bad - good), 0.0, 1.0))
 
 
+def _hold(t_s: np.ndarray, per_side: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
+    """The hold of a repetition: the frames where the sides' mean movement is at least
+    HOLD_FRACTION of its peak, and how long they span (s, one frame interval included)."""
+    move = np.nanmean(np.stack([per_side[s] for s in SIDES]), axis=0)
+    hold = move >= HOLD_FRACTION * float(np.nanmax(move))
+    idx = np.flatnonzero(hold)
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
+    return hold, (float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0)
+
+
 def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict[str, np.ndarray],
               steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float,
               movement: str = "smile") -> Rep:
     """Score one repetition from its frames (arrays over the repetition, in time order):
     ``excursion_mm`` is each side's movement of the exercise (for a smile, the corners')."""
-    move = np.nanmean(np.stack([excursion_mm[s] for s in SIDES]), axis=0)
-    peak = float(np.nanmax(move))
-    hold = move >= HOLD_FRACTION * peak
-    idx = np.flatnonzero(hold)
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
-    hold_s = float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0
+    hold, hold_s = _hold(t_s, excursion_mm)
     hold_mm = {s: float(np.nanmedian(excursion_mm[s][hold])) for s in SIDES}
     peak_mm = {s: float(np.nanmax(excursion_mm[s])) for s in SIDES}
     strong = max(hold_mm.values())
@@ -184,12 +189,7 @@ def score_eye_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: 
                   steadiness_mm: np.ndarray, *, eye_rest_mm: dict[str, float], target_hold_s: float) -> Rep:
     """Score one gentle eye closure from its frames (see the constants above)."""
     closure = {s: 1.0 - eye_mm[s] / eye_rest_mm[s] for s in SIDES}
-    move = np.nanmean(np.stack([closure[s] for s in SIDES]), axis=0)
-    peak = float(np.nanmax(move))
-    hold = move >= HOLD_FRACTION * peak
-    idx = np.flatnonzero(hold)
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
-    hold_s = float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0
+    hold, hold_s = _hold(t_s, closure)
     closed = {s: float(np.clip(np.nanmedian(closure[s][hold]), 0.0, 1.0)) for s in SIDES}
     mouth = {s: float(np.nanmedian(np.abs(excursion_mm[s][hold]))) for s in SIDES}
     strong = max(closed.values())
