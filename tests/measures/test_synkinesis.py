@@ -28,10 +28,29 @@ def _render(tmp_path, face_name, lids_mm: dict):
     return truth, analyze(tmp_path / "s.mp4")
 
 
-def _true_narrowing(truth, res, side):
+# How far FaceMesh may misplace the lid gap (mm). A narrowing in % is a lid travel divided by
+# the rest opening, so a fixed % bound is tighter in mm on small eyes: 5 points are 0.5 mm on a
+# 10 mm opening but 0.3 mm on yale05's 6.1 mm one, where the lid landmarks alone are off by
+# 0.25-0.32 mm (machine to machine). The bound is therefore on the lid travel in mm.
+LID_GAP_TOL_MM = 0.5
+
+
+def _rest_opening_mm(res, side):
     t = res.signals.t_s
     pf = res.signals.columns[f"palpebral_{side}_height_mm"]
-    rest = float(np.nanmedian(pf[(t > 0.25) & (t < 0.6)]))
+    return float(np.nanmedian(pf[(t > 0.25) & (t < 0.6)]))
+
+
+def _assert_narrowing(measured_pct, truth, res, side):
+    """The measured narrowing is the true one within LID_GAP_TOL_MM of lid travel."""
+    rest = _rest_opening_mm(res, side)
+    err_mm = abs(measured_pct - _true_narrowing(truth, res, side)) / 100 * rest
+    assert err_mm <= LID_GAP_TOL_MM, (side, measured_pct, _true_narrowing(truth, res, side), rest)
+
+
+def _true_narrowing(truth, res, side):
+    t = res.signals.t_s
+    rest = _rest_opening_mm(res, side)
     hold = (t > HOLD["onset_s"] + HOLD["rise_s"] + 0.1) & (t < HOLD["onset_s"] + HOLD["rise_s"] + HOLD["hold_s"] - 0.1)
     shut = truth.points[lm.UPPER_LID[side]][hold, 1] - truth.points[lm.LOWER_LID[side]][hold, 1]
     return float(np.median(shut) / rest * 100)
@@ -43,7 +62,7 @@ def test_one_eye_narrowing_with_the_smile_is_synkinesis(tmp_path, face_name, sid
     s = res.synkinesis
     assert s.detected and s.side == side
     for sd in lm.SIDES:
-        assert s.narrowing_pct[sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+        _assert_narrowing(s.narrowing_pct[sd], truth, res, sd)
 
 
 def test_symmetric_eye_narrowing_is_not_synkinesis(tmp_path):
@@ -51,7 +70,7 @@ def test_symmetric_eye_narrowing_is_not_synkinesis(tmp_path):
     s = res.synkinesis
     assert not s.detected and s.side == "none"
     for sd in lm.SIDES:
-        assert s.narrowing_pct[sd] == pytest.approx(_true_narrowing(truth, res, sd), abs=5.0)
+        _assert_narrowing(s.narrowing_pct[sd], truth, res, sd)
 
 
 @pytest.mark.parametrize("face_name,side", [("yale05", "left"), ("takeo", "right")])
@@ -70,7 +89,7 @@ def test_eye_narrowing_with_a_pucker_is_synkinesis(tmp_path, face_name, side):
     s = res.synkinesis
     assert s.detected and s.side == side
     other = "left" if side == "right" else "right"
-    assert s.pucker_narrowing_pct[side] == pytest.approx(_true_narrowing(truth, res, side), abs=5.0)
+    _assert_narrowing(s.pucker_narrowing_pct[side], truth, res, side)
     assert abs(s.pucker_narrowing_pct[other]) < 5.0
     assert {f.id: f.side for f in res.flags}.get("synkinesis") == side
 
