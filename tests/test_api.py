@@ -26,7 +26,7 @@ def test_smilescope_analyze_shows_its_real_signature_and_docstring():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert r.returncode == 0, r.stderr
-    assert "['path', 'fps', 'mirrored', 'config', 'detector', 'iris_detector', 'progress']" in r.stdout
+    assert "['path', 'fps', 'mirrored', 'config', 'detector', 'iris_detector', 'progress', 'models', 'overlap']" in r.stdout
     helped = r.stdout.split("FUNCTIONS", 1)[1]
     assert "analyze(path" in helped and "Analyse a face video" in helped  # help(smilescope) shows it
 
@@ -38,6 +38,18 @@ def test_analyze_is_the_pipeline_function():
     assert smilescope.analyze is analyze
     assert inspect.getdoc(smilescope.analyze).startswith("Analyse a face video")
     assert "analyze" in pydoc.plain(pydoc.render_doc(smilescope)).split("FUNCTIONS", 1)[1]
+
+
+def test_batch_is_the_archive_function_and_loads_dask_only_when_used():
+    code = ("import sys, smilescope\n"
+            "assert 'distributed' not in sys.modules and 'pandas' not in sys.modules\n"
+            "from smilescope.archive.runner import batch\n"
+            "assert smilescope.batch is batch\n"
+            "print(smilescope.batch.__doc__.splitlines()[0])\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 0, r.stderr
+    assert "summary" in r.stdout
 
 
 def test_series_unpacks_as_the_readme_shows():

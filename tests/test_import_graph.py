@@ -15,7 +15,7 @@ from conftest import ROOT
 SRC = ROOT / "src"
 PKG = "smilescope"
 LOWER = ("io", "track", "geometry", "signals", "timebase", "measures", "landmarks", "errors")
-UPPER = ("cli", "report", "store", "assess", "pipeline", "web", "batch")
+UPPER = ("cli", "report", "store", "assess", "pipeline", "web", "archive")
 # Own-module imports allowed inside a function, each with its reason (heavy modules on demand).
 LOCAL_OK = {
     ("smilescope", "smilescope.pipeline"): "smilescope.analyze loads OpenCV and MediaPipe on first use only",
@@ -28,6 +28,10 @@ LOCAL_OK = {
     ("smilescope.cli.photo", "smilescope.pipeline.photo"): "OpenCV and MediaPipe load only when a photo is analysed",
     ("smilescope.cli.photo", "smilescope.report.annotate"): "OpenCV loads only when a photo is analysed",
     ("smilescope.cli.serve", "smilescope.web.app"): "the web app loads FastAPI, OpenCV and MediaPipe; other commands must not",
+    ("smilescope", "smilescope.archive.runner"): "smilescope.batch loads Dask and pandas on first use only",
+    ("smilescope.cli.batch", "smilescope.archive.runner"): "Dask and pandas load only for a batch",
+    ("smilescope.archive.runner", "smilescope.pipeline"): "the batch's client process never loads MediaPipe; only its workers do",
+    ("smilescope.archive.runner", "smilescope.track.models"): "the batch's client process never loads MediaPipe; only its workers do",
     ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
     ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",

@@ -8,6 +8,7 @@ sit over one library::
     result.smile.episodes            # every smile, per-side excursion in mm
     result.to_frame()                # pandas, one row per frame
     result.to_dict()                 # the analysis.json document
+    summary = smilescope.batch("videos/", out="results/")  # pandas, one row per video (Dask)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ __version__ = "0.1.0"
 
 from smilescope.errors import BadInputError  # noqa: E402
 
-if TYPE_CHECKING:  # editors and type checkers see the real function, its signature and docstring
+if TYPE_CHECKING:  # editors and type checkers see the real functions, their signatures and docstrings
+    from smilescope.archive.runner import batch
     from smilescope.pipeline import analyze
 
 
@@ -31,6 +33,11 @@ def __getattr__(name: str):
 
         globals()["analyze"] = analyze  # from now on a plain attribute, as if imported above
         return analyze
+    if name == "batch":  # Dask and pandas: loaded on first use too
+        from smilescope.archive.runner import batch
+
+        globals()["batch"] = batch
+        return batch
     raise AttributeError(f"module 'smilescope' has no attribute {name!r}")
 
 
@@ -39,4 +46,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-__all__ = ["__version__", "analyze", "BadInputError"]
+__all__ = ["__version__", "analyze", "batch", "BadInputError"]

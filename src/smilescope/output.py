@@ -42,7 +42,8 @@ except ImportError:  # pragma: no cover - Windows
 #: replaces the whole folder, so it refuses a folder holding anything else: it never deletes a
 #: file it did not write.
 OUTPUT_NAMES = frozenset({"analysis.json", "signals.csv", "smile.png", "spectrum.png", "twitches.png",
-                          "grading.json", "report.html", "report.pdf", "overlay.png", "photo.json"})
+                          "grading.json", "report.html", "report.pdf", "overlay.png", "photo.json",
+                          "signals.parquet", "batch.json"})  # the last two: a batch's per-video folder
 # ``smilescope photo``'s pictures: NN_<photo name>_annotated.png
 _ANNOTATED = re.compile(r"\d{2}_.+_annotated\.png")
 # What file managers drop into any folder they show; harmless to replace with the folder.

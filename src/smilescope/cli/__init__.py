@@ -46,7 +46,7 @@ from typing import Optional  # noqa: E402
 import typer  # noqa: E402
 
 from smilescope import __version__  # noqa: E402
-from smilescope.cli import analyze, photo, report, serve, store, triage  # noqa: E402
+from smilescope.cli import analyze, batch, photo, report, serve, store, triage  # noqa: E402
 from smilescope.cli.console import err, exit_on_bad_input, out, safe  # noqa: E402
 
 __all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
@@ -81,6 +81,7 @@ def _main(
 
 
 app.command("analyze")(analyze.analyze)
+app.command("batch")(batch.batch)
 app.command("grade")(analyze.grade)
 app.command("triage")(triage.triage)
 app.command("report")(report.report)

@@ -31,6 +31,7 @@ from smilescope.signals import facial_signals_px, to_mm, tracked_landmarks
 from smilescope.track.crops import CropBox, SmallFaceFinder
 from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
 from smilescope.track.flow import PatchTracker
+from smilescope.track.models import FaceModels
 from smilescope.track.multiface import FaceCounter
 
 
@@ -184,22 +185,29 @@ class FaceAnalyzer:
         When the full frame shows no face, search enlarged windows of it for a small face and
         follow it in a crop (:class:`smilescope.track.crops.SmallFaceFinder`); only with the
         default ``detector``. Frames where the full frame finds the face cost nothing more.
+    models : FaceModels, optional
+        Graphs to take (reset) instead of building new ones, and to leave open at
+        :meth:`close`: a batch worker's, reused from one recording to the next. Only with the
+        default ``detector``.
     """
 
     def __init__(self, *, detector: LandmarkDetector | None = None, iris_detector: LandmarkDetector | None = None,
                  config: PipelineConfig = PipelineConfig(), count_faces: bool = True,
-                 find_small_faces: bool = True) -> None:
+                 find_small_faces: bool = True, models: FaceModels | None = None) -> None:
         self.config = config
+        self._models = models if detector is None else None
         self._own_detector = detector is None
-        self._detector = detector if detector is not None else MediaPipeFaceMesh()
+        self._detector = detector if detector is not None else (self._models.tracker(1) if self._models else MediaPipeFaceMesh())
         self._own_iris = iris_detector is None and self._own_detector
-        self._iris_detector = (MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) if self._own_iris
-                               else iris_detector)
-        self._counter = FaceCounter() if count_faces and self._own_detector else None
+        self._iris_detector = ((self._models.still() if self._models else MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1))
+                               if self._own_iris else iris_detector)
+        self._counter = ((self._models.counter() if self._models else FaceCounter())
+                         if count_faces and self._own_detector else None)
         # faces down to 3/4 of the measurable width are found, so that a video of a face
         # slightly too small is refused as such rather than as "no face"
         self._small = (SmallFaceFinder(search_interval_s=config.small_face_search_interval_s,
-                                       min_face_px=0.75 * config.min_face_width_px)
+                                       min_face_px=0.75 * config.min_face_width_px,
+                                       finder=self._models.still() if self._models else None)
                        if find_small_faces and self._own_detector else None)
         self._multi = False
         self._last_check_t = -math.inf
@@ -360,14 +368,16 @@ class FaceAnalyzer:
                            lip_gap_px=float(np.linalg.norm(lms[lm.INNER_LIP_CENTRE["upper"]] - lms[lm.INNER_LIP_CENTRE["lower"]])) / sim.scale)
 
     def close(self) -> None:
+        if self._small is not None:
+            self._small.close()
+        if self._models is not None:
+            return  # the graphs are the process's, kept for its next recording
         if self._own_detector:
             self._detector.close()
         if self._own_iris and self._iris_detector is not None:
             self._iris_detector.close()
         if self._counter is not None:
             self._counter.close()
-        if self._small is not None:
-            self._small.close()
 
     def __enter__(self) -> "FaceAnalyzer":
         return self
@@ -428,8 +438,11 @@ class FaceAnalyzer:
         self._last_check_t = t_s
         if self._counter(rgb) > 1:
             # from now on ask the mesh for several faces and keep the largest
-            self._detector.close()
-            self._detector = MediaPipeFaceMesh(max_num_faces=3)
+            if self._models is not None:
+                self._detector = self._models.tracker(3)
+            else:
+                self._detector.close()
+                self._detector = MediaPipeFaceMesh(max_num_faces=3)
             self._multi = True
 
     def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:

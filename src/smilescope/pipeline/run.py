@@ -21,6 +21,7 @@ from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
 from smilescope.results import Analysis, Reference
 from smilescope.track.facemesh import LandmarkDetector
+from smilescope.track.models import FaceModels
 
 
 def prefetch(it: Iterable, depth: int = 8) -> Iterator:
@@ -84,6 +85,8 @@ def analyze(
     detector: LandmarkDetector | None = None,
     iris_detector: LandmarkDetector | None = None,
     progress: Callable[[int, int], None] | None = None,
+    models: FaceModels | None = None,
+    overlap: bool = True,
 ) -> Analysis:
     """Analyse a face video (or image sequence) into calibrated signals and every measure.
 
@@ -103,6 +106,13 @@ def analyze(
         Another landmark backend (tests use recorded landmarks); see :class:`FaceAnalyzer`.
     progress : callable(done, total), optional
         Called after each frame; ``total`` is the container's frame count (0 if unknown).
+    models : FaceModels, optional
+        MediaPipe graphs to reuse (reset) rather than build: a batch worker passes its own
+        (:func:`smilescope.track.models.process_models`). The numbers are the same.
+    overlap : bool
+        Run the landmark stage in a second thread, overlapping the next frame's landmarks with
+        this one's alignment (default). A batch worker that already has a core per worker
+        turns it off; the numbers are the same either way.
 
     Returns
     -------
@@ -121,8 +131,10 @@ def analyze(
     with open_video(path, fps=fps, mirrored=mirrored) as src:
         info = src.info
         total = int(info.frames or 0)
-        with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config) as fa:
-            observed = prefetch((fa.observe(f.rgb, f.t_s) for f in src), depth=4)
+        with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
+            observed = (fa.observe(f.rgb, f.t_s) for f in src)
+            if overlap:
+                observed = prefetch(observed, depth=4)
             for ob in observed:
                 results.append(fa.measure(ob))
                 if progress is not None:

@@ -173,6 +173,10 @@ class MediaPipeFaceMesh:
         best = arrays[int(np.argmax(widths))]
         return FaceObservation(landmarks_px=best, n_faces=len(arrays))
 
+    def reset(self) -> None:
+        """Start over as a new graph would: a video-mode mesh forgets the face it tracked."""
+        self._mesh.reset()
+
     def close(self) -> None:
         self._mesh.close()
 

@@ -1,0 +1,420 @@
+"""Batch analysis on Dask: every video of an archive analysed as ``smilescope analyze`` does.
+
+The client (:func:`batch`) lists the videos (:mod:`.manifest`), sends one task per video to a
+Dask ``distributed`` cluster — a :class:`~distributed.LocalCluster` of single-threaded worker
+processes, or a running scheduler given by address — and collects one summary row per video
+(:mod:`.summary`) as the tasks finish.
+
+Each task (:func:`analyse_one`) runs in a worker process and writes that video's folder
+``OUT/<name>/`` as one set (:func:`smilescope.output.save_run`: a hidden sibling folder swapped
+into place), so an interrupt or a killed worker leaves the previous set or none, never half of
+one:
+
+* ``analysis.json`` and ``signals.parquet`` (one row per frame), as ``analyze`` computes them;
+* ``batch.json``: the video's content hash, the settings, and its summary row (for a failed
+  video, the error and only this file).
+
+A rerun reads ``batch.json`` first: the same bytes (SHA-256) analysed with the same settings
+and the same smilescope are not analysed again; a changed setting or file is. A video that
+failed as bad input (a truncated file, no face) is not retried on the same bytes and settings
+either, as it would fail the same way; one that failed with an internal error is.
+
+Workers keep their MediaPipe graphs from one video to the next
+(:func:`smilescope.track.models.process_models`) and read frames one at a time, so a worker's
+memory does not grow with the length of a video beyond the per-frame numbers (see
+``benchmarks/batch.py`` for the figures). With one thread per worker and a worker per core, a
+worker runs its stages one after the other (``analyze(overlap=False)``): the cores are already
+busy with the other workers' videos.
+
+With ``scheduler=ADDRESS`` the workers are someone else's processes, possibly on other
+machines: they need smilescope installed, and the videos and the output folder at the same
+paths as here (a shared file system). The client checks that it can see what they wrote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydantic
+
+from smilescope import __version__
+from smilescope.archive.manifest import BatchItem, read_inputs
+from smilescope.archive.summary import summary_row, to_frame, write_summary
+from smilescope.errors import BadInputError
+from smilescope.output import check_out_dir, save_run
+
+#: batch.json's layout; a change makes earlier records unreadable as "done" (they are redone).
+RECORD_SCHEMA = 1
+RECORD = "batch.json"
+
+
+class OutputError(BadInputError):
+    """The batch's output cannot be written (a full disk, no permission): every further video
+    would fail the same way, so the batch stops; what is finished stays."""
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What changes the numbers, and so decides whether an earlier result can be kept.
+
+    Attributes
+    ----------
+    fps : float or None
+        Frame rate of image sequences (video files carry their own timestamps).
+    mirrored : bool or None
+        Every video plays as a mirror image (None: as each file says).
+    refine : bool
+        Optical-flow refinement of the landmarks (``analyze --no-refine`` turns it off).
+    """
+
+    fps: float | None = None
+    mirrored: bool | None = None
+    refine: bool = True
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the settings, the pipeline's configuration and smilescope's version."""
+        from smilescope.pipeline import PipelineConfig
+
+        cfg = dataclasses.asdict(PipelineConfig(refine=self.refine))
+        doc = {"settings": dataclasses.asdict(self), "config": cfg, "smilescope": __version__,
+               "record_schema": RECORD_SCHEMA}
+        return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch stands, after each finished video."""
+
+    done: int  # finished, whether analysed, kept from an earlier run or failed
+    failed: int
+    reused: int
+    total: int
+    elapsed_s: float
+    last: str  # the name of the video that just finished
+
+
+# -- one video (runs in a worker) ----------------------------------------------------------
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, or of a folder's image files (names and bytes, in order)."""
+    if not path.exists():
+        raise FileNotFoundError(path)
+    h = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for f in files:
+        if f is not path:
+            h.update(str(f.relative_to(path)).encode() + b"\0")
+        with open(f, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+class _Record(pydantic.BaseModel):
+    """batch.json as read back (a kept validator: a damaged file counts as no record)."""
+
+    model_config = pydantic.ConfigDict(extra="ignore")
+    record_schema: int
+    content_sha256: str
+    settings_sha256: str
+    row: dict
+
+
+def _read_record(folder: Path) -> _Record | None:
+    try:
+        rec = _Record.model_validate_json((folder / RECORD).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return rec if rec.record_schema == RECORD_SCHEMA else None
+
+
+def _peak_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux, bytes on macOS
+    return kb / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, fingerprint: str) -> dict:
+    """Analyse one video into ``out_root/<item.name>/`` (or keep an earlier result) and return
+    its summary row. Bad input and internal errors become a failed row; only an output that
+    cannot be written raises (:class:`OutputError`)."""
+    t0 = time.perf_counter()
+    folder = Path(out_root) / item.name
+    row = {"name": item.name, "path": str(item.path), "subject": item.subject, "session": item.session,
+           "label": item.label, "reused": False}
+    try:
+        digest = content_sha256(item.path)
+    except FileNotFoundError:
+        return _failed(row, folder, None, settings, fingerprint, t0, "bad input",
+                       f"{item.path} does not exist. Check the path (a manifest's relative paths start at its own folder).")
+    except OSError as e:
+        return _failed(row, folder, None, settings, fingerprint, t0, "bad input", f"Cannot read {item.path}: {e.strerror or e}.")
+    row["content_sha256"] = digest
+    rec = _read_record(folder)
+    if rec is not None and rec.content_sha256 == digest and rec.settings_sha256 == fingerprint:
+        kept = rec.row.get("status") == "ok" and (folder / "analysis.json").is_file()
+        if kept or rec.row.get("error_kind") == "bad input":
+            return {**rec.row, **{k: row[k] for k in ("name", "path", "subject", "session", "label")}, "reused": True}
+    from smilescope.pipeline import PipelineConfig, analyze
+    from smilescope.track.models import process_models
+
+    _one_core()
+    t1 = time.perf_counter()
+    try:
+        result = analyze(item.path, fps=settings.fps, mirrored=settings.mirrored,
+                         config=PipelineConfig(refine=settings.refine), models=process_models(), overlap=False)
+    except BadInputError as e:
+        return _failed(row, folder, digest, settings, fingerprint, t0, "bad input", str(e))
+    except Exception as e:  # noqa: BLE001 - recorded with its traceback; the batch goes on
+        return _failed(row, folder, digest, settings, fingerprint, t0, "internal error", f"{type(e).__name__}: {e}",
+                       trace=traceback.format_exc())
+    t2 = time.perf_counter()
+    row.update(summary_row(result), status="ok", error_kind="", error="")
+    files = {"analysis.json": result.to_json() + "\n", "signals.parquet": _parquet(result.signals.to_frame())}
+    row.update(seconds=time.perf_counter() - t0, worker_peak_mb=_peak_mb())
+    timing = {"hash_s": t1 - t0, "analyse_s": t2 - t1, "serialise_s": time.perf_counter() - t2}
+    _save(folder, {**files, RECORD: _record(row, digest, fingerprint, settings, timing=timing)})
+    return row
+
+
+def _one_core() -> None:
+    """Set a worker process up for this work, once: OpenCV on one thread (its pool's workers
+    spin while they wait, taking CPU from the other workers' videos for no gain), and glibc's
+    allocator back to keeping frame-sized buffers.
+
+    Dask's nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes
+    glibc's mmap threshold at 128 kB: every frame buffer (2.7 MB at 1280x720) is then mapped
+    and unmapped for each frame, and the page faults doubled the analysis's CPU time (4.6 s ->
+    9.2 s for a 10 s video, measured). Our own cluster starts workers without it
+    (:class:`_client`); a worker of someone else's cluster is set right here.
+    """
+    import cv2
+
+    if cv2.getNumThreads() != 1:
+        cv2.setNumThreads(1)
+    if os.environ.get("MALLOC_TRIM_THRESHOLD_") and sys.platform.startswith("linux") and not _MALLOC_SET:
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # glibc's own ceiling for its dynamic threshold
+            libc.mallopt(M_TRIM_THRESHOLD, 64 << 20)
+        except (OSError, AttributeError):  # not glibc: nothing to undo
+            pass
+        _MALLOC_SET.append(True)
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+_MALLOC_SET: list = []
+
+
+def _parquet(frame) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _record(row: dict, digest: str | None, fingerprint: str, settings: BatchSettings, trace: str = "",
+            timing: dict | None = None) -> str:
+    doc = {"record_schema": RECORD_SCHEMA, "smilescope": __version__, "worker_host": socket.gethostname(),
+           "worker_pid": os.getpid(), "content_sha256": digest or "",
+           "settings_sha256": fingerprint, "settings": dataclasses.asdict(settings), "row": row}
+    if trace:
+        doc["traceback"] = trace
+    if timing:
+        doc["timing"] = timing  # seconds: hashing the file, the analysis, making the files
+    return json.dumps(doc, indent=2, default=str) + "\n"
+
+
+def _failed(row: dict, folder: Path, digest: str | None, settings: BatchSettings, fingerprint: str, t0: float,
+            kind: str, error: str, trace: str = "") -> dict:
+    row = {**row, "status": "failed", "error_kind": kind, "error": error, "seconds": time.perf_counter() - t0,
+           "worker_peak_mb": _peak_mb()}
+    if digest is not None:  # a file that could not be read at all leaves no folder behind
+        _save(folder, {RECORD: _record(row, digest, fingerprint, settings, trace)})
+    return row
+
+
+def _save(folder: Path, files: dict) -> None:
+    try:
+        save_run(folder, files)
+    except BadInputError as e:
+        raise OutputError(e.what, e.hint) from None
+
+
+# -- the batch (runs in the client) ----------------------------------------------------------
+
+def batch(
+    source,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fps: float | None = None,
+    mirrored: bool | None = None,
+    refine: bool = True,
+    progress: Callable[[BatchProgress], None] | None = None,
+    notes: list[str] | None = None,
+):
+    """Analyse every video of ``source`` on Dask and return the summary (one row per video).
+
+    Parameters
+    ----------
+    source : folder, manifest CSV, list of paths, or pandas DataFrame
+        See :func:`smilescope.archive.manifest.read_inputs`. A manifest's ``subject``,
+        ``session`` and ``label`` columns are carried into the summary.
+    out : str or Path
+        The batch's output folder: ``<name>/analysis.json``, ``<name>/signals.parquet`` and
+        ``<name>/batch.json`` per video, ``summary.parquet`` and ``summary.csv`` for all.
+    workers : int, optional
+        Worker processes of the local cluster (default: the cores). Ignored with ``scheduler``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``): its workers do the work.
+    fps, mirrored, refine
+        As for :func:`smilescope.analyze`, for every video.
+    progress : callable(BatchProgress), optional
+        Called after each video.
+    notes : list, optional
+        Receives what the user should know that is not an error (files not taken, columns not
+        carried).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The summary, also written to ``out/summary.parquet`` and ``out/summary.csv``, in the
+        order of the inputs; columns in :data:`smilescope.archive.summary.COLUMNS`.
+
+    Raises
+    ------
+    BadInputError
+        Nothing to analyse, an unreadable manifest, an output folder that cannot be used, a
+        scheduler that cannot be reached, a full disk (the finished videos are kept).
+    KeyboardInterrupt
+        After writing the summary of the videos finished so far.
+    """
+    out = Path(out).expanduser()
+    if workers is not None and workers < 1:
+        raise BadInputError(f"--workers must be 1 or more (got {workers}).", "Leave it out to use every core.")
+    inputs = read_inputs(source, out_dir=out)
+    if notes is not None:
+        notes.extend(inputs.notes)
+    _check_out(out)
+    settings = BatchSettings(fps=fps, mirrored=mirrored, refine=refine)
+    fingerprint = settings.fingerprint()
+    items = inputs.items
+    rows: dict[str, dict] = {}
+    t0 = time.perf_counter()
+    failed = reused = 0
+    try:
+        with _client(workers, scheduler) as client:
+            from distributed import as_completed
+
+            futures = {client.submit(analyse_one, it, str(out.resolve()), settings, fingerprint, pure=False,
+                                     key=f"smilescope-{i}-{fingerprint[:8]}-{it.name}"): it
+                       for i, it in enumerate(items)}
+            try:
+                for fut in as_completed(futures):
+                    it = futures[fut]
+                    row = _collect(fut, it, out)
+                    rows[it.name] = row
+                    failed += row.get("status") != "ok"
+                    reused += bool(row.get("reused"))
+                    if progress is not None:
+                        progress(BatchProgress(done=len(rows), failed=failed, reused=reused, total=len(items),
+                                               elapsed_s=time.perf_counter() - t0, last=it.name))
+            except BaseException:
+                client.cancel(list(futures))
+                raise
+    finally:
+        if rows:  # what is finished is summarised, also when the batch stops early
+            frame = to_frame([rows[it.name] for it in items if it.name in rows])
+            write_summary(frame, out)
+    return frame
+
+
+def _collect(fut, item: BatchItem, out: Path) -> dict:
+    """A finished task's row; a task that died (its worker killed, a crash in native code)
+    becomes a failed row rather than stopping the batch."""
+    try:
+        row = fut.result()
+    except OutputError:
+        raise
+    except Exception as e:  # noqa: BLE001 - KilledWorker, a lost connection, ...
+        return {"name": item.name, "path": str(item.path), "subject": item.subject, "session": item.session,
+                "label": item.label, "reused": False, "status": "failed", "error_kind": "internal error",
+                "error": f"the worker analysing it stopped ({type(e).__name__}: {e})"}
+    if row.get("status") == "ok" and not (out / item.name / "analysis.json").is_file():
+        raise OutputError(f"The workers wrote {item.name}'s results where this computer cannot see them "
+                          f"({out / item.name}).",
+                          "With --scheduler, give an output folder on a file system the workers share, at the same path.")
+    return row
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"{out} is a file; the batch's output is a folder.", "Give a folder with --out.")
+    try:
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise BadInputError(f"Cannot create the output folder {out}: {e.strerror or e}.", "Choose another folder with --out.") from e
+    check_out_dir(out / ".smilescope-check")  # writable, not a link loop (the name is never created)
+
+
+class _client:
+    """A Dask client on a local cluster of single-threaded processes, or on ``scheduler``."""
+
+    def __init__(self, workers: int | None, scheduler: str | None) -> None:
+        self.workers, self.scheduler = workers, scheduler
+        self.cluster = self.client = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as e:
+                raise BadInputError(f"Cannot reach the Dask scheduler at {self.scheduler}: {e}.",
+                                    "Start it (`dask scheduler`, and `dask worker ADDRESS` on each machine) or leave out "
+                                    "--scheduler to use this computer's cores.") from None
+            return self.client
+        n = self.workers or os.cpu_count() or 1
+        # One thread per worker: MediaPipe and the per-frame steps are not shared between videos,
+        # and a core per worker is what the workers are counted in. No dashboard: nothing
+        # listens beyond what the cluster itself needs, on 127.0.0.1.
+        # No dashboard, and the scheduler's small HTTP service on a free port of 127.0.0.1 (not
+        # 8787: two batches at once must not meet there). Workers without Dask's malloc setting
+        # (see _one_core).
+        import dask
+
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                        silence_logs=logging.ERROR,
+                                        env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+        self.client = Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def batch_items(source, out: str | Path | None = None) -> Sequence[BatchItem]:
+    """The videos a batch of ``source`` would analyse, with their results folders' names."""
+    return read_inputs(source, out_dir=Path(out) if out is not None else None).items

@@ -1,0 +1,69 @@
+"""``smilescope batch``: a folder or manifest of videos -> a results folder per video and one summary table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from smilescope.cli.console import err, exit_on_bad_input, out, safe
+
+
+def batch(
+    source: Path = typer.Argument(..., help="A folder of videos (searched with its sub-folders), or a manifest CSV with a 'path' column "
+                                            "and optionally subject, session, label."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for the results: one folder per video and summary.parquet / summary.csv."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", show_default="the number of cores",
+                                          help="Videos analysed at once (worker processes on this computer)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786) whose workers "
+                                                                       "do the work; they must see the videos and --out at the same paths."),
+    fps: Optional[float] = typer.Option(None, help="Frame rate of image sequences (videos carry their own timestamps)."),
+    mirrored: Optional[bool] = typer.Option(None, "--mirrored/--not-mirrored", show_default="as each video file says",
+                                            help="Every video plays as a mirror image (selfie recordings): flip them back so sides stay the person's own."),
+    no_refine: bool = typer.Option(False, "--no-refine", help="Raw landmarks instead of optical-flow refinement (as analyze --no-refine)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary; only errors."),
+) -> None:
+    """Analyse many videos the same way, on all cores or a Dask cluster: OUT/<video>/analysis.json and
+    signals.parquet per video, OUT/summary.parquet and OUT/summary.csv with one row per video.
+
+    A rerun skips the videos already analysed (same file content, same settings) and goes on where an
+    interrupted run stopped. A broken file is recorded in the summary with its error; the batch goes on.
+
+    \b
+    Example:
+      smilescope batch videos/ --out results/
+      smilescope batch manifest.csv --out results/ --workers 2
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from smilescope.archive.runner import batch as run_batch  # Dask and pandas load on demand
+
+    show = not quiet and err.is_terminal
+    notes: list[str] = []
+    stats = {"failed": 0, "reused": 0, "done": 0, "total": 0}
+    with exit_on_bad_input(interrupted="interrupted; the videos finished so far are kept and summarised; "
+                                       "run the same command again to go on"):
+        with Progress(TextColumn("[bold]analysing videos[/]"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[failed]} failed, {task.fields[reused]} kept from before"),
+                      TimeRemainingColumn(), console=err, transient=True, disable=not show) as bar:
+            task = bar.add_task("videos", total=None, failed=0, reused=0)
+
+            def progress(p) -> None:
+                stats.update(failed=p.failed, reused=p.reused, done=p.done, total=p.total)
+                bar.update(task, completed=p.done, total=p.total, failed=p.failed, reused=p.reused)
+
+            frame = run_batch(source, out_dir, workers=workers, scheduler=scheduler, fps=fps, mirrored=mirrored,
+                              refine=not no_refine, progress=progress, notes=notes)
+    if quiet:
+        return
+    for n in notes:
+        err.print(f"note: {safe(n)}", highlight=False)
+    ok = frame[frame["status"] == "ok"]
+    failed = frame[frame["status"] != "ok"]
+    out.print(f"{len(frame)} videos: {len(ok)} analysed ({int(frame['reused'].sum())} kept from an earlier run), "
+              f"{len(failed)} failed.", highlight=False)
+    for _, r in failed.iterrows():
+        out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
+    out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per video. "
+              "These are measurements, not a diagnosis.", highlight=False)

@@ -1,0 +1,89 @@
+"""What a batch reads: a folder's videos, a manifest's rows, and the results folders' names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from smilescope.archive.manifest import read_inputs
+from smilescope.errors import BadInputError
+
+
+def _touch(p: Path, data: bytes = b"x") -> Path:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data)
+    return p
+
+
+def test_a_folder_gives_its_videos_in_sub_folders_and_says_what_it_left_out(tmp_path):
+    for rel in ("a.mp4", "clinic/p01/smile.MOV", "clinic/p02/smile.mov", "notes.txt", ".hidden.mp4", "x/.cache/b.mp4"):
+        _touch(tmp_path / "v" / rel)
+    got = read_inputs(tmp_path / "v")
+    assert [i.path.name for i in got.items] == ["a.mp4", "smile.MOV", "smile.mov"]
+    assert [i.name for i in got.items] == ["a", "clinic__p01__smile", "clinic__p02__smile"]
+    assert all(i.path.is_absolute() for i in got.items)
+    assert len(got.notes) == 1 and ".txt x1" in got.notes[0]
+
+
+def test_the_output_folder_inside_the_videos_folder_is_not_read(tmp_path):
+    _touch(tmp_path / "a.mp4")
+    _touch(tmp_path / "results" / "a" / "old.mp4")
+    assert [i.name for i in read_inputs(tmp_path, out_dir=tmp_path / "results").items] == ["a"]
+
+
+def test_names_stay_unique_when_stems_meet(tmp_path):
+    for rel in ("a.mp4", "a.mov", "b_c.mp4", "b/c.mp4"):
+        _touch(tmp_path / rel)
+    names = [i.name for i in read_inputs(tmp_path).items]
+    assert len(set(n.lower() for n in names)) == len(names) == 4
+    assert {"a_mp4", "a_mov"} <= set(names)
+
+
+def test_a_manifest_carries_subject_session_label_and_reads_paths_from_its_folder(tmp_path):
+    _touch(tmp_path / "data" / "v1.mp4")
+    m = tmp_path / "data" / "manifest.csv"
+    m.write_text("\ufeffPath,Subject,session,label,age\nv1.mp4,P01,week 1,before,54\n/elsewhere/missing.mp4,P02,,,\n",
+                 encoding="utf-8")
+    got = read_inputs(m)
+    one, two = got.items
+    assert one.path == (tmp_path / "data" / "v1.mp4").resolve()
+    assert (one.subject, one.session, one.label) == ("P01", "week 1", "before")
+    assert two.path == Path("/elsewhere/missing.mp4") and two.subject == "P02"  # missing: a failed row later, not refused here
+    assert any("age" in n for n in got.notes)
+
+
+@pytest.mark.parametrize("text,what", [
+    ("file,subject\na.mp4,P1\n", "no 'path' column"),
+    ("path\n\n", "lists no videos"),
+    ("path\na.mp4\n./a.mp4\n", "more than once"),
+])
+def test_a_manifest_that_cannot_be_used_is_refused_before_any_work(tmp_path, text, what):
+    m = tmp_path / "m.csv"
+    m.write_text(text)
+    with pytest.raises(BadInputError, match=what):
+        read_inputs(m)
+
+
+def test_a_binary_file_named_csv_is_refused_with_what_to_do(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_bytes(b"\xff\xfe\x00\x81" * 10)
+    with pytest.raises(BadInputError, match="UTF-8"):
+        read_inputs(m)
+
+
+def test_a_dataframe_and_a_list_work_as_manifests(tmp_path):
+    a = _touch(tmp_path / "a.mp4")
+    b = _touch(tmp_path / "b.mp4")
+    frame = pd.DataFrame({"path": [str(a), str(b)], "subject": ["S1", None]})
+    got = read_inputs(frame).items
+    assert [i.subject for i in got] == ["S1", ""]
+    assert [i.name for i in read_inputs([a, b]).items] == [i.name for i in got]
+
+
+def test_an_empty_folder_and_a_missing_source_are_refused(tmp_path):
+    with pytest.raises(BadInputError, match="No video files"):
+        read_inputs(tmp_path)
+    with pytest.raises(BadInputError, match="does not exist"):
+        read_inputs(tmp_path / "nope")
