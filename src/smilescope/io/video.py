@@ -185,7 +185,8 @@ class VideoSource:
         return f"{type(self).__name__}({self.info!r})"
 
 
-def open_video(path: str | os.PathLike, *, fps: float | None = None, mirrored: bool | None = None) -> VideoSource:
+def open_video(path: str | os.PathLike, *, fps: float | None = None, mirrored: bool | None = None,
+               threaded_decode: bool = True) -> VideoSource:
     """Open a video file, a folder of images, or a glob pattern of images.
 
     The file is probed at once (container, video stream, first frame), so unreadable input
@@ -207,6 +208,10 @@ def open_video(path: str | os.PathLike, *, fps: float | None = None, mirrored: b
         (default): mirrored when the file's display matrix mirrors the picture (some phone apps
         store a selfie that way), else not. Either way :attr:`VideoInfo.mirrored` and
         ``mirrored_by`` say what was decided.
+    threaded_decode : bool
+        FFmpeg decodes with slice and frame threads (default), to stay ahead of the landmark
+        model; False decodes on the calling thread, for a process that has one core to itself
+        (a batch worker). The frames are the same.
 
     Returns
     -------
@@ -229,7 +234,7 @@ def open_video(path: str | os.PathLike, *, fps: float | None = None, mirrored: b
     if p.is_file():
         if p.suffix.lower() in IMAGE_SUFFIXES:
             return _ImageSequenceSource(text, [p], fps, mirrored)
-        return _AvVideoSource(text, fps, mirrored)
+        return _AvVideoSource(text, fps, mirrored, threaded=threaded_decode)
     if any(ch in text for ch in _GLOB_CHARS):
         return _ImageSequenceSource(text, _images_matching(text), fps, mirrored)
     if p.exists():
@@ -305,8 +310,9 @@ def _flip_lr(rgb: np.ndarray) -> np.ndarray:
 class _AvVideoSource(VideoSource):
     """A video file decoded by PyAV."""
 
-    def __init__(self, path: str, fps: float | None, mirrored: bool | None = None) -> None:
+    def __init__(self, path: str, fps: float | None, mirrored: bool | None = None, *, threaded: bool = True) -> None:
         self._path = path
+        self._threaded = threaded
         warnings: list[str] = []
         container = _open_container(path)
         try:
@@ -410,7 +416,7 @@ class _AvVideoSource(VideoSource):
         try:
             stream = container.streams[self._stream_index]
             # Slice + frame threads: decoding must stay well ahead of the landmark model.
-            stream.thread_type = "AUTO"
+            stream.thread_type = "AUTO" if self._threaded else "NONE"
             tb = stream.time_base
             fps = self._fallback_fps
             rot = self._rotation_deg

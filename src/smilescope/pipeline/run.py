@@ -86,7 +86,7 @@ def analyze(
     iris_detector: LandmarkDetector | None = None,
     progress: Callable[[int, int], None] | None = None,
     models: FaceModels | None = None,
-    overlap: bool = True,
+    one_core: bool = False,
 ) -> Analysis:
     """Analyse a face video (or image sequence) into calibrated signals and every measure.
 
@@ -109,10 +109,10 @@ def analyze(
     models : FaceModels, optional
         MediaPipe graphs to reuse (reset) rather than build: a batch worker passes its own
         (:func:`smilescope.track.models.process_models`). The numbers are the same.
-    overlap : bool
-        Run the landmark stage in a second thread, overlapping the next frame's landmarks with
-        this one's alignment (default). A batch worker that already has a core per worker
-        turns it off; the numbers are the same either way.
+    one_core : bool
+        Work on one core: decode on this thread and run the landmark stage in turn with the
+        alignment, instead of ahead of it in a second thread (the default overlaps them on two
+        cores). A batch worker, one per core, uses it; the numbers are the same either way.
 
     Returns
     -------
@@ -128,12 +128,12 @@ def analyze(
     """
     warm = _warm_measures()
     results: list[FrameResult] = []
-    with open_video(path, fps=fps, mirrored=mirrored) as src:
+    with open_video(path, fps=fps, mirrored=mirrored, threaded_decode=not one_core) as src:
         info = src.info
         total = int(info.frames or 0)
         with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
             observed = (fa.observe(f.rgb, f.t_s) for f in src)
-            if overlap:
+            if not one_core:
                 observed = prefetch(observed, depth=4)
             for ob in observed:
                 results.append(fa.measure(ob))
