@@ -26,6 +26,7 @@ mostly expressive (smiles, eye closure); it has no rest/smile pairs for the heal
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -81,9 +82,13 @@ def photo_agreement() -> None:
                     continue
                 if not npy.exists():
                     continue
-                hand = static_measures(FacePoints.from_ibug68(hand_points(npy, r.photo, folder)), r.scale.mm_per_px)
+                hand_pts = FacePoints.from_ibug68(hand_points(npy, r.photo, folder))
+                hand = static_measures(hand_pts, r.scale.mm_per_px)
+                # the same measure with the hand corners on smilescope's eye line: what the eye line adds
+                eyes_only = static_measures(replace(r.points, mouth_corner=hand_pts.mouth_corner), r.scale.mm_per_px)
                 rows.append((folder, f.name, r.static["mouth_corner_difference_mm"], hand["mouth_corner_difference_mm"],
-                             r.side.side, affected_side(hand, expression="unknown").side))
+                             r.side.side, affected_side(hand, expression="unknown").side,
+                             eyes_only["mouth_corner_difference_mm"], sum(c.refined for c in r.corners.values())))
     ss = np.array([r[2] for r in rows])
     hd = np.array([r[3] for r in rows])
     d = ss - hd
@@ -91,6 +96,9 @@ def photo_agreement() -> None:
           f"{len(rows)} palsy photos ({len(skipped)} photos not analysed):")
     print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1); Bland-Altman bias {d.mean():+.2f} mm, "
           f"95 % limits {d.mean() - 1.96 * d.std(ddof=1):+.2f} to {d.mean() + 1.96 * d.std(ddof=1):+.2f} mm")
+    e = np.array([r[6] for r in rows]) - hd
+    print(f"  of which the eye line (hand corners on smilescope's eye line): median |difference| {np.median(np.abs(e)):.2f} mm; "
+          f"mouth corners re-found in the pixels: {sum(r[7] for r in rows)} of {2 * len(rows)}")
     clear = np.abs(hd) >= SIDE_MIN_MM
     same = np.sign(ss[clear]) == np.sign(hd[clear])
     print(f"  lower-corner side the same as the hand landmarks' where they differ by >= {SIDE_MIN_MM:g} mm: "

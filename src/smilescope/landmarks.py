@@ -55,6 +55,12 @@ LOWER_LIP_CENTRE = 17
 # (frown), lids, cheeks, lips and jaw contour are left out on purpose.
 STABLE = (168, 6, 197, 195, 5, 151, 10, 133, 362, 245, 465, 193, 417)
 
+# Inner-lip points next to each mouth corner (upper, lower): the lip line near the corner runs from
+# their midpoint to the outer corner (61 / 291); the commissure is looked for along it.
+INNER_LIP_NEAR_CORNER = {"right": (191, 95), "left": (415, 324)}
+# The ala (nostril wing), where the nasolabial fold starts (REFERENCE.md: 129 / 358).
+ALA = {"right": 129, "left": 358}
+
 # Inner lip centres: how far the lips are apart (the mouth open or closed).
 INNER_LIP_CENTRE = {"upper": 13, "lower": 14}
 

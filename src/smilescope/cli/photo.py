@@ -39,7 +39,8 @@ def photo(
             name = f"{i + 1:02d}_{Path(r.photo.path).stem}_annotated.png"
             side = r.side.side if r.side.side in ("left", "right") else "no side"
             text = f"looks affected: {side} ({r.side.confidence})" if side != "no side" else "no side named"
-            files[name] = annotated_png(r.photo.rgb, FacePoints.from_facemesh(r.landmarks_px), r.static, text)
+            files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static, text,
+                                         corners=r.corners, folds=r.folds)
             doc["photos"][i]["annotated"] = name
         files["photo.json"] = dumps(doc) + "\n"
         where = save_run(target, files)

@@ -4,7 +4,7 @@ and the points to draw. Reads the photos and writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -14,6 +14,7 @@ from smilescope.errors import BadInputError
 from smilescope.io.photo import Photo, read_photo
 from smilescope import landmarks as lm
 from smilescope.geometry.align import fit_similarity
+from smilescope.measures.commissure import CornerFit, FoldFit, nasolabial_fold, refine_commissures, smoothed_grey
 from smilescope.measures.photo import (
     EXPRESSIONS,
     FacePoints,
@@ -48,6 +49,9 @@ class PhotoResult:
     roll_deg: float
     face_width_px: float
     warnings: list[str] = field(default_factory=list)
+    points: FacePoints | None = None  # the points measured: FaceMesh's, the mouth corners re-found in the pixels
+    corners: dict[str, CornerFit] = field(default_factory=dict)
+    folds: dict[str, FoldFit] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"path": self.photo.path, "expression": self.expression,
@@ -59,6 +63,8 @@ class PhotoResult:
                 "head": {"yaw_deg": self.yaw_deg, "pitch_deg": self.pitch_deg, "roll_deg": self.roll_deg},
                 "face_width_px": self.face_width_px,
                 "static": self.static,
+                "mouth_corners": {s: c.to_dict(self.scale.mm_per_px) for s, c in self.corners.items()},
+                "nasolabial_folds": {s: f.to_dict() for s, f in self.folds.items()},
                 "affected_side": self.side.side, "confidence": self.side.confidence, "why": self.side.why,
                 "warnings": list(self.warnings)}
 
@@ -112,11 +118,23 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     scale = photo_scale(lms, pts)
     if not scale.accurate:
         warnings.append(scale.why)
+    px_per_mm = 1.0 / scale.mm_per_px
+    grey = smoothed_grey(photo.rgb, px_per_mm=px_per_mm)
+    # FaceMesh's corners sit on its lip contour, often 1-3 mm inside where the lips meet
+    corners = refine_commissures(grey, corner_px=pts.mouth_corner, px_per_mm=px_per_mm,
+                                 toward_px={s: lms[list(lm.INNER_LIP_NEAR_CORNER[s]), :2].mean(axis=0) for s in lm.SIDES})
+    pts = replace(pts, mouth_corner={s: corners[s].point_px for s in lm.SIDES})
+    mouth_centre = lms[[lm.INNER_LIP_CENTRE["upper"], lm.INNER_LIP_CENTRE["lower"]], :2].mean(axis=0)
+    folds = {s: nasolabial_fold(grey, ala_px=lms[lm.ALA[s], :2], corner_px=pts.mouth_corner[s], mouth_centre_px=mouth_centre,
+                                px_per_mm=px_per_mm) for s in lm.SIDES}
     static = static_measures(pts, scale.mm_per_px)
+    static["nasolabial_fold_contrast"] = {s: folds[s].contrast for s in lm.SIDES}
+    static["nasolabial_fold_visible_mm"] = {s: folds[s].visible_mm for s in lm.SIDES}
+    static["nasolabial_fold_visible"] = {s: folds[s].visible for s in lm.SIDES}
     side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch)
     return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
                        yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
-                       warnings=warnings)
+                       warnings=warnings, points=pts, corners=corners, folds=folds)
 
 
 def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:

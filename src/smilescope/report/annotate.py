@@ -11,7 +11,7 @@ from smilescope import landmarks as lm
 from smilescope.landmarks import SIDES
 from smilescope.measures.photo import FacePoints, eye_frame
 
-GREEN, YELLOW, CYAN, WHITE = (60, 200, 60), (240, 200, 0), (0, 200, 230), (255, 255, 255)
+GREEN, YELLOW, CYAN, WHITE, MAGENTA = (60, 200, 60), (240, 200, 0), (0, 200, 230), (255, 255, 255), (230, 60, 200)
 
 
 def _pt(p) -> tuple[int, int]:
@@ -28,8 +28,10 @@ def _label(img, text: str, at, scale: float) -> None:
         cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, max(1, int(thick * scale * 1.5)), cv2.LINE_AA)
 
 
-def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str) -> bytes:
-    """PNG bytes of the photo with what was measured drawn on it."""
+def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str, *, corners=None, folds=None) -> bytes:
+    """PNG bytes of the photo with what was measured drawn on it; ``corners`` (side -> CornerFit):
+    FaceMesh's own corner is ringed where the pixels moved it; ``folds`` (side -> FoldFit): the
+    nasolabial fold traced."""
     img = np.ascontiguousarray(rgb).copy()
     h, w = img.shape[:2]
     origin, x, up = eye_frame(pts)
@@ -49,10 +51,18 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
         # the person's right is the image's left in an unmirrored photo: the label sits beside its corner
         off = -0.55 * size * x if s == "right" else 0.08 * size * x
         _label(img, f"{s}: {mm:.1f} mm", corner + off + 0.05 * size * up, fs)
+        fit = (corners or {}).get(s)
+        if fit is not None and fit.refined:
+            cv2.circle(img, _pt(fit.facemesh_px), 2 * lw + 2, MAGENTA, max(1, lw // 2), cv2.LINE_AA)
+        fold = (folds or {}).get(s)
+        if fold is not None and fold.path_px is not None:
+            cv2.polylines(img, [np.round(fold.path_px).astype(np.int32)], False, MAGENTA if fold.visible else WHITE,
+                          max(1, lw // 2), cv2.LINE_AA)
     for p in (pts.upper_lip, pts.lower_lip):
         cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
     _label(img, side_text, (8, int(22 * fs / 0.5)), fs)
-    legend = ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)"]
+    legend = ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
+              "magenta: FaceMesh's corner before refining; nasolabial fold"]
     step = int(cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs * 0.8, 1)[0][1] * 1.8)
     for i, line in enumerate(legend):
         _label(img, line, (8, h - 8 - (len(legend) - 1 - i) * step), fs * 0.8)
