@@ -87,3 +87,49 @@ def test_an_empty_folder_and_a_missing_source_are_refused(tmp_path):
         read_inputs(tmp_path)
     with pytest.raises(BadInputError, match="does not exist"):
         read_inputs(tmp_path / "nope")
+
+
+def test_two_videos_of_one_name_outside_the_manifest_folder_get_two_folders(tmp_path):
+    a = _touch(tmp_path / "d" / "p01" / "smile.mp4")
+    b = _touch(tmp_path / "d" / "p02" / "smile.mp4")
+    m = tmp_path / "lists" / "m.csv"
+    m.parent.mkdir()
+    m.write_text(f"path\n{a}\n{b}\n")
+    names = [i.name for i in read_inputs(m).items]
+    assert len(set(names)) == 2 and all(n.startswith("smile") for n in names)
+
+
+def test_names_never_take_the_summary_or_a_hidden_name(tmp_path):
+    for rel in ("summary.csv.mp4", "summary.mp4", ".x/a.mp4", "..b.mp4"):
+        _touch(tmp_path / rel)
+    names = [i.name for i in read_inputs(tmp_path).items]
+    assert not any(n.startswith(".") for n in names)
+    assert not {n.lower() for n in names} & {"summary", "summary.csv", "summary.parquet"}
+
+
+def test_rows_without_a_path_are_named_and_duplicate_columns_refused(tmp_path):
+    _touch(tmp_path / "a.mp4")
+    m = tmp_path / "m.csv"
+    m.write_text("path,subject\na.mp4,P1\n,P2\n")
+    got = read_inputs(m)
+    assert len(got.items) == 1 and any("no path" in n and "line 3" in n for n in got.notes)
+    m.write_text("path,Path\na.mp4,b.mp4\n")
+    with pytest.raises(BadInputError, match="more than once"):
+        read_inputs(m)
+
+
+def test_whole_number_subjects_stay_whole_numbers(tmp_path):
+    a = _touch(tmp_path / "a.mp4")
+    b = _touch(tmp_path / "b.mp4")
+    got = read_inputs(pd.DataFrame({"path": [str(a), str(b)], "subject": [12, None]})).items
+    assert [i.subject for i in got] == ["12", ""]
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_hashed(tmp_path):
+    import os
+
+    weird = Path(os.fsdecode(bytes(tmp_path / "v") + b"/caf\xe9.mp4"))
+    weird.parent.mkdir()
+    weird.write_bytes(b"x")
+    (item,) = read_inputs(tmp_path / "v").items
+    assert item.name == "caf"

@@ -88,16 +88,19 @@ def test_the_summary_holds_what_was_rendered_and_the_errors(first_run):
     assert (out / "summary.csv").stat().st_mode & 0o077 == 0
 
 
-def test_each_video_gets_what_analyze_gives(first_run, videos):
-    """Item 4: the batch's analysis.json and signals are those of ``smilescope.analyze``."""
+def test_each_video_gets_what_analyze_gives(tmp_path, videos, monkeypatch):
+    """Item 4: the batch's analysis.json and signals are those of ``smilescope.analyze``, also
+    for a second video through the same (reset) graphs of a worker."""
     import smilescope
+    from smilescope.track import models
 
-    out, _, _ = first_run
-    alone = smilescope.analyze(videos / "weak_left.mp4")
-    batch_doc = json.loads((out / "weak_left" / "analysis.json").read_text())
-    assert batch_doc == json.loads(alone.to_json())
-    signals = pd.read_parquet(out / "weak_left" / "signals.parquet")
-    pd.testing.assert_frame_equal(signals, alone.signals.to_frame())
+    monkeypatch.setattr(models, "_local", type(models._local)())  # a fresh worker: no graphs yet
+    for name in ("even", "weak_left"):
+        assert _one(videos, tmp_path, name)["status"] == "ok"
+    for name in ("even", "weak_left"):
+        alone = smilescope.analyze(videos / f"{name}.mp4")
+        assert json.loads((tmp_path / name / "analysis.json").read_text()) == json.loads(alone.to_json())
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / name / "signals.parquet"), alone.signals.to_frame())
 
 
 def test_a_rerun_skips_the_finished_and_a_changed_setting_reruns(first_run, videos):
@@ -139,10 +142,19 @@ def test_a_manifest_carries_its_columns_and_a_missing_file_is_a_failed_row(tmp_p
 
 # --- one video in this process: errors, graphs, disk -------------------------------------------
 
+@pytest.fixture(autouse=True)
+def _opencv_threads_restored():
+    """analyse_one sets this process up as a worker (OpenCV on one thread): undone after each test."""
+    import cv2
+
+    n = cv2.getNumThreads()
+    yield
+    cv2.setNumThreads(n)
+
+
 def _one(videos, out, name="even"):
     item = next(i for i in read_inputs(videos).items if i.name == name)
-    s = runner.BatchSettings()
-    return runner.analyse_one(item, str(out), s, s.fingerprint())
+    return runner.analyse_one(item, str(out), runner.BatchSettings())
 
 
 def test_an_internal_error_is_recorded_with_its_traceback_and_retried(tmp_path, videos, monkeypatch):
@@ -242,10 +254,17 @@ def test_a_batch_runs_on_a_separate_dask_scheduler_and_worker(tmp_path, videos):
                     p.kill()
 
 
-def test_a_scheduler_that_is_not_there_is_a_clear_error(tmp_path, videos):
-    r = subprocess.run([*CLI, "batch", str(videos), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"],
+@pytest.mark.parametrize("args,words", [
+    (["--scheduler", "tcp://127.0.0.1:9"], "Cannot reach the Dask scheduler"),
+    (["--scheduler", "http://127.0.0.1:8787/status"], "Cannot reach the Dask scheduler"),
+    (["--workers", "0"], "--workers must be 1 or more"),
+    (["--fps", "-3"], "positive number"),
+])
+def test_bad_batch_options_are_clear_errors(tmp_path, videos, args, words):
+    r = subprocess.run([*CLI, "batch", str(videos), "--out", str(tmp_path / "o"), *args],
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and "Cannot reach the Dask scheduler" in r.stderr
+    assert r.returncode == 2 and words in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_ctrl_c_keeps_what_is_finished_whole_and_a_rerun_goes_on(tmp_path, videos):
@@ -282,3 +301,14 @@ def test_ctrl_c_keeps_what_is_finished_whole_and_a_rerun_goes_on(tmp_path, video
     assert (frame["status"] == "ok").all() and len(frame) == 4
     assert set(frame.loc[frame["reused"], "name"]) == set(done)
     assert not [n for n in os.listdir(out) if n.startswith(".")]  # no temporaries left behind
+
+
+def test_a_rerun_with_the_output_inside_the_videos_folder_reads_only_the_videos(tmp_path, videos):
+    src = tmp_path / "v"
+    src.mkdir()
+    shutil.copy(videos / "notes.mp4", src / "clip.mp4")
+    for _ in range(2):
+        frame = runner.batch(src, src / "results", workers=1)
+        assert frame["name"].tolist() == ["clip"]
+    with pytest.raises(BadInputError, match="own folder"):
+        runner.batch(src, src, workers=1)

@@ -53,6 +53,7 @@ def test_report_of_a_photo_analysis_has_the_annotated_pictures(tmp_path):
     html = (out / "report.html").read_text()
     assert html.count('src="data:image/png;base64,') == 2  # both annotated pictures, inside the page
     assert "Mouth corner below the eye line" in html and "Compared with the rest photo" in html
+    assert "Nasolabial fold, visible length" in html
     assert "not a diagnosis" in html and "not clinically validated" in html
     assert "http://" not in html and "https://" not in html
     bad = tmp_path / "photo.json"

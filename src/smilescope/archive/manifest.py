@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -75,9 +76,12 @@ def read_inputs(source, *, out_dir: Path | None = None) -> BatchInputs:
     """
     if hasattr(source, "columns") and hasattr(source, "to_dict"):  # a pandas DataFrame
         return _from_rows(_frame_rows(source), base=Path.cwd(), what="the table")
-    if isinstance(source, (str, Path)):
-        p = Path(source).expanduser()
+    if isinstance(source, (str, bytes, os.PathLike)):
+        p = Path(os.fsdecode(source)).expanduser()
         if p.is_dir():
+            if out_dir is not None and out_dir.resolve() == p.resolve():
+                raise BadInputError(f"--out is the videos' own folder ({p}).",
+                                    "Give another folder for the results, e.g. --out results/.")
             return _from_folder(p, out_dir=out_dir)
         if p.suffix.lower() == ".csv" and p.is_file():
             return _from_rows(_csv_rows(p), base=p.resolve().parent, what=str(p))
@@ -118,7 +122,7 @@ def _from_folder(folder: Path, *, out_dir: Path | None) -> BatchInputs:
     if not videos:
         raise BadInputError(f"No video files in {folder} (looked for {' '.join(VIDEO_SUFFIXES)}).",
                             "Give the folder that holds the videos, or a manifest CSV with a 'path' column.")
-    names = _names([p.relative_to(root) for p in videos])
+    names = _names([p.relative_to(root) for p in videos], videos)
     return BatchInputs(tuple(BatchItem(path=p, name=n) for p, n in zip(videos, names)), tuple(notes))
 
 
@@ -129,13 +133,19 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
             fields = [f.strip().lower() for f in (reader.fieldnames or [])]
             rows = []
             for raw in reader:
-                rows.append({k.strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(k, str)})
+                row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if isinstance(k, str)}
+                row["_line"] = str(reader.line_num)
+                rows.append(row)
     except UnicodeDecodeError as e:
         raise BadInputError(f"{path} is not a text CSV file (UTF-8): {e.reason} at byte {e.start}.",
                             "Save the manifest as CSV (UTF-8) with a 'path' column.") from e
     except (OSError, csv.Error) as e:
         raise BadInputError(f"Cannot read the manifest {path}: {e}.",
                             "Give a CSV file with a 'path' column.") from e
+    twice = sorted({f for f in fields if fields.count(f) > 1})
+    if twice:
+        raise BadInputError(f"The manifest {path} has the column(s) {', '.join(twice)} more than once "
+                            "(names are read without case).", "Keep one column of each name.")
     if "path" not in fields:
         raise BadInputError(f"The manifest {path} has no 'path' column (its columns: {', '.join(fields) or 'none'}).",
                             "Add a header line with a 'path' column (and optionally subject, session, label).")
@@ -150,14 +160,22 @@ def _frame_rows(frame) -> list[dict[str, str]]:
         raise BadInputError(f"The table has no 'path' column (its columns: {', '.join(cols)}).",
                             "Give a DataFrame with a 'path' column (and optionally subject, session, label).")
     rows = []
+    def text(v) -> str:
+        if v is None or v != v:  # None, NaN
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))  # a subject column with a gap becomes floats: 12.0 is subject 12
+        return str(v).strip()
+
     for rec in frame.to_dict(orient="records"):
-        row = {str(k).strip().lower(): ("" if v is None or v != v else str(v).strip()) for k, v in rec.items()}
+        row = {str(k).strip().lower(): text(v) for k, v in rec.items()}
         row["_columns"] = cols  # type: ignore[assignment]
         rows.append(row)
     return rows
 
 
 def _from_rows(rows: Sequence[dict], *, base: Path, what: str) -> BatchInputs:
+    blank = [r for r in rows if not r.get("path", "").strip() and any(v for k, v in r.items() if not k.startswith("_"))]
     rows = [r for r in rows if r.get("path", "").strip()]
     if not rows:
         raise BadInputError(f"{what} lists no videos (no row with a path).", "Add one row per video with its path.")
@@ -171,10 +189,13 @@ def _from_rows(rows: Sequence[dict], *, base: Path, what: str) -> BatchInputs:
         raise BadInputError(f"{what} lists the same video more than once: {', '.join(twice[:3])}.",
                             "Keep one row per video (a second session is a second file).")
     notes = []
+    if blank:
+        where = ", ".join(r.get("_line", "?") for r in blank[:5])
+        notes.append(f"{len(blank)} row(s) of {what} have no path and were left out (line {where})")
     extra = sorted(set(rows[0].get("_columns", ())) - {"path", *CARRIED})
     if extra:
         notes.append(f"columns not carried into the results: {', '.join(extra)} (join them on 'path')")
-    names = _names([_relative(p, base) for p in resolved])
+    names = _names([_relative(p, base) for p in paths], resolved)
     items = tuple(BatchItem(path=p, name=n, **{c: r.get(c, "") for c in CARRIED})
                   for p, n, r in zip(resolved, names, rows))
     return BatchInputs(items, tuple(notes))
@@ -182,29 +203,38 @@ def _from_rows(rows: Sequence[dict], *, base: Path, what: str) -> BatchInputs:
 
 # -- names ----------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+#: What the batch's own files are called: no video's folder may take these names.
+RESERVED = frozenset({"summary", "summary_csv", "summary_parquet"})
 
 
 def _relative(p: Path, base: Path) -> Path:
-    try:
-        return p.relative_to(base.resolve())
-    except ValueError:
-        return Path(p.name)
+    """``p`` below ``base`` as given (a symlinked folder stays as named), else its name only."""
+    for b in (base, base.resolve()):
+        try:
+            return p.relative_to(b) if p.is_absolute() else p
+        except ValueError:
+            continue
+    return Path(p.name)
 
 
-def _names(relative: Sequence[Path]) -> list[str]:
+def _names(relative: Sequence[Path], absolute: Sequence[Path]) -> list[str]:
     """A results folder name per video, from its path below the batch's root: the folders
-    joined by ``__`` and the stem (``clinic/p01/smile.mp4`` -> ``clinic__p01__smile``);
-    where two would share a name, the suffix and then a short hash of the path are added."""
+    joined by ``__`` and the stem, every other character than letters, digits, ``-`` and ``_``
+    made ``_`` (``clinic/p01/smile.mp4`` -> ``clinic__p01__smile``); where two would share a
+    name (case aside), the suffix and then a short hash of the absolute path are added."""
 
     def base(rel: Path, with_suffix: bool) -> str:
-        parts = [*rel.parent.parts, rel.stem + (("_" + rel.suffix.lstrip(".")) if with_suffix and rel.suffix else "")]
-        name = "__".join(_UNSAFE.sub("_", x).strip("._") or "_" for x in parts)
-        return name[-120:]
+        parts = [*(x for x in rel.parent.parts if x not in ("..", ".", "/")),
+                 rel.stem + (("_" + rel.suffix.lstrip(".")) if with_suffix and rel.suffix else "")]
+        name = "__".join(_UNSAFE.sub("_", x).strip("_-") or "_" for x in parts)[-120:].lstrip("_-")
+        return name if name and name.lower() not in RESERVED else f"video_{name}"
+
+    def digest(p: Path) -> str:
+        return hashlib.sha256(os.fsencode(str(p))).hexdigest()[:8]
 
     names = [base(r, False) for r in relative]
     seen = Counter(n.lower() for n in names)
     names = [base(r, True) if seen[n.lower()] > 1 else n for r, n in zip(relative, names)]
     seen = Counter(n.lower() for n in names)
-    return [f"{n}-{hashlib.sha256(str(r).encode()).hexdigest()[:8]}" if seen[n.lower()] > 1 else n
-            for r, n in zip(relative, names)]
+    return [f"{n}-{digest(a)}" if seen[n.lower()] > 1 else n for a, n in zip(absolute, names)]

@@ -43,6 +43,8 @@ import socket
 import sys
 import time
 import traceback
+import uuid
+from concurrent.futures import CancelledError
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,12 +54,17 @@ import pydantic
 from smilescope import __version__
 from smilescope.archive.manifest import BatchItem, read_inputs
 from smilescope.archive.summary import summary_row, to_frame, write_summary
-from smilescope.errors import BadInputError
+from smilescope.errors import BadInputError, check_positive
 from smilescope.output import check_out_dir, save_run
 
 #: batch.json's layout; a change makes earlier records unreadable as "done" (they are redone).
 RECORD_SCHEMA = 1
 RECORD = "batch.json"
+#: A long batch rewrites its summary this often (s), so a kill loses at most this much of it.
+SUMMARY_EVERY_S = 60.0
+#: What a worker needs for a long video (MB): 430-510 MB measured (benchmarks/batch.py), +7 MB
+#: per minute of video; with room for a 30-minute recording.
+WORKER_MB = 1024
 
 
 class OutputError(BadInputError):
@@ -84,13 +91,28 @@ class BatchSettings:
     refine: bool = True
 
     def fingerprint(self) -> str:
-        """SHA-256 of the settings, the pipeline's configuration and smilescope's version."""
-        from smilescope.pipeline import PipelineConfig
+        """SHA-256 of the settings, the pipeline's configuration and the versions of smilescope
+        and the libraries whose numbers it reports (computed where the work runs: a worker of
+        another installation gets its own)."""
+        from smilescope.pipeline import PipelineConfig  # noqa: PLC0415 - MediaPipe: only in workers
 
         cfg = dataclasses.asdict(PipelineConfig(refine=self.refine))
-        doc = {"settings": dataclasses.asdict(self), "config": cfg, "smilescope": __version__,
+        doc = {"settings": dataclasses.asdict(self), "config": cfg, "versions": _versions(),
                "record_schema": RECORD_SCHEMA}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _versions() -> dict[str, str | None]:
+    """smilescope's version and those of the libraries that make its numbers."""
+    from importlib import metadata
+
+    out: dict[str, str | None] = {"smilescope": __version__}
+    for dist in ("mediapipe", "av", "opencv-contrib-python", "opencv-python", "numpy", "scipy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
 
 
 @dataclass(frozen=True)
@@ -108,14 +130,18 @@ class BatchProgress:
 # -- one video (runs in a worker) ----------------------------------------------------------
 
 def content_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, or of a folder's image files (names and bytes, in order)."""
+    """SHA-256 of a file's bytes, or of the images a folder of frames is read from (names and
+    bytes, in name order: :data:`smilescope.io.IMAGE_SUFFIXES`, not hidden, not in sub-folders)."""
+    from smilescope.io import IMAGE_SUFFIXES  # noqa: PLC0415 - PyAV: only in workers
+
     if not path.exists():
         raise FileNotFoundError(path)
     h = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = [path] if path.is_file() else sorted(
+        p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
     for f in files:
         if f is not path:
-            h.update(str(f.relative_to(path)).encode() + b"\0")
+            h.update(os.fsencode(f.name) + b"\0")
         with open(f, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
@@ -145,8 +171,7 @@ def _peak_mb() -> float:
     return kb / 1024 / (1024 if sys.platform == "darwin" else 1)
 
 
-def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, fingerprint: str, *,
-                pin: bool = False) -> dict:
+def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, *, pin: bool = False) -> dict:
     """Analyse one video into ``out_root/<item.name>/`` (or keep an earlier result) and return
     its summary row. Bad input and internal errors become a failed row; only an output that
     cannot be written raises (:class:`OutputError`).
@@ -154,8 +179,9 @@ def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, fingerp
     ``pin``: keep this worker process on one core of its own (our local cluster, a worker per
     core; see :func:`_one_core`)."""
     t0 = time.perf_counter()
+    fingerprint = settings.fingerprint()
     folder = Path(out_root) / item.name
-    row = {"name": item.name, "path": str(item.path), "subject": item.subject, "session": item.session,
+    row = {"name": item.name, "path": _text(item.path), "subject": item.subject, "session": item.session,
            "label": item.label, "reused": False}
     try:
         digest = content_sha256(item.path)
@@ -170,8 +196,8 @@ def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, fingerp
         kept = rec.row.get("status") == "ok" and (folder / "analysis.json").is_file()
         if kept or rec.row.get("error_kind") == "bad input":
             return {**rec.row, **{k: row[k] for k in ("name", "path", "subject", "session", "label")}, "reused": True}
-    from smilescope.pipeline import PipelineConfig, analyze
-    from smilescope.track.models import process_models
+    from smilescope.pipeline import PipelineConfig, analyze  # noqa: PLC0415 - MediaPipe: in workers, not the client
+    from smilescope.track.models import process_models  # noqa: PLC0415 - as above
 
     _one_core(pin)
     t1 = time.perf_counter()
@@ -186,7 +212,7 @@ def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, fingerp
     t2 = time.perf_counter()
     row.update(summary_row(result), status="ok", error_kind="", error="")
     files = {"analysis.json": result.to_json() + "\n", "signals.parquet": _parquet(result.signals.to_frame())}
-    row.update(seconds=time.perf_counter() - t0, worker_peak_mb=_peak_mb())
+    row.update(processing_s=time.perf_counter() - t0, worker_peak_mb=_peak_mb())
     timing = {"hash_s": t1 - t0, "analyse_s": t2 - t1, "serialise_s": time.perf_counter() - t2}
     _save(folder, {**files, RECORD: _record(row, digest, fingerprint, settings, timing=timing)})
     return row
@@ -209,12 +235,12 @@ def _one_core(pin: bool = False) -> None:
     9.2 s for a 10 s video, measured). Our own cluster starts workers without it
     (:class:`_client`); a worker of someone else's cluster is set right here.
     """
-    import cv2
+    import cv2  # noqa: PLC0415 - OpenCV: in workers, not the client
 
     if cv2.getNumThreads() != 1:
         cv2.setNumThreads(1)
     if os.environ.get("MALLOC_TRIM_THRESHOLD_") and sys.platform.startswith("linux") and not _MALLOC_SET:
-        import ctypes
+        import ctypes  # noqa: PLC0415 - only under a nanny's malloc setting
 
         try:
             libc = ctypes.CDLL("libc.so.6")
@@ -226,7 +252,7 @@ def _one_core(pin: bool = False) -> None:
     if pin and not _PINNED and hasattr(os, "sched_setaffinity"):
         _PINNED.append(True)
         try:
-            from distributed import get_worker
+            from distributed import get_worker  # noqa: PLC0415 - Dask: only for a batch
 
             cores = sorted(os.sched_getaffinity(0))
             core = cores[int(get_worker().name) % len(cores)]
@@ -245,7 +271,7 @@ _PINNED: list = []
 
 
 def _parquet(frame) -> bytes:
-    import io
+    import io  # noqa: PLC0415
 
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
@@ -266,7 +292,7 @@ def _record(row: dict, digest: str | None, fingerprint: str, settings: BatchSett
 
 def _failed(row: dict, folder: Path, digest: str | None, settings: BatchSettings, fingerprint: str, t0: float,
             kind: str, error: str, trace: str = "") -> dict:
-    row = {**row, "status": "failed", "error_kind": kind, "error": error, "seconds": time.perf_counter() - t0,
+    row = {**row, "status": "failed", "error_kind": kind, "error": error, "processing_s": time.perf_counter() - t0,
            "worker_peak_mb": _peak_mb()}
     if digest is not None:  # a file that could not be read at all leaves no folder behind
         _save(folder, {RECORD: _record(row, digest, fingerprint, settings, trace)})
@@ -333,29 +359,38 @@ def batch(
     out = Path(out).expanduser()
     if workers is not None and workers < 1:
         raise BadInputError(f"--workers must be 1 or more (got {workers}).", "Leave it out to use every core.")
+    if fps is not None:
+        check_positive("fps", fps)
     inputs = read_inputs(source, out_dir=out)
     if notes is not None:
         notes.extend(inputs.notes)
     _check_out(out)
     settings = BatchSettings(fps=fps, mirrored=mirrored, refine=refine)
-    fingerprint = settings.fingerprint()
     items = inputs.items
     rows: dict[str, dict] = {}
     t0 = time.perf_counter()
     failed = reused = 0
     try:
-        with _client(workers, scheduler) as client:
-            from distributed import as_completed
+        with _client(workers, scheduler, len(items)) as cluster:
+            client = cluster.client
+            from distributed import as_completed  # noqa: PLC0415 - Dask: only for a batch
 
-            pin = scheduler is None and (workers or len(_cores())) <= len(_cores())
-            futures = {client.submit(analyse_one, it, str(out.resolve()), settings, fingerprint, pin=pin, pure=False,
-                                     key=f"smilescope-{i}-{fingerprint[:8]}-{it.name}"): it
+            # a key of this run only: on a shared scheduler another batch's task of the same
+            # name must not be taken for ours
+            run = uuid.uuid4().hex[:12]
+            pin = cluster.pin
+            futures = {client.submit(analyse_one, it, str(out.resolve()), settings, pin=pin, pure=False,
+                                     key=f"smilescope-{run}-{i}"): it
                        for i, it in enumerate(items)}
+            last_summary = time.monotonic()
             try:
                 for fut in as_completed(futures):
                     it = futures[fut]
                     row = _collect(fut, it, out)
                     rows[it.name] = row
+                    if time.monotonic() - last_summary > SUMMARY_EVERY_S:  # a long batch: what is done so far
+                        write_summary(to_frame([rows[x.name] for x in items if x.name in rows]), out)
+                        last_summary = time.monotonic()
                     failed += row.get("status") != "ok"
                     reused += bool(row.get("reused"))
                     if progress is not None:
@@ -382,8 +417,11 @@ def _collect(fut, item: BatchItem, out: Path) -> dict:
         row = fut.result()
     except OutputError:
         raise
-    except Exception as e:  # noqa: BLE001 - KilledWorker, a lost connection, ...
-        return {"name": item.name, "path": str(item.path), "subject": item.subject, "session": item.session,
+    except CancelledError:
+        raise BadInputError("The batch lost its Dask scheduler (its tasks were cancelled).",
+                            "Check that the scheduler still runs, then run the same command again: finished videos are kept.") from None
+    except Exception as e:  # noqa: BLE001 - KilledWorker (a worker died in native code or out of memory), ...
+        return {"name": item.name, "path": _text(item.path), "subject": item.subject, "session": item.session,
                 "label": item.label, "reused": False, "status": "failed", "error_kind": "internal error",
                 "error": f"the worker analysing it stopped ({type(e).__name__}: {e})"}
     if row.get("status") == "ok" and not (out / item.name / "analysis.json").is_file():
@@ -404,42 +442,71 @@ def _check_out(out: Path) -> None:
 
 
 class _client:
-    """A Dask client on a local cluster of single-threaded processes, or on ``scheduler``."""
+    """A Dask client on a local cluster of one-thread worker processes, or on ``scheduler``.
 
-    def __init__(self, workers: int | None, scheduler: str | None) -> None:
-        self.workers, self.scheduler = workers, scheduler
+    ``pin``: whether the workers may each keep to a core (our cluster, a worker per core).
+    """
+
+    def __init__(self, workers: int | None, scheduler: str | None, n_items: int) -> None:
+        self.workers, self.scheduler, self.n_items = workers, scheduler, n_items
         self.cluster = self.client = None
+        self.pin = False
 
-    def __enter__(self):
-        from distributed import Client, LocalCluster
+    def __enter__(self) -> "_client":
+        from distributed import Client, LocalCluster  # noqa: PLC0415 - Dask: only for a batch
 
         if self.scheduler:
             try:
                 self.client = Client(self.scheduler, timeout="10s")
-            except (OSError, TimeoutError) as e:
+            except (OSError, TimeoutError, ValueError) as e:
                 raise BadInputError(f"Cannot reach the Dask scheduler at {self.scheduler}: {e}.",
-                                    "Start it (`dask scheduler`, and `dask worker ADDRESS` on each machine) or leave out "
+                                    "Give its address as tcp://HOST:8786 (not the dashboard's http:// address); start it "
+                                    "with `dask scheduler` and `dask worker ADDRESS` on each machine, or leave out "
                                     "--scheduler to use this computer's cores.") from None
-            return self.client
-        n = self.workers or len(_cores())
-        # One thread per worker: MediaPipe and the per-frame steps are not shared between videos,
-        # and a core per worker is what the workers are counted in. No dashboard: nothing
-        # listens beyond what the cluster itself needs, on 127.0.0.1.
-        # No dashboard, and the scheduler's small HTTP service on a free port of 127.0.0.1 (not
-        # 8787: two batches at once must not meet there). Workers without Dask's malloc setting
-        # (see _one_core).
-        import dask
+            self._check_workers()
+            return self
+        cores = len(_cores())
+        n = min(self.workers or cores, self.n_items)
+        total_mb = _memory_mb()
+        if self.workers is None and total_mb:
+            n = max(1, min(n, total_mb // WORKER_MB))  # a worker per core, as memory allows
+        elif total_mb and n * WORKER_MB > total_mb:
+            raise BadInputError(f"{n} workers need about {n * WORKER_MB} MB of memory; this computer has {total_mb} MB.",
+                                f"Use --workers {max(1, total_mb // WORKER_MB)} or fewer.")
+        self.pin = n == cores
+        # One thread per worker: MediaPipe and the per-frame steps are not shared between
+        # videos, and a core per worker is what the workers are counted in. No dashboard, and
+        # the scheduler's small HTTP service on a free port of 127.0.0.1 (not 8787: two batches
+        # at once must not meet there). Workers without Dask's malloc setting (see _one_core)
+        # and without its statistical profiler (every 10 ms, for the dashboard we do not show:
+        # it cost 8 % of a video's time).
+        import dask  # noqa: PLC0415 - as above
 
-        # Dask's statistical profiler (every 10 ms, for the dashboard we do not show) is off:
-        # it cost 8 % of a video's time.
         with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                               "distributed.worker.profile.enabled": False}):
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                         dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                        silence_logs=logging.ERROR,
+                                        silence_logs=logging.ERROR, memory_limit=max(total_mb // n, WORKER_MB) << 20 if total_mb else "auto",
                                         env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
         self.client = Client(self.cluster)
-        return self.client
+        return self
+
+    def _check_workers(self) -> None:
+        """Someone else's cluster: it has workers, and they run this smilescope."""
+        try:
+            self.client.wait_for_workers(1, timeout=30)
+        except TimeoutError:
+            raise BadInputError(f"The Dask scheduler at {self.scheduler} has no workers.",
+                                "Start one on each machine: dask worker " + str(self.scheduler)) from None
+        try:
+            found = self.client.run(_worker_version)
+        except Exception as e:  # noqa: BLE001 - whatever a worker raised: it cannot do the work
+            raise BadInputError(f"The workers of {self.scheduler} cannot run smilescope ({type(e).__name__}: {e}).",
+                                f"Install smilescope {__version__} on every worker machine.") from None
+        other = sorted({v for v in found.values() if v != __version__})
+        if other:
+            raise BadInputError(f"The workers of {self.scheduler} run smilescope {', '.join(other)}, this is {__version__}.",
+                                f"Install smilescope {__version__} on every worker machine, so all videos are measured alike.")
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
@@ -448,6 +515,20 @@ class _client:
             self.cluster.close()
 
 
-def batch_items(source, out: str | Path | None = None) -> Sequence[BatchItem]:
-    """The videos a batch of ``source`` would analyse, with their results folders' names."""
-    return read_inputs(source, out_dir=Path(out) if out is not None else None).items
+def _worker_version() -> str:
+    import smilescope  # noqa: PLC0415 - runs in a worker: is smilescope installed there?
+
+    return smilescope.__version__
+
+
+def _memory_mb() -> int:
+    """This computer's memory (MB), 0 when unknown."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _text(p: Path) -> str:
+    """A path as text for the summary: a name that is not valid UTF-8 keeps its bytes as \\x.. escapes."""
+    return os.fsencode(str(p)).decode("utf-8", "backslashreplace")

@@ -51,7 +51,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none"),
     "flags": ("string", "the findings for the guidance, ';'-separated (id:side)"),
     "not_judged": ("string", "what could not be judged and why, ';'-separated"),
-    "seconds": ("Float64", "time this video took to analyse (s)"),
+    "processing_s": ("Float64", "time this video took in its worker: hashing, analysis, files (s)"),
     "worker_peak_mb": ("Float64", "peak resident memory of the worker process that analysed it, so far (MB)"),
 }
 
@@ -98,11 +98,18 @@ def summary_row(analysis: Analysis) -> dict:
     }
 
 
+def _safe(v):
+    """Text that Parquet can store: a file name that is not valid UTF-8 keeps its bytes as \\x.. escapes."""
+    if isinstance(v, str):
+        return v.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return v
+
+
 def to_frame(rows: Sequence[dict]):
     """The summary as a pandas DataFrame with every column of :data:`COLUMNS`, in order."""
     import pandas as pd
 
-    frame = pd.DataFrame([{c: r.get(c) for c in COLUMNS} for r in rows], columns=list(COLUMNS))
+    frame = pd.DataFrame([{c: _safe(r.get(c)) for c in COLUMNS} for r in rows], columns=list(COLUMNS))
     return frame.astype({c: kind for c, (kind, _) in COLUMNS.items()})
 
 

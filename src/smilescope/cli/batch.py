@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import signal
+import threading
 from pathlib import Path
 from typing import Optional
+from urllib.parse import urlsplit
 
 import typer
 
@@ -35,9 +39,15 @@ def batch(
       smilescope batch videos/ --out results/
       smilescope batch manifest.csv --out results/ --workers 2
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
 
-    from smilescope.archive.runner import batch as run_batch  # Dask and pandas load on demand
+    from smilescope.archive.runner import batch as run_batch  # noqa: PLC0415 - Dask and pandas load on demand
+
+    if scheduler and not quiet and not _loopback(scheduler):
+        err.print(f"note: the videos' paths, subjects and results travel to {safe(scheduler)} and its workers over the "
+                  "network; tcp:// is not encrypted (Dask's tls:// with its security settings is).", highlight=False)
+    # `kill` (SIGTERM) ends the batch as Ctrl-C does: the finished videos are summarised first
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
 
     show = not quiet and err.is_terminal
     notes: list[str] = []
@@ -53,8 +63,12 @@ def batch(
                 stats.update(failed=p.failed, reused=p.reused, done=p.done, total=p.total)
                 bar.update(task, completed=p.done, total=p.total, failed=p.failed, reused=p.reused)
 
-            frame = run_batch(source, out_dir, workers=workers, scheduler=scheduler, fps=fps, mirrored=mirrored,
-                              refine=not no_refine, progress=progress, notes=notes)
+            try:
+                frame = run_batch(source, out_dir, workers=workers, scheduler=scheduler, fps=fps, mirrored=mirrored,
+                                  refine=not no_refine, progress=progress, notes=notes)
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)
     if quiet:
         return
     for n in notes:
@@ -67,3 +81,18 @@ def batch(
         out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
     out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per video. "
               "These are measurements, not a diagnosis.", highlight=False)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _loopback(address: str) -> bool:
+    """The scheduler runs on this computer (127.0.0.1, ::1, localhost)."""
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

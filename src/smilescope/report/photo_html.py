@@ -37,6 +37,17 @@ def _rows(static: dict) -> list[tuple[str, str, str, str]]:
         r, l = d.get("right"), d.get("left")
         diff = r - l if isinstance(r, (int, float)) and isinstance(l, (int, float)) else None
         rows.append((label, _num(r, unit), _num(l, unit), _num(diff, unit, signed=True)))
+    # the nasolabial fold: a flattened fold on one side is a sign of facial palsy
+    contrast, visible = static.get("nasolabial_fold_contrast"), static.get("nasolabial_fold_visible_mm")
+    if isinstance(contrast, dict):
+        pct = {s: v * 100 if isinstance(v, (int, float)) and not isinstance(v, bool) else None for s, v in contrast.items()}
+        diff = pct["right"] - pct["left"] if None not in (pct.get("right"), pct.get("left")) else None
+        rows.append(("Nasolabial fold, darker than the cheek", _num(pct.get("right"), "%"), _num(pct.get("left"), "%"),
+                     _num(diff, "%", signed=True)))
+    if isinstance(visible, dict):
+        r, l = visible.get("right"), visible.get("left")
+        diff = r - l if isinstance(r, (int, float)) and isinstance(l, (int, float)) else None
+        rows.append(("Nasolabial fold, visible length", _num(r, "mm"), _num(l, "mm"), _num(diff, "mm", signed=True)))
     for key, label in (("philtrum_from_midline_mm", "Philtrum from the midline (+: towards the left)"),
                        ("mouth_centre_from_midline_mm", "Mouth centre from the midline (+: towards the left)")):
         rows.append((label, "", "", _num(static.get(key), "mm", signed=True)))
