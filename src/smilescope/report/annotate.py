@@ -62,10 +62,13 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
         cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
     _label(img, side_text, (8, int(22 * fs / 0.5)), fs)
     legend = ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
-              "magenta: FaceMesh's corner before refining; nasolabial fold"]
-    step = int(cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, fs * 0.8, 1)[0][1] * 1.8)
+              "magenta ring: FaceMesh's corner before refining", "nasolabial fold: magenta, white if faint"]
+    # one size for every line, small enough for the longest to fit the picture's width
+    widest = max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][0] for t in legend)
+    ls = min(fs * 0.8, (w - 16) / widest)
+    step = int(cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, ls, 1)[0][1] * 1.8)
     for i, line in enumerate(legend):
-        _label(img, line, (8, h - 8 - (len(legend) - 1 - i) * step), fs * 0.8)
+        _label(img, line, (8, h - 8 - (len(legend) - 1 - i) * step), ls)
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
 
