@@ -33,7 +33,7 @@ LOCAL_OK = {
     ("smilescope.archive.runner", "smilescope.pipeline"): "the batch's client process never loads MediaPipe; only its workers do",
     ("smilescope.archive.runner", "smilescope.track.models"): "the batch's client process never loads MediaPipe; only its workers do",
     ("smilescope.archive.runner", "smilescope.io"): "PyAV and OpenCV: only in the batch's workers",
-    ("smilescope.archive.runner", "smilescope"): "a worker checks that smilescope is installed there (and its version)",
+    ("smilescope.archive.runner", "smilescope._version"): "a worker checks that smilescope is installed there (and its version)",
     ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
     ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from smilescope._version import __version__  # noqa: E402
 
 from smilescope.errors import BadInputError  # noqa: E402
 

@@ -34,6 +34,7 @@ paths as here (a shared file system). The client checks that it can see what the
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -44,16 +45,16 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import CancelledError
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pydantic
 
-from smilescope import __version__
+from smilescope._version import __version__
 from smilescope.archive.manifest import BatchItem, read_inputs
-from smilescope.archive.summary import summary_row, to_frame, write_summary
+from smilescope.archive.summary import parquet_bytes, summary_row, to_frame, write_summary
 from smilescope.errors import BadInputError, check_positive
 from smilescope.output import check_out_dir, save_run
 
@@ -102,8 +103,9 @@ class BatchSettings:
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str | None]:
-    """smilescope's version and those of the libraries that make its numbers."""
+    """smilescope's version and those of the libraries that make its numbers (read once per process)."""
     from importlib import metadata
 
     out: dict[str, str | None] = {"smilescope": __version__}
@@ -211,7 +213,7 @@ def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, *, pin:
                        trace=traceback.format_exc())
     t2 = time.perf_counter()
     row.update(summary_row(result), status="ok", error_kind="", error="")
-    files = {"analysis.json": result.to_json() + "\n", "signals.parquet": _parquet(result.signals.to_frame())}
+    files = {"analysis.json": result.to_json() + "\n", "signals.parquet": parquet_bytes(result.signals.to_frame())}
     row.update(processing_s=time.perf_counter() - t0, worker_peak_mb=_peak_mb())
     timing = {"hash_s": t1 - t0, "analyse_s": t2 - t1, "serialise_s": time.perf_counter() - t2}
     _save(folder, {**files, RECORD: _record(row, digest, fingerprint, settings, timing=timing)})
@@ -268,14 +270,6 @@ def _one_core(pin: bool = False) -> None:
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
 _MALLOC_SET: list = []
 _PINNED: list = []
-
-
-def _parquet(frame) -> bytes:
-    import io  # noqa: PLC0415
-
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
-    return buf.getvalue()
 
 
 def _record(row: dict, digest: str | None, fingerprint: str, settings: BatchSettings, trace: str = "",
@@ -516,9 +510,9 @@ class _client:
 
 
 def _worker_version() -> str:
-    import smilescope  # noqa: PLC0415 - runs in a worker: is smilescope installed there?
+    from smilescope._version import __version__ as there  # noqa: PLC0415 - runs in a worker: is smilescope installed there?
 
-    return smilescope.__version__
+    return there
 
 
 def _memory_mb() -> int:

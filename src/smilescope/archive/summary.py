@@ -113,12 +113,17 @@ def to_frame(rows: Sequence[dict]):
     return frame.astype({c: kind for c, (kind, _) in COLUMNS.items()})
 
 
+def parquet_bytes(frame) -> bytes:
+    """A DataFrame as the bytes of a Parquet file (for a file written as a whole)."""
+    buf = io.BytesIO()
+    frame.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
 def write_summary(frame, out_dir: Path) -> tuple[Path, Path]:
     """Write ``summary.parquet`` and ``summary.csv`` into ``out_dir``, each replaced whole
     (a temporary file renamed into place): an interrupted write leaves the previous one."""
-    buf = io.BytesIO()
-    frame.to_parquet(buf, index=False)
-    parquet = atomic_write_bytes(out_dir / "summary.parquet", buf.getvalue())
+    parquet = atomic_write_bytes(out_dir / "summary.parquet", parquet_bytes(frame))
     csv_path = atomic_write(out_dir / "summary.csv", lambda fh: frame.to_csv(fh, index=False))
     for p in (parquet, csv_path):
         p.chmod(0o600)  # results about people: the owner's only

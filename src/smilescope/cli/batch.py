@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import signal
 import threading
 from pathlib import Path
@@ -11,7 +10,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.cli.console import err, exit_on_bad_input, is_loopback, out, safe
 
 
 def batch(
@@ -88,11 +87,5 @@ def _interrupt(signum, frame) -> None:
 
 
 def _loopback(address: str) -> bool:
-    """The scheduler runs on this computer (127.0.0.1, ::1, localhost)."""
-    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """The scheduler runs on this computer."""
+    return is_loopback(urlsplit(address if "://" in address else f"tcp://{address}").hostname or "")

@@ -7,6 +7,7 @@ Exit status: 0 done, 2 bad input (the message says what was wrong and what to do
 from __future__ import annotations
 
 from collections.abc import Iterator
+import ipaddress
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,3 +62,13 @@ def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None 
     except KeyboardInterrupt:
         err.print(interrupted, highlight=False)
         raise typer.Exit(130) from None
+
+
+def is_loopback(host: str) -> bool:
+    """The host is this computer (127.0.0.1, ::1, localhost): nothing sent there leaves it."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -6,24 +6,14 @@ this command runs, not when the command line starts (``smilescope --help``, ``di
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import webbrowser
 
 import typer
 
-from smilescope.cli.console import err, exit_on_bad_input, out
+from smilescope.cli.console import err, exit_on_bad_input, is_loopback, out
 from smilescope.errors import BadInputError
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_free(host: str, port: int) -> None:
@@ -50,7 +40,7 @@ def serve(
     """
     with exit_on_bad_input(interrupted="stopped"):
         _check_free(host, port)
-        if not _is_loopback(host):
+        if not is_loopback(host):
             err.print(f"[bold yellow]warning:[/] listening on {host}: other computers on your network can reach the coach. "
                       "Use the default 127.0.0.1 to keep it to this computer.", highlight=False)
         import uvicorn  # noqa: PLC0415 - the web stack loads only for this command (see the module docstring)
