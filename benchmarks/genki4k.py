@@ -2,7 +2,10 @@
 
 The MPLab GENKI-4K Dataset (http://mplab.ucsd.edu), 64x64 face crops in
 ../shared/data/benchmarks/genki4k/datasets/{train,test}_folder/{0,1}. Crops get a replicated
-24 px border and are enlarged 3x for FaceMesh; images where no face is found count as errors on the test set.
+24 px border and are enlarged to 336 px for FaceMesh (where no face is found, once more with a
+plain grey 32 px border at 256 px); images where still no face is found count as errors on the
+test set. Most of those are not faces: the set's crops were cut automatically, and some show a
+neck, a chin, clothes or the background.
 
     .venv/bin/python benchmarks/genki4k.py          # evaluate the shipped coefficients
     .venv/bin/python benchmarks/genki4k.py --fit    # refit on train, write smile_score.json
@@ -25,15 +28,23 @@ ROOT = Path(__file__).resolve().parents[1]
 GENKI = ROOT.parent / "shared" / "data" / "benchmarks" / "genki4k" / "datasets"
 
 
+def _prepare(img: np.ndarray, *, border: int, size: int, replicate: bool) -> np.ndarray:
+    # the crops are tight around the face; the face detector wants some context
+    mode = cv2.BORDER_REPLICATE if replicate else cv2.BORDER_CONSTANT
+    img = cv2.copyMakeBorder(img, border, border, border, border, mode, value=(128, 128, 128))
+    return np.ascontiguousarray(cv2.resize(img, (size, size), interpolation=cv2.INTER_CUBIC)[:, :, ::-1])
+
+
 def load(folder: Path, det) -> tuple[np.ndarray, np.ndarray, int]:
     feats, labels, missed = [], [], 0
     for label in (0, 1):
         for f in sorted((folder / str(label)).glob("*.jpg")):
             img = cv2.imread(str(f))
-            # the crops are tight around the face; the face detector wants some context
-            img = cv2.copyMakeBorder(img, 24, 24, 24, 24, cv2.BORDER_REPLICATE)
-            img = cv2.resize(img, (336, 336), interpolation=cv2.INTER_CUBIC)[:, :, ::-1].copy()
-            obs = det(img)
+            obs = det(_prepare(img, border=24, size=336, replicate=True))
+            if obs is None:
+                # the replicated border smears edge colours into something the face detector
+                # sometimes rejects: once more with a plain grey border
+                obs = det(_prepare(img, border=32, size=256, replicate=False))
             if obs is None:
                 missed += 1
                 feats.append(None)
@@ -63,6 +74,10 @@ def main() -> None:
     acc_found = float((pred[found] == y[found]).mean())
     print(f"GENKI-4K test: accuracy {acc:.3f} on all {len(y)} images (no face found in {missed}, counted wrong); "
           f"{acc_found:.3f} on the {len(found)} with a face")
+    # Most crops without a face found are not faces (the set's crops were cut automatically:
+    # necks, chins, clothes, background); counting them wrong caps what any landmark model can reach.
+    print(f"  counting those {missed} wrong, the most any classifier of found faces could reach is "
+          f"{len(found) / len(y):.3f}; {0.93 * len(y) / len(found):.3f} of the found faces right would be needed for 0.93")
 
 
 if __name__ == "__main__":

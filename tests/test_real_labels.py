@@ -4,6 +4,7 @@ the rules of the labels' README; the analyses are shared with the golden test (o
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from smilescope.errors import BadInputError
@@ -105,7 +106,41 @@ def test_no_weaker_side_called_against_the_labels(overall):
 
 
 def test_smiles_are_not_found_in_talking_pouting_or_grimacing(overall):
-    """Smile precision over the labelled videos (issue 11 asks >= 0.85; 11 of 13 episodes match
-    a labelled smile today, the others are d10's worried grimace read as a smile by the
-    classifier): one episode either way must not fail the test, so the guard sits below that."""
-    assert overall.smile_precision >= 0.75, {s.name: s.details for s in overall.scores if s.episodes_matched < s.episodes}
+    """Smile precision over the labelled videos meets issue 11's target (12 of 12 episodes match
+    a labelled smile today; one more false episode would still meet it)."""
+    op, target = TARGETS["smile_precision"]
+    assert overall.smile_precision >= target, {s.name: s.details for s in overall.scores if s.episodes_matched < s.episodes}
+
+
+def _frames_scored(analysed, pick) -> np.ndarray:
+    """The smile score of every measured frame inside the labelled stretches ``pick(labels)``
+    returns ((start_s, end_s), ...), over all the labelled videos."""
+    scores = []
+    for lab, a in analysed:
+        t, score = a.signals.t_s, a.signals.columns["smile_score"]
+        for lo, hi in pick(lab):
+            inside = (t >= lo) & (t <= hi) & np.isfinite(score)
+            scores.append(score[inside])
+    return np.concatenate(scores) if scores else np.zeros(0)
+
+
+def test_the_smile_score_reads_smiles_and_not_surprise_or_sadness(analysed):
+    """The single-frame classifier (fitted on GENKI-4K photos only) on the labelled real frames:
+    most frames in the middle of a labelled smile (high or medium confidence; the middle 60 %,
+    away from onset and offset) read as a smile, and few frames of a labelled surprise (an
+    open mouth, which GENKI's many open-mouthed smiles pull towards a smile) or of a sad face,
+    frown or crying do."""
+    def smiles(lab):
+        return [(s.start_s + 0.2 * (s.end_s - s.start_s), s.end_s - 0.2 * (s.end_s - s.start_s))
+                for s in lab.smiles if s.confidence in ("high", "medium")]
+
+    def labelled(*words):
+        return lambda lab: [(n.start_s, n.end_s) for n in lab.not_smiles if any(w in n.what for w in words)]
+
+    smiling = _frames_scored(analysed, smiles)
+    surprise = _frames_scored(analysed, labelled("surprise"))
+    sad = _frames_scored(analysed, labelled("sad", "frown", "crying"))
+    assert len(smiling) >= 100 and len(surprise) >= 50 and len(sad) >= 100
+    assert (smiling >= 0.5).mean() >= 0.75
+    assert (surprise >= 0.5).mean() <= 0.2
+    assert (sad >= 0.5).mean() <= 0.05

@@ -102,6 +102,25 @@ def register_shift(out, sample, landmark_px, guess_px, radius_px) -> np.ndarray:
     return res.x
 
 
+def register_sideways(out, sample, landmark_px, guess_px, radius_px) -> np.ndarray:
+    """Shift s (px) and the sideways stretch g and shear h that best explain ``out(q) = photo(p)``
+    with ``q = p + s + (g (p_x - x) + h (p_y - y), 0)`` on a disc around where the landmark
+    ``(x, y)`` went: a turn's field varies across the skin (along and across the rows), and a
+    pure-shift fit would take part of that for a shift on an uneven patch."""
+    lx, ly = (float(v) for v in np.asarray(landmark_px)[:2])
+    q = disc_pixels(np.asarray(landmark_px) + guess_px, radius_px, out.shape)
+    values = out[q[:, 1].astype(int), q[:, 0].astype(int)].astype(float)
+
+    def residual(x):
+        sx, sy, g, h = x
+        py = q[:, 1] - sy
+        src = np.stack([lx + (q[:, 0] - sx - lx - h * (py - ly)) / (1.0 + g), py], axis=-1)
+        return (sample(src) - values).ravel()
+
+    res = optimize.least_squares(residual, [*np.asarray(guess_px, float), 0.0, 0.0], xtol=1e-12, ftol=1e-14, diff_step=1e-5)
+    return res.x
+
+
 def register_rigid(out, sample, point_px, guess_px, guess_rot_deg, radius_px) -> tuple[np.ndarray, float]:
     """Where a photo point went (px) and by how much its neighbourhood turned (deg, clockwise)."""
     point_px = np.asarray(point_px, float)
@@ -310,7 +329,48 @@ def test_head_motion_moves_the_nose_bridge_as_predicted(name, tx_mm, ty_mm, rot_
     assert found_rot == pytest.approx(rot_deg, abs=0.2)
 
 
+@pytest.mark.parametrize("yaw_deg", [10.0, -10.0])
+@pytest.mark.parametrize("name", ["faceapi_neutral", "yale01"])
+def test_head_turn_moves_skin_as_a_turned_surface(name, yaw_deg):
+    """Patches found again in a turned frame moved as ``HeadTurn.shift_px`` says: sideways by
+    (x - x_c)(cos a - 1) + (z - z_c) sin a at the skin's depth; the nasal bridge (the axis) and
+    the background stay put."""
+    face = face_named(name)
+    turn = synth.HeadTurn(yaw_deg, const)
+    out = synth.render_frame(face, 0.0, turn=turn)
+    photo = face.rgb.astype(float)
+    lms = face.landmarks_px[:, :2]
+    for k in (NOSE_BRIDGE, 1, 61, 291, 50, 280, 152):  # bridge, nose tip, mouth corners, cheeks, chin
+        predicted = turn.shift_px(face, lms[k], 0.0)
+        sx, sy, _, _ = register_sideways(out, lambda s: cubic_sample(photo, s), lms[k], predicted, 5.0)
+        # cv2.remap rounds positions to 1/32 px; the field's curvature over the 5 px disc adds a
+        # few hundredths (0.085 px at most here)
+        assert abs(sx - predicted[0]) < 0.15 and abs(sy) < 0.15, k
+    assert np.abs(turn.shift_px(face, lms[NOSE_BRIDGE], 0.0)).max() < 0.05
+    nose_tip = turn.shift_px(face, lms[1], 0.0)[0]  # in front of the axis: towards the image left for a + turn
+    assert np.sign(nose_tip) == -np.sign(yaw_deg) and abs(nose_tip) * face.mm_per_px > 1.0
+    # the background beyond the fade is the photo's own pixels (cubic interpolation at integer positions)
+    assert np.abs(out[:3, :3] - photo[:3, :3]).max() < 1e-3
+
+
+def test_too_strong_a_turn_is_refused():
+    with pytest.raises(ValueError, match="turn less"):
+        synth.render_frame(face_named("yale01"), 0.0, turn=synth.HeadTurn(25.0, const))
+    with pytest.raises(ValueError, match="not supported"):
+        synth.render_frame(face_named("yale01"), 0.0, turn=synth.HeadTurn(5.0, const),
+                           head=synth.HeadMotion(1.0, 0.0, 0.0, const))
+
+
 # --- videos ------------------------------------------------------------------------------------
+
+
+def test_a_turned_render_records_its_turn(tmp_path):
+    face = face_named("yale01")
+    turn = synth.HeadTurn(8.0, functools.partial(synth.sine_profile, freq_hz=0.5))
+    synth.render(tmp_path / "t.mp4", face=face, fps=30, duration_s=1.0, turn=turn)
+    truth = synth.Truth.load(tmp_path / "t.json")
+    assert truth.yaw_deg == pytest.approx(8.0 * synth.sine_profile(truth.t_s, freq_hz=0.5))
+    assert {"turn"} <= {k for m in truth.motions for k in m}
 
 
 def read_video(path):

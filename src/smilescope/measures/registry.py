@@ -76,9 +76,10 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
     if turned:
         which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in turned)
         warnings.append(
-            f"The head turned during {which}. A turn moves one mouth corner towards the middle of the picture and "
-            f"the other away, about 1 mm per degree, so left and right were not compared in "
-            f"{'that smile' if len(turned) == 1 else 'those smiles'}. Keep the head still and facing the camera while smiling.")
+            f"The head turned during {which}, away from every pose the face was seen relaxed in. A turn moves one "
+            f"mouth corner towards the middle of the picture and the other away, about 1 mm per degree, so left and "
+            f"right were not compared in {'that smile' if len(turned) == 1 else 'those smiles'}. Keep the head still "
+            f"and facing the camera while smiling, or rest the face a moment in the pose you smile in.")
     return {"smile": smile, "smile_excursion": exc, "warnings": warnings}
 
 

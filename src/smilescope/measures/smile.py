@@ -21,10 +21,16 @@ Sources of the thresholds (all are keyword parameters):
   left-right difference therefore changes by about 2 x 30 mm x sin(1 deg) = 1 mm per degree
   (1.1 mm per degree measured on OpenDBM's subj02 video, ``benchmarks/opendbm.py``; 0.9-1.3 on the
   LivePortrait videos d9, d10 and d18, over their rest frames; the sign differed between
-  videos, so the difference is not corrected, only guarded against). A smile
-  during which the head turned more than ``MAX_HEAD_TURN_DEG`` (2 deg, i.e. about 2 mm, two
-  thirds of the 3 mm that makes a side weaker) from its rest position is measured and shown,
-  but left out of the weaker-side decision.
+  videos). So a smile is compared with the relaxed face seen at the same head pose: the
+  relaxed face is kept for every pose the person rested at (:attr:`Baseline.poses`, a pose
+  being a yaw more than ``MAX_HEAD_TURN_DEG`` from the others; a head still turning is not at
+  rest), and each frame is measured from the nearest. A smile more than ``MAX_HEAD_TURN_DEG``
+  (2 deg, i.e. about 2 mm, two thirds of the 3 mm that makes a side weaker) from every relaxed
+  pose is measured and shown but left out of the weaker-side decision, and there the geometry
+  alone does not call a smile (only the classifier does). Correcting the parallax from
+  FaceMesh's 3-D landmarks instead was tried and not kept: on the real videos it made the
+  left-right difference over rest frames steadier on two (OpenDBM subj02: SD 1.6 -> 0.7 mm;
+  LivePortrait d3) and less steady on four (LivePortrait s20: 3.0 -> 3.9 mm).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from smilescope.signals import SignalTable
 from smilescope.timebase import frame_interval_s, mask_runs, seconds_to_frames, span_mask
 
 MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
+MAX_REST_POSES = 8  # relaxed faces kept at different head poses (a smile is measured from the nearest)
 # The largest full-smile movement of a mouth corner reported in healthy adults is about 22 mm
 # (7-22 mm, Paletz / Manktelow); a third beyond that is not a smile but a tracking failure or
 # a baseline that was not at rest, and is not reported as a measurement.
@@ -61,6 +68,9 @@ class Excursion:
         Frames taken as the rest (neutral) baseline.
     baseline : Baseline
         How the rest was found (or why not).
+    turn_deg : np.ndarray [shape=(n,)]
+        How far the head is turned (yaw, degrees) from the relaxed pose each frame is measured
+        from (:attr:`Baseline.poses`); NaN where the head's yaw is not known.
     """
 
     t_s: np.ndarray
@@ -69,6 +79,7 @@ class Excursion:
     length_mm: dict
     rest_mask: np.ndarray
     baseline: "Baseline"
+    turn_deg: np.ndarray | None = None
 
 
 def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,12 +89,13 @@ def corner_excursion(xy_mm: np.ndarray, base_mm: np.ndarray) -> tuple[np.ndarray
     ----------
     xy_mm : np.ndarray [shape=(n, 2)] or [shape=(2,)]
         The corner's (lateral, up) displacement per frame, as in signals.csv.
-    base_mm : np.ndarray [shape=(2,)]
-        Its rest position (e.g. the median over relaxed frames).
+    base_mm : np.ndarray [shape=(2,)] or [shape=(2, n)]
+        Its rest position (e.g. the median over relaxed frames), or one per frame.
     """
     xy = np.asarray(xy_mm, dtype=float)
-    lat = xy[..., 0] - base_mm[0]
-    ver = xy[..., 1] - base_mm[1]
+    base = np.asarray(base_mm, dtype=float)
+    lat = xy[..., 0] - base[0]
+    ver = xy[..., 1] - base[1]
     return lat, ver, np.hypot(lat, ver)
 
 
@@ -105,6 +117,9 @@ class Baseline:
         Time covered by the relaxed frames.
     reason : str
         Why no relaxed face was found ("" when found).
+    poses : tuple of RestPose
+        The relaxed face at each head pose where it was seen, the first one (``position_mm``,
+        ``yaw_deg``) first. A smile is measured from the relaxed face seen at the nearest pose.
     """
 
     found: bool
@@ -114,6 +129,17 @@ class Baseline:
     pitch_deg: float = float("nan")
     rest_s: float = 0.0
     reason: str = ""
+    poses: tuple["RestPose", ...] = ()
+
+
+@dataclass(frozen=True)
+class RestPose:
+    """The relaxed face at one head pose: where each mouth corner rests (lateral, up; mm, as in
+    the signal columns), the head's yaw there (degrees) and the frames it was seen in."""
+
+    yaw_deg: float
+    position_mm: dict
+    mask: np.ndarray
 
 
 # What a relaxed face is (each a keyword of find_baseline):
@@ -152,6 +178,7 @@ def find_baseline(
     still_s: float = REST_STILL_S,
     still_mm: float = REST_STILL_MM,
     min_rest_s: float = REST_MIN_S,
+    max_turn_deg: float = MAX_HEAD_TURN_DEG,
 ) -> Baseline:
     """The relaxed face: frames anywhere in the recording with the mouth not opened, both eyes
     open, the head facing the camera, the face holding still and the classifier reading no
@@ -192,6 +219,14 @@ def find_baseline(
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
     still = [f"mouth_corner_{s}_{c}_mm" for s in SIDES for c in "xy"] + (["lip_gap_mm"] if "lip_gap_mm" in cols else [])
     cand &= _still(table, tuple(still), window_s=still_s, tol_mm=still_mm)
+    yaw = _smooth_yaw(table)
+    if yaw is not None:
+        # the head holds still too: a slow turn keeps each corner within still_mm over the window
+        # but carries the face through poses whose parallax differs (MAX_HEAD_TURN_DEG's note)
+        size = seconds_to_frames(still_s, t) | 1
+        hi = scipy.ndimage.maximum_filter1d(np.where(np.isfinite(yaw), yaw, -np.inf), size, mode="nearest")
+        lo = scipy.ndimage.minimum_filter1d(np.where(np.isfinite(yaw), yaw, np.inf), size, mode="nearest")
+        cand &= (hi - lo) <= max_turn_deg / 2
     if not cand.any():
         return Baseline(False, np.zeros(n, bool), none, reason="the face never held still")
     dt = frame_interval_s(t, default_s=0.0)
@@ -200,17 +235,76 @@ def find_baseline(
         return Baseline(False, np.zeros(n, bool), none, rest_s=_duration(t, np.flatnonzero(cand)),
                         reason=f"the face was never relaxed and still for {min_rest_s:.1f} s at a stretch")
     pts = np.hstack([xy["right"], xy["left"]])
-    first = slice(stretches[0][0], stretches[0][1] + 1)
-    centre = np.median(pts[first], axis=0)
     radius = max(1.0, 2 * noise_floor_mm)
-    # the larger of the two corners' distances from the first relaxed position
-    dist = np.maximum(np.linalg.norm(pts[:, :2] - centre[:2], axis=1), np.linalg.norm(pts[:, 2:] - centre[2:], axis=1))
-    rest = cand & (dist <= radius)
+    yaw_known = yaw if yaw is not None else np.full(n, np.nan)
+
+    def pose_from(members: np.ndarray) -> RestPose:
+        # the frames at this pose whose corners sit within radius of where they first rested:
+        # the larger of the two corners' distances from that position
+        centre = np.median(pts[members], axis=0)
+        dist = np.maximum(np.linalg.norm(pts[:, :2] - centre[:2], axis=1), np.linalg.norm(pts[:, 2:] - centre[2:], axis=1))
+        y = float(np.nanmedian(yaw_known[members])) if np.isfinite(yaw_known[members]).any() else float("nan")
+        same = np.abs(yaw_known - y) <= max_turn_deg if np.isfinite(y) else np.ones(n, bool)
+        mask = cand & (dist <= radius) & (same | ~np.isfinite(yaw_known))
+        return RestPose(y, {s: np.median(xy[s][mask], axis=0) for s in SIDES}, mask)
+
+    a, b = stretches[0]
+    poses = [pose_from(np.arange(a, b + 1))]
+    # the relaxed face at other head poses, each first seen resting for min_rest_s at a yaw more
+    # than max_turn_deg from every pose found before (a stretch at a pose already found whose
+    # corners sit elsewhere is a faint expression held, not rest)
+    while yaw is not None and len(poses) < MAX_REST_POSES:
+        taken = np.any([p.mask for p in poses], axis=0)
+        known = np.array([p.yaw_deg for p in poses])
+        new = None
+        for a, b in _runs(cand & ~taken, t, merge_gap_s=0.0, min_duration_s=0.0):
+            idx = np.arange(a, b + 1)
+            if t[b] - t[a] + dt < min_rest_s or not np.isfinite(yaw[idx]).any():
+                continue
+            if np.all(np.abs(np.nanmedian(yaw[idx]) - known) > max_turn_deg):
+                new = idx
+                break
+        if new is None:
+            break
+        poses.append(pose_from(new))
+    rest = np.any([p.mask for p in poses], axis=0)
+    first = poses[0].mask
     rest_s = _duration(t, np.flatnonzero(rest))
-    pose = {name: float(np.nanmedian(cols[name][rest])) if name in cols and np.isfinite(cols[name][rest]).any()
-            else float("nan") for name in ("head_yaw_deg", "head_pitch_deg")}
-    return Baseline(True, rest, {s: np.median(xy[s][rest], axis=0) for s in SIDES},
-                    yaw_deg=pose["head_yaw_deg"], pitch_deg=pose["head_pitch_deg"], rest_s=rest_s)
+    pitch = cols.get("head_pitch_deg")
+    pitch_deg = float(np.nanmedian(pitch[first])) if pitch is not None and np.isfinite(pitch[first]).any() else float("nan")
+    yaw_deg = (float(np.nanmedian(cols["head_yaw_deg"][first]))
+               if "head_yaw_deg" in cols and np.isfinite(cols["head_yaw_deg"][first]).any() else float("nan"))
+    return Baseline(True, rest, poses[0].position_mm, yaw_deg=yaw_deg, pitch_deg=pitch_deg, rest_s=rest_s,
+                    poses=tuple(poses))
+
+
+def _smooth_yaw(table: SignalTable, *, window_s: float = 0.1) -> np.ndarray | None:
+    """The head's yaw (degrees) with the landmark model's frame-to-frame jitter taken out (a
+    running median over ``window_s``); None when the table has no yaw."""
+    yaw = table.columns.get("head_yaw_deg")
+    if yaw is None:
+        return None
+    ok = np.isfinite(yaw)
+    out = np.full(len(yaw), np.nan)
+    if ok.any():
+        out[ok] = scipy.ndimage.median_filter(yaw[ok], size=seconds_to_frames(window_s, table.t_s) | 1, mode="nearest")
+    return out
+
+
+def pose_index(table: SignalTable, baseline: Baseline) -> tuple[np.ndarray, np.ndarray]:
+    """For each frame, which relaxed pose (:attr:`Baseline.poses`) it is measured from (the one
+    nearest in yaw; the first where the yaw is not known) and how far the head is turned from it
+    (degrees, NaN where not known)."""
+    n = len(table.t_s)
+    yaw = _smooth_yaw(table)
+    if not baseline.poses or yaw is None:
+        return np.zeros(n, int), np.full(n, np.nan)
+    anchors = np.array([p.yaw_deg for p in baseline.poses])
+    diff = np.abs(yaw[:, None] - anchors[None, :])
+    known = np.isfinite(diff).any(axis=1)
+    idx = np.where(known, np.argmin(np.where(np.isfinite(diff), diff, np.inf), axis=1), 0)
+    turn = np.where(known, diff[np.arange(n), idx], np.nan)
+    return idx, turn
 
 
 def excursion(table: SignalTable, baseline: Baseline | None = None, *, noise_floor_mm: float = 0.0) -> Excursion:
@@ -221,13 +315,17 @@ def excursion(table: SignalTable, baseline: Baseline | None = None, *, noise_flo
     """
     base = baseline if baseline is not None else find_baseline(table, noise_floor_mm=noise_floor_mm)
     t, valid = table.t_s, table.valid
+    idx, turn = pose_index(table, base)
     lat, ver, length = {}, {}, {}
     for s in SIDES:
         xy = np.stack([table.columns[f"mouth_corner_{s}_x_mm"], table.columns[f"mouth_corner_{s}_y_mm"]], axis=1)
-        lat[s], ver[s], length[s] = corner_excursion(xy, base.position_mm[s])
+        # each frame against the relaxed face at the nearest head pose
+        rest = (np.array([p.position_mm[s] for p in base.poses])[idx] if base.poses
+                else np.broadcast_to(base.position_mm[s], xy.shape))
+        lat[s], ver[s], length[s] = corner_excursion(xy, rest.T)
         for a in (lat[s], ver[s], length[s]):
             a[~valid] = np.nan
-    return Excursion(t, lat, ver, length, base.rest_mask, base)
+    return Excursion(t, lat, ver, length, base.rest_mask, base, turn)
 
 
 # --- episodes -----------------------------------------------------------------------------
@@ -275,7 +373,7 @@ class Episode:
     upper_lip_elevation_mm: float | None
     hold_steadiness_mm: float | None  # SD of the stronger side's excursion during the hold
     dental_show: float | None = float("nan")  # share of the mouth opening showing teeth at the apex (0-1)
-    head_turn_deg: float | None = float("nan")  # |head yaw at the apex - at rest|; see MAX_HEAD_TURN_DEG
+    head_turn_deg: float | None = float("nan")  # |head yaw at the apex - at the nearest relaxed pose|; see MAX_HEAD_TURN_DEG
     not_judged: str = ""  # why this smile's movement is not given ("" when it is)
 
     @property
@@ -333,6 +431,7 @@ def smile_evidence(
     min_angle_deg: float = MIN_SMILE_ANGLE_DEG,
     merge_gap_s: float = 0.25,
     min_duration_s: float = 0.4,
+    max_head_turn_deg: float = MAX_HEAD_TURN_DEG,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Frames that show a smile by either of two readings, the signed activation (mm), and the
     frames the classifier alone reads as a smile.
@@ -344,8 +443,8 @@ def smile_evidence(
     * The geometry, when the recording has a relaxed face: a mouth corner has moved out and up
       (:func:`smile_activation`, median over 0.1 s; its height read against the lower lip's
       centre, and at least ``min_angle_deg`` above horizontal) by ``min_peak_mm`` and four
-      times the noise floor,. (A smile with the head turned is found but its sides
-      are not compared: :attr:`Episode.head_turned`.) This finds the weak or
+      times the noise floor, with the head within ``max_head_turn_deg`` of a relaxed pose
+      (beyond, a turn's parallax moves the corners as a smile would). This finds the weak or
       one-sided smiles of a palsy that a classifier trained on healthy smiles may not read. A
       movement that only the geometry reads and that parts the lips by more than
       ``max_lip_parting_mm`` beyond rest is a jaw or lip movement (speech, surprise), not a
@@ -387,6 +486,13 @@ def smile_evidence(
     act_f = scipy.ndimage.median_filter(np.where(np.isfinite(reading), reading, -1e9), size=seconds_to_frames(0.1, t) | 1,
                                         mode="nearest")
     geo &= act_f >= max(min_peak_mm, 4 * noise_floor_mm)
+    # A turn of the head moves the corners in the aligned picture as a smile would (one out,
+    # one in, by about 1 mm per degree each: the parallax of MAX_HEAD_TURN_DEG's note), so where
+    # the head has turned from its rest pose by more than the guard, the geometry cannot tell a
+    # smile from the turn: only the classifier, which reads the shape of the mouth within the
+    # frame, judges there.
+    if exc.turn_deg is not None:
+        geo &= ~(exc.turn_deg > max_head_turn_deg)  # NaN (yaw unknown): not held against the geometry
     gap = table.columns.get("lip_gap_mm")
     if gap is not None and np.isfinite(gap[exc.rest_mask]).any():
         parted = gap - np.nanmedian(gap[exc.rest_mask]) > max_lip_parting_mm
@@ -477,10 +583,8 @@ def find_episodes(
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
             yr = reference_points_mm["mouth_corner_right"][1] + np.nanmedian(table.columns["mouth_corner_right_y_mm"][plateau])
             height = float(yl - yr)
-        yaw = table.columns.get("head_yaw_deg")
-        turn = (float(abs(np.nanmedian(yaw[plateau]) - exc.baseline.yaw_deg))
-                if relaxed and yaw is not None and np.isfinite(yaw[plateau]).any() and np.isfinite(exc.baseline.yaw_deg)
-                else float("nan"))
+        turn = (float(np.nanmedian(exc.turn_deg[plateau]))
+                if relaxed and exc.turn_deg is not None and np.isfinite(exc.turn_deg[plateau]).any() else float("nan"))
         lip = table.columns.get("upper_lip_y_mm")
         lip_el = (float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask]))
                   if relaxed and lip is not None else float("nan"))

@@ -1,7 +1,7 @@
 """A smile score (0-1) from one frame, with no baseline: for still photos and spontaneous video.
 
 The score is a logistic model over a few scale-free landmark features — mouth width, how far
-the corners sit above the lip midline, mouth opening, corner-to-eye and corner-to-nose
+the corners sit above the upper lip's centre, mouth opening, corner-to-eye and corner-to-nose
 distances, eye opening — all divided by the distance between the iris centres. Its
 coefficients were fitted on the GENKI-4K *train* folder only (``benchmarks/genki4k.py``) and
 ship in ``smile_score.json`` beside this module (fitted with
@@ -46,8 +46,11 @@ def features(landmarks_px: np.ndarray) -> np.ndarray:
         return float(np.linalg.norm(p[a] - p[b]) / iod)
 
     rc, lc = lm.MOUTH_CORNER["right"], lm.MOUTH_CORNER["left"]
-    lip_mid = (p[lm.UPPER_LIP_CENTRE] + p[lm.LOWER_LIP_CENTRE]) / 2
-    corner_lift = float(((p[rc] + p[lc]) / 2 - lip_mid) @ up / iod)
+    # the corners' height above the upper lip's centre: the zygomaticus lifts them against the
+    # upper jaw, while an opening jaw (surprise, speech) lowers them with the lower lip; read
+    # against the middle of the two lips, a dropped jaw looked like lifted corners (an open
+    # mouth in surprise scored as a smile)
+    corner_lift = float(((p[rc] + p[lc]) / 2 - p[lm.UPPER_LIP_CENTRE]) @ up / iod)
     return np.array([
         d(rc, lc),
         corner_lift,
