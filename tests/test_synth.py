@@ -364,6 +364,18 @@ def test_too_strong_a_turn_is_refused():
 # --- videos ------------------------------------------------------------------------------------
 
 
+def test_a_render_is_the_same_video_every_time(tmp_path):
+    """The same call three times gives the same bytes. Before the encoder's heap memory was
+    zeroed, x264 read memory it had not written, and the same frames gave a different video
+    most times (every decoded frame different)."""
+    face = face_named("yale01")
+    motions = synth.smile_motions(face, right_mm=7.0, left_mm=2.0, onset_s=0.2, rise_s=0.5, hold_s=0.5, fall_s=0.3)
+    for k in range(3):
+        synth.render(tmp_path / f"{k}.mp4", face=face, fps=30, duration_s=2.0, motions=motions, write_truth=False)
+    first = (tmp_path / "0.mp4").read_bytes()
+    assert (tmp_path / "1.mp4").read_bytes() == first and (tmp_path / "2.mp4").read_bytes() == first
+
+
 def test_a_turned_render_records_its_turn(tmp_path):
     face = face_named("yale01")
     turn = synth.HeadTurn(8.0, functools.partial(synth.sine_profile, freq_hz=0.5))

@@ -5,8 +5,8 @@ corners, cheek, brow, ...) move rigidly by a known amount, the skin around each 
 with a smooth fall-off, and the whole picture may in addition move like a head (rotation and
 translation). The frames get camera noise and are encoded with H.264 at exact timestamps, so
 the pipeline meets real codec artefacts while every movement is known exactly. The encoder's
-threading is pinned, so the coding error does not depend on the machine's core count; it does
-still vary a little from call to call (see the note where the encoder is set up).
+threading is pinned, so the coding error does not depend on the machine's core count, and the
+heap memory it is given comes zeroed, so a given call writes the same video every time.
 
 Exactness
 ---------
@@ -33,6 +33,8 @@ towards +y (clockwise on screen). Landmarks are MediaPipe FaceMesh indices
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import json
 import math
@@ -1130,6 +1132,58 @@ def render(
     head_arr = np.zeros((len(t_s), 3))
     centre = face.centre_px if head is None or head.centre_px is None else np.asarray(head.centre_px, dtype=float)
 
+    with _zeroed_allocations():
+        _encode(path, face, mo, head, turn, src, pts, t_s, tracked, origin, disp_px, head_arr,
+                noise_sigma=noise_sigma, rng=rng, crf=crf, fps=fps)
+    _check_stored_times(path, pts)
+    truth = Truth(
+        t_s=t_s,
+        mm_per_px=face.mm_per_px,
+        face=face.name,
+        fps=float(fps),
+        points={k: v * face.mm_per_px for k, v in disp_px.items()},
+        points_px=disp_px,
+        origin_px=origin,
+        head=head_arr,
+        head_centre_px=np.asarray(centre, dtype=float),
+        size_px=(w, h),
+        motions=tuple(m.describe() for m in motions) + (() if head is None else ({"head": head.describe()},))
+        + (() if turn is None else ({"turn": turn.describe()},)),
+        yaw_deg=None if turn is None else np.array([turn.angle_deg(float(t)) for t in t_s]),
+    )
+    if write_truth:
+        truth.save(path.with_suffix(".json"))
+    return truth
+
+
+@contextlib.contextmanager
+def _zeroed_allocations():
+    """Heap memory handed out while encoding comes zeroed (glibc's M_PERTURB; elsewhere nothing).
+
+    x264 read memory that was never written while encoding (with its optimised routines; its
+    macroblock-tree lookahead, judging by the settings that avoided it): the same frames encoded
+    again gave a different video most times, every decoded frame different, one thread or two,
+    and the rendered-truth tests measured a different video on each run (a 100 ms lid jerk
+    found or missed, a still face's drift 0.57 or under 0.5 mm). With allocations zeroed, as
+    freshly mapped memory is, every call writes the same video.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc
+        yield
+        return
+    m_perturb = -6  # malloc.h: allocations are filled with perturb ^ 0xff, freed memory with perturb
+    mallopt(m_perturb, 0xFF)
+    try:
+        yield
+    finally:
+        mallopt(m_perturb, 0)
+
+
+def _encode(path, face, mo, head, turn, src, pts, t_s, tracked, origin, disp_px, head_arr, *, noise_sigma, rng, crf, fps):
+    """Render every frame and encode it (H.264, yuv420p) into ``path``; fills ``disp_px`` and ``head_arr``."""
+    w, h = face.size_px
     container = av.open(str(path), "w")
     try:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
@@ -1142,13 +1196,6 @@ def render(
         # head motion: 0.58 mm of facial residual on 2 cores, 0.29 mm on 8). Pinned to 2 slice
         # threads, what FFmpeg chose on the 2-core development machines, so the videos the
         # tests' tolerances were set on stay as they were there.
-        # Not repeatable, though (found while adding head turns): the same frames encoded again
-        # in one process gave a different video most times, every decoded frame different, with
-        # one thread too; not with x264's assembly routines off (asm=0) or without its
-        # macroblock tree (mbtree=0), so something in the lookahead's optimised analysis reads
-        # memory that is not the picture's. Both of those change every render, and 6 of the
-        # rendered-truth tests then sat outside their bounds, so the renders stay as they were
-        # and the tests' bounds keep covering the variation.
         stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
         stream.codec_context.thread_type = "SLICE"
         stream.codec_context.thread_count = 2
@@ -1172,26 +1219,6 @@ def render(
             container.mux(packet)
     finally:
         container.close()
-
-    _check_stored_times(path, pts)
-    truth = Truth(
-        t_s=t_s,
-        mm_per_px=face.mm_per_px,
-        face=face.name,
-        fps=float(fps),
-        points={k: v * face.mm_per_px for k, v in disp_px.items()},
-        points_px=disp_px,
-        origin_px=origin,
-        head=head_arr,
-        head_centre_px=np.asarray(centre, dtype=float),
-        size_px=(w, h),
-        motions=tuple(m.describe() for m in motions) + (() if head is None else ({"head": head.describe()},))
-        + (() if turn is None else ({"turn": turn.describe()},)),
-        yaw_deg=None if turn is None else np.array([turn.angle_deg(float(t)) for t in t_s]),
-    )
-    if write_truth:
-        truth.save(path.with_suffix(".json"))
-    return truth
 
 
 def _check_stored_times(path: Path, pts: np.ndarray) -> None:
