@@ -156,15 +156,19 @@ REST_MIN_S = 0.2
 
 def _still(table: SignalTable, cols: tuple[str, ...], *, window_s: float, tol_mm: float) -> np.ndarray:
     """Frames where each of ``cols`` varies by at most ``tol_mm`` (max - min) over ``window_s`` around them."""
-    size = seconds_to_frames(window_s, table.t_s) | 1
     ok = np.ones(len(table.t_s), bool)
     for c in cols:
-        v = table.columns[c]
-        # frames not measured are left out of the window (they neither make nor break stillness)
-        hi = scipy.ndimage.maximum_filter1d(np.where(np.isfinite(v), v, -np.inf), size, mode="nearest")
-        lo = scipy.ndimage.minimum_filter1d(np.where(np.isfinite(v), v, np.inf), size, mode="nearest")
-        ok &= (hi - lo) <= tol_mm
+        ok &= _holds(table.columns[c], table.t_s, window_s=window_s, tol=tol_mm)
     return ok
+
+
+def _holds(v: np.ndarray, t: np.ndarray, *, window_s: float, tol: float) -> np.ndarray:
+    """Frames where ``v`` varies by at most ``tol`` (max - min) over ``window_s`` around them."""
+    size = seconds_to_frames(window_s, t) | 1
+    # frames not measured are left out of the window (they neither make nor break stillness)
+    hi = scipy.ndimage.maximum_filter1d(np.where(np.isfinite(v), v, -np.inf), size, mode="nearest")
+    lo = scipy.ndimage.minimum_filter1d(np.where(np.isfinite(v), v, np.inf), size, mode="nearest")
+    return (hi - lo) <= tol
 
 
 def find_baseline(
@@ -223,10 +227,7 @@ def find_baseline(
     if yaw is not None:
         # the head holds still too: a slow turn keeps each corner within still_mm over the window
         # but carries the face through poses whose parallax differs (MAX_HEAD_TURN_DEG's note)
-        size = seconds_to_frames(still_s, t) | 1
-        hi = scipy.ndimage.maximum_filter1d(np.where(np.isfinite(yaw), yaw, -np.inf), size, mode="nearest")
-        lo = scipy.ndimage.minimum_filter1d(np.where(np.isfinite(yaw), yaw, np.inf), size, mode="nearest")
-        cand &= (hi - lo) <= max_turn_deg / 2
+        cand &= _holds(yaw, t, window_s=still_s, tol=max_turn_deg / 2)
     if not cand.any():
         return Baseline(False, np.zeros(n, bool), none, reason="the face never held still")
     dt = frame_interval_s(t, default_s=0.0)
