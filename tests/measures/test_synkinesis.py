@@ -147,3 +147,19 @@ def test_short_lip_rounding_of_speech_is_not_a_pucker():
     m = pucker_mask(tab, ~(syllables | held))
     assert not m[syllables].any()
     assert m[held].all()
+
+
+def test_a_lid_lowered_for_part_of_the_smile_is_not_synkinesis():
+    """Synkinesis is driven with the smile and lasts as long as it: a lid lowered 3 mm (33 %)
+    through the whole apex is synkinesis; the same lid lowered for 55 % of the apex (a glance
+    down, a squint), enough to move its median, is not."""
+    from smilescope.measures.synkinesis import synkinesis
+
+    t = np.arange(0, 6, 1 / 30)
+    plateau = (t > 2) & (t < 4)
+    rest = (t < 1.5) | (t > 4.5)
+    held = synkinesis(_table(t, narrowing_mm=3.0, smile=plateau.astype(float)), rest=rest, smile_plateau=plateau)
+    assert held.detected and held.side == "left" and "held through 100%" in held.reasons[0]
+    part = plateau & (t < 2 + 0.55 * 2)
+    brief = synkinesis(_table(t, narrowing_mm=3.0, smile=part.astype(float)), rest=rest, smile_plateau=plateau)
+    assert brief.judged and brief.narrowing_pct["left"] > 30 and not brief.detected and brief.side == "none"

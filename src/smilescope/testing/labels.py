@@ -50,6 +50,7 @@ The rules, as implemented (all times in seconds)
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -162,6 +163,20 @@ class VideoLabels:
     def recalled_smiles(self) -> list[LabelledSmile]:
         """Smiles of high or medium confidence: those smile recall counts."""
         return [s for s in self.smiles if s.confidence in RECALLED_CONFIDENCE]
+
+
+_OTHER_SIDE = {"left": "right", "right": "left"}
+
+
+def mirrored(labels: VideoLabels) -> VideoLabels:
+    """The labels of the same video mirrored left-right (a selfie app's copy): every side swapped."""
+    def swap(side):
+        return _OTHER_SIDE.get(side, side)  # "both" and "none" stay
+
+    return dataclasses.replace(
+        labels,
+        smiles=[dataclasses.replace(s, sides=swap(s.sides), dominant=swap(s.dominant)) for s in labels.smiles],
+        winks=[dataclasses.replace(w, side=swap(w.side)) for w in labels.winks])
 
 
 @functools.cache
@@ -492,7 +507,7 @@ def score_video(labels: VideoLabels, analysis: Analysis | BadInputError) -> Vide
 
 
 def _other(side: str) -> str:
-    return {"left": "right", "right": "left"}.get(side, "none")
+    return _OTHER_SIDE.get(side, "none")
 
 
 def _when(e: Episode) -> str:

@@ -1132,7 +1132,7 @@ def render(
     head_arr = np.zeros((len(t_s), 3))
     centre = face.centre_px if head is None or head.centre_px is None else np.asarray(head.centre_px, dtype=float)
 
-    with _zeroed_allocations():
+    with zeroed_allocations():
         _encode(path, face, mo, head, turn, src, pts, t_s, tracked, origin, disp_px, head_arr,
                 noise_sigma=noise_sigma, rng=rng, crf=crf, fps=fps)
     _check_stored_times(path, pts)
@@ -1157,7 +1157,7 @@ def render(
 
 
 @contextlib.contextmanager
-def _zeroed_allocations():
+def zeroed_allocations():
     """Heap memory handed out while encoding comes zeroed (glibc's M_PERTURB; elsewhere nothing).
 
     x264 read memory that was never written while encoding (with its optimised routines; its
