@@ -7,7 +7,13 @@ refuses the video), and prints one line per video and the overall figures beside
 targets. ``--cached`` re-scores the files already in OUT without analysing again (a video with
 nothing cached is analysed); ``--details`` lists what was missed or wrong in each video.
 
-    .venv/bin/python benchmarks/real_labels.py [--cached] [--out out/labels] [--details]
+``--capture`` scores the same faces as another camera or app would give them
+(:func:`smilescope.testing.capture.recapture`, written once into ``OUT/<capture>/videos``):
+``reencoded`` (H.264 again at CRF 18, the control for the others), ``three_quarter`` (3/4 of the
+size), ``mirrored`` (a selfie app's copy; the labels' sides are swapped to match), ``fps15``
+(every other frame) and ``crf35`` (heavy compression). The rules and targets are the same.
+
+    .venv/bin/python benchmarks/real_labels.py [--cached] [--out out/labels] [--details] [--capture mirrored]
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pathlib import Path
 import smilescope
 from smilescope.output import atomic_write
 from smilescope.results import Analysis
+from smilescope.testing.capture import recapture
 from smilescope.testing.labels import (
     TARGETS,
     OverallScore,
@@ -29,11 +36,30 @@ from smilescope.testing.labels import (
     aggregate,
     load_label_dir,
     meets_targets,
+    mirrored,
     score_video,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
+
+
+CAPTURES = {"original": None, "reencoded": {}, "three_quarter": {"scale": 0.75}, "mirrored": {"mirror": True},
+            "fps15": {"keep_every": 2}, "crf35": {"crf": 35}}
+
+
+def captured(lab: VideoLabels, *, videos: Path, out: Path, capture: str) -> tuple[VideoLabels, Path]:
+    """The labels and the video file as ``capture`` gives them (the original's, or a copy in ``out``)."""
+    how = CAPTURES[capture]
+    if how is None:
+        return lab, videos
+    copy = out / "videos" / lab.video
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        part = copy.with_name(copy.stem + ".part" + copy.suffix)
+        recapture(videos / lab.video, part, **how)
+        part.replace(copy)
+    return (mirrored(lab) if how.get("mirror") else lab), out / "videos"
 
 
 def cached_or_analysed(lab: VideoLabels, *, videos: Path, out: Path, cached: bool) -> Analysis | smilescope.BadInputError:
@@ -120,10 +146,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "labels", help="where the analyses are kept")
     ap.add_argument("--data", type=Path, default=DATA, help="the shared data set (labels/ and videos/)")
     ap.add_argument("--details", action="store_true", help="list what was missed or wrong in each video")
+    ap.add_argument("--capture", choices=sorted(CAPTURES), default="original",
+                    help="score a copy of each video as another camera or app gives it (see above)")
     args = ap.parse_args()
-    labels = load_label_dir(args.data / "labels")
-    scores = [score_video(lab, cached_or_analysed(lab, videos=args.data / "videos", out=args.out, cached=args.cached))
-              for lab in labels]
+    out = args.out if args.capture == "original" else args.out / args.capture
+    scores = []
+    for lab in load_label_dir(args.data / "labels"):
+        lab, videos = captured(lab, videos=args.data / "videos", out=out, capture=args.capture)
+        scores.append(score_video(lab, cached_or_analysed(lab, videos=videos, out=out, cached=args.cached)))
     overall = aggregate(scores)
     print_table(overall, details=args.details)
     print_overall(overall)
