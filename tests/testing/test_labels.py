@@ -22,6 +22,7 @@ from smilescope.testing.labels import (
     load_label_dir,
     load_labels,
     meets_targets,
+    mirrored,
     score_video,
 )
 
@@ -301,3 +302,15 @@ def test_every_shared_label_file_loads(shared_data):
     assert len(labs) >= 15
     for lab in labs:
         assert (shared_data / "videos" / lab.video).is_file(), f"{lab.name}: {lab.video} not found"
+
+
+# --- mirrored copies -----------------------------------------------------------------------------
+
+def test_mirrored_labels_swap_every_side_and_keep_the_rest():
+    lab = labels(smiles=[smile(1, 2, sides="left", dominant="none"), smile(3, 4, sides="both", dominant="right")],
+                 winks=[{"t_s": 5.0, "side": "right"}], blinks=[6.0])
+    m = mirrored(lab)
+    assert [(s.sides, s.dominant) for s in m.smiles] == [("right", "none"), ("both", "left")]
+    assert [s.weaker_side for s in m.smiles] == ["left", "right"]  # were right and left
+    assert [(w.t_s, w.side) for w in m.winks] == [(5.0, "left")]
+    assert m.blinks == lab.blinks and m.name == lab.name and mirrored(m) == lab
