@@ -16,7 +16,7 @@ import av
 import cv2
 import numpy as np
 
-from smilescope.testing.synth import zeroed_allocations
+from smilescope.testing.synth import h264_stream, zeroed_allocations
 
 
 def recapture(src: str | Path, dst: str | Path, *, scale: float = 1.0, mirror: bool = False, keep_every: int = 1,
@@ -31,12 +31,7 @@ def recapture(src: str | Path, dst: str | Path, *, scale: float = 1.0, mirror: b
         w, h = max(2, int(w * scale) // 2 * 2), max(2, int(h * scale) // 2 * 2)
         oc = av.open(str(dst), "w")
         try:
-            ost = oc.add_stream("libx264", rate=ist.average_rate)
-            ost.width, ost.height, ost.pix_fmt = w, h, "yuv420p"
-            ost.time_base = ist.time_base
-            ost.options = {"crf": str(int(crf)), "preset": "veryfast"}
-            ost.codec_context.thread_type = "SLICE"  # as synth.render: the file must not depend on the core count
-            ost.codec_context.thread_count = 2
+            ost = h264_stream(oc, width=w, height=h, rate=ist.average_rate, time_base=ist.time_base, crf=crf)
             for i, frame in enumerate(ic.decode(ist)):
                 if i % keep_every:
                     continue

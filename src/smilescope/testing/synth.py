@@ -1181,24 +1181,33 @@ def zeroed_allocations():
         mallopt(m_perturb, 0)
 
 
+def h264_stream(container, *, width: int, height: int, rate, time_base, crf: int):
+    """An H.264 (yuv420p) stream in ``container`` that writes the same file on every machine.
+
+    x264's output depends on its thread count (1, 2, 3, 4 and 8 slice threads gave five
+    different files from the same frames), which PyAV leaves to FFmpeg: one per core. So the
+    coding error the pipeline meets depended on the machine (faceapi_neutral under head motion:
+    0.58 mm of facial residual on 2 cores, 0.29 mm on 8). Pinned to 2 slice threads, what
+    FFmpeg chose on the 2-core development machines, so the videos the tests' tolerances were
+    set on stay as they were there. Encode inside :func:`zeroed_allocations`.
+    """
+    stream = container.add_stream("libx264", rate=rate)
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.time_base = time_base
+    stream.codec_context.time_base = time_base
+    stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
+    stream.codec_context.thread_type = "SLICE"
+    stream.codec_context.thread_count = 2
+    return stream
+
+
 def _encode(path, face, mo, head, turn, src, pts, t_s, tracked, origin, disp_px, head_arr, *, noise_sigma, rng, crf, fps):
     """Render every frame and encode it (H.264, yuv420p) into ``path``; fills ``disp_px`` and ``head_arr``."""
     w, h = face.size_px
     container = av.open(str(path), "w")
     try:
-        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.time_base = TIME_BASE
-        stream.codec_context.time_base = TIME_BASE
-        # x264's output depends on its thread count (1, 2, 3, 4 and 8 slice threads gave five
-        # different files from the same frames), which PyAV leaves to FFmpeg: one per core. So
-        # the coding error the pipeline meets depended on the machine (faceapi_neutral under
-        # head motion: 0.58 mm of facial residual on 2 cores, 0.29 mm on 8). Pinned to 2 slice
-        # threads, what FFmpeg chose on the 2-core development machines, so the videos the
-        # tests' tolerances were set on stay as they were there.
-        stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
-        stream.codec_context.thread_type = "SLICE"
-        stream.codec_context.thread_count = 2
+        stream = h264_stream(container, width=w, height=h, rate=Fraction(fps).limit_denominator(1001), time_base=TIME_BASE,
+                             crf=crf)
         origin_pts = np.array([origin[k] for k in tracked]).reshape(-1, 2)
         for i, (pt, t) in enumerate(zip(pts, t_s)):
             img = _render(face, mo, head, float(t), src, turn)
