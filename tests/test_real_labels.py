@@ -169,3 +169,38 @@ def test_a_smaller_or_mirrored_copy_raises_no_alarm_and_names_no_wrong_side(shar
     s = score_video(labels, analyze(copy))
     assert s.analysed, s.details
     assert s.alarm_flags == 0 and s.wrong_side == 0, s.details
+
+
+# --- the relaxed face (issue 11, deliverable 2) -------------------------------------------------
+
+def _rest_in_smiles(lab, analysis) -> list[float]:
+    """Times of frames taken as the relaxed face that lie inside a labelled smile (any confidence)."""
+    from smilescope.measures.smile import find_baseline
+
+    table = analysis.signals
+    base = find_baseline(table, noise_floor_mm=analysis.quality.noise_floor_mm)
+    t = table.t_s[base.rest_mask]
+    return [round(float(x), 2) for x in t if any(s.start_s <= x <= s.end_s for s in lab.smiles)]
+
+
+def test_the_relaxed_face_is_never_taken_inside_a_labelled_smile(analysed):
+    """A smile measured from a smile is the "65 mm smile" of a rest taken mid-expression."""
+    inside = {lab.video: _rest_in_smiles(lab, a) for lab, a in analysed}
+    assert not any(inside.values()), {k: v for k, v in inside.items() if v}
+
+
+def test_a_mirrored_copy_does_not_take_its_relaxed_face_inside_a_smile(shared_data, tmp_path):
+    """d14 (a beauty filter, pouts, never still for long) opens with a smile the classifier reads
+    at 0.64-0.70, held still; mirrored, that stretch was taken as its relaxed face (the
+    classifier allowed up to 0.7 at rest) and the smiles after it were lost. The face reads
+    0.02-0.1 when pouting and relaxing: a face read as not smiling, for which 0.65 is a smile."""
+    from smilescope import analyze
+    from smilescope.testing.capture import recapture
+    from smilescope.testing.labels import mirrored
+
+    video = "liveportrait/d14.mp4"
+    lab = mirrored({lab.video: lab for lab in load_label_dir(shared_data / "labels")}[video])
+    a = analyze(recapture(shared_data / "videos" / video, tmp_path / "copy.mp4", mirror=True))
+    assert _rest_in_smiles(lab, a) == []
+    s = score_video(lab, a)
+    assert s.smiles_recalled >= 2 and s.episodes == s.episodes_matched, s.details  # the opening and the long smile, nothing else

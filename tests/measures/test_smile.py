@@ -175,6 +175,37 @@ def test_no_relaxed_face_means_smiles_found_but_not_measured():
     assert res.to_dict()["not_judged"].startswith("no relaxed face")
 
 
+def test_a_held_smile_is_not_rest_for_a_face_the_classifier_reads_as_not_smiling_elsewhere():
+    """The recording starts with a smile held still (the classifier reads 0.65), then the face,
+    mouth closed and eyes open, reads 0.05 while it keeps moving. Readings up to 0.7 are allowed
+    at rest only for a face read as half smiling whatever it does; this one is read as not
+    smiling, so the held smile is not its relaxed face (taken as rest, the smile would measure
+    the person's next smiles from a smile)."""
+    t = np.arange(0, 6, 1 / 30)
+    held = t < 1.0
+    wave = 1.5 + 1.5 * np.sin(2 * np.pi * 2.0 * t)
+    xy = (np.where(held, 4.0, np.cos(ANGLE) * wave), np.where(held, 3.0, np.sin(ANGLE) * wave))
+    tab = _table(t, xy, xy, smile_score=np.where(held, 0.65, 0.05), lip_gap_mm=np.zeros(len(t)))
+    base = find_baseline(tab)
+    assert not base.found and not base.rest_mask.any()
+    res, _ = analyze_smiles(tab)
+    assert res.relaxed_face is False
+    assert len(res.episodes) == 1 and res.episodes[0].start_s < 0.1  # the smile, found by the classifier
+
+
+def test_a_face_read_as_half_smiling_throughout_still_has_a_relaxed_face():
+    """A neutral face the classifier reads at 0.6 throughout (a face shaped so, as the neutral
+    photo of tests/data/faces/takeo.jpg reads 0.55) rests there, and its smile (0.95) is measured."""
+    t = np.arange(0, 6, 1 / 30)
+    p = _bump(t, 3.0, 0.4, 1.0, 0.4)
+    xy = (5.0 * np.cos(ANGLE) * p, 5.0 * np.sin(ANGLE) * p)
+    tab = _table(t, xy, xy, smile_score=0.6 + 0.35 * p, lip_gap_mm=np.zeros(len(t)))
+    base = find_baseline(tab)
+    assert base.found and base.rest_mask[t < 2.5].all()
+    res, _ = analyze_smiles(tab)
+    assert [round(e.left.excursion_mm, 2) for e in res.episodes] == [5.0]
+
+
 def test_a_lip_press_lifting_the_whole_mouth_is_not_a_smile():
     """Corners 8 mm up and 3 mm out, but the lower lip's centre rises as much (a lip press with
     the chin raised): not the zygomaticus lifting the corners above the lips."""

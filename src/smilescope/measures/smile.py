@@ -218,7 +218,15 @@ def find_baseline(
     if "smile_score" in cols:
         score = scipy.ndimage.median_filter(np.nan_to_num(cols["smile_score"], nan=1.0),
                                             size=seconds_to_frames(still_s, t) | 1, mode="nearest")
-        cand &= score < max_smile_score
+        # Up to max_smile_score is allowed for a face the classifier reads as half smiling
+        # whatever it does (takeo's neutral photo: 0.55). A face it reads below its decision
+        # boundary for min_rest_s, with the mouth closed, the eyes open and facing the camera,
+        # is not such a face: on it a reading above the boundary is a smile, and a "rest"
+        # taken there would measure the next smile from a smile.
+        limit = max_smile_score
+        if _duration(t, np.flatnonzero(cand & (score < MIN_SMILE_SCORE))) >= min_rest_s:
+            limit = min(limit, MIN_SMILE_SCORE)
+        cand &= score < limit
         if not cand.any():
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
     still = [f"mouth_corner_{s}_{c}_mm" for s in SIDES for c in "xy"] + (["lip_gap_mm"] if "lip_gap_mm" in cols else [])
