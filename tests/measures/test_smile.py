@@ -178,9 +178,9 @@ def test_no_relaxed_face_means_smiles_found_but_not_measured():
 def test_a_held_smile_is_not_rest_for_a_face_the_classifier_reads_as_not_smiling_elsewhere():
     """The recording starts with a smile held still (the classifier reads 0.65), then the face,
     mouth closed and eyes open, reads 0.05 while it keeps moving. Readings up to 0.7 are allowed
-    at rest only for a face read as half smiling whatever it does; this one is read as not
-    smiling, so the held smile is not its relaxed face (taken as rest, the smile would measure
-    the person's next smiles from a smile)."""
+    at rest only for a face usually read so (within e times the odds of its median reading); this
+    one is usually read as not smiling, so the held smile is not its relaxed face (taken as rest,
+    the smile would measure the person's next smiles from a smile)."""
     t = np.arange(0, 6, 1 / 30)
     held = t < 1.0
     wave = 1.5 + 1.5 * np.sin(2 * np.pi * 2.0 * t)
@@ -204,6 +204,23 @@ def test_a_face_read_as_half_smiling_throughout_still_has_a_relaxed_face():
     assert base.found and base.rest_mask[t < 2.5].all()
     res, _ = analyze_smiles(tab)
     assert [round(e.left.excursion_mm, 2) for e in res.episodes] == [5.0]
+
+
+@pytest.mark.parametrize("read", [False, True])
+def test_a_mouth_pulled_sideways_at_its_apex_is_a_smile_only_when_the_classifier_reads_one(read):
+    """The corners go out and up for 0.5 s (2.5 mm out, 1.5 mm up: 31 deg), then sideways to
+    5 mm out and 0.3 mm up (3 deg) for a second: the apex is a lateral pull (risorius: a
+    grimace, a lip stretch), not the zygomaticus's up-and-out. Only frames of the rise read up
+    and out; unless the classifier reads a smile, it is not one."""
+    t = np.arange(0, 6, 1 / 30)
+    rise = (t >= 2.0) & (t < 2.5)
+    apex = (t >= 2.5) & (t < 3.5)
+    x = np.where(rise, 2.5, np.where(apex, 5.0, 0.0))
+    y = np.where(rise, 1.5, np.where(apex, 0.3, 0.0))
+    score = np.where(read & (rise | apex), 0.9, 0.1)
+    res, _ = analyze_smiles(_table(t, (x, y), (x, y), smile_score=score, lip_gap_mm=np.zeros(len(t))))
+    assert res.relaxed_face
+    assert len(res.episodes) == (1 if read else 0)
 
 
 def test_a_lip_press_lifting_the_whole_mouth_is_not_a_smile():

@@ -218,14 +218,13 @@ def find_baseline(
     if "smile_score" in cols:
         score = scipy.ndimage.median_filter(np.nan_to_num(cols["smile_score"], nan=1.0),
                                             size=seconds_to_frames(still_s, t) | 1, mode="nearest")
-        # Up to max_smile_score is allowed for a face the classifier reads as half smiling
-        # whatever it does (takeo's neutral photo: 0.55). A face it reads below its decision
-        # boundary for min_rest_s, with the mouth closed, the eyes open and facing the camera,
-        # is not such a face: on it a reading above the boundary is a smile, and a "rest"
-        # taken there would measure the next smile from a smile.
-        limit = max_smile_score
-        if _duration(t, np.flatnonzero(cand & (score < MIN_SMILE_SCORE))) >= min_rest_s:
-            limit = min(limit, MIN_SMILE_SCORE)
+        # Above the classifier's decision boundary, up to max_smile_score, only for a face it
+        # reads so as a rule (takeo's neutral photo: 0.55): the reading must be within e times
+        # the odds of the recording's typical (median) reading, as a smile must read e times
+        # the odds of rest. On a face usually read lower, 0.5-0.7 is a smile, and a "rest"
+        # taken there would measure the next smiles from a smile.
+        typical = float(np.clip(np.nanmedian(score[valid]), 1e-6, 1 - 1e-6)) if valid.any() else 0.5
+        limit = float(np.clip(1 / (1 + np.exp(-(np.log(typical / (1 - typical)) + 1.0))), MIN_SMILE_SCORE, max_smile_score))
         cand &= score < limit
         if not cand.any():
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
@@ -535,7 +534,8 @@ def find_episodes(
     ``edge_fraction`` of the peak, at most ``max_edge_s`` (a smile's rise time) outside the
     stretch read as a smile, so a following expression does not lengthen the smile. Each side is measured at the apex plateau (frames within 90 % of
     the activation's peak) and the hold is the time above ``hold_fraction`` of it; a stretch
-    whose stronger corner moves inwards is a pucker or speech, not a smile. Without one, the
+    whose stronger corner moves inwards (a pucker, speech) or sideways (a grimace) at the apex,
+    less than ``MIN_SMILE_ANGLE_DEG`` above horizontal, is not a smile unless the classifier reads one. Without one, the
     episode still gives its timing (apex: the classifier's peak), the height difference of the
     corners and the upper lip, but no excursion and no weaker side.
     """
@@ -570,8 +570,12 @@ def find_episodes(
         hold_idx = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (hold_fraction * peak if peak > 0 else peak)]
         if relaxed:
             strong = "right" if np.nanmedian(exc.length_mm["right"][plateau]) >= np.nanmedian(exc.length_mm["left"][plateau]) else "left"
-            if np.nanmedian(exc.lateral_mm[strong][plateau]) <= 0 and not read[lo:hi + 1].any():
-                continue  # corners pulled inwards and no smile read: pucker or speech
+            lat, up = np.nanmedian(exc.lateral_mm[strong][plateau]), np.nanmedian(exc.vertical_mm[strong][plateau])
+            if not read[lo:hi + 1].any() and (lat <= 0 or np.degrees(np.arctan2(up, lat)) < MIN_SMILE_ANGLE_DEG):
+                # no smile read, and at the apex the stronger corner is pulled inwards (a pucker,
+                # speech) or sideways rather than up and out (a grimace; a lip stretched on a
+                # turn): only some frames of the stretch read up and out
+                continue
             sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
             pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
                                    min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
