@@ -71,6 +71,19 @@ def test_a_100_ms_twitch_is_found_at_60_fps():
     assert found[60.0] == [(2.0, "left", "mouth")]
 
 
+def test_a_movement_at_the_edge_of_a_gap_is_not_a_twitch():
+    """The face comes into view at 3.0 s (the head turning back into range) and its lid moves
+    0.8 mm and back over 3.05-3.35 s: the face was not seen at rest before it, so nothing says it
+    went out from rest (before a gap the signal holds its first value). The same jerk at 6.0 s,
+    seen from rest to rest, is a twitch. (Before the rule asked for rest on both sides, the first
+    was a twitch too; a 3/4-size copy of a labelled still face, s18, had one so.)"""
+    tab = _table()
+    t = tab.t_s
+    tab.valid[t < 3.0] = False
+    tab.columns["upper_lid_left_y_mm"] += _pulse(t, 3.2, 0.3, -0.8) + _pulse(t, 6.0, 0.3, -0.8)
+    assert [(round(e.t_s, 1), e.side, e.region) for e in detect_twitches(tab)] == [(6.0, "left", "eye")]
+
+
 def test_slow_movements_glitches_and_noise_are_not_twitches():
     tab = _table(seed=3)
     t = tab.t_s

@@ -12,6 +12,9 @@ both directions with :func:`scipy.signal.find_peaks`:
 * **time course**: its full width at half height lasts between ``min_s`` and ``max_s``
   (default 25-250 ms, i.e. a movement lasting about 50-500 ms from start to end); slower
   movements (a smile, raising the brows) are expressions, not twitches;
+* **seen from rest to rest**: the face is seen (valid) before and after the movement for as
+  long again as it lasts; at the edge of a gap or of the recording the signal holds its last
+  value, and a movement measured against that is not known to start from rest;
 * **seen in three frames**: a one-frame jump is a tracking glitch, not a movement. A movement
   counts when two frames share its top (a 3-point median keeps it at full threshold) or when
   the frames on both sides of its peak are displaced the same way, each by at least a tenth
@@ -156,8 +159,11 @@ def _component_peaks(y: np.ndarray, good: np.ndarray, fs: float, *, threshold: f
                 if flanks >= max(flank * p, k_flank * floor):
                     cands.append((i, p, w))
         for i, p, w in cands:
-            lo, hi = int(max(0, i - w)), int(min(len(y), i + w + 1))
-            if good[lo:hi].all():
+            # out and back from rest: the face is seen before and after the movement, for as
+            # long again as it lasts (at the edge of a gap, e.g. a face coming into view, or of
+            # the recording, it is measured against held values, not against rest)
+            lo, hi = int(np.floor(i - 2 * w)), int(np.ceil(i + 2 * w)) + 1
+            if lo >= 0 and hi <= len(y) and good[lo:hi].all():
                 found.append((int(i), float(p), float(w)))
     return found
 
