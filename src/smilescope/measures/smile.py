@@ -154,6 +154,13 @@ REST_STILL_MM = 1.5  # ... moving less than the smallest smile counted (max - mi
 REST_MIN_S = 0.2
 
 
+def _odds_times_e(p: float) -> float:
+    """The probability whose odds are e times those of ``p`` (kept off 0 and 1): how much more
+    a smile must read than rest, and how much more than usual rest may read."""
+    p = float(np.clip(p, 1e-6, 1 - 1e-6))
+    return float(1 / (1 + np.exp(-(np.log(p / (1 - p)) + 1.0))))
+
+
 def _still(table: SignalTable, cols: tuple[str, ...], *, window_s: float, tol_mm: float) -> np.ndarray:
     """Frames where each of ``cols`` varies by at most ``tol_mm`` (max - min) over ``window_s`` around them."""
     ok = np.ones(len(table.t_s), bool)
@@ -223,8 +230,7 @@ def find_baseline(
         # the odds of the recording's typical (median) reading, as a smile must read e times
         # the odds of rest. On a face usually read lower, 0.5-0.7 is a smile, and a "rest"
         # taken there would measure the next smiles from a smile.
-        typical = float(np.clip(np.nanmedian(score[valid]), 1e-6, 1 - 1e-6)) if valid.any() else 0.5
-        limit = float(np.clip(1 / (1 + np.exp(-(np.log(typical / (1 - typical)) + 1.0))), MIN_SMILE_SCORE, max_smile_score))
+        limit = float(np.clip(_odds_times_e(np.nanmedian(score[valid])), MIN_SMILE_SCORE, max_smile_score))
         cand &= score < limit
         if not cand.any():
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
@@ -468,8 +474,7 @@ def smile_evidence(
         if exc.baseline.found:
             # a face the classifier already reads as half smiling at rest (takeo's neutral photo:
             # 0.55) must read clearly more: odds of a smile at least e times those at rest
-            at_rest = float(np.clip(np.nanmedian(table.columns["smile_score"][exc.rest_mask]), 1e-6, 1 - 1e-6))
-            floor = max(min_score, float(1 / (1 + np.exp(-(np.log(at_rest / (1 - at_rest)) + 1.0)))))
+            floor = max(min_score, _odds_times_e(np.nanmedian(table.columns["smile_score"][exc.rest_mask])))
         smiling = table.valid & (score >= floor)
     read = smiling.copy()
     act = np.fmax(smile_activation(exc, "right", angle_deg=smile_angle_deg),
@@ -535,8 +540,8 @@ def find_episodes(
     stretch read as a smile, so a following expression does not lengthen the smile. Each side is measured at the apex plateau (frames within 90 % of
     the activation's peak) and the hold is the time above ``hold_fraction`` of it; a stretch
     whose stronger corner moves inwards (a pucker, speech) or sideways (a grimace) at the apex,
-    less than ``MIN_SMILE_ANGLE_DEG`` above horizontal, is not a smile unless the classifier reads one. Without one, the
-    episode still gives its timing (apex: the classifier's peak), the height difference of the
+    less than ``MIN_SMILE_ANGLE_DEG`` above horizontal, is not a smile unless the classifier
+    reads one. Without one, the episode still gives its timing (apex: the classifier's peak), the height difference of the
     corners and the upper lip, but no excursion and no weaker side.
     """
     exc = exc if exc is not None else excursion(table, noise_floor_mm=noise_floor_mm or 0.0)
