@@ -105,6 +105,14 @@ def test_no_weaker_side_called_against_the_labels(overall):
     assert overall.wrong_side == 0, {s.name: s.details for s in overall.scores if s.wrong_side}
 
 
+def test_the_weaker_side_of_a_one_sided_labelled_smile_is_named(overall):
+    """d9's lopsided smile (the right corner up, the left barely; medium confidence) is smiled
+    with the head turned about 4 degrees from its relaxed pose: compared on the corners' lift,
+    the left is named weaker. Every such smile labelled counts, none is left out as turned."""
+    assert overall.side_eligible >= 1 and overall.side_not_comparable == 0
+    assert overall.side_right == overall.side_eligible, {s.name: s.details for s in overall.scores if s.side_eligible}
+
+
 def test_smiles_are_not_found_in_talking_pouting_or_grimacing(overall):
     """Smile precision over the labelled videos meets issue 11's target (12 of 12 episodes match
     a labelled smile today; one more false episode would still meet it)."""
@@ -169,6 +177,7 @@ def test_a_smaller_or_mirrored_copy_raises_no_alarm_and_names_no_wrong_side(shar
     s = score_video(labels, analyze(copy))
     assert s.analysed, s.details
     assert s.alarm_flags == 0 and s.wrong_side == 0, s.details
+    assert s.side_right == s.side_eligible, s.details  # d9's lopsided smile: its weak side, swapped when mirrored
 
 
 # --- the relaxed face (issue 11, deliverable 2) -------------------------------------------------

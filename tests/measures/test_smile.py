@@ -7,8 +7,8 @@ import pytest
 
 from smilescope import landmarks as lm
 from smilescope.testing import synth
-from smilescope.measures.smile import (MAX_HEAD_TURN_DEG, analyze_smiles, excursion, fatigue, find_baseline, find_episodes,
-                                      symmetry)
+from smilescope.measures.smile import (MAX_HEAD_TURN_DEG, MAX_LIFT_TURN_DEG, analyze_smiles, compared_on, excursion, fatigue,
+                                      find_baseline, find_episodes, symmetry)
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
@@ -66,12 +66,15 @@ def test_episode_timing_and_excursion_on_a_known_table():
     assert e.weaker_side == "none"  # 2 mm apart
 
 
-@pytest.mark.parametrize("turns_deg,weaker", [((0.3, 0.5), "left"),     # head still: the left moves 4 mm less
-                                              ((0.3, 4.0), "left"),     # the turned smile is left out
-                                              ((4.0, 3.0), "none")])    # turned in every smile: no call
-def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, weaker):
-    """Two smiles (right 8 mm, left 4 mm) that the classifier reads; the head yaw changes by
-    ``turns_deg`` during each, with no relaxed face at the turned pose to compare them with."""
+@pytest.mark.parametrize("turns_deg,weaker,on", [((0.3, 0.5), "left", "excursion"),  # head still: the left moves 4 mm less
+                                                 ((0.3, 12.0), "left", "excursion"),  # the smile turned too far is left out
+                                                 ((12.0, 11.0), "none", ""),          # turned too far in every smile: no call
+                                                 ((4.0, 3.0), "none", "lift")])       # lifts 4.6 vs 2.3 mm: within 3 mm
+def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, weaker, on):
+    """Two smiles (right 8 mm, left 4 mm, 35 deg up) that the classifier reads; the head yaw
+    changes by ``turns_deg`` during each, with no relaxed face at the turned pose to compare
+    them with. Within MAX_HEAD_TURN_DEG the excursions are compared; up to MAX_LIFT_TURN_DEG
+    only the lifts; beyond, nothing."""
     t = np.arange(0, 9, 1 / 30)
     p1, p2 = _bump(t, 1.0, 0.5, 1.5, 0.5), _bump(t, 5.0, 0.5, 1.5, 0.5)
     p = p1 + p2
@@ -80,10 +83,34 @@ def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, we
     tab = _table(t, right, left, head_yaw_deg=1.0 + turns_deg[0] * p1 + turns_deg[1] * p2, smile_score=0.1 + 0.8 * p)
     res, _ = analyze_smiles(tab)
     assert [e.head_turn_deg for e in res.episodes] == pytest.approx(list(turns_deg), abs=0.05)
-    assert [e.head_turned for e in res.episodes] == [d > MAX_HEAD_TURN_DEG for d in turns_deg]
-    assert res.weaker_side == weaker
+    assert [e.head_turned for e in res.episodes] == [d > MAX_LIFT_TURN_DEG for d in turns_deg]
+    assert [e.sides_compared_on for e in res.episodes] == [compared_on(d) for d in turns_deg]
+    assert [e.weaker_side for e in res.episodes if e.head_turned] == ["none"] * sum(d > MAX_LIFT_TURN_DEG for d in turns_deg)
+    assert res.weaker_side == weaker and res.sides_compared_on == on
     assert res.excursion_mm == pytest.approx({"right": 8.0, "left": 4.0}, abs=1e-6)
-    assert [d["head_turned"] for d in res.to_dict()["episodes"]] == [d > MAX_HEAD_TURN_DEG for d in turns_deg]
+    assert [d["head_turned"] for d in res.to_dict()["episodes"]] == [d > MAX_LIFT_TURN_DEG for d in turns_deg]
+    if on == "lift":
+        assert res.lift_mm == pytest.approx({"right": 8.0 * np.sin(ANGLE), "left": 4.0 * np.sin(ANGLE)}, abs=1e-6)
+
+
+@pytest.mark.parametrize("turn_deg,weaker", [(0.5, "none"), (4.0, "left"), (9.0, "left"), (12.0, "none")])
+def test_a_turned_smile_is_compared_on_how_far_each_corner_rises(turn_deg, weaker):
+    """A turn moves the corners sideways in the picture, one out and one in, but not up or
+    down. Here the right corner rises 7 mm and the left 2 mm, and the sideways part makes both
+    movements 7.3 mm long (right 2 mm out, left 7 mm out: what a turn's parallax can add). With
+    the head still the whole movements are compared (equal: no side); turned 2-10 degrees, the
+    lifts (7 against 2 mm: the left rises less); turned further, nothing."""
+    t = np.arange(0, 5, 1 / 30)
+    p = _bump(t, 1.0, 0.5, 1.5, 0.5)
+    tab = _table(t, (2.0 * p, 7.0 * p), (7.0 * p, 2.0 * p), head_yaw_deg=1.0 + turn_deg * p, smile_score=0.1 + 0.8 * p)
+    res, _ = analyze_smiles(tab)
+    (e,) = res.episodes
+    assert e.right.excursion_mm == pytest.approx(e.left.excursion_mm, abs=1e-6)
+    assert e.weaker_side == weaker and res.weaker_side == weaker
+    assert e.sides_compared_on == compared_on(turn_deg) and res.sides_compared_on == compared_on(turn_deg)
+    if compared_on(turn_deg) == "lift":
+        assert e.asymmetry_pct == pytest.approx(100 * 5 / 7, abs=1e-6)
+        assert res.lift_mm == pytest.approx({"right": 7.0, "left": 2.0}, abs=1e-6)
 
 
 def test_with_the_head_turned_only_the_classifier_finds_a_smile():
@@ -96,7 +123,7 @@ def test_with_the_head_turned_only_the_classifier_finds_a_smile():
     turned = 1.0 + 4.0 * p  # the head turns 4 degrees with the smile
     assert find_episodes(_table(t, xy, xy, head_yaw_deg=turned)) == []
     read = find_episodes(_table(t, xy, xy, head_yaw_deg=turned, smile_score=0.1 + 0.8 * p))
-    assert len(read) == 1 and read[0].head_turned
+    assert len(read) == 1 and read[0].head_turn_deg > MAX_HEAD_TURN_DEG and read[0].sides_compared_on == "lift"
     assert len(find_episodes(_table(t, xy, xy, head_yaw_deg=np.full(len(t), 1.0)))) == 1  # head still: found
 
 
@@ -384,6 +411,34 @@ def test_a_smile_with_the_head_turned_is_measured_at_that_pose(tmp_path):
     assert np.median(errors) <= 0.5 and max(errors) <= 2.0, np.round(errors, 2)
 
 
+TURN_WITH_SMILE = dict(onset_s=1.5, rise_s=0.8, hold_s=1.2, fall_s=0.8)  # the head turns as the smile rises
+
+
+@pytest.mark.parametrize("face_name,yaw_deg,right_mm,left_mm", [("faceapi_neutral", 6.0, 8.0, 2.0),
+                                                                ("faceapi_neutral", -6.0, 8.0, 2.0),
+                                                                ("faceapi_neutral", 6.0, 6.0, 6.0),
+                                                                ("faceapi_neutral", -6.0, 6.0, 6.0),
+                                                                ("yale01", 6.0, 6.0, 6.0),
+                                                                ("yale01", -6.0, 6.0, 6.0)])
+def test_a_smile_turning_the_head_is_compared_on_the_lift(tmp_path, face_name, yaw_deg, right_mm, left_mm):
+    """The face rests facing the camera, then smiles (45 deg up) while the head turns 6 degrees
+    and back with the smile, so there is no relaxed face at the turned pose. The turn's parallax
+    spoils the whole movements (the even 6/6 mm smiles read 4.3/7.6, 7.8/4.6, 3.7/7.6 and
+    7.2/5.2 mm: three of four more than 3 mm apart), not the lifts: the sides are compared on
+    how far each corner rises, each within 1.5 mm of the truth (6 or 8 mm x sin 45 deg); the
+    one-sided smile has the left weaker, the even ones no side."""
+    face = synth.load_face(FACES / f"{face_name}.jpg")
+    turn = synth.HeadTurn(yaw_deg=yaw_deg, profile=lambda t: synth.smile_profile(t, **TURN_WITH_SMILE))
+    motions = synth.smile_motions(face, right_mm=right_mm, left_mm=left_mm, angle_deg=45.0, **TURN_WITH_SMILE)
+    synth.render(tmp_path / "turn.mp4", face=face, fps=30, duration_s=5.0, motions=motions, turn=turn, write_truth=False)
+    res = analyze(tmp_path / "turn.mp4")
+    (e,) = res.smile.episodes
+    assert e.head_turn_deg > MAX_HEAD_TURN_DEG and e.sides_compared_on == "lift"
+    assert e.weaker_side == ("left" if right_mm > left_mm else "none") == res.smile.weaker_side
+    for side, mm in (("right", right_mm), ("left", left_mm)):
+        assert getattr(e, side).vertical_mm == pytest.approx(mm * np.sin(np.radians(45.0)), abs=1.5), side
+
+
 def test_smile_columns_in_the_table(truth_runs):
     res = truth_runs[0][-1]
     for col in ("smile_excursion_right_mm", "smile_excursion_left_mm", "smile_episode"):
@@ -419,14 +474,13 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     for e in eps:
         assert not (4.0 <= e.apex_s <= 9.0)
         assert e.dental_show < 0.1  # closed-mouth smiles
-    # the head turns in this video: every smile with a turn over 2 degrees is named in a warning,
-    # and no side is called weaker from such smiles alone
-    turned = [e for e in eps if e.head_turned]
-    assert [e.head_turned for e in eps] == [e.head_turn_deg > MAX_HEAD_TURN_DEG for e in eps]
-    for e in turned:
+    # the head turns 4-7 degrees from its relaxed pose in both smiles (named in a warning): the
+    # sides are compared on how far each corner rises; the closed smile is even, the lopsided
+    # one (the right corner up, the left barely) has the left weaker
+    for e in eps:
+        assert MAX_HEAD_TURN_DEG < e.head_turn_deg <= MAX_LIFT_TURN_DEG and e.sides_compared_on == "lift"
         assert any(f"at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" in w for w in res.quality.warnings)
-    if len(turned) == len(eps):
-        assert res.smile.weaker_side == "none"
+    assert [e.weaker_side for e in eps] == ["none", "left"]
 
 
 # --- single-frame smile score ----------------------------------------------------------------

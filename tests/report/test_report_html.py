@@ -133,12 +133,13 @@ def test_tremor_table_shows_each_region_with_its_second_points_coherence(doc):
 
 def test_smile_table_shows_the_head_turn_and_whether_sides_were_compared(doc):
     ep = doc["smile"]["episodes"][0]
-    turned = dict(ep, head_turn_deg=3.04, head_turned=True)
-    older = {k: v for k, v in ep.items() if k not in ("head_turn_deg", "head_turned")}
-    doc["smile"]["episodes"] = [dict(ep, head_turn_deg=0.6, head_turned=False), turned, older]
+    lifted = dict(ep, head_turn_deg=3.04, head_turned=False, sides_compared_on="lift")
+    turned = dict(ep, head_turn_deg=12.44, head_turned=True, sides_compared_on="")
+    older = {k: v for k, v in ep.items() if k not in ("head_turn_deg", "head_turned", "sides_compared_on")}
+    doc["smile"]["episodes"] = [dict(ep, head_turn_deg=0.6, head_turned=False), lifted, turned, older]
     text = _text(render_html(doc))
-    assert "0.6° 2 " in text and "3.0° (sides not compared) 3 " in text
-    assert text.count("(sides not compared)") == 1
+    assert "0.6° 2 " in text and "3.0° (sides compared on the lift) 3 " in text and "12.4° (sides not compared) 4 " in text
+    assert text.count("(sides not compared)") == 1 and text.count("(sides compared on the lift)") == 1
 
 
 def test_guidance_shows_level_message_action_and_source(doc):

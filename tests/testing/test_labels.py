@@ -153,14 +153,19 @@ def test_wrong_side_on_high_confidence_symmetric_smile_and_on_unmatched_episode(
 
 def test_head_turned_episodes_are_not_counted_either_way():
     lab = labels(smiles=[smile(1.0, 2.0, sides="right"), smile(5.0, 6.0)])
-    eps = [episode(1.0, 2.0, weaker="right", turn_deg=5.0),  # opposite to the label, but head turned
-           episode(5.0, 6.0, weaker="left", turn_deg=5.0),  # side on a symmetric smile, head turned
-           episode(20.0, 21.0, weaker="left", turn_deg=5.0)]  # side on no smile, head turned
+    # turned beyond MAX_LIFT_TURN_DEG: the analysis marks them not comparable (head_turned)
+    eps = [episode(1.0, 2.0, weaker="right", turn_deg=12.0),  # opposite to the label, but head turned
+           episode(5.0, 6.0, weaker="left", turn_deg=12.0),  # side on a symmetric smile, head turned
+           episode(20.0, 21.0, weaker="left", turn_deg=12.0)]  # side on no smile, head turned
     s = score_video(lab, analysis(episodes=eps))
     assert (s.side_right, s.side_eligible, s.side_not_comparable, s.wrong_side) == (0, 0, 1, 0)
     # a comparable episode beside the turned one is still judged
     s = score_video(lab, analysis(episodes=[*eps, episode(1.0, 1.5, weaker="left")]))
     assert (s.side_right, s.side_eligible, s.side_not_comparable) == (1, 1, 0)
+    # turned less, the sides were compared on the lift: counted both ways
+    s = score_video(lab, analysis(episodes=[episode(1.0, 2.0, weaker="left", turn_deg=5.0),
+                                            episode(5.0, 6.0, weaker="left", turn_deg=5.0)]))
+    assert (s.side_right, s.side_eligible, s.side_not_comparable, s.wrong_side) == (1, 1, 0, 1)
 
 
 # --- flags, twitches, implausible values, blinks -----------------------------------------------

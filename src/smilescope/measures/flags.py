@@ -95,9 +95,15 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
     if rate is not None and duration_s and duration_s >= MIN_RATE_S and rate > BLINK_RATE_HIGH_PER_MIN:
         add("frequent_eyelid_closure", "both", f"{rate:.0f} blinks per minute (usual: up to about 32 while talking)")
     if smile.get("weaker_side") in ("left", "right"):
-        exc = smile.get("excursion_mm") or {}
-        add("uneven_smile", smile["weaker_side"],
-            f"the {smile['weaker_side']} mouth corner moves less (left {_mm(exc.get('left'))}, right {_mm(exc.get('right'))})")
+        if smile.get("sides_compared_on") == "lift" and smile.get("lift_mm"):
+            lift = smile["lift_mm"]
+            add("uneven_smile", smile["weaker_side"],
+                f"the {smile['weaker_side']} mouth corner rises less (left {_mm(lift.get('left'))}, right "
+                f"{_mm(lift.get('right'))}; compared on the rise, the head being turned a little)")
+        else:
+            exc = smile.get("excursion_mm") or {}
+            add("uneven_smile", smile["weaker_side"],
+                f"the {smile['weaker_side']} mouth corner moves less (left {_mm(exc.get('left'))}, right {_mm(exc.get('right'))})")
     return flags
 
 

@@ -73,13 +73,20 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
     table.columns.update(smile_columns(exc, smile.episodes))
     warnings = []
     turned = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.head_turned]
+    lifted = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.sides_compared_on == "lift" and not e.not_judged]
+    advice = "Keep the head still and facing the camera while smiling, or rest the face a moment in the pose you smile in."
     if turned:
         which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in turned)
         warnings.append(
             f"The head turned during {which}, away from every pose the face was seen relaxed in. A turn moves one "
             f"mouth corner towards the middle of the picture and the other away, about 1 mm per degree, so left and "
-            f"right were not compared in {'that smile' if len(turned) == 1 else 'those smiles'}. Keep the head still "
-            f"and facing the camera while smiling, or rest the face a moment in the pose you smile in.")
+            f"right were not compared in {'that smile' if len(turned) == 1 else 'those smiles'}. {advice}")
+    if lifted:
+        which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in lifted)
+        warnings.append(
+            f"The head turned a little during {which}. A turn moves one mouth corner towards the middle of the "
+            f"picture and the other away, but not up or down, so left and right were compared there on how far each "
+            f"corner rises, not on its whole movement. {advice}")
     return {"smile": smile, "smile_excursion": exc, "warnings": warnings}
 
 

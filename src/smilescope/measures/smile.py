@@ -26,11 +26,24 @@ Sources of the thresholds (all are keyword parameters):
   being a yaw more than ``MAX_HEAD_TURN_DEG`` from the others; a head still turning is not at
   rest), and each frame is measured from the nearest. A smile more than ``MAX_HEAD_TURN_DEG``
   (2 deg, i.e. about 2 mm, two thirds of the 3 mm that makes a side weaker) from every relaxed
-  pose is measured and shown but left out of the weaker-side decision, and there the geometry
-  alone does not call a smile (only the classifier does). Correcting the parallax from
-  FaceMesh's 3-D landmarks instead was tried and not kept: on the real videos it made the
-  left-right difference over rest frames steadier on two (OpenDBM subj02: SD 1.6 -> 0.7 mm;
-  LivePortrait d3) and less steady on four (LivePortrait s20: 3.0 -> 3.9 mm).
+  pose has its excursions measured and shown but not compared, and there the geometry alone
+  does not call a smile (only the classifier does). Correcting the parallax from FaceMesh's
+  3-D landmarks instead was tried and not kept: on the real videos it made the left-right
+  difference over rest frames steadier on two (OpenDBM subj02: SD 1.6 -> 0.7 mm; LivePortrait
+  d3) and less steady on four (LivePortrait s20: 3.0 -> 3.9 mm).
+* Sides of a turned smile: a turn about the vertical axis moves points sideways in the
+  picture, not up or down, and a nod moves both corners alike (they lie at about the same
+  depth), so the left-right difference of how far each corner *rises* survives a turn that
+  spoils the excursion's. What is left is perspective: the corner turned towards the camera
+  comes nearer and its drop below the nose bridge (about 70 mm, where the alignment holds the
+  face) looks larger, the other smaller: a difference of about 2 x 70 mm x 25 mm x sin(a) / D
+  for a corner 25 mm from the midline and a camera D away, 2 mm at 10 deg with a phone held
+  close (D = 300 mm), the same 2 mm the excursion is allowed at ``MAX_HEAD_TURN_DEG``. So a
+  smile between ``MAX_HEAD_TURN_DEG`` and ``MAX_LIFT_TURN_DEG`` (10 deg) from every relaxed
+  pose has its sides compared on the corners' lift, with the same 3 mm and 20 % rule; beyond,
+  not at all (:attr:`Episode.head_turned`). On the real videos, over closed-mouth frames at
+  5-15 deg of yaw (LivePortrait s20), the lateral difference moved 0.9 mm per degree and the
+  vertical one 0.1.
 """
 
 from __future__ import annotations
@@ -44,7 +57,8 @@ from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
 from smilescope.timebase import frame_interval_s, mask_runs, seconds_to_frames, span_mask
 
-MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's sides are not compared
+MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's excursions are not compared
+MAX_LIFT_TURN_DEG = 10.0  # ... and beyond which its corners' lifts are not compared either (module notes)
 MAX_REST_POSES = 8  # relaxed faces kept at different head poses (a smile is measured from the nearest)
 # The largest full-smile movement of a mouth corner reported in healthy adults is about 22 mm
 # (7-22 mm, Paletz / Manktelow); a third beyond that is not a smile but a tracking failure or
@@ -393,10 +407,33 @@ class Episode:
     @property
     def head_turned(self) -> bool:
         """The head turned too much during this smile for its sides to be compared."""
-        return bool(self.head_turn_deg is not None and self.head_turn_deg > MAX_HEAD_TURN_DEG)
+        return self.sides_compared_on == ""
+
+    @property
+    def sides_compared_on(self) -> str:
+        """What the weaker side is judged on: ``"excursion"`` (the head within
+        ``MAX_HEAD_TURN_DEG`` of a relaxed pose, or its yaw not known), ``"lift"`` (the
+        corners' rise alone, up to ``MAX_LIFT_TURN_DEG``: module notes), ``""`` (turned further:
+        not compared)."""
+        return compared_on(self.head_turn_deg)
 
     def excursion_mm(self) -> dict:
         return {"left": self.left.excursion_mm, "right": self.right.excursion_mm}
+
+
+def compared_on(head_turn_deg: float | None) -> str:
+    """What a smile's sides can be compared on with the head turned ``head_turn_deg`` from the
+    relaxed pose it is measured from (:attr:`Episode.sides_compared_on`)."""
+    if head_turn_deg is None or not head_turn_deg > MAX_HEAD_TURN_DEG:  # NaN: yaw not known
+        return "excursion"
+    return "lift" if head_turn_deg <= MAX_LIFT_TURN_DEG else ""
+
+
+def lift_symmetry(left_mm: float, right_mm: float, **rule) -> tuple[float, str]:
+    """:func:`symmetry` of the corners' lift (mm up; a corner that drops has not lifted)."""
+    if not (np.isfinite(left_mm) and np.isfinite(right_mm)):
+        return float("nan"), "none"
+    return symmetry(max(left_mm, 0.0), max(right_mm, 0.0), **rule)
 
 
 def symmetry(left_mm: float, right_mm: float, *, min_diff_mm: float = 3.0, min_diff_pct: float = 20.0) -> tuple[float, str]:
@@ -584,6 +621,12 @@ def find_episodes(
             sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
             pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
                                    min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+            on = compared_on(_turn_at(exc, plateau))
+            if on == "lift":
+                pct, weaker = lift_symmetry(sides["left"].vertical_mm, sides["right"].vertical_mm,
+                                            min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+            elif not on:
+                weaker = "none"
             steadiness = float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan")
             biggest = max(sides["left"].excursion_mm, sides["right"].excursion_mm)
             if biggest > MAX_PLAUSIBLE_EXCURSION_MM:
@@ -601,8 +644,7 @@ def find_episodes(
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
             yr = reference_points_mm["mouth_corner_right"][1] + np.nanmedian(table.columns["mouth_corner_right_y_mm"][plateau])
             height = float(yl - yr)
-        turn = (float(np.nanmedian(exc.turn_deg[plateau]))
-                if relaxed and exc.turn_deg is not None and np.isfinite(exc.turn_deg[plateau]).any() else float("nan"))
+        turn = _turn_at(exc, plateau) if relaxed else float("nan")
         lip = table.columns.get("upper_lip_y_mm")
         lip_el = (float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask]))
                   if relaxed and lip is not None else float("nan"))
@@ -617,6 +659,14 @@ def find_episodes(
             not_judged=implausible,
         ))
     return episodes
+
+
+def _turn_at(exc: Excursion, plateau: np.ndarray) -> float:
+    """How far the head is turned from the relaxed pose over ``plateau`` (median, degrees; NaN
+    where the yaw is not known)."""
+    if exc.turn_deg is None or not np.isfinite(exc.turn_deg[plateau]).any():
+        return float("nan")
+    return float(np.nanmedian(exc.turn_deg[plateau]))
 
 
 def _duration(t: np.ndarray, idx: np.ndarray) -> float:
@@ -701,6 +751,10 @@ class SmileResult:
     relaxed_face: bool | None = None  # a relaxed face was found to measure from (None: older file)
     relaxed_s: float | None = None  # time the face was relaxed and still (s)
     not_judged: str = ""  # why excursions and sides could not be judged ("" when they could)
+    # what the weaker side was judged on: the excursions (smiles with the head still), the
+    # corners' lift (every smile turned, none beyond MAX_LIFT_TURN_DEG), "" (not judged)
+    sides_compared_on: str = "excursion"
+    lift_mm: dict[str, float | None] | None = None  # per side, median rise over the smiles compared on it
 
     def to_dict(self) -> dict:
         eps = []
@@ -708,6 +762,7 @@ class SmileResult:
             d = asdict(e)
             d["excursion_mm"] = e.excursion_mm()
             d["head_turned"] = e.head_turned
+            d["sides_compared_on"] = e.sides_compared_on
             eps.append(d)
         return {
             "episodes": eps,
@@ -720,6 +775,8 @@ class SmileResult:
             "relaxed_face": self.relaxed_face,
             "relaxed_s": self.relaxed_s,
             "not_judged": self.not_judged,
+            "sides_compared_on": self.sides_compared_on,
+            "lift_mm": self.lift_mm,
             "conventions": "sides are the person's own; excursion = movement of the mouth corner from rest (mm), "
                            "medians over the apex of each smile; overall values are medians over smiles",
         }
@@ -740,13 +797,22 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                         min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
     not_judged = "" if base.found else f"no relaxed face to measure from: {base.reason}"
     measured = [e for e in eps if not e.not_judged]
+    on, lift = "", None
     if measured and base.found:
         # sides are compared over the smiles with the head still; if the head turned in every
-        # smile, the values are still given but no side is called weaker
-        steady = [e for e in measured if not e.head_turned] or measured
-        overall = {s: float(np.median([getattr(e, s).excursion_mm for e in steady])) for s in ("left", "right")}
+        # smile, on the corners' lift in those turned less than MAX_LIFT_TURN_DEG; turned more in
+        # every smile, the values are still given but no side is called weaker
+        still = [e for e in measured if e.sides_compared_on == "excursion"]
+        lifted = [e for e in measured if e.sides_compared_on == "lift"]
+        overall = {s: float(np.median([getattr(e, s).excursion_mm for e in still or measured])) for s in ("left", "right")}
         pct, weaker = symmetry(overall["left"], overall["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
-        if all(e.head_turned for e in measured):
+        if still:
+            on = "excursion"
+        elif lifted:
+            on = "lift"
+            lift = {s: float(np.median([getattr(e, s).vertical_mm for e in lifted])) for s in ("left", "right")}
+            pct, weaker = lift_symmetry(lift["left"], lift["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+        else:
             weaker = "none"
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
                         "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in measured]))}
@@ -754,12 +820,13 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     else:
         overall, pct, weaker, duchenne = {"left": None, "right": None}, None, "none", {}
     thresholds = {"weaker_side_min_diff_mm": min_diff_mm, "weaker_side_min_diff_pct": min_diff_pct,
-                  "max_head_turn_deg": MAX_HEAD_TURN_DEG,
+                  "max_head_turn_deg": MAX_HEAD_TURN_DEG, "max_lift_turn_deg": MAX_LIFT_TURN_DEG,
                   "sources": "Hohman 2014 (>= 3 mm noticed); Coulson 2002 (healthy sides differ by up to 2-3 mm); "
-                             "a head turn shifts the corners' difference by about 1 mm per degree"}
+                             "a head turn shifts the corners' difference by about 1 mm per degree, their lifts' "
+                             "by perspective alone (2 mm at 10 degrees with the camera 30 cm away)"}
     tired = fatigue(measured) if base.found else fatigue([])
     return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
-                       relaxed_s=base.rest_s, not_judged=not_judged), exc
+                       relaxed_s=base.rest_s, not_judged=not_judged, sides_compared_on=on, lift_mm=lift), exc
 
 
 def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarray]:

@@ -138,7 +138,8 @@ def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
     out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.hold_s, ".1f", " s"),
                         num(e.right.excursion_mm, ".1f", " mm"), num(e.left.excursion_mm, ".1f", " mm"),
                         num(e.asymmetry_pct, ".0f", " %"),
-                        num(e.head_turn_deg, ".1f", "°") + (" (sides not compared)" if e.head_turned else ""))
+                        num(e.head_turn_deg, ".1f", "°") + (" (sides not compared)" if e.head_turned else
+                                                           " (sides compared on the lift)" if e.sides_compared_on == "lift" else ""))
                        for i, e in enumerate(eps[:30])]
     out["more_episodes"] = max(len(eps) - 30, 0)
     return out

@@ -23,6 +23,7 @@ FADE_PCT_PER_REP = 5.0
 MIN_R2 = 0.5
 MIN_REPS = 3
 MAX_HEAD_TURN_DEG = 2.0
+MAX_LIFT_TURN_DEG = 10.0
 
 
 def _known(x) -> bool:
@@ -42,24 +43,37 @@ def side_decision(sm: SmileResult) -> str:
     min_mm = th.get("weaker_side_min_diff_mm", 3.0)
     min_pct = th.get("weaker_side_min_diff_pct", 20.0)
     max_turn = th.get("max_head_turn_deg", MAX_HEAD_TURN_DEG)
+    max_lift = th.get("max_lift_turn_deg", MAX_LIFT_TURN_DEG)
     ex = sm.excursion_mm or {}
     right, left = ex.get("right"), ex.get("left")
     measured = [e for e in sm.episodes if not e.not_judged]
     turned = [e for e in measured if e.head_turned]
     rule = f"a side counts as weaker only when it moves at least {_f(min_mm, '.0f', ' mm')} and {_f(min_pct, '.0f', ' %')} less"
+    parallax = (f"each degree of turn shifts the left-right difference of the movement by about 1 mm, so movements are "
+                f"compared only where the head turns {_f(max_turn, '.0f', '°')} or less")
     if measured and len(turned) == len(measured):
         worst = max((e.head_turn_deg for e in turned if _known(e.head_turn_deg)), default=None)
         return (f"Which side is weaker was not judged: the head turned in every smile (by up to {_f(worst, '.1f', '°')}). "
-                f"Sides are compared only in smiles where the head turns {_f(max_turn, '.0f', '°')} or less, because each "
-                "degree of turn shifts the left-right difference by about 1 mm; so the "
+                f"A turn changes the picture of the two mouth corners differently: {parallax}, and how far each corner "
+                f"rises up to {_f(max_lift, '.0f', '°')}; so the "
                 f"{_f(right, '.1f', ' mm')} (right) and {_f(left, '.1f', ' mm')} (left) above may differ because of the turn. "
                 "Keep the head still and facing the camera while smiling.")
+    if sm.sides_compared_on == "lift" and sm.lift_mm:
+        lr, ll = sm.lift_mm.get("right"), sm.lift_mm.get("left")
+        worst = max((e.head_turn_deg for e in measured if _known(e.head_turn_deg)), default=None)
+        how = (f"The head turned in every smile (by up to {_f(worst, '.1f', '°')}), and {parallax}; a turn does not "
+               f"move the corners up or down, so the sides were compared on how far each corner rises: "
+               f"{_f(lr, '.1f', ' mm')} (right) against {_f(ll, '.1f', ' mm')} (left)")
+        if sm.weaker_side in ("left", "right"):
+            return f"{how}. The {sm.weaker_side} side rises clearly less; {rule}."
+        return f"{how}. No side is clearly weaker; {rule} (healthy smiles differ by up to 2–3 mm)."
     if not (_known(right) and _known(left)):
         return "Which side is weaker was not judged: the movement of the mouth corners was not measured."
     diff = abs(right - left)
-    left_out = (f" {len(turned)} smile{'s' if len(turned) != 1 else ''} with the head turned more than "
-                f"{_f(max_turn, '.0f', '°')} {'were' if len(turned) != 1 else 'was'} left out of this comparison."
-                if turned else "")
+    off = [e for e in measured if e.head_turn_deg is not None and _known(e.head_turn_deg) and e.head_turn_deg > max_turn]
+    left_out = (f" {len(off)} smile{'s' if len(off) != 1 else ''} with the head turned more than "
+                f"{_f(max_turn, '.0f', '°')} {'were' if len(off) != 1 else 'was'} left out of this comparison."
+                if off else "")
     if sm.weaker_side in ("left", "right"):
         return (f"The {sm.weaker_side} side moves clearly less: {_f(right, '.1f', ' mm')} (right) against "
                 f"{_f(left, '.1f', ' mm')} (left), {_f(diff, '.1f', ' mm')} and {_f(sm.asymmetry_pct, '.0f', ' %')} apart; "
