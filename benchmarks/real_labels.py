@@ -11,7 +11,9 @@ nothing cached is analysed); ``--details`` lists what was missed or wrong in eac
 (:func:`smilescope.testing.capture.recapture`, written once into ``OUT/<capture>/videos``):
 ``reencoded`` (H.264 again at CRF 18, the control for the others), ``three_quarter`` (3/4 of the
 size), ``mirrored`` (a selfie app's copy; the labels' sides are swapped to match), ``fps15``
-(every other frame) and ``crf35`` (heavy compression). The rules and targets are the same.
+(every other frame), ``crf35`` (heavy compression), ``webcam`` (0.6 of the size, sensor noise,
+CRF 26), ``dropped`` (15 % of the frames missing: uneven timing) and ``tilted`` (the camera held
+12 degrees off level). The rules and targets are the same.
 
     .venv/bin/python benchmarks/real_labels.py [--cached] [--out out/labels] [--details] [--capture mirrored]
 """
@@ -45,7 +47,13 @@ DATA = ROOT.parent / "shared" / "data"
 
 
 CAPTURES = {"original": None, "reencoded": {}, "three_quarter": {"scale": 0.75}, "mirrored": {"mirror": True},
-            "fps15": {"keep_every": 2}, "crf35": {"crf": 35}}
+            "fps15": {"keep_every": 2}, "crf35": {"crf": 35},
+            # a small webcam in a dim room: 0.6 of the size, sensor noise, more compression
+            "webcam": {"scale": 0.6, "noise_sd": 4.0, "crf": 26},
+            # a phone's uneven frame rate: 15 % of the frames missing, up to two in a row
+            "dropped": {"drop_fraction": 0.15},
+            # a phone held at a tilt
+            "tilted": {"tilt_deg": 12.0}}
 
 
 def captured(lab: VideoLabels, *, videos: Path, out: Path, capture: str) -> tuple[VideoLabels, Path]:

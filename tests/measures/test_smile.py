@@ -7,8 +7,8 @@ import pytest
 
 from smilescope import landmarks as lm
 from smilescope.testing import synth
-from smilescope.measures.smile import (MAX_HEAD_TURN_DEG, MAX_LIFT_TURN_DEG, analyze_smiles, compared_on, excursion, fatigue,
-                                      find_baseline, find_episodes, symmetry)
+from smilescope.measures.smile import (MAX_HEAD_TURN_DEG, MAX_LIFT_TURN_DEG, WEAKER_SIDE_MARGIN_PX, analyze_smiles, compared_on,
+                                      excursion, fatigue, find_baseline, find_episodes, symmetry)
 from smilescope.pipeline import analyze
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
 
@@ -64,6 +64,21 @@ def test_episode_timing_and_excursion_on_a_known_table():
     assert e.left.cheek_raise_mm == pytest.approx(1.5, abs=1e-6)
     assert e.left.palpebral_narrowing_pct == pytest.approx(20.0, abs=1e-6)
     assert e.weaker_side == "none"  # 2 mm apart
+
+
+@pytest.mark.parametrize("mm_per_px,weaker", [(None, "left"), (0.4, "left"), (1.0, "none")])
+def test_the_side_difference_must_clear_what_tracking_can_put_there(mm_per_px, weaker):
+    """Right 8 mm, left 4 mm: 4 mm apart. Without a scale only the 3 mm people notice counts; a
+    face at 0.4 mm per px adds 2 px = 0.8 mm (4 mm clears 3.8); a small webcam face at 1 mm per
+    px adds 2 mm (4 mm does not clear 5)."""
+    t = np.arange(0, 5, 1 / 30)
+    p = _bump(t, 1.0, 0.5, 1.5, 0.5)
+    tab = _table(t, (8.0 * np.cos(ANGLE) * p, 8.0 * np.sin(ANGLE) * p), (4.0 * np.cos(ANGLE) * p, 4.0 * np.sin(ANGLE) * p),
+                 smile_score=0.1 + 0.8 * p)
+    res, _ = analyze_smiles(tab, mm_per_px=mm_per_px)
+    need = 3.0 + (0.0 if mm_per_px is None else WEAKER_SIDE_MARGIN_PX * mm_per_px)
+    assert res.thresholds["weaker_side_min_diff_mm"] == pytest.approx(need)
+    assert res.weaker_side == weaker and [e.weaker_side for e in res.episodes] == [weaker]
 
 
 @pytest.mark.parametrize("turns_deg,weaker,on", [((0.3, 0.5), "left", "excursion"),  # head still: the left moves 4 mm less
@@ -414,8 +429,8 @@ def test_a_smile_with_the_head_turned_is_measured_at_that_pose(tmp_path):
 TURN_WITH_SMILE = dict(onset_s=1.5, rise_s=0.8, hold_s=1.2, fall_s=0.8)  # the head turns as the smile rises
 
 
-@pytest.mark.parametrize("face_name,yaw_deg,right_mm,left_mm", [("faceapi_neutral", 6.0, 8.0, 2.0),
-                                                                ("faceapi_neutral", -6.0, 8.0, 2.0),
+@pytest.mark.parametrize("face_name,yaw_deg,right_mm,left_mm", [("faceapi_neutral", 6.0, 9.0, 0.0),
+                                                                ("faceapi_neutral", -6.0, 9.0, 0.0),
                                                                 ("faceapi_neutral", 6.0, 6.0, 6.0),
                                                                 ("faceapi_neutral", -6.0, 6.0, 6.0),
                                                                 ("yale01", 6.0, 6.0, 6.0),
@@ -425,8 +440,9 @@ def test_a_smile_turning_the_head_is_compared_on_the_lift(tmp_path, face_name, y
     and back with the smile, so there is no relaxed face at the turned pose. The turn's parallax
     spoils the whole movements (the even 6/6 mm smiles read 4.3/7.6, 7.8/4.6, 3.7/7.6 and
     7.2/5.2 mm: three of four more than 3 mm apart), not the lifts: the sides are compared on
-    how far each corner rises, each within 1.5 mm of the truth (6 or 8 mm x sin 45 deg); the
-    one-sided smile has the left weaker, the even ones no side."""
+    how far each corner rises, each within 1.5 mm of the truth (6 or 9 mm x sin 45 deg); the
+    one-sided smile (the left corner still, as in a palsy) has the left weaker, the even ones no
+    side."""
     face = synth.load_face(FACES / f"{face_name}.jpg")
     turn = synth.HeadTurn(yaw_deg=yaw_deg, profile=lambda t: synth.smile_profile(t, **TURN_WITH_SMILE))
     motions = synth.smile_motions(face, right_mm=right_mm, left_mm=left_mm, angle_deg=45.0, **TURN_WITH_SMILE)

@@ -74,9 +74,16 @@ def test_without_a_head_turn_the_thresholds_are_the_reason(d9):
     doc["smile"]["excursion_mm"] = {"right": 12.0, "left": 10.0}
     doc["smile"]["asymmetry_pct"] = 100 * 2 / 12
     doc["smile"]["weaker_side"] = "none"
+    need = doc["smile"]["thresholds"]["weaker_side_min_diff_mm"]  # 3 mm + 2 px at d9's 0.56 mm per px
     for text in (terminal(doc), report(doc)):
         assert "No side is clearly weaker: the sides differ by 2.0 mm and 17 %" in text
-        assert "at least 3 mm and 20 % less" in text
+        assert (f"at least {need:.1f} mm and 20 % less: 3 mm, a difference people notice, and {need - 3:.1f} mm "
+                "(2 px of the picture) that the tracking itself can put between the sides") in text
+    older = copy.deepcopy(doc)  # an analysis from before the tracking margin
+    older["smile"]["thresholds"] = {k: v for k, v in older["smile"]["thresholds"].items()
+                                    if k not in ("weaker_side_margin_px", "weaker_side_noticed_mm")}
+    older["smile"]["thresholds"]["weaker_side_min_diff_mm"] = 3.0
+    assert "at least 3 mm and 20 % less. Healthy smiles" in report(older)
 
 
 def test_a_named_side_gives_its_numbers(d9):

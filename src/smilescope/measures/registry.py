@@ -33,15 +33,21 @@ class MeasureContext:
         The video's frame-to-frame noise floor (``quality.noise_floor_mm``); 0 when unknown.
     reference_points_mm : dict of str to [x, y]
         Key points of the relaxed reference face (mm, face axes).
+    mm_per_px : float
+        The recording's scale (``quality.mm_per_px``): what a pixel of tracking error is in mm;
+        NaN when unknown.
     """
 
     noise_floor_mm: float = 0.0
     reference_points_mm: Mapping[str, Any] = field(default_factory=dict)
+    mm_per_px: float = float("nan")
 
     @classmethod
-    def of(cls, *, noise_floor_mm: float | None, reference_points_mm: Mapping[str, Any] | None = None) -> "MeasureContext":
+    def of(cls, *, noise_floor_mm: float | None, reference_points_mm: Mapping[str, Any] | None = None,
+           mm_per_px: float | None = None) -> "MeasureContext":
         floor = noise_floor_mm if noise_floor_mm is not None and np.isfinite(noise_floor_mm) else 0.0
-        return cls(noise_floor_mm=float(floor), reference_points_mm=dict(reference_points_mm or {}))
+        return cls(noise_floor_mm=float(floor), reference_points_mm=dict(reference_points_mm or {}),
+                   mm_per_px=float(mm_per_px) if mm_per_px is not None else float("nan"))
 
 
 @dataclass
@@ -69,7 +75,8 @@ class Step:
 
 
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
-    smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm)
+    smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm,
+                                mm_per_px=ctx.mm_per_px)
     table.columns.update(smile_columns(exc, smile.episodes))
     warnings = []
     turned = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.head_turned]

@@ -147,7 +147,8 @@ def analyze(
     fin = finish(results, path=path, info=info, warnings=warnings, multi_face=multi, config=config)
     k = fin.calibration.mm_per_px
     points_mm = {name: [float(v[0] * k), float(v[1] * k)] for name, v in reference_face.items()}
-    m = measure_all(fin.table, MeasureContext.of(noise_floor_mm=fin.quality.noise_floor_mm, reference_points_mm=points_mm))
+    m = measure_all(fin.table, MeasureContext.of(noise_floor_mm=fin.quality.noise_floor_mm, reference_points_mm=points_mm,
+                                                 mm_per_px=fin.quality.mm_per_px))
     fin.quality.warnings.extend(m.warnings)
     return Analysis(video=fin.video, quality=fin.quality, head_motion=fin.head_motion, smile=m.smile, shake=m.shake,
                     blinks=m.blinks, twitches=m.twitches, synkinesis=m.synkinesis, flags=m.flags,

@@ -48,7 +48,12 @@ def side_decision(sm: SmileResult) -> str:
     right, left = ex.get("right"), ex.get("left")
     measured = [e for e in sm.episodes if not e.not_judged]
     turned = [e for e in measured if e.head_turned]
-    rule = f"a side counts as weaker only when it moves at least {_f(min_mm, '.0f', ' mm')} and {_f(min_pct, '.0f', ' %')} less"
+    margin_px, noticed = th.get("weaker_side_margin_px") or 0.0, th.get("weaker_side_noticed_mm", 3.0)
+    rule = (f"a side counts as weaker only when it moves at least {_f(min_mm, '.1f' if margin_px else '.0f', ' mm')} and "
+            f"{_f(min_pct, '.0f', ' %')} less")
+    if margin_px and _known(min_mm) and _known(noticed):
+        rule += (f": {_f(noticed, '.0f', ' mm')}, a difference people notice, and {_f(min_mm - noticed, '.1f', ' mm')} "
+                 f"({_f(margin_px, '.0f', ' px')} of the picture) that the tracking itself can put between the sides")
     parallax = (f"each degree of turn shifts the left-right difference of the movement by about 1 mm, so movements are "
                 f"compared only where the head turns {_f(max_turn, '.0f', '°')} or less")
     if measured and len(turned) == len(measured):
@@ -66,7 +71,7 @@ def side_decision(sm: SmileResult) -> str:
                f"{_f(lr, '.1f', ' mm')} (right) against {_f(ll, '.1f', ' mm')} (left)")
         if sm.weaker_side in ("left", "right"):
             return f"{how}. The {sm.weaker_side} side rises clearly less; {rule}."
-        return f"{how}. No side is clearly weaker; {rule} (healthy smiles differ by up to 2–3 mm)."
+        return f"{how}. No side is clearly weaker; {rule}. Healthy smiles differ by up to 2–3 mm."
     if not (_known(right) and _known(left)):
         return "Which side is weaker was not judged: the movement of the mouth corners was not measured."
     diff = abs(right - left)
@@ -79,7 +84,7 @@ def side_decision(sm: SmileResult) -> str:
                 f"{_f(left, '.1f', ' mm')} (left), {_f(diff, '.1f', ' mm')} and {_f(sm.asymmetry_pct, '.0f', ' %')} apart; "
                 f"{rule}.{left_out}")
     return (f"No side is clearly weaker: the sides differ by {_f(diff, '.1f', ' mm')} and "
-            f"{_f(sm.asymmetry_pct, '.0f', ' %')}, and {rule} (healthy smiles differ by up to 2–3 mm).{left_out}")
+            f"{_f(sm.asymmetry_pct, '.0f', ' %')}, and {rule}. Healthy smiles differ by up to 2–3 mm.{left_out}")
 
 
 # --- does the smile tire (item 18: "not consistent enough to tell" when the fit is weak) ---
