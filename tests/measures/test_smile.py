@@ -66,6 +66,30 @@ def test_episode_timing_and_excursion_on_a_known_table():
     assert e.weaker_side == "none"  # 2 mm apart
 
 
+@pytest.mark.parametrize("smiles_mm,weaker", [
+    (((8.0, 8.0), (8.0, 2.0)), "none"),               # one even smile: the left can move fully
+    (((8.0, 3.0), (7.0, 2.0), (8.0, 4.0)), "left"),   # the left never gets near: weak
+    (((8.0, 2.0), (8.0, 3.0), (3.0, 2.5)), "left"),   # a small try of both sides does not clear it
+    (((8.0, 2.0), (9.0, 3.0), (6.0, 8.5)), "none")])  # once the left moved 8.5 mm, more than the right's usual 8
+def test_a_side_seen_moving_fully_is_not_weak(smiles_mm, weaker):
+    """Smiles (right, left mm) 2.5 s apart that the classifier reads. The medians differ enough in
+    every case, but a weak side cannot move as far as the other side usually does: once it has,
+    the smiles where it moved less were uneven by expression (a lopsided smile made on purpose),
+    and no side is called weaker over the recording, with the reason; each smile keeps its own."""
+    t = np.arange(0, 1.0 + 2.5 * len(smiles_mm) + 1.0, 1 / 30)
+    bumps = [_bump(t, 1.0 + 2.5 * k, 0.5, 1.0, 0.5) for k in range(len(smiles_mm))]
+    right = sum(r * b for (r, _), b in zip(smiles_mm, bumps))
+    left = sum(lt * b for (_, lt), b in zip(smiles_mm, bumps))
+    tab = _table(t, (right * np.cos(ANGLE), right * np.sin(ANGLE)), (left * np.cos(ANGLE), left * np.sin(ANGLE)),
+                 smile_score=0.1 + 0.8 * sum(bumps))
+    res, _ = analyze_smiles(tab)
+    assert [e.right.excursion_mm for e in res.episodes] == pytest.approx([r for r, _ in smiles_mm], abs=1e-6)
+    assert symmetry(res.excursion_mm["left"], res.excursion_mm["right"])[1] == "left"  # the medians alone would say left
+    assert res.weaker_side == weaker
+    assert bool(res.side_note) == (weaker == "none") and ("can move fully" in res.side_note or weaker != "none")
+    assert [e.weaker_side for e in res.episodes] == [symmetry(lt, r)[1] for r, lt in smiles_mm]
+
+
 @pytest.mark.parametrize("mm_per_px,weaker", [(None, "left"), (0.4, "left"), (1.0, "none")])
 def test_the_side_difference_must_clear_what_tracking_can_put_there(mm_per_px, weaker):
     """Right 8 mm, left 4 mm: 4 mm apart. Without a scale only the 3 mm people notice counts; a

@@ -40,30 +40,42 @@ def report(doc: dict) -> str:
 
 def test_d9_turned_smiles_are_compared_on_the_lift(d9):
     """d9 turns its head 4-6 degrees in both smiles: the whole movements (16.3 vs 11.4 mm) are
-    not compared, the corners' lifts are (14.3 vs 10.1 mm), and the sentence says so."""
+    not compared, the corners' lifts are (14.3 vs 10.1 mm). The lopsided second smile has the
+    left weaker, but in the first the left rose 16.4 mm, more than the right's usual 14.3: the
+    left can move fully, and the sentence says why no side is weak."""
     sm = d9["smile"]
-    assert sm["sides_compared_on"] == "lift" and sm["weaker_side"] == "left"
+    assert sm["sides_compared_on"] == "lift" and sm["weaker_side"] == "none" and not d9["flags"]
     assert all(2 < e["head_turn_deg"] <= 10 and e["sides_compared_on"] == "lift" for e in sm["episodes"])
-    worst = max(e["head_turn_deg"] for e in sm["episodes"])
+    assert [e["weaker_side"] for e in sm["episodes"]] == ["none", "left"]
     for text in (terminal(d9), report(d9)):
+        assert ("No side is weaker: the left side rose less over the smiles, but in the smile at 11.0 s it rose 16.4 mm, "
+                "as far as the right side usually does (14.3 mm): it can move fully") in text
+        assert "The head turned in every smile, so the sides were compared on how far each corner rises." in text
+        assert "moves clearly less" not in text and "rises clearly less" not in text
+
+
+def test_a_side_named_on_the_lift_gives_the_lifts(d9):
+    doc = copy.deepcopy(d9)
+    doc["smile"].update(weaker_side="left", side_note="")
+    worst = max(e["head_turn_deg"] for e in doc["smile"]["episodes"])
+    for text in (terminal(doc), report(doc)):
         assert f"The head turned in every smile (by up to {worst:.1f}°)" in text
         assert "compared on how far each corner rises: 14.3 mm (right) against 10.1 mm (left)" in text
         assert "The left side rises clearly less" in text
-        assert "moves clearly less" not in text  # the whole movements are not what was compared
 
 
 def test_turned_too_far_in_every_smile_is_the_reason_no_side_is_named(d9):
     doc = copy.deepcopy(d9)
     for e in doc["smile"]["episodes"]:
         e["head_turn_deg"], e["head_turned"], e["sides_compared_on"], e["weaker_side"] = 12.5, True, "", "none"
-    doc["smile"].update(sides_compared_on="", lift_mm=None, weaker_side="none")
+    doc["smile"].update(sides_compared_on="", lift_mm=None, weaker_side="none", side_note="")
     for text in (terminal(doc), report(doc)):
         assert "head turned in every smile" in text and "12.5°" in text and "up to 10°" in text
         assert "no side is clearly weaker" not in text.lower() and "rises clearly less" not in text
 
 
 def _still(doc: dict) -> dict:
-    doc["smile"].update(sides_compared_on="excursion", lift_mm=None)
+    doc["smile"].update(sides_compared_on="excursion", lift_mm=None, side_note="")
     return doc
 
 

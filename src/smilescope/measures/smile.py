@@ -769,6 +769,7 @@ class SmileResult:
     # corners' lift (every smile turned, none beyond MAX_LIFT_TURN_DEG), "" (not judged)
     sides_compared_on: str = "excursion"
     lift_mm: dict[str, float | None] | None = None  # per side, median rise over the smiles compared on it
+    side_note: str = ""  # why no side is weaker although the medians differ enough (a side seen moving fully)
 
     def to_dict(self) -> dict:
         eps = []
@@ -791,6 +792,7 @@ class SmileResult:
             "not_judged": self.not_judged,
             "sides_compared_on": self.sides_compared_on,
             "lift_mm": self.lift_mm,
+            "side_note": self.side_note,
             "conventions": "sides are the person's own; excursion = movement of the mouth corner from rest (mm), "
                            "medians over the apex of each smile; overall values are medians over smiles",
         }
@@ -823,7 +825,7 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                         min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
     not_judged = "" if base.found else f"no relaxed face to measure from: {base.reason}"
     measured = [e for e in eps if not e.not_judged]
-    on, lift = "", None
+    on, lift, side_note = "", None, ""
     if measured and base.found:
         # sides are compared over the smiles with the head still; if the head turned in every
         # smile, on the corners' lift in those turned less than MAX_LIFT_TURN_DEG; turned more in
@@ -840,6 +842,8 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
             pct, weaker = lift_symmetry(lift["left"], lift["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
         else:
             weaker = "none"
+        if weaker != "none":
+            weaker, side_note = _weak_or_held_back(still if on == "excursion" else lifted, weaker, on)
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
                         "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in measured]))}
                     for s in ("left", "right")}
@@ -856,7 +860,29 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                              "by perspective alone (2 mm at 10 degrees with the camera 30 cm away)"}
     tired = fatigue(measured) if base.found else fatigue([])
     return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
-                       relaxed_s=base.rest_s, not_judged=not_judged, sides_compared_on=on, lift_mm=lift), exc
+                       relaxed_s=base.rest_s, not_judged=not_judged, sides_compared_on=on, lift_mm=lift,
+                       side_note=side_note), exc
+
+
+def _weak_or_held_back(episodes: list[Episode], weaker: str, on: str) -> tuple[str, str]:
+    """The recording's weaker side, kept only if it never moved as far as the other side usually
+    does: a weak side cannot, so a side seen reaching it in one smile moves fully, and its lesser
+    movement in the others (a lopsided smile made on purpose, an expression) is not weakness.
+    Returns the side (or "none") and, when withdrawn, why."""
+    strong = "left" if weaker == "right" else "right"
+
+    def value(e: Episode, side: str) -> float:
+        m = getattr(e, side)
+        return m.excursion_mm if on == "excursion" else max(m.vertical_mm, 0.0)
+
+    typical = float(np.median([value(e, strong) for e in episodes]))
+    best = max(episodes, key=lambda e: value(e, weaker))
+    if len(episodes) < 2 or not value(best, weaker) >= typical:
+        return weaker, ""
+    how = "moved" if on == "excursion" else "rose"
+    return "none", (f"the {weaker} side {how} less over the smiles, but in the smile at {best.apex_s:.1f} s it {how} "
+                    f"{value(best, weaker):.1f} mm, as far as the {strong} side usually does ({typical:.1f} mm): it can "
+                    f"move fully, so the smiles where it {how} less were uneven by expression, not by a weaker side")
 
 
 def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarray]:

@@ -63,6 +63,10 @@ def side_decision(sm: SmileResult) -> str:
                 f"rises up to {_f(max_lift, '.0f', '°')}; so the "
                 f"{_f(right, '.1f', ' mm')} (right) and {_f(left, '.1f', ' mm')} (left) above may differ because of the turn. "
                 "Keep the head still and facing the camera while smiling.")
+    if sm.side_note and sm.weaker_side == "none":
+        how = (" The head turned in every smile, so the sides were compared on how far each corner rises."
+               if sm.sides_compared_on == "lift" else "")
+        return f"No side is weaker: {sm.side_note}.{how}"
     if sm.sides_compared_on == "lift" and sm.lift_mm:
         lr, ll = sm.lift_mm.get("right"), sm.lift_mm.get("left")
         worst = max((e.head_turn_deg for e in measured if _known(e.head_turn_deg)), default=None)
