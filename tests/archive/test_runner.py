@@ -28,7 +28,8 @@ from smilescope.testing import synth
 
 from conftest import FACES
 
-SMILES = {"even": (6.0, 6.0), "weak_left": (6.0, 2.0)}  # person's (right, left) corner, mm
+SMILES = {"even": (6.0, 6.0), "weak_left": (7.0, 1.0)}  # person's (right, left) corner, mm: 6 mm apart, clear of
+# the 3 mm + 2 px (4.1 mm on this face) that names a weaker side
 TOL_MM = 0.6  # the rendered-truth tests' bound for one corner's excursion (tests/test_pipeline_truth.py)
 
 
