@@ -74,22 +74,26 @@ class Step:
     run: StepFn
 
 
+def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
+    """How many smiles ``keep`` picks, and them listed ("smile 1 at 11.0 s (6.3°), ...")."""
+    picked = [(k, e) for k, e in enumerate(episodes, 1) if keep(e)]
+    return len(picked), ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in picked)
+
+
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm,
                                 mm_per_px=ctx.mm_per_px)
     table.columns.update(smile_columns(exc, smile.episodes))
     warnings = []
-    turned = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.head_turned]
-    lifted = [(k, e) for k, e in enumerate(smile.episodes, 1) if e.sides_compared_on == "lift" and not e.not_judged]
     advice = "Keep the head still and facing the camera while smiling, or rest the face a moment in the pose you smile in."
+    turned, which = _smiles_where(smile.episodes, lambda e: e.head_turned)
     if turned:
-        which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in turned)
         warnings.append(
             f"The head turned during {which}, away from every pose the face was seen relaxed in. A turn moves one "
             f"mouth corner towards the middle of the picture and the other away, about 1 mm per degree, so left and "
-            f"right were not compared in {'that smile' if len(turned) == 1 else 'those smiles'}. {advice}")
+            f"right were not compared in {'that smile' if turned == 1 else 'those smiles'}. {advice}")
+    lifted, which = _smiles_where(smile.episodes, lambda e: e.sides_compared_on == "lift" and not e.not_judged)
     if lifted:
-        which = ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in lifted)
         warnings.append(
             f"The head turned a little during {which}. A turn moves one mouth corner towards the middle of the "
             f"picture and the other away, but not up or down, so left and right were compared there on how far each "

@@ -624,6 +624,7 @@ def find_episodes(
         peak = level[k]
         plateau = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (0.9 * peak if peak > 0 else peak)]
         hold_idx = np.arange(lo, hi + 1)[level[lo:hi + 1] >= (hold_fraction * peak if peak > 0 else peak)]
+        turn = _turn_at(exc, plateau) if relaxed else float("nan")
         if relaxed:
             strong = "right" if np.nanmedian(exc.length_mm["right"][plateau]) >= np.nanmedian(exc.length_mm["left"][plateau]) else "left"
             lat, up = np.nanmedian(exc.lateral_mm[strong][plateau]), np.nanmedian(exc.vertical_mm[strong][plateau])
@@ -635,7 +636,7 @@ def find_episodes(
             sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
             pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
                                    min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
-            on = compared_on(_turn_at(exc, plateau))
+            on = compared_on(turn)
             if on == "lift":
                 pct, weaker = lift_symmetry(sides["left"].vertical_mm, sides["right"].vertical_mm,
                                             min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
@@ -658,7 +659,6 @@ def find_episodes(
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
             yr = reference_points_mm["mouth_corner_right"][1] + np.nanmedian(table.columns["mouth_corner_right_y_mm"][plateau])
             height = float(yl - yr)
-        turn = _turn_at(exc, plateau) if relaxed else float("nan")
         lip = table.columns.get("upper_lip_y_mm")
         lip_el = (float(np.nanmedian(lip[plateau]) - np.nanmedian(lip[exc.rest_mask]))
                   if relaxed and lip is not None else float("nan"))

@@ -79,7 +79,7 @@ def side_decision(sm: SmileResult) -> str:
     if not (_known(right) and _known(left)):
         return "Which side is weaker was not judged: the movement of the mouth corners was not measured."
     diff = abs(right - left)
-    off = [e for e in measured if e.head_turn_deg is not None and _known(e.head_turn_deg) and e.head_turn_deg > max_turn]
+    off = [e for e in measured if _known(e.head_turn_deg) and e.head_turn_deg > max_turn]
     left_out = (f" {len(off)} smile{'s' if len(off) != 1 else ''} with the head turned more than "
                 f"{_f(max_turn, '.0f', '°')} {'were' if len(off) != 1 else 'was'} left out of this comparison."
                 if off else "")
