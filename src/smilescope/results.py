@@ -29,7 +29,7 @@ from smilescope.geometry.calibration import Calibration
 from smilescope.measures.expressivity import BlinkResult
 from smilescope.measures.flags import Flag
 from smilescope.measures.shake import ShakeResult
-from smilescope.measures.smile import SmileResult
+from smilescope.measures.smile import MAX_HEAD_TURN_DEG, SmileResult
 from smilescope.measures.synkinesis import SynkinesisResult
 from smilescope.measures.twitch import TwitchResult
 from smilescope.output import dumps, plain
@@ -234,12 +234,20 @@ class Analysis:
         if isinstance(flags, list):
             # an early file listed flags by id only
             flags = [{"id": f, "side": "none", "why": ""} if isinstance(f, str) else f for f in flags]
+        smile = doc.get("smile")
+        if isinstance(smile, dict) and "episodes" in smile and "sides_compared_on" not in smile:
+            # from before the lift comparison: the sides were compared on the excursions of the
+            # smiles with the head within MAX_HEAD_TURN_DEG of rest, or (none such) not at all
+            eps = [e for e in smile.get("episodes") or [] if isinstance(e, dict) and not e.get("not_judged")]
+            turned = [isinstance(t := e.get("head_turn_deg"), (int, float)) and t > MAX_HEAD_TURN_DEG for e in eps]
+            smile = {**smile, "sides_compared_on": "excursion" if smile.get("relaxed_face") is not False and not all(turned)
+                     else ""}
         signals = doc.get("signals") or {}
         data = {
             "video": doc.get("video"),
             "quality": doc.get("quality"),
             "head_motion": block(doc.get("head_motion")),
-            "smile": block(doc.get("smile")),
+            "smile": block(smile),
             "shake": block(shake),
             "blinks": block(blinks),
             "twitches": twitches,

@@ -70,7 +70,8 @@ def test_episode_timing_and_excursion_on_a_known_table():
     (((8.0, 8.0), (8.0, 2.0)), "none"),               # one even smile: the left can move fully
     (((8.0, 3.0), (7.0, 2.0), (8.0, 4.0)), "left"),   # the left never gets near: weak
     (((8.0, 2.0), (8.0, 3.0), (3.0, 2.5)), "left"),   # a small try of both sides does not clear it
-    (((8.0, 2.0), (9.0, 3.0), (6.0, 8.5)), "none")])  # once the left moved 8.5 mm, more than the right's usual 8
+    (((8.0, 2.0), (9.0, 3.0), (6.0, 8.5)), "none"),   # once the left moved 8.5 mm, more than the right's usual 8
+    (((8.0, 4.0), (8.0, 4.0), (18.0, 9.0)), "left")])  # a partly weak side moves more with effort, but lags in that smile too
 def test_a_side_seen_moving_fully_is_not_weak(smiles_mm, weaker):
     """Smiles (right, left mm) 2.5 s apart that the classifier reads. The medians differ enough in
     every case, but a weak side cannot move as far as the other side usually does: once it has,

@@ -74,6 +74,40 @@ def test_turned_too_far_in_every_smile_is_the_reason_no_side_is_named(d9):
         assert "no side is clearly weaker" not in text.lower() and "rises clearly less" not in text
 
 
+def test_the_lift_decision_says_what_was_compared_and_what_was_left_out(d9):
+    """Compared on the lift, the asymmetry is the lifts' and the rule speaks of rising; a smile
+    turned beyond 10 degrees is counted as left out, as the excursion sentence does."""
+    doc = copy.deepcopy(d9)
+    doc["smile"].update(weaker_side="left", side_note="")
+    extra = copy.deepcopy(doc["smile"]["episodes"][0])
+    extra.update(head_turn_deg=14.0, head_turned=True, sides_compared_on="", weaker_side="none", apex_s=15.0)
+    doc["smile"]["episodes"].append(extra)
+    for text in (terminal(doc), report(doc)):
+        assert "only when it rises at least" in text and "only when it moves at least" not in text
+        assert "1 smile with the head turned more than 10° was left out of this comparison." in text
+    assert "asymmetry of the corners' rise" in terminal(doc) and "The two corners' rise differs by" in report(doc)
+
+
+def test_an_analysis_from_before_the_lift_comparison_reads_as_it_was_judged(d9):
+    """A file without ``sides_compared_on`` was judged with the 2 degree guard alone: d9's smiles
+    turned 4-6 degrees had their sides left out, and the words say so rather than presenting
+    its differences as under the threshold."""
+    doc = copy.deepcopy(d9)
+    doc["smile"].pop("sides_compared_on")
+    for key in ("lift_mm", "side_note"):
+        doc["smile"].pop(key)
+    for e in doc["smile"]["episodes"]:
+        e.pop("sides_compared_on")
+    doc["smile"]["weaker_side"] = "none"
+    assert Analysis.from_dict(copy.deepcopy(doc)).smile.sides_compared_on == ""
+    for text in (terminal(doc), report(doc)):
+        assert "Which side is weaker was not judged: the head turned in every smile" in text
+        assert "No side is clearly weaker" not in text
+    for e in doc["smile"]["episodes"]:
+        e["head_turn_deg"] = 0.5
+    assert Analysis.from_dict(doc).smile.sides_compared_on == "excursion"
+
+
 def _still(doc: dict) -> dict:
     doc["smile"].update(sides_compared_on="excursion", lift_mm=None, side_note="")
     return doc

@@ -38,7 +38,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "smile_episodes": ("Int64", "smiles found"),
     "excursion_right_mm": ("Float64", "median movement of the right mouth corner in a smile (mm)"),
     "excursion_left_mm": ("Float64", "median movement of the left mouth corner in a smile (mm)"),
-    "asymmetry_pct": ("Float64", "left/right difference of the excursions (%), as in analysis.json"),
+    "asymmetry_pct": ("Float64", "left/right difference (%) of what the sides were compared on (the excursions; the corners' lift when the head turned in every smile), as in analysis.json"),
     "weaker_side": ("string", "left / right / none: the side that moves clearly less"),
     "tremor_detected": ("boolean", "a facial tremor was called"),
     "tremor_hz": ("Float64", "its frequency (Hz)"),

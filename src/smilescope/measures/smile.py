@@ -757,7 +757,7 @@ class SmileResult:
 
     episodes: list[Episode]
     excursion_mm: dict[str, float | None]  # per side: median over the smiles with the head still
-    asymmetry_pct: float | None
+    asymmetry_pct: float | None  # of what the sides were compared on: the excursions, or the lifts
     weaker_side: str
     fatigue: Fatigue
     duchenne: dict[str, dict[str, float | None]]  # per side: cheek raise (mm), eye narrowing (%)
@@ -794,7 +794,8 @@ class SmileResult:
             "lift_mm": self.lift_mm,
             "side_note": self.side_note,
             "conventions": "sides are the person's own; excursion = movement of the mouth corner from rest (mm), "
-                           "medians over the apex of each smile; overall values are medians over smiles",
+                           "medians over the apex of each smile; overall values are medians over smiles; asymmetry_pct "
+                           "compares what sides_compared_on names (the excursions, or the corners' lift)",
         }
 
 
@@ -840,8 +841,8 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
             on = "lift"
             lift = {s: float(np.median([getattr(e, s).vertical_mm for e in lifted])) for s in ("left", "right")}
             pct, weaker = lift_symmetry(lift["left"], lift["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
-        else:
-            weaker = "none"
+        else:  # turned beyond MAX_LIFT_TURN_DEG in every smile: the excursions' difference is the turn's too
+            pct, weaker = None, "none"
         if weaker != "none":
             weaker, side_note = _weak_or_held_back(still if on == "excursion" else lifted, weaker, on)
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
@@ -866,8 +867,9 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
 
 def _weak_or_held_back(episodes: list[Episode], weaker: str, on: str) -> tuple[str, str]:
     """The recording's weaker side, kept only if it never moved as far as the other side usually
-    does: a weak side cannot, so a side seen reaching it in one smile moves fully, and its lesser
-    movement in the others (a lopsided smile made on purpose, an expression) is not weakness.
+    does in a smile that was not itself lopsided against it: a weak side cannot, so a side seen
+    reaching it in such a smile moves fully, and its lesser movement in the others (a lopsided
+    smile made on purpose, an expression) is not weakness.
     Returns the side (or "none") and, when withdrawn, why."""
     strong = "left" if weaker == "right" else "right"
 
@@ -875,9 +877,16 @@ def _weak_or_held_back(episodes: list[Episode], weaker: str, on: str) -> tuple[s
         m = getattr(e, side)
         return m.excursion_mm if on == "excursion" else max(m.vertical_mm, 0.0)
 
-    typical = float(np.median([value(e, strong) for e in episodes]))
-    best = max(episodes, key=lambda e: value(e, weaker))
-    if len(episodes) < 2 or not value(best, weaker) >= typical:
+    strong_values = [v for v in (value(e, strong) for e in episodes) if np.isfinite(v)]
+    # only a smile that is not itself lopsided against the side can show it moving fully: a
+    # partly weak side moves more with more effort, and reaches the other side's usual
+    # movement in a big smile while still lagging in that very smile
+    fair = [e for e in episodes if e.weaker_side != weaker and np.isfinite(value(e, weaker))]
+    if len(episodes) < 2 or not fair or not strong_values:
+        return weaker, ""
+    typical = float(np.median(strong_values))
+    best = max(fair, key=lambda e: value(e, weaker))
+    if not value(best, weaker) >= typical:
         return weaker, ""
     how = "moved" if on == "excursion" else "rose"
     return "none", (f"the {weaker} side {how} less over the smiles, but in the smile at {best.apex_s:.1f} s it {how} "

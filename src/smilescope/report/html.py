@@ -127,7 +127,8 @@ def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
         return out
     out["rows"] = [("Mouth-corner movement from rest", num(ex.get("right"), ".1f", " mm"), num(ex.get("left"), ".1f", " mm")),
                    *words.smile_face_rows(sm, syn)]
-    lines = [f"The two sides differ by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even).",
+    what = "The two corners' rise differs" if sm.sides_compared_on == "lift" else "The two sides differ"
+    lines = [f"{what} by {num(sm.asymmetry_pct, '.0f', ' %')} (0 % = perfectly even).",
              words.side_decision(sm)]
     if (note := words.negative_note(sm, syn)) is not None:
         lines.append(note)

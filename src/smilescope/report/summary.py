@@ -86,7 +86,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
         for label, right, left in words.smile_face_rows(sm, analysis.synkinesis):
             st.add_row(label.lower(), right, left)
         parts.append(st)
-        parts.append(Text(f"asymmetry {_fmt(sm.asymmetry_pct, '.0f', ' %')}. " + words.side_decision(sm)))
+        parts.append(Text(f"{words.asymmetry_label(sm)} {_fmt(sm.asymmetry_pct, '.0f', ' %')}. " + words.side_decision(sm)))
         if (note := words.negative_note(sm, analysis.synkinesis)) is not None:
             parts.append(Text(note))
         if (tired := words.fatigue_sentence(sm.fatigue)) is not None:

@@ -36,6 +36,12 @@ def _f(x, spec: str = ".1f", unit: str = "") -> str:
 
 # --- which side is weaker (item 17: the real reason is the one given) ----------------------
 
+def asymmetry_label(sm: SmileResult) -> str:
+    """What ``asymmetry_pct`` compares: the two corners' movement, or (the head turned in every
+    smile) how far each rises."""
+    return "asymmetry of the corners' rise" if sm.sides_compared_on == "lift" else "asymmetry"
+
+
 def side_decision(sm: SmileResult) -> str:
     """Why a side is, or is not, called weaker: the numbers, the rule, and the real reason when
     the decision was withheld (the head turned in every smile)."""
@@ -56,8 +62,9 @@ def side_decision(sm: SmileResult) -> str:
                  f"({_f(margin_px, '.0f', ' px')} of the picture) that the tracking itself can put between the sides")
     parallax = (f"each degree of turn shifts the left-right difference of the movement by about 1 mm, so movements are "
                 f"compared only where the head turns {_f(max_turn, '.0f', '°')} or less")
-    if measured and len(turned) == len(measured):
-        worst = max((e.head_turn_deg for e in turned if _known(e.head_turn_deg)), default=None)
+    # (an analysis from before the lift comparison says so by sides_compared_on alone)
+    if measured and sm.relaxed_face is not False and (len(turned) == len(measured) or not sm.sides_compared_on):
+        worst = max((e.head_turn_deg for e in measured if _known(e.head_turn_deg)), default=None)
         return (f"Which side is weaker was not judged: the head turned in every smile (by up to {_f(worst, '.1f', '°')}). "
                 f"A turn changes the picture of the two mouth corners differently: {parallax}, and how far each corner "
                 f"rises up to {_f(max_lift, '.0f', '°')}; so the "
@@ -73,9 +80,14 @@ def side_decision(sm: SmileResult) -> str:
         how = (f"The head turned in every smile (by up to {_f(worst, '.1f', '°')}), and {parallax}; a turn does not "
                f"move the corners up or down, so the sides were compared on how far each corner rises: "
                f"{_f(lr, '.1f', ' mm')} (right) against {_f(ll, '.1f', ' mm')} (left)")
+        rule = rule.replace("when it moves", "when it rises", 1)
+        far = [e for e in turned if _known(e.head_turn_deg) and e.head_turn_deg > max_lift]
+        far_out = (f" {len(far)} smile{'s' if len(far) != 1 else ''} with the head turned more than "
+                   f"{_f(max_lift, '.0f', '°')} {'were' if len(far) != 1 else 'was'} left out of this comparison."
+                   if far else "")
         if sm.weaker_side in ("left", "right"):
-            return f"{how}. The {sm.weaker_side} side rises clearly less; {rule}."
-        return f"{how}. No side is clearly weaker; {rule}. Healthy smiles differ by up to 2–3 mm."
+            return f"{how}. The {sm.weaker_side} side rises clearly less; {rule}.{far_out}"
+        return f"{how}. No side is clearly weaker; {rule}. Healthy smiles differ by up to 2–3 mm.{far_out}"
     if not (_known(right) and _known(left)):
         return "Which side is weaker was not judged: the movement of the mouth corners was not measured."
     diff = abs(right - left)
