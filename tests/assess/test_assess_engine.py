@@ -99,6 +99,20 @@ def test_not_sudden_or_not_known_sudden_is_not_an_emergency_by_itself(answers):
     assert assess(answers).level != "emergency"
 
 
+@pytest.mark.parametrize("hours", [0.5, 2, 24])
+def test_weakness_that_began_within_a_day_is_an_emergency_unless_known_not_sudden(hours):
+    """Begun within the stroke window, weakness whose pace the person does not know may have
+    been sudden: treated as sudden. Known to have come on slowly, or begun longer ago, it is not
+    an emergency by this rule."""
+    for key in ("facial_weakness", "drooping"):
+        r = assess({key: True, "onset_hours_ago": hours})
+        assert r.level == "emergency" and "stroke_recent_face_unsure_if_sudden" in ids(r)
+        assert "treated as sudden" in r.matches[0].reason
+    assert "stroke_recent_face_unsure_if_sudden" not in ids(assess({"drooping": True, "onset_hours_ago": hours,
+                                                                    "sudden_onset": False}))
+    assert "stroke_recent_face_unsure_if_sudden" not in ids(assess({"drooping": True, "onset_hours_ago": 30}))
+
+
 # --- urgent (same day) -------------------------------------------------------------------
 
 
@@ -190,7 +204,8 @@ def test_self_care_factors_and_their_thresholds(answers, rule, below):
     r = assess(answers)
     assert r.level == "self_care" and ids(r) == {rule}
     r = assess(below)
-    assert r.level == "info" and ids(r) == {"nothing_found"}
+    nothing = all(v is None for v in below.values())  # "don't know" alone: nothing answered
+    assert r.level == "info" and ids(r) == ({"nothing_answered"} if nothing else {"nothing_found"})
 
 
 def test_several_everyday_factors_are_all_listed():
@@ -203,11 +218,22 @@ def test_several_everyday_factors_are_all_listed():
 # --- info ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("answers", [None, {}, {"sudden_onset": False, "one_sided": None, "stress_0_10": 3, "sleep_hours": 8}])
+@pytest.mark.parametrize("answers", [{"sudden_onset": False}, {"sudden_onset": False, "one_sided": None, "stress_0_10": 3,
+                                                                  "sleep_hours": 8}])
 def test_nothing_found_when_nothing_matches(answers):
     r = assess(answers)
     assert r.level == "info" and ids(r) == {"nothing_found"}
     assert "not a diagnosis" in r.matches[0].message
+
+
+@pytest.mark.parametrize("answers", [None, {}, {"sudden_onset": None, "stress_0_10": None}])
+def test_nothing_answered_and_nothing_measured_says_so(answers):
+    """With no answer and no analysis, "nothing worrying was found" would claim more than was
+    looked at; with an analysis that raised no flag, nothing was found in it."""
+    r = assess(answers)
+    assert r.level == "info" and ids(r) == {"nothing_answered"}
+    assert "nothing to judge" in r.matches[0].message and "emergency" in r.matches[0].action
+    assert ids(assess(answers, flags=[])) == {"nothing_found"}
 
 
 def test_info_rule_is_left_out_when_anything_matches():

@@ -10,7 +10,7 @@ import pytest
 
 from smilescope.assess import LEVELS, RuleFileError, assess, load_rules, parse_rules
 from smilescope.assess.questions import BY_KEY, FLAG_IDS
-from smilescope.assess.rules import All, AnswerCmp, AnswerIs, AnswerKnown, Any, Flag
+from smilescope.assess.rules import NOTHING_GIVEN, All, AnswerCmp, AnswerIs, AnswerKnown, Any, Flag
 from smilescope.measures import flags as measured
 
 RULES = load_rules()
@@ -61,7 +61,8 @@ def witnesses(cond) -> list[tuple[dict, set]]:
     raise AssertionError(f"unknown condition {cond!r}")
 
 
-CASES = [(r, a, f) for r in RULES if r.when is not None for a, f in witnesses(r.when)]
+CONDITIONAL = [r for r in RULES if r.when is not None and r.when != NOTHING_GIVEN]  # not otherwise / nothing_given
+CASES = [(r, a, f) for r in CONDITIONAL for a, f in witnesses(r.when)]
 
 
 def _id(case):
@@ -85,8 +86,8 @@ def test_table_covers_every_level_and_is_sourced():
     assert len({r.id for r in RULES}) == len(RULES)
     for r in RULES:
         assert r.message and r.action and len(r.source) > 10, r.id
-    # each rule id appears in the generated cases (an otherwise rule aside)
-    assert {c[0].id for c in CASES} == {r.id for r in RULES if r.when is not None}
+    # each rule id appears in the generated cases (the otherwise and nothing_given rules aside)
+    assert {c[0].id for c in CASES} == {r.id for r in CONDITIONAL}
 
 
 def test_every_flag_is_used_by_some_rule():
@@ -97,7 +98,8 @@ def test_every_flag_is_used_by_some_rule():
 def test_required_rules_are_present_at_their_levels():
     levels = {r.id: r.level for r in RULES}
     expected = {
-        "stroke_sudden_face": "emergency", "stroke_forehead_spared": "emergency", "stroke_other_signs": "emergency",
+        "stroke_sudden_face": "emergency", "stroke_recent_face_unsure_if_sudden": "emergency",
+        "stroke_forehead_spared": "emergency", "stroke_other_signs": "emergency",
         "ramsay_hunt_signs": "urgent", "new_facial_weakness_72h": "urgent", "eye_cannot_close": "urgent",
         "weakness_both_sides": "urgent", "weakness_with_neuro_signs": "urgent",
         "one_sided_shaking": "see_doctor", "eye_to_mouth_spread": "see_doctor", "shaking_at_rest_or_sleep": "see_doctor",
@@ -106,7 +108,7 @@ def test_required_rules_are_present_at_their_levels():
         "synkinesis": "see_doctor", "low_mood": "see_doctor", "measured_head_tremor": "see_doctor",
         "measured_uneven_smile": "see_doctor",
         "benign_bilateral_shaking": "self_care", "stress": "self_care", "poor_sleep": "self_care",
-        "caffeine": "self_care", "dehydration": "self_care", "nothing_found": "info",
+        "caffeine": "self_care", "dehydration": "self_care", "nothing_found": "info", "nothing_answered": "info",
     }
     assert {k: levels.get(k) for k in expected} == expected
 

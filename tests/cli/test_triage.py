@@ -168,10 +168,10 @@ def test_interactive_emergency_is_shown_at_once_and_stops_the_questions():
     assert not _asked("arm_or_leg_weakness", r.stdout)  # no further questions
 
 
-def test_interactive_all_dont_know_gives_nothing_found():
+def test_interactive_all_dont_know_says_there_was_nothing_to_judge():
     r = runner.invoke(app, ["triage", "--no-save"], input="\n" * 100)
     assert r.exit_code == 0, r.output
-    assert "Nothing worrying found" in r.stdout
+    assert "Nothing to judge" in r.stdout and "Nothing worrying" not in r.stdout
     # weakness follow-ups are skipped when weakness was not reported
     assert not _asked("forehead_spared", r.stdout) and not _asked("onset_hours_ago", r.stdout)
     assert _asked("low_mood_weeks", r.stdout)
@@ -195,6 +195,18 @@ def test_interactive_follow_up_questions_after_weakness():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["level"] == "urgent" and doc["matches"][0]["rule_id"] == "new_facial_weakness_72h"
+
+
+def test_interactive_weakness_begun_hours_ago_with_sudden_unknown_is_an_emergency_once_asked():
+    """Weakness 2 h ago: the questions go on to "sudden?" (not stopped early on a question not
+    yet asked); "don't know" there makes it an emergency and stops; "no" does not."""
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input="y\nn\n2\n\n" + "n\n" * 40)
+    assert r.exit_code == 0, r.output
+    assert _asked("sudden_onset", r.stderr) and "Stopping the questions here" in r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["level"] == "emergency" and doc["matches"][0]["rule_id"] == "stroke_recent_face_unsure_if_sudden"
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input="y\nn\n2\nn\n" + "n\n" * 40)
+    assert json.loads(r.stdout)["level"] == "urgent" and "Stopping the questions here" not in r.stderr
 
 
 def test_interactive_end_of_input_assesses_what_was_given():

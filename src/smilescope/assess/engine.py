@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from smilescope.assess.questions import FLAG_LABELS, validate_answers
-from smilescope.assess.rules import RANK, Rule, load_rules
+from smilescope.assess.rules import NOTHING_GIVEN, RANK, Rule, load_rules
 from smilescope.errors import BadInputError
 from smilescope.measures.flags import Flag
 from smilescope.results import Analysis
@@ -126,10 +126,12 @@ def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
     table = load_rules() if rules is None else rules
     matches = []
     for rule in table:
-        if rule.when is not None and (why := rule.when.why(clean, measured)) is not None:
+        if rule.when is not None and rule.when != NOTHING_GIVEN and (why := rule.when.why(clean, measured)) is not None:
             matches.append(_match(rule, why, clean))
     if not matches:
-        matches = [_match(rule, [], clean) for rule in table if rule.when is None]
+        given = analysis is not None or flags is not None or any(v is not None for v in clean.values())
+        fallback = [rule for rule in table if rule.when == NOTHING_GIVEN] if not given else []
+        matches = [_match(rule, [], clean) for rule in fallback or [rule for rule in table if rule.when is None]]
     matches.sort(key=lambda m: RANK[m.level])  # stable: table order within a level
     return Assessment(level=matches[0].level if matches else "info", matches=matches)
 

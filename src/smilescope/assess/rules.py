@@ -127,10 +127,16 @@ def fmt_value(x) -> str:
 
 # --- rules ------------------------------------------------------------------------------
 
+#: ``when: nothing_given``: the rule that stands in for ``otherwise`` when no question was
+#: answered (all unanswered or "don't know") and no measurement was given: "nothing worrying
+#: was found" would then claim more than was looked at.
+NOTHING_GIVEN = "nothing_given"
+
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the rule table. ``when`` is None for an ``otherwise`` rule."""
+    """One row of the rule table. ``when`` is None for an ``otherwise`` rule and
+    :data:`NOTHING_GIVEN` for a ``nothing_given`` one."""
 
     id: str
     level: str
@@ -219,7 +225,8 @@ def _parse_rule(raw, index: int, seen: set[str]) -> Rule:
         if spec or conv or (f != "matched" and f not in BY_KEY):
             raise RuleFileError(f"{name}: the reason template has {{{f}{'!' + conv if conv else ''}"
                                 f"{':' + spec if spec else ''}}}; use plain {{matched}} or {{ANSWER_KEY}}.")
-    when = None if raw["when"] == "otherwise" else _parse_condition(raw["when"], f"{name}, when")
+    when = (None if raw["when"] == "otherwise" else NOTHING_GIVEN if raw["when"] == NOTHING_GIVEN
+            else _parse_condition(raw["when"], f"{name}, when"))
     return Rule(rid, raw["level"], when, raw["message"].strip(), raw["action"].strip(), raw["source"].strip(), reason)
 
 

@@ -111,7 +111,10 @@ def _ask(con: Console, analysis: Analysis | None) -> tuple[dict, Assessment, boo
             break
         answers[q.key] = value
         result = assess(answers, analysis)
-        if result.level == "emergency":
+        # stop only for an emergency that no later answer can take back: a rule that reads
+        # "don't know" as a warning (sudden or not?) must not fire on a question not yet asked
+        later = {k.key: False for k in QUESTIONS if k.kind == "bool" and k.key not in answers}
+        if result.level == "emergency" and assess({**answers, **later}, analysis).level == "emergency":
             _print_headline(con, result)
             con.print("[bold]Stopping the questions here: call now.[/]\n")
             return answers, result, True
@@ -150,6 +153,8 @@ def _ask_one(con: Console, q: Question):
 def _print_headline(con: Console, result: Assessment) -> None:
     headline, style = HEADLINES[result.level]
     top = result.matches[0] if result.matches else None
+    if top is not None and top.rule_id == "nothing_answered":  # nothing looked at: not "nothing worrying"
+        headline = "Nothing to judge: no answer and no measurement"
     body = f"[{style}]{headline}[/]"
     if top is not None:
         body += f"\n{escape(top.message)}\n[bold]{escape(top.action)}[/]"
