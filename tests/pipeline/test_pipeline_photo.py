@@ -110,3 +110,21 @@ def test_photo_pair_gives_each_corners_movement(smile_pair):
     assert dyn["excursion_mm"]["left"] == pytest.approx(6.0, abs=0.5)
     assert all(abs(v) < 1.0 for v in dyn["brow_lift_mm"].values())
     assert dyn["eface_style_item"] == pytest.approx(50.0, abs=12.0) and "not clinically validated" in dyn["eface_style_label"]
+
+
+def test_a_smiling_photo_given_as_rest_is_said_to_be_a_smile():
+    """The classifier reads the astronaut's broad smile (a smile at more than 0.7, where a
+    neutral face can read up to it): the rest photo's measures would describe the smile."""
+    r = analyze_photo(FACES / "astronaut.jpg")
+    assert any("looks like a smile" in w for w in r.warnings)
+    assert not any("looks like a smile" in w for w in analyze_photo(FACES / "yale01.jpg").warnings)
+    assert not any("looks like a smile" in w for w in analyze_photo(FACES / "astronaut.jpg", expression="smile").warnings)
+
+
+def test_a_face_mesh_the_face_detector_does_not_confirm_is_not_the_face(shared_data):
+    """face-api.js's happy.jpg: FaceMesh's own detector also fits a face, wider than the woman's,
+    to the building behind her; the full-range face detector confirms only hers, which is measured."""
+    r = analyze_photo(shared_data / "images" / "faceapi_js" / "happy.jpg")
+    xs = r.landmarks_px[:, 0]
+    assert xs.min() > 200 and xs.max() < 450  # the woman, right of the building (her face spans x 260-408)
+    assert any("not taken for a face" in w for w in r.warnings) and not any("faces in the photo" in w for w in r.warnings)

@@ -25,10 +25,12 @@ from smilescope.measures.photo import (
     photo_scale,
     static_measures,
 )
+from smilescope.measures.smile import REST_MAX_SMILE_SCORE
+from smilescope.measures.smile_score import smile_score
 from smilescope.track.crops import SmallFaceFinder
 from smilescope.pipeline.pixels import anchor_features
 from smilescope.track.flow import PatchTracker
-from smilescope.track.facemesh import MediaPipeFaceMesh, head_angles_deg
+from smilescope.track.facemesh import FaceObservation, MediaPipeFaceMesh, face_boxes_px, head_angles_deg
 
 SCHEMA_VERSION = 1
 MIN_FACE_PX = 80.0  # as for videos: a narrower face has an iris of a few pixels (PipelineConfig.min_face_width_px)
@@ -69,12 +71,23 @@ class PhotoResult:
                 "warnings": list(self.warnings)}
 
 
-def _find_face(rgb: np.ndarray, det: MediaPipeFaceMesh):
-    obs = det(rgb)
-    if obs is None:  # a small face in a large picture: search enlarged windows of it
+def _find_face(rgb: np.ndarray, det: MediaPipeFaceMesh) -> tuple[FaceObservation | None, int]:
+    """The widest face the face detector confirms (else the widest face mesh), and how many
+    face meshes the detector did not confirm (a background fitted as a face)."""
+    meshes = det.faces(rgb)
+    if not meshes:  # a small face in a large picture: search enlarged windows of it
         with SmallFaceFinder(min_face_px=0.75 * MIN_FACE_PX) as finder:
-            obs = finder(rgb, 0.0)
-    return obs
+            return finder(rgb, 0.0), 0
+    boxes = face_boxes_px(rgb) if len(meshes) > 1 else []
+
+    def confirmed(m: np.ndarray) -> bool:
+        cx, cy = m[lm.NOSE_TIP, 0], m[lm.NOSE_TIP, 1]
+        return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes)
+
+    real = [m for m in meshes if confirmed(m)]
+    if not real:  # the detector confirms none (or one mesh only): keep them all, widest first
+        return FaceObservation(landmarks_px=meshes[0], n_faces=len(meshes)), 0
+    return FaceObservation(landmarks_px=real[0], n_faces=len(real)), len(meshes) - len(real)
 
 
 def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool = False,
@@ -98,7 +111,7 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     own = detector is None
     det = detector or MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4)
     try:
-        obs = _find_face(photo.rgb, det)
+        obs, not_faces = _find_face(photo.rgb, det)
     finally:
         if own:
             det.close()
@@ -112,7 +125,14 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     warnings = []
     if obs.n_faces > 1:
         warnings.append(f"{obs.n_faces} faces in the photo: the largest was measured")
+    if not_faces:
+        warnings.append(f"{not_faces} face-like pattern{'s' if not_faces > 1 else ''} elsewhere in the photo "
+                        f"{'were' if not_faces > 1 else 'was'} not taken for a face (the face detector did not confirm "
+                        f"{'them' if not_faces > 1 else 'it'})")
     lms = np.asarray(obs.landmarks_px, dtype=float)
+    if expression == "rest" and (score := smile_score(lms)) >= REST_MAX_SMILE_SCORE:
+        warnings.append(f"this photo looks like a smile (smile score {score:.2f}), not a relaxed face: its measures "
+                        "describe the smile; give a relaxed photo as the rest photo, and this one with --expression smile")
     yaw, pitch, roll = head_angles_deg(lms)
     pts = FacePoints.from_facemesh(lms)
     scale = photo_scale(lms, pts)

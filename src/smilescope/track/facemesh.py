@@ -159,19 +159,21 @@ class MediaPipeFaceMesh:
         )
 
     def __call__(self, image_rgb: np.ndarray) -> FaceObservation | None:
+        arrays = self.faces(image_rgb)
+        if not arrays:
+            return None
+        return FaceObservation(landmarks_px=arrays[0], n_faces=len(arrays))
+
+    def faces(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        """Every face's landmarks (478, 3; pixels as in :class:`FaceObservation`), widest first."""
         h, w = image_rgb.shape[:2]
         res = self._mesh.process(image_rgb)
-        faces = res.multi_face_landmarks
-        if not faces:
-            return None
         arrays = []
-        for face in faces:
+        for face in res.multi_face_landmarks or []:
             a = np.array([(q.x, q.y, q.z) for q in face.landmark], dtype=np.float64)
             a *= (w, h, w)  # MediaPipe z uses the same scale as x
             arrays.append(a)
-        widths = [a[:, 0].max() - a[:, 0].min() for a in arrays]
-        best = arrays[int(np.argmax(widths))]
-        return FaceObservation(landmarks_px=best, n_faces=len(arrays))
+        return sorted(arrays, key=lambda a: -(a[:, 0].max() - a[:, 0].min()))
 
     def reset(self) -> None:
         """Start over as a new graph would: a video-mode mesh forgets the face it tracked."""
@@ -185,6 +187,23 @@ class MediaPipeFaceMesh:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def face_boxes_px(image_rgb: np.ndarray, *, min_confidence: float = 0.5) -> list[tuple[float, float, float, float]]:
+    """Boxes (x0, y0, x1, y1; pixels) of the faces MediaPipe's full-range face detector finds in
+    one still: the check on a face mesh, whose own short-range detector sometimes fits a face to
+    a patterned background (a building behind the person) in a still."""
+    import mediapipe as mp  # heavy import, kept local
+
+    silence_mediapipe_logs()
+    h, w = image_rgb.shape[:2]
+    with mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=min_confidence) as det:
+        res = det.process(image_rgb)
+    boxes = []
+    for d in res.detections or []:
+        b = d.location_data.relative_bounding_box
+        boxes.append((b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h))
+    return boxes
 
 
 def detect_still(image_rgb: np.ndarray) -> FaceObservation | None:
