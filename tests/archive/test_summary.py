@@ -20,3 +20,22 @@ def test_a_failed_only_summary_still_has_every_column_typed_and_a_non_utf8_name_
     parquet, csv_path = write_summary(frame, tmp_path)
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), frame)
     assert (parquet.stat().st_mode & 0o077) == 0 and (csv_path.stat().st_mode & 0o077) == 0
+
+
+def test_what_was_not_judged_is_empty_not_false_or_none():
+    """A researcher's table must not read "no tremor" or "no weaker side" where the recording
+    could not show one: those cells are empty (not_judged says why), and no rate comes from a
+    few seconds of video."""
+    import json
+    from pathlib import Path
+
+    from smilescope.archive.summary import summary_row
+    from smilescope.results import Analysis
+
+    golden = Path(__file__).resolve().parents[1] / "data" / "golden"
+    d10 = summary_row(Analysis.from_dict(json.loads((golden / "liveportrait_d10.json").read_text())))  # talking, no rest
+    assert d10["tremor_detected"] is None and d10["tremor_side"] == "" and d10["weaker_side"] == ""
+    assert d10["synkinesis_side"] == "" and "tremor: talking" in d10["not_judged"]
+    assert d10["blinks_per_min"] is None and d10["twitches_per_min"] is None  # 15 s: under the 30 s a rate needs
+    d0 = summary_row(Analysis.from_dict(json.loads((golden / "liveportrait_d0.json").read_text())))
+    assert d0["weaker_side"] == "none" and d0["synkinesis_side"] in ("none", "left", "right", "both")

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from smilescope.assess import assess
+from smilescope.measures.flags import MIN_RATE_S
 from smilescope.report.html import num
 from smilescope.report.html import render_html as render_analysis
 from smilescope.results import Analysis
@@ -83,7 +84,12 @@ def test_real_analysis_has_every_section_and_its_numbers(doc, table):
     ex = doc["smile"]["excursion_mm"]
     assert f"{ex['right']:.1f} mm" in text and f"{ex['left']:.1f} mm" in text
     assert f"{doc['smile']['asymmetry_pct']:.0f} %" in text
-    assert f"{doc['shake']['blinks']['rate_per_min']:.0f} per minute" in text
+    bl, duration = doc["shake"]["blinks"], doc["video"]["duration_s"]
+    if duration >= MIN_RATE_S:
+        assert f"{bl['rate_per_min']:.0f} per minute" in text
+    else:  # the 3 s example: a count, no rate (one blink would read as 20 a minute)
+        assert f"{bl['count']} blink" in text and "no rate per minute from under 30 s of video" in text
+        assert f"{bl['rate_per_min']:.0f} per minute" not in text
     tr = doc["shake"]["tremor"]
     if tr["detected"]:
         assert f"{tr['frequency_hz']:.1f} Hz" in text and f"{tr['amplitude_mm']:.1f} mm" in text
@@ -307,3 +313,13 @@ def test_print_layout_keeps_headers_with_rows_and_what_to_do_first(doc, table):
     assert "h2, h3, p:has(+ table), p:has(+ img) { break-after: avoid; }" in css  # a lead-in stays with its table
     body = html.split("</header>", 1)[1]
     assert body.index('class="emergency-box"') < body.index('<section id="guidance">') < body.index('<section id="overview">')
+
+
+def test_what_was_not_judged_is_not_reported_as_none(doc):
+    """A clip too short for a tremor spectrum: the head tremor is "not judged", not "none
+    found"; the twitch figure's title says not judged rather than 0."""
+    short = json.loads(json.dumps(doc))
+    short["shake"]["tremor"].update(detected=False, not_judged="too short: no stretch of at least 2 s with the face measured")
+    short["shake"]["head"]["tremor_detected"] = False
+    text = _text(render_html(short))
+    assert "Head tremor was not judged: too short" in text and "No head tremor was found" not in text

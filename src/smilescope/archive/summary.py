@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from smilescope.measures.flags import MIN_RATE_S
 from smilescope.output import atomic_write, atomic_write_bytes
 from smilescope.results import Analysis
 
@@ -39,16 +40,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "excursion_right_mm": ("Float64", "median movement of the right mouth corner in a smile (mm)"),
     "excursion_left_mm": ("Float64", "median movement of the left mouth corner in a smile (mm)"),
     "asymmetry_pct": ("Float64", "left/right difference (%) of what the sides were compared on (the excursions; the corners' lift when the head turned in every smile), as in analysis.json"),
-    "weaker_side": ("string", "left / right / none: the side that moves clearly less"),
-    "tremor_detected": ("boolean", "a facial tremor was called"),
+    "weaker_side": ("string", "left / right / none: the side that moves clearly less (empty: not judged, see not_judged)"),
+    "tremor_detected": ("boolean", "a facial tremor was called (empty: not judged, see not_judged)"),
     "tremor_hz": ("Float64", "its frequency (Hz)"),
     "tremor_mm": ("Float64", "its amplitude (mm)"),
     "tremor_side": ("string", "left / right / both / none"),
     "tremor_region": ("string", "mouth / cheek / eye / brow"),
     "head_tremor_hz": ("Float64", "head tremor frequency (Hz), when one was called"),
-    "twitches_per_min": ("Float64", "twitches per minute of relaxed face"),
-    "blinks_per_min": ("Float64", "blinks per minute"),
-    "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none"),
+    "twitches_per_min": ("Float64", "twitches per minute of relaxed face (empty: not judged, or under 30 s of video)"),
+    "blinks_per_min": ("Float64", "blinks per minute (empty under 30 s of video: a few blinks give no rate)"),
+    "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none (empty: not judged)"),
     "flags": ("string", "the findings for the guidance, ';'-separated (id:side)"),
     "not_judged": ("string", "what could not be judged and why, ';'-separated"),
     "processing_s": ("Float64", "time this video took in its worker: hashing, analysis, files (s)"),
@@ -68,6 +69,9 @@ def summary_row(analysis: Analysis) -> dict:
     a = analysis
     q, sm, sh, tw, bl, sk = a.quality, a.smile, a.shake, a.twitches, a.blinks, a.synkinesis
     tremor = sh.tremor if sh is not None else None
+    rates = _num(a.video.duration_s) is not None and a.video.duration_s >= MIN_RATE_S  # no rate from a few seconds
+    tremor_judged = tremor is not None and (tremor.detected or tremor.judged)
+    sides_judged = sm is not None and not sm.not_judged and bool(sm.sides_compared_on)
     not_judged = [f"{what}: {why}" for what, why in (
         ("smile", sm.not_judged if sm else ""), ("tremor", tremor.not_judged if tremor else ""),
         ("twitches", tw.not_judged if tw else ""), ("synkinesis", sk.not_judged if sk else "")) if why]
@@ -83,16 +87,16 @@ def summary_row(analysis: Analysis) -> dict:
         "excursion_right_mm": _num(sm.excursion_mm.get("right")) if sm else None,
         "excursion_left_mm": _num(sm.excursion_mm.get("left")) if sm else None,
         "asymmetry_pct": _num(sm.asymmetry_pct) if sm else None,
-        "weaker_side": sm.weaker_side if sm else "",
-        "tremor_detected": bool(tremor.detected) if tremor else None,
+        "weaker_side": sm.weaker_side if sides_judged else "",
+        "tremor_detected": bool(tremor.detected) if tremor_judged else None,
         "tremor_hz": _num(tremor.frequency_hz) if tremor and tremor.detected else None,
         "tremor_mm": _num(tremor.amplitude_mm) if tremor and tremor.detected else None,
-        "tremor_side": tremor.side if tremor else "",
+        "tremor_side": tremor.side if tremor_judged else "",
         "tremor_region": (tremor.region or "") if tremor and tremor.detected else "",
         "head_tremor_hz": _num(sh.head.frequency_hz) if sh and sh.head.tremor_detected else None,
-        "twitches_per_min": _num(tw.twitch_rate_per_min.total) if tw else None,
-        "blinks_per_min": _num(bl.rate_per_min) if bl else None,
-        "synkinesis_side": sk.side if sk else "",
+        "twitches_per_min": _num(tw.twitch_rate_per_min.total) if tw and tw.judged and rates else None,
+        "blinks_per_min": _num(bl.rate_per_min) if bl and rates else None,
+        "synkinesis_side": sk.side if sk and sk.judged is not False else "",
         "flags": ";".join(f"{f.id}:{f.side}" for f in a.flags),
         "not_judged": "; ".join(not_judged),
     }

@@ -234,8 +234,9 @@ def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | No
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel("time (s)")
     n = len(twitches.twitches)
-    ax.set_title(f"Twitches: {n} brief one-sided movement{'s' if n != 1 else ''} (grey: blinks and winks, "
-                 "not counted); sides are the person's own", fontsize=8)
+    what = (f"not judged ({twitches.not_judged or 'too little relaxed, silent face'})" if not twitches.judged
+            else f"{n} brief one-sided movement{'s' if n != 1 else ''}")
+    ax.set_title(f"Twitches: {what} (grey: blinks and winks, not counted); sides are the person's own", fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return _png(fig)

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Mapping
 
-from smilescope.measures.flags import FLAG_KINDS, Flag
+from smilescope.measures.flags import FLAG_KINDS, MIN_RATE_S, Flag
 from smilescope.report import words
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV, which a report does not need
@@ -206,9 +206,16 @@ def _shake(analysis: Analysis) -> dict:
     elif sh.head.tremor_detected:
         out["head"] = (f"The head itself shakes at about {num(sh.head.frequency_hz, '.1f', ' Hz')}, "
                        f"by about {num(sh.head.amplitude_mm, '.1f', ' mm')}.")
+    elif not sh.tremor.judged and sh.tremor.not_judged.startswith("too short"):
+        out["head"] = f"Head tremor was not judged: {sh.tremor.not_judged}."
     else:
         out["head"] = "No head tremor was found."
-    if bl is not None:
+    duration = analysis.video.duration_s
+    if bl is not None and not (known(duration) and duration >= MIN_RATE_S):  # no rate from a few seconds
+        out["blinks"] = (f"{num(bl.count, 'd')} blink{'s' if bl.count != 1 else ''} in {num(duration, '.0f', ' s')}; "
+                         f"no rate per minute from under {MIN_RATE_S:.0f} s of video (at the usual 8-21 a minute, "
+                         "that is only a few blinks).")
+    elif bl is not None:
         out["blinks"] = (f"{num(bl.count, 'd')} blink{'s' if bl.count != 1 else ''}: "
                          f"{num(bl.rate_per_min, '.0f')} per minute"
                          + (f" (usual: {bl.reference})." if bl.reference else "."))
