@@ -100,6 +100,13 @@ def test_a_hand_edited_analysis_with_a_block_of_the_wrong_shape_exits_2(write, t
     assert path in said(r) and where in said(r) and "smilescope analyze" in said(r)
 
 
+def test_a_photo_analysis_given_for_a_video_analysis_is_named_as_such(write):
+    path = write({"schema_version": 1, "photos": [{"path": "rest.jpg"}]}, "photo.json")
+    with pytest.raises(BadInputError, match="is a photo analysis") as e:
+        load_analysis(path)
+    assert "smilescope analyze VIDEO" in e.value.hint
+
+
 def test_load_analysis_reads_a_real_file_with_a_bom(write):
     path = write(GOLDEN.read_text(), "analysis.json", bom=True)
     assert load_analysis(path).video.fps == json.loads(GOLDEN.read_text())["video"]["fps"]

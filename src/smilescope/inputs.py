@@ -132,7 +132,12 @@ def read_analysis_doc(source: str | Path) -> dict:
 
 def load_analysis(source: str | Path) -> Analysis:
     """An ``analysis.json`` read back and checked against the typed result blocks."""
-    return Analysis.from_dict(read_analysis_doc(source), source=f"The analysis file {_name(source)}")
+    doc = read_analysis_doc(source)
+    if isinstance(doc, dict) and "photos" in doc and "video" not in doc:
+        raise BadInputError(f"{_name(source)} is a photo analysis (photo.json), not a video's analysis.json.",
+                            "Give the analysis.json that `smilescope analyze VIDEO` wrote; a photo analysis "
+                            "makes a report with `smilescope report photo.json`.")
+    return Analysis.from_dict(doc, source=f"The analysis file {_name(source)}")
 
 
 # --- segments ---------------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def test_too_little_quiet_face_is_not_judged():
     tab.columns["upper_lid_left_y_mm"] += _pulse(t, 0.6, 0.2, -1.0)  # a twitch in the quiet second: not reported
     res = twitch_summary(tab)
     assert res.quiet_s < MIN_QUIET_S and not res.judged and res.twitches == []
-    assert res.not_judged.startswith(f"only {res.quiet_s:.1f} s of relaxed, silent face")
+    assert res.not_judged.startswith(f"only {res.quiet_s:.1f} s of quiet face")
     assert res.twitch_rate_per_min.total is None and not res.spread_eye_to_mouth
 
 

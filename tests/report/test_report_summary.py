@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -31,7 +32,7 @@ def test_real_analysis(doc):
     assert f"smilescope — {doc['video']['path']}" in text
     assert f"mouth-corner excursion {ex['right']:.1f} mm {ex['left']:.1f} mm" in text
     assert f"asymmetry {doc['smile']['asymmetry_pct']:.0f} %" in text
-    # d0 smiles for most of its 3 s: too little relaxed, silent face to judge twitches
+    # d0 smiles for most of its 3 s: too little quiet face to judge twitches
     assert doc["shake"]["quiet_s"] < 2.0 and f"twitches: not judged ({doc['shake']['not_judged']})" in text
     assert f"blinks: {doc['shake']['blinks']['count']}" in text
     assert "wrote out/analysis.json, out/signals.csv" in text and "not a diagnosis" in text
@@ -75,3 +76,20 @@ def test_no_relaxed_face_is_said_not_hidden(doc):
     assert "mouth-corner excursion" not in text
     assert "synkinesis): cannot tell — no relaxed face to compare the eyes with" in text
     assert "no relaxed face was found, so not from rest" in text
+
+
+def test_the_suggested_report_command_is_quoted_for_the_shell(tmp_path):
+    """A path with spaces must paste into a shell as one argument."""
+    import shlex
+
+    from rich.console import Console
+
+    from smilescope.report.summary import render_summary
+    from smilescope.results import Analysis
+
+    doc = json.loads((Path(__file__).resolve().parents[1] / "data" / "golden" / "liveportrait_d0.json").read_text())
+    path = tmp_path / "Zoë smile 1" / "analysis.json"
+    console = Console(width=400, record=True, file=open("/dev/null", "w"))
+    console.print(render_summary(Analysis.from_dict(doc), json_path=path, csv_path=path.with_name("signals.csv")))
+    text = console.export_text()
+    assert f"smilescope report {shlex.quote(str(path))}" in text

@@ -72,10 +72,8 @@ def batch(
         return
     for n in notes:
         err.print(f"note: {safe(n)}", highlight=False)
-    ok = frame[frame["status"] == "ok"]
     failed = frame[frame["status"] != "ok"]
-    out.print(f"{len(frame)} videos: {len(ok)} analysed ({int(frame['reused'].sum())} kept from an earlier run), "
-              f"{len(failed)} failed.", highlight=False)
+    out.print(tally(frame), highlight=False)
     for _, r in failed.iterrows():
         out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
     out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per video. "
@@ -89,3 +87,11 @@ def _interrupt(signum, frame) -> None:
 def _loopback(address: str) -> bool:
     """The scheduler runs on this computer."""
     return is_loopback(urlsplit(address if "://" in address else f"tcp://{address}").hostname or "")
+
+
+def tally(frame) -> str:
+    """The run in one line: videos analysed and failed, each with how many an earlier run gave."""
+    ok, failed = frame[frame["status"] == "ok"], frame[frame["status"] != "ok"]
+    kept_ok, kept_failed = int(ok["reused"].sum()), int(failed["reused"].sum())
+    return (f"{len(frame)} videos: {len(ok)} analysed" + (f" ({kept_ok} kept from an earlier run)" if kept_ok else "")
+            + f", {len(failed)} failed" + (f" ({kept_failed} as in an earlier run)" if kept_failed else "") + ".")

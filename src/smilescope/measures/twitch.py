@@ -464,7 +464,7 @@ class TwitchResult:
     def not_judged(self) -> str:
         """Why twitches could not be judged, in words ("" when they could)."""
         if self.quiet_s is not None and self.quiet_s < MIN_QUIET_S:
-            return (f"only {self.quiet_s:.1f} s of relaxed, silent face (at least {MIN_QUIET_S:.0f} s needed): "
+            return (f"only {self.quiet_s:.1f} s of quiet face (not talking, no expression changing; at least {MIN_QUIET_S:.0f} s needed): "
                     f"the recording is too short, or the face was talking or making an expression the rest of the time")
         small = self.smallest_twitch_mm
         if small is not None and np.isfinite(small) and small > MAX_MIN_SIZE_MM:

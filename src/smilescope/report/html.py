@@ -181,11 +181,11 @@ def _twitches(tw: TwitchResult | None) -> dict:
     caveat = ("Twitches are looked for only while the face is relaxed and silent (not talking, not smiling); "
               "for a fair count, film the face relaxed and silent for a minute.")
     if not tw.judged:
-        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little relaxed, silent face'}. A brief "
+        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little quiet face: not talking, no expression changing'}. A brief "
                         "twitch cannot be told apart from talking or an expression: film the face relaxed and silent for a minute.",
                 "rows": []}
     if not events:
-        return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of relaxed, silent face."
+        return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of quiet face (not talking, no expression changing)."
                                                     if tw.quiet_s is not None else "."), "rows": []}
     text = (f"{len(events)} twitch{'es' if len(events) != 1 else ''} found: {num(rate.total, '.1f')} per minute "
             f"(right {num(rate.right, '.1f')}, left {num(rate.left, '.1f')} per minute).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shlex
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -108,7 +109,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     long_enough = _known(v.duration_s) and v.duration_s >= MIN_RATE_S  # no rates from a few seconds
     tw = analysis.twitches
     if tw is not None and not tw.judged:
-        parts.append(Text(f"twitches: not judged ({tw.not_judged or 'too little relaxed, silent face'})"))
+        parts.append(Text(f"twitches: not judged ({tw.not_judged or 'too little quiet face: not talking, no expression changing'})"))
     elif tw is not None:
         rate = tw.twitch_rate_per_min.total if long_enough else None
         quiet = f" in {_fmt(tw.quiet_s, '.0f', ' s')} of face at rest" if _known(tw.quiet_s) else ""
@@ -125,7 +126,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
         parts.append(Text(f"! {w}", style="yellow"))
     if json_path is not None:
         drawn = " and the figures (smile, spectrum, twitches) beside them" if figures else ""
-        parts.append(Text(f"wrote {json_path}, {csv_path}{drawn}; `smilescope report {json_path}` makes a readable "
+        parts.append(Text(f"wrote {json_path}, {csv_path}{drawn}; `smilescope report {shlex.quote(str(json_path))}` makes a readable "
                           "page of it with the plots", style="green"))
     parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
     return Group(*parts)
