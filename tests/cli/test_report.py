@@ -209,3 +209,28 @@ def test_without_answers_the_measurements_alone_do_not_claim_answers(folder):
     text = " ".join((folder / "report.html").read_text().split())
     assert "in what you told us" not in text
     assert "No questionnaire answers were given for this report" in text
+
+
+def test_the_report_history_is_the_same_persons():
+    """A clinician's store holds several people: the report on Zoë's video shows Zoë's rows
+    (no subject: the rows without one); an analysis not in the store leaves the history as it is."""
+    import pandas as pd
+
+    from smilescope.cli.report import same_person
+
+    h = pd.DataFrame({"source": ["/o/a1", "/o/z1", "/o/z2", "/o/n1"], "subject": ["alice", "Zoë", "Zoë", None]})
+    assert list(same_person(h, "/o/z2")["source"]) == ["/o/z1", "/o/z2"]
+    assert list(same_person(h, "/o/n1")["source"]) == ["/o/n1"]
+    assert len(same_person(h, "/o/elsewhere")) == 4
+
+
+def test_with_a_saved_questionnaire_the_measured_only_guidance_does_not_deny_it():
+    from datetime import datetime
+
+    from smilescope.assess import assess
+    from smilescope.report.html import MEASURED_ONLY, MEASURED_ONLY_SAVED, _guidance
+
+    saved = {"level": "see_doctor", "result": {"level": "see_doctor", "matches": []}, "created_at": datetime(2026, 1, 2)}
+    g = _guidance(assess(None, flags=[]), saved_triage=saved)
+    assert g["now"]["matches"][0]["message"] == MEASURED_ONLY_SAVED and "No questionnaire answers" not in MEASURED_ONLY_SAVED
+    assert _guidance(assess(None, flags=[]))["now"]["matches"][0]["message"] == MEASURED_ONLY

@@ -78,17 +78,33 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
     if last:
         doc, history, diary, triage = _last_stored(db)
         analysed_at, folder = make.stored_origin(history)
+        history = same_person(history, history.iloc[-1]["source"] if history is not None and len(history) else None)
         source = "the last stored analysis"
     else:
         analysis = Path(analysis)
         doc = read_analysis_doc(analysis)  # BOM, nesting depth and shape checked (smilescope.inputs)
         folder, analysed_at = analysis.parent, datetime.fromtimestamp(analysis.stat().st_mtime)
         history, diary, triage = _history(db, notes)
+        history = same_person(history, str(folder.resolve()))
         source = str(analysis)
     result = Analysis.from_dict(doc, source=source)  # a wrong shape: BadInputError naming the places
     return make.report_inputs(result, folder=folder, analysed_at=analysed_at, history=history, diary=diary,
                               assessment=assess(raw_answers, result), answers_given=raw_answers is not None,
                               saved_triage=triage, notes=notes)
+
+
+def same_person(history, source: str | None):
+    """The stored history of the person this analysis was stored for (its ``--subject``; no
+    subject: the rows without one): a clinician's store holds several people. Unchanged when the
+    analysis is not in the store (whose it is cannot be told)."""
+    if history is None or not len(history) or source is None:
+        return history
+    mine = history[history["source"] == source]
+    if not len(mine):
+        return history
+    who = mine.iloc[-1]["subject"]
+    same = history["subject"].isna() if who is None or who != who else history["subject"] == who
+    return history[same].reset_index(drop=True)
 
 
 def _last_stored(db: str | None):

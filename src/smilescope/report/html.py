@@ -276,6 +276,10 @@ MEASURED_ONLY = ("No warning sign stood out in these measurements. No questionna
                  "report, so this covers the video alone, not how the face changed or how you feel.")
 
 
+MEASURED_ONLY_SAVED = ("No warning sign stood out in these measurements. This part covers the video alone; your "
+                       "latest saved questionnaire result is shown above.")
+
+
 def _matches(raw) -> list[dict]:
     """The rule matches of a guidance result, as the template shows them (malformed ones skipped)."""
     return [{k: str(m.get(k) or "") for k in ("rule_id", "message", "action", "reason", "source")}
@@ -306,8 +310,8 @@ def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bo
         matches = _matches(d.get("matches"))
         if not answers_given:  # "nothing worrying in what you told us" would claim answers nobody gave
             for m in matches:
-                if m["rule_id"] == "nothing_found":
-                    m["message"] = MEASURED_ONLY
+                if m["rule_id"] in ("nothing_found", "nothing_answered"):
+                    m["message"] = MEASURED_ONLY if saved is None else MEASURED_ONLY_SAVED
         now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
                "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
     if saved is None and now is None:
