@@ -130,13 +130,17 @@ def _os_error(e: OSError, path: Path) -> BadInputError:
         why = "The disk is full" if e.errno == errno.ENOSPC else (
             "Your disk quota is used up" if e.errno == errno.EDQUOT else "A file size limit was reached")
         return BadInputError(f"{why}: could not write {path}; nothing was half-written and earlier results "
-                             "there are unchanged.", "Free some space or choose another folder with --out.")
-    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return BadInputError(f"Cannot write to {path.parent}: permission denied.", "Choose another folder with --out.")
+                             "there are unchanged.", "Free some space or choose another folder (--out, or the path given).")
+    if e.errno == errno.EROFS:
+        return BadInputError(f"Cannot write to {path.parent}: it is on a read-only file system.",
+                             "Choose a folder you can write to (--out, or the path given).")
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return BadInputError(f"Cannot write to {path.parent}: permission denied.",
+                             "Choose a folder you can write to (--out, or the path given).")
     if e.errno == errno.ELOOP:
         return BadInputError(f"Cannot write {path}: a symbolic link on the way points back at itself (a link loop).",
-                             "Remove or fix the link, or choose another folder with --out.")
-    return BadInputError(f"Could not write {path}: {e.strerror}.", "Choose another folder with --out.")
+                             "Remove or fix the link, or choose another folder (--out, or the path given).")
+    return BadInputError(f"Could not write {path}: {e.strerror}.", "Choose another folder (--out, or the path given).")
 
 
 # --------------------------------------------------------------------------- one run's set of files

@@ -135,6 +135,9 @@ def test_data_export_and_delete(db, tmp_path):
     r = runner.invoke(app, ["data", "delete", "--db", db], input="n\n")
     assert r.exit_code == 0 and "nothing was deleted" in r.output  # declining is the user's choice, not a failure
     assert json.loads(run("data", "export", "--db", db).output)["diary"] != []
+    r = runner.invoke(app, ["data", "delete", "--db", db], input="")  # input closed, as a script without --yes
+    assert r.exit_code == 2 and "nothing was deleted" in " ".join(r.output.split()) and "--yes" in r.output
+    assert json.loads(run("data", "export", "--db", db).output)["diary"] != []
     assert run("data", "delete", "--yes", "--db", db).exit_code == 0
     assert json.loads(run("data", "export", "--db", db).output)["diary"] == []
 

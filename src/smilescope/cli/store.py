@@ -242,7 +242,12 @@ def data_delete(
 ) -> None:
     """Delete everything stored (analyses, triage, diary, journal). This cannot be undone."""
     with exit_on_bad_input(), user_store.Store(db) as store:
-        if not yes and not typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone"):
+        try:
+            sure = yes or typer.confirm(f"Delete all smilescope data in {store.display_url()}? This cannot be undone")
+        except (typer.Abort, EOFError):  # input closed (a script without --yes): no answer is not a yes
+            raise BadInputError("No answer to the question (the input was closed), so nothing was deleted.",
+                                "Answer y to the question, or give --yes to delete without asking.") from None
+        if not sure:
             out.print("nothing was deleted")
             return  # the user's choice, carried out: not a failure
         store.delete_all()
