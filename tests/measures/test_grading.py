@@ -64,7 +64,8 @@ def test_blinks_are_left_out_of_ocular_narrowing():
     for side in ("right", "left"):
         tab.columns[f"palpebral_{side}_height_mm"][closed] = 1.0
     with_blink = eface_style(tab, SEGMENTS)
-    assert with_blink["ocular_narrowing_pct"]["during_smile"]["right"] > 80  # the blink reads as a closed eye
+    # not told of the blink: the narrowing is the median at the smile's apex, which a 0.2 s blink does not move
+    assert with_blink["ocular_narrowing_pct"]["during_smile"]["right"] == pytest.approx(5.0, abs=1.0)
     res = eface_style(tab, SEGMENTS, blinks=[EyeEvent("blink", blink_t, 0.2, "both")])
     assert res["ocular_narrowing_pct"]["during_smile"]["left"] == pytest.approx(20.0, abs=1.0)
     assert res["ocular_narrowing_pct"]["during_smile"]["right"] == pytest.approx(5.0, abs=1.0)

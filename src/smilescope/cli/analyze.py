@@ -214,7 +214,7 @@ def grade_lines(doc: dict) -> list[str]:
     lines.append(f"total (mean of the items above): {_item(doc['total'])} — not clinically validated")
     for move, n in doc["ocular_narrowing_pct"].items():
         lines.append(f"eye narrowing {move.replace('_', ' ')}: right {_item(n['right'])} %, left {_item(n['left'])} % "
-                     f"of the opening at rest ({doc['blinks_excluded']} blinks and winks left out)")
+                     f"of the opening at rest ({doc['blinks_excluded']} blink{'s' if doc['blinks_excluded'] != 1 else ''} or wink{'s' if doc['blinks_excluded'] != 1 else ''} left out)")
     if doc["missing"]:
         lines.append("not in the segments, so not scored: " + ", ".join(m.replace("_", " ") for m in doc["missing"]))
     if doc["too_short"]:

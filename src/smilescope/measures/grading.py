@@ -199,6 +199,24 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
     }
     dynamic = {m: _dynamic(dyn_change[a][m], dyn_change[h][m]) for m in dyn_change[a]}
 
+    def apex(mask, movement):
+        """The frames of ``mask`` where ``movement`` (mm, per frame) is within 90 % of its peak
+        there: the movement held at its height, as ``analyze`` measures each smile's apex."""
+        m = np.where(mask, movement, np.nan)
+        if not np.isfinite(m).any():
+            return mask
+        return mask & (np.nan_to_num(m, nan=-np.inf) >= 0.9 * np.nanmax(m))
+
+    def mouth_movement(m):
+        """Per frame, the larger of the two corners' movement from rest: out and up for a smile,
+        inwards for a pucker (mm)."""
+        per_side = []
+        for side in SIDES:
+            x, y = table.columns[f"mouth_corner_{side}_x_mm"], table.columns[f"mouth_corner_{side}_y_mm"]
+            dx, dy = x - np.nanmedian(x[rest]), y - np.nanmedian(y[rest])
+            per_side.append(np.hypot(dx, dy) if m == "smile" else -dx)
+        return np.fmax(*per_side)
+
     def narrowing(side, mask):
         p = table.columns[f"palpebral_{side}_height_mm"]
         r = np.nanmedian(p[rest & open_eyes])
@@ -206,12 +224,15 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
         during = during[np.isfinite(during)]
         if not len(during) or not r > 0:
             return float("nan")
-        return float((1 - np.percentile(during, 10) / r) * 100)  # the most narrowed moments, blinks left out
+        # the median at the movement's apex: not its most narrowed moments, which a blink's onset
+        # and end (or a blink not found) supply
+        return float((1 - np.median(during) / r) * 100)
 
     narrowing_pct, synk = {}, {}
     for m in ("smile", "pucker"):
         if m in moves:
-            n = {s: narrowing(s, moves[m]) for s in SIDES}
+            held = apex(moves[m], mouth_movement(m))
+            n = {s: narrowing(s, held) for s in SIDES}
             narrowing_pct[f"during_{m}"] = n
             ok = np.isfinite(n[a]) and np.isfinite(n[h]) and n[h] < 100
             synk[f"ocular_during_{m}"] = (float(np.clip((100 - n[a]) / (100 - n[h]) * 100, 0, 100)) if ok else None)
