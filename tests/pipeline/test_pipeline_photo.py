@@ -128,3 +128,12 @@ def test_a_face_mesh_the_face_detector_does_not_confirm_is_not_the_face(shared_d
     xs = r.landmarks_px[:, 0]
     assert xs.min() > 200 and xs.max() < 450  # the woman, right of the building (her face spans x 260-408)
     assert any("not taken for a face" in w for w in r.warnings) and not any("faces in the photo" in w for w in r.warnings)
+
+
+def test_expression_photos_without_a_rest_photo_say_their_movement_was_not_measured():
+    """One --expression for two photos labels both: with no rest photo there is nothing to
+    measure movement from, and each photo says so rather than leaving the comparison out silently."""
+    doc, _ = analyze_photos([FACES / "yale01.jpg", FACES / "astronaut.jpg"], expressions=["smile"])
+    assert all("no rest photo was given" in " ".join(p["warnings"]) and "dynamic" not in p for p in doc["photos"])
+    doc, _ = analyze_photos([FACES / "yale01.jpg", FACES / "astronaut.jpg"], expressions=["rest", "smile"])
+    assert "dynamic" in doc["photos"][1] and not any("no rest photo" in w for p in doc["photos"] for w in p["warnings"])

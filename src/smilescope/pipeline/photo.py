@@ -172,8 +172,13 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
         for i, p in enumerate(paths):
             results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
                                          detector=det))
-    doc = {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
     rest = next((r for r in results if r.expression == "rest"), None)
+    if rest is None:  # e.g. one --expression given for several photos: nothing to measure movement from
+        for r in results:
+            if r.expression != "unknown":
+                r.warnings.append("no rest photo was given, so this photo's movement could not be measured: give the "
+                                  "relaxed photo with --expression rest (one --expression per photo, in order)")
+    doc = {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
     if rest is not None:
         for r, entry in zip(results, doc["photos"]):
             if r is not rest:
