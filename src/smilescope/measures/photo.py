@@ -24,7 +24,7 @@ from smilescope import landmarks as lm
 from smilescope.geometry.calibration import IRIS_DIAMETER_MM, iris_diameters_px
 from smilescope.landmarks import SIDES
 
-SIDE_MIN_MM = 2.0
+SIDE_MIN_MM = 2.0  # a side is named from here (noticed in eyelids from 2 mm, Hohman 2014); "moderate" under 3 mm
 SIDE_SURE_MM = 3.0  # >= 3 mm is noticed > 90 % of the time (Hohman 2014): "high" confidence
 MAX_TURN_DEG = 10.0  # beyond this yaw or pitch, one corner is seen foreshortened: no side is named
 # Fallback scale when the iris cannot be used (eyes closed or too small): the adult inter-canthal
@@ -175,8 +175,9 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
                                            "compare it with a rest photo of the same person")
     a = abs(diff)
     if a < SIDE_MIN_MM:
-        return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {SIDE_MIN_MM:g} mm a difference needs "
-                                        "to be noticed (Hohman 2014)")
+        return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {SIDE_MIN_MM:g} mm from which a side "
+                                        "is named (Hohman 2014: a difference of the eyelids is noticed from 2 mm, of a "
+                                        "smile > 90 % of the time from 3 mm)")
     conf = "high" if a >= SIDE_SURE_MM else "moderate"
     return SideCall(worse, conf, f"the {worse} {what} by {a:.1f} mm ({'at least' if conf == 'high' else 'under'} "
                                  f"{SIDE_SURE_MM:g} mm, the difference noticed > 90 % of the time)")
