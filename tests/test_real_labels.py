@@ -107,7 +107,7 @@ def test_no_weaker_side_called_against_the_labels(overall):
 
 def test_the_weaker_side_of_a_one_sided_labelled_smile_is_named(overall):
     """d9's lopsided smile (the right corner up, the left barely; medium confidence) is smiled
-    with the head turned about 4 degrees from its relaxed pose: compared on the corners' lift,
+    with the head turned about 3 degrees from its relaxed pose: compared on the corners' lift,
     the left is named weaker. Every such smile labelled counts, none is left out as turned."""
     assert overall.side_eligible >= 1 and overall.side_not_comparable == 0
     assert overall.side_right == overall.side_eligible, {s.name: s.details for s in overall.scores if s.side_eligible}
@@ -180,7 +180,11 @@ def test_a_smaller_or_mirrored_copy_raises_no_alarm_and_names_no_wrong_side(shar
     s = score_video(labels, analyze(copy))
     assert s.analysed, s.details
     assert s.alarm_flags == 0 and s.wrong_side == 0, s.details
-    assert s.side_right == s.side_eligible, s.details  # d9's lopsided smile: its weak side, swapped when mirrored
+    if capture == "mirrored":  # the same picture flipped: d9's lopsided smile names its weak side, swapped
+        assert s.side_right == s.side_eligible, s.details
+    # a smaller copy may withhold it: at 3/4 size d9's lopsided smile rises 8.6 vs 4.9 mm, 3.7 mm
+    # apart, inside the 3 mm + 2 px (4.5 mm at its 0.74 mm per px) that tracking can put between
+    # the sides; withholding is allowed, naming the other side is not (wrong_side above)
 
 
 # --- the relaxed face (issue 11, deliverable 2) -------------------------------------------------

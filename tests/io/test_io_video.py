@@ -479,3 +479,33 @@ def test_images_of_different_sizes(tmp_path):
     cv2.imwrite(str(tmp_path / "frame4.png"), np.zeros((10, 10, 3), np.uint8))
     with pytest.raises(BadInputError, match=r"frame4\.png.*is 10x10 px but the first is 64x48"):
         read_all(tmp_path, fps=10)
+
+
+def test_non_square_pixels_are_resampled_square(tmp_path):
+    """A disc stored with pixels 3/4 as wide as high (SAR 3:4) is an ellipse 4/3 as wide as high
+    in the stored pixels; the frames come out resampled to square pixels (the smaller dimension
+    enlarged), so the disc is round again and a millimetre is the same across and down."""
+    import cv2
+
+    w, h = 160, 96
+    img = np.zeros((h, w, 3), np.uint8)
+    cv2.ellipse(img, (80, 48), (40, 30), 0, 0, 360, (255, 255, 255), -1)  # 80 px wide, 60 high stored
+    path = tmp_path / "sar.mp4"
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        s.codec_context.sample_aspect_ratio = Fraction(3, 4)
+        for i in range(3):
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts = i
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    with open_video(path) as v:
+        assert (v.info.width, v.info.height) == (160, 128)  # 96 px high * 4/3
+        assert any("resampled to square pixels (160x128)" in m for m in v.warnings)
+        rgb = next(iter(v)).rgb
+    ys, xs = np.nonzero(rgb[..., 0] > 128)
+    assert rgb.shape == (128, 160, 3)
+    assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 3  # round: 80 px across, 60 * 4/3 = 80 down

@@ -515,7 +515,7 @@ def test_exercise_video_finds_the_smiles_not_the_pucker(shared_data):
     for e in eps:
         assert not (4.0 <= e.apex_s <= 9.0)
         assert e.dental_show < 0.1  # closed-mouth smiles
-    # the head turns 4-7 degrees from its relaxed pose in both smiles (named in a warning): the
+    # the head turns 3-9 degrees from its relaxed pose in both smiles (named in a warning): the
     # sides are compared on how far each corner rises; the closed smile is even, the lopsided
     # one (the right corner up, the left barely) has the left weaker
     for e in eps:

@@ -80,3 +80,24 @@ def test_a_tilted_copy_is_the_picture_turned_about_its_centre(tmp_path, source):
                            borderMode=cv2.BORDER_REPLICATE)
     err = np.abs(copy[0][1].astype(float) - turned).mean()
     assert err < 3.0 and np.abs(copy[0][1].astype(float) - other).mean() > 2 * err
+
+
+def test_a_copy_keeps_the_pixel_shape_of_its_source(tmp_path):
+    """A source with non-square pixels (SAR 3:4) gives a copy with the same pixel shape: without
+    it, the copy would show the face squeezed and measure differently for that reason alone."""
+    from fractions import Fraction
+
+    src = tmp_path / "sar.mp4"
+    with av.open(str(src), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        s.codec_context.sample_aspect_ratio = Fraction(3, 4)
+        for i in range(3):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 100, np.uint8), format="rgb24")
+            f.pts = i
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    with av.open(str(recapture(src, tmp_path / "c.mp4", scale=0.5))) as c:
+        assert c.streams.video[0].sample_aspect_ratio == Fraction(3, 4)

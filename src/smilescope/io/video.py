@@ -385,14 +385,20 @@ class _AvVideoSource(VideoSource):
                 )
             self._rotation_deg = rotation_deg
             w, h = first.width, first.height
-            if rotation_deg in (90, 270):
-                w, h = h, w
+            self._square: tuple[int, int] | None = None
             sar = stream.sample_aspect_ratio
             if sar is not None and sar.numerator > 0 and sar != 1:
+                # a pixel stored sar wide per 1 high: the frames are resampled to square pixels
+                # (the smaller dimension enlarged, so no detail is lost), or horizontal and
+                # vertical millimetres would differ by the aspect (the iris sets the scale across)
+                w, h = (round(w * sar), h) if sar > 1 else (w, round(h / sar))
+                self._square = (int(w), int(h))
                 warnings.append(
-                    f"the video has non-square pixels (aspect {sar.numerator}:{sar.denominator}); "
-                    "horizontal and vertical distances in pixels are not on the same scale."
+                    f"the video has non-square pixels (aspect {sar.numerator}:{sar.denominator}); its frames were "
+                    f"resampled to square pixels ({w}x{h}) before measuring."
                 )
+            if rotation_deg in (90, 270):
+                w, h = h, w
             info = VideoInfo(
                 path=path,
                 fps=float(nominal),
@@ -446,7 +452,10 @@ class _AvVideoSource(VideoSource):
                     dropped.append((i, t_s))
                     continue
                 last_t_s = t_s
-                rgb = rotate_upright(frame.to_ndarray(format="rgb24"), rot)
+                if self._square is None:
+                    rgb = rotate_upright(frame.to_ndarray(format="rgb24"), rot)
+                else:
+                    rgb = rotate_upright(frame.to_ndarray(format="rgb24", width=self._square[0], height=self._square[1]), rot)
                 yield Frame(n_out, t_s, _flip_lr(rgb) if self._flip else rgb)
                 n_out += 1
         finally:

@@ -43,6 +43,9 @@ def recapture(src: str | Path, dst: str | Path, *, scale: float = 1.0, mirror: b
         oc = av.open(str(dst), "w")
         try:
             ost = h264_stream(oc, width=w, height=h, rate=ist.average_rate, time_base=ist.time_base, crf=crf)
+            if ist.sample_aspect_ratio is not None and ist.sample_aspect_ratio > 0:
+                # the copy keeps the source's pixel shape (an app re-encoding a clip keeps its aspect)
+                ost.codec_context.sample_aspect_ratio = ist.sample_aspect_ratio
             dropped = 0
             for i, frame in enumerate(ic.decode(ist)):
                 if i % keep_every:
