@@ -60,3 +60,17 @@ def test_report_of_a_photo_analysis_has_the_annotated_pictures(tmp_path):
     bad.write_text('{"photos": "nope"}')
     r = runner.invoke(app, ["report", str(bad)])
     assert r.exit_code == 2 and "photo analysis" in r.output
+
+
+def test_the_photo_report_gives_the_scale_warning_once(tmp_path):
+    """An inter-canthal scale is explained with the scale; the same sentence is not repeated
+    among the photo's warnings (it was, starting in lower case)."""
+    from smilescope.report.photo_html import photo_report_html
+
+    why = "an eye is closed or nearly so: scale from the inter-canthal width"
+    doc = {"schema_version": 1, "photos": [{"path": "p.jpg", "expression": "rest", "affected_side": "none",
+                                              "confidence": "none", "why": "", "static": {},
+                                              "scale": {"source": "intercanthal", "why": why},
+                                              "warnings": [why, "two faces in the photo: the largest was measured"]}]}
+    html = photo_report_html(doc, tmp_path)
+    assert html.count(why) == 1 and "Two faces in the photo" in html

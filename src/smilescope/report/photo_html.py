@@ -87,7 +87,8 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             "image": image, "rows": _rows(static), "dynamic": dynamic,
             "eface": (f"eFACE-style item for this movement: {item:.0f} of 100 (100 = both sides move alike); not clinically validated."
                       if isinstance(item, (int, float)) else None),
-            "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w) for w in p.get("warnings", [])],
+            "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w)[:1].upper() + str(w)[1:] for w in p.get("warnings", [])
+                                                                           if str(w) != scale.get("why")],  # said with the scale
         })
     env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
