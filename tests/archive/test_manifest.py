@@ -133,3 +133,12 @@ def test_a_file_name_that_is_not_utf8_is_named_and_hashed(tmp_path):
     weird.write_bytes(b"x")
     (item,) = read_inputs(tmp_path / "v").items
     assert item.name == "caf"
+
+
+def test_names_keep_letters_of_any_script(tmp_path):
+    """A clinic's files named after people keep their letters (Zoë was cut to 'Zo'); an accent
+    written as letter + combining mark (as some file systems store it) is the same letter."""
+    _touch(tmp_path / "clinic p1" / "Zoë.mp4")
+    _touch(tmp_path / "Jose\u0301 smile.mp4")
+    names = sorted(i.name for i in read_inputs(tmp_path).items)
+    assert names == ["José_smile", "clinic_p1__Zoë"]

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import os
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -203,7 +204,7 @@ def _from_rows(rows: Sequence[dict], *, base: Path, what: str) -> BatchInputs:
 
 # -- names ----------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_UNSAFE = re.compile(r"[^\w-]+")  # \w: letters and digits of any script, and _ (Zoë stays Zoë)
 #: What the batch's own files are called: no video's folder may take these names.
 RESERVED = frozenset({"summary", "summary_csv", "summary_parquet"})
 
@@ -220,13 +221,14 @@ def _relative(p: Path, base: Path) -> Path:
 
 def _names(relative: Sequence[Path], absolute: Sequence[Path]) -> list[str]:
     """A results folder name per video, from its path below the batch's root: the folders
-    joined by ``__`` and the stem, every other character than letters, digits, ``-`` and ``_``
-    made ``_`` (``clinic/p01/smile.mp4`` -> ``clinic__p01__smile``); where two would share a
+    joined by ``__`` and the stem, every other character than letters (of any script), digits,
+    ``-`` and ``_`` made ``_`` (``clinic/p01/smile.mp4`` -> ``clinic__p01__smile``); where two would share a
     name (case aside), the suffix and then a short hash of the absolute path are added."""
 
     def base(rel: Path, with_suffix: bool) -> str:
         parts = [*(x for x in rel.parent.parts if x not in ("..", ".", "/")),
                  rel.stem + (("_" + rel.suffix.lstrip(".")) if with_suffix and rel.suffix else "")]
+        parts = [unicodedata.normalize("NFC", x) for x in parts]  # an accent as one letter, not letter + mark
         name = "__".join(_UNSAFE.sub("_", x).strip("_-") or "_" for x in parts)[-120:].lstrip("_-")
         return name if name and name.lower() not in RESERVED else f"video_{name}"
 
