@@ -165,9 +165,13 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
     open_eyes = ~_blink_mask(table.t_s, blinks)
 
     # per side: how much each movement changes its signal (mm), away from rest
-    def smile_change(side, mask):
+    def corner_from_rest(side):
+        """The mouth corner's movement from rest per frame (lateral, up; mm)."""
         x, y = table.columns[f"mouth_corner_{side}_x_mm"], table.columns[f"mouth_corner_{side}_y_mm"]
-        d = np.hypot(x - np.nanmedian(x[rest]), y - np.nanmedian(y[rest]))[mask]
+        return x - np.nanmedian(x[rest]), y - np.nanmedian(y[rest])
+
+    def smile_change(side, mask):
+        d = np.hypot(*corner_from_rest(side))[mask]
         d = d[np.isfinite(d)]
         return float(np.percentile(d, 90)) if len(d) else float("nan")
 
@@ -210,11 +214,7 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
     def mouth_movement(m):
         """Per frame, the larger of the two corners' movement from rest: out and up for a smile,
         inwards for a pucker (mm)."""
-        per_side = []
-        for side in SIDES:
-            x, y = table.columns[f"mouth_corner_{side}_x_mm"], table.columns[f"mouth_corner_{side}_y_mm"]
-            dx, dy = x - np.nanmedian(x[rest]), y - np.nanmedian(y[rest])
-            per_side.append(np.hypot(dx, dy) if m == "smile" else -dx)
+        per_side = [np.hypot(dx, dy) if m == "smile" else -dx for dx, dy in map(corner_from_rest, SIDES)]
         return np.fmax(*per_side)
 
     def narrowing(side, mask):

@@ -234,7 +234,7 @@ def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | No
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel("time (s)")
     n = len(twitches.twitches)
-    what = (f"not judged ({twitches.not_judged or 'too little quiet face: not talking, no expression changing'})" if not twitches.judged
+    what = (f"not judged ({twitches.not_judged or words.TWITCHES_NOT_JUDGED})" if not twitches.judged
             else f"{n} brief one-sided movement{'s' if n != 1 else ''}")
     ax.set_title(f"Twitches: {what} (grey: blinks and winks, not counted); sides are the person's own", fontsize=8)
     ax.grid(alpha=0.3, axis="x")

@@ -181,7 +181,7 @@ def _twitches(tw: TwitchResult | None) -> dict:
     caveat = ("Twitches are looked for only while the face is relaxed and silent (not talking, not smiling); "
               "for a fair count, film the face relaxed and silent for a minute.")
     if not tw.judged:
-        return {"text": f"Twitches could not be judged: {tw.not_judged or 'too little quiet face: not talking, no expression changing'}. A brief "
+        return {"text": f"Twitches could not be judged: {tw.not_judged or words.TWITCHES_NOT_JUDGED}. A brief "
                         "twitch cannot be told apart from talking or an expression: film the face relaxed and silent for a minute.",
                 "rows": []}
     if not events:

@@ -109,7 +109,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     long_enough = _known(v.duration_s) and v.duration_s >= MIN_RATE_S  # no rates from a few seconds
     tw = analysis.twitches
     if tw is not None and not tw.judged:
-        parts.append(Text(f"twitches: not judged ({tw.not_judged or 'too little quiet face: not talking, no expression changing'})"))
+        parts.append(Text(f"twitches: not judged ({tw.not_judged or words.TWITCHES_NOT_JUDGED})"))
     elif tw is not None:
         rate = tw.twitch_rate_per_min.total if long_enough else None
         quiet = f" in {_fmt(tw.quiet_s, '.0f', ' s')} of face at rest" if _known(tw.quiet_s) else ""

@@ -26,6 +26,10 @@ MAX_HEAD_TURN_DEG = 2.0
 MAX_LIFT_TURN_DEG = 10.0
 
 
+# why twitches were not judged, for a file that does not say (older, without quiet_s)
+TWITCHES_NOT_JUDGED = "too little quiet face: not talking, no expression changing"
+
+
 def _known(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -55,7 +59,8 @@ def side_decision(sm: SmileResult) -> str:
     measured = [e for e in sm.episodes if not e.not_judged]
     turned = [e for e in measured if e.head_turned]
     margin_px, noticed = th.get("weaker_side_margin_px") or 0.0, th.get("weaker_side_noticed_mm", 3.0)
-    rule = (f"a side counts as weaker only when it moves at least {_f(min_mm, '.1f' if margin_px else '.0f', ' mm')} and "
+    verb = "rises" if sm.sides_compared_on == "lift" else "moves"
+    rule = (f"a side counts as weaker only when it {verb} at least {_f(min_mm, '.1f' if margin_px else '.0f', ' mm')} and "
             f"{_f(min_pct, '.0f', ' %')} less")
     if margin_px and _known(min_mm) and _known(noticed):
         rule += (f": {_f(noticed, '.0f', ' mm')}, a difference people notice, and {_f(min_mm - noticed, '.1f', ' mm')} "
@@ -80,7 +85,6 @@ def side_decision(sm: SmileResult) -> str:
         how = (f"The head turned in every smile (by up to {_f(worst, '.1f', '°')}), and {parallax}; a turn does not "
                f"move the corners up or down, so the sides were compared on how far each corner rises: "
                f"{_f(lr, '.1f', ' mm')} (right) against {_f(ll, '.1f', ' mm')} (left)")
-        rule = rule.replace("when it moves", "when it rises", 1)
         far = [e for e in turned if _known(e.head_turn_deg) and e.head_turn_deg > max_lift]
         far_out = (f" {len(far)} smile{'s' if len(far) != 1 else ''} with the head turned more than "
                    f"{_f(max_lift, '.0f', '°')} {'were' if len(far) != 1 else 'was'} left out of this comparison."
