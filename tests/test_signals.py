@@ -90,6 +90,18 @@ def test_table_series_and_csv(tmp_path):
         tab.series("nope")
 
 
+def test_an_episode_number_is_written_as_a_whole_number(tmp_path):
+    tab = SignalTable(t_s=np.array([0.0, 0.033]), valid=np.array([True, True]),
+                      columns={"smile_excursion_left_mm": np.array([0.0, 2.5]),
+                               "smile_episode": np.array([0, 1], dtype=np.int64)})
+    p = tmp_path / "s.csv"
+    with open(p, "w", newline="") as fh:
+        tab.write_csv(fh)
+    assert p.read_text().splitlines()[1:] == ["0,0.000000,1,0.0000,0", "1,0.033000,1,2.5000,1"]
+    back = SignalTable.read_csv(p)
+    assert back.columns["smile_episode"].tolist() == [0.0, 1.0]
+
+
 def test_table_to_pandas():
     tab = SignalTable(t_s=np.array([0.0, 0.04]), valid=np.array([True, False]),
                       columns={"mouth_corner_left_x_mm": np.array([0.5, np.nan])})

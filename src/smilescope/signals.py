@@ -112,16 +112,18 @@ class SignalTable:
         return pd.DataFrame({"t_s": self.t_s, "valid": self.valid, **self.columns})
 
     def write_csv(self, fh) -> None:
-        """Write one row per frame to an open text file."""
+        """Write one row per frame to an open text file: measures with 4 decimals (empty: not
+        measured), whole-number columns (an episode number) as whole numbers."""
         w = csv.writer(fh)
         names = self.names
         w.writerow(["frame", "t_s", "valid", *names])
         cols = [self.columns[k] for k in names]
+        whole = [np.issubdtype(c.dtype, np.integer) for c in cols]
         for i in range(len(self.t_s)):
             row = [i, f"{self.t_s[i]:.6f}", int(bool(self.valid[i]))]
-            for c in cols:
+            for c, is_whole in zip(cols, whole):
                 x = c[i]
-                row.append("" if not np.isfinite(x) else f"{x:.4f}")
+                row.append(str(int(x)) if is_whole else "" if not np.isfinite(x) else f"{x:.4f}")
             w.writerow(row)
 
     @classmethod

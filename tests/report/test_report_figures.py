@@ -112,3 +112,25 @@ def test_history_plot_has_dates_on_x_and_starts_at_zero(last_figure):
         assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
         assert ax.get_ylim()[0] == 0
     assert np.isfinite(fig.axes[0].get_ylim()).all()
+
+
+def test_history_plot_says_a_measure_was_never_judged(last_figure):
+    import numpy as np
+    import pandas as pd
+
+    from smilescope.store.figures import history_png
+
+    nan = np.nan
+    history = pd.DataFrame({"t": pd.to_datetime(["2024-05-01 09:00", "2024-05-08 09:00"]),
+                            "excursion_right_mm": [nan, nan], "excursion_left_mm": [nan, nan],
+                            "asymmetry_pct": [nan, nan], "tremor_amplitude_mm": [0.2, 0.25],
+                            "twitch_rate_per_min": [nan, nan]})
+    history_png(history, pd.DataFrame(columns=["day", "caffeine_cups", "sleep_hours", "stress_0_10", "water_glasses"]))
+    smile, asym, shake = last_figure[-1].axes[:3]
+    assert "not judged in any of these analyses" in _texts_of(smile) and "not judged in any of these analyses" in _texts_of(asym)
+    assert "not judged in any of these analyses" not in _texts_of(shake)  # tremor was measured
+    assert "twitches per minute (not judged)" in [t.get_text() for t in shake.get_legend().get_texts()]
+
+
+def _texts_of(ax) -> str:
+    return " ".join(t.get_text() for t in ax.texts)

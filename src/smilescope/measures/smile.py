@@ -898,7 +898,7 @@ def smile_columns(exc: Excursion, episodes: list[Episode]) -> dict[str, np.ndarr
     """``smile_*`` columns for signals.csv: excursion per side (mm), the signed smile activation
     per side (mm along the smile direction: + out and up, - in or down), and the episode number
     (0 = none). All NaN without a relaxed face."""
-    active = np.zeros(len(exc.t_s))
+    active = np.zeros(len(exc.t_s), dtype=np.int64)
     for k, e in enumerate(episodes, start=1):
         active[span_mask(exc.t_s, e.start_s, e.end_s)] = k
     return {"smile_excursion_right_mm": exc.length_mm["right"], "smile_excursion_left_mm": exc.length_mm["left"],

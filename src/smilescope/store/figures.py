@@ -51,7 +51,9 @@ def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
     ax.plot(t, history["tremor_amplitude_mm"], color="#ff7f0e", label="tremor amplitude (mm)", **style)
     ax.set_ylabel("tremor amplitude\n(mm)")
     twin = ax.twinx()
-    twin.plot(t, history["twitch_rate_per_min"], color="#2ca02c", ls="--", label="twitches per minute", **style)
+    judged = history["twitch_rate_per_min"].notna().any()
+    twin.plot(t, history["twitch_rate_per_min"], color="#2ca02c", ls="--",
+              label="twitches per minute" + ("" if judged else " (not judged)"), **style)
     twin.set_ylabel("twitches\n(/min)")
     ax.legend(handles=ax.get_lines() + twin.get_lines(), loc="upper left", frameon=False, fontsize=8)
     if panels == 4:
@@ -72,6 +74,13 @@ def history_png(history: pd.DataFrame, diary: pd.DataFrame) -> bytes:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     for ax in (*axes, twin):
         ax.set_ylim(bottom=0)
+    # a measure no analysis could judge (talking, head turned, no relaxed face) is said so, not
+    # left as an empty panel that reads like a missing figure
+    for ax, cols in ((axes[0], ("excursion_right_mm", "excursion_left_mm")), (axes[1], ("asymmetry_pct",)),
+                     (axes[2], ("tremor_amplitude_mm", "twitch_rate_per_min"))):
+        if not history[list(cols)].notna().to_numpy().any():
+            ax.text(0.5, 0.5, "not judged in any of these analyses", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=9, color="#555555")
     axes[-1].set_xlabel("date")
     fig.tight_layout()
     buf = io.BytesIO()
