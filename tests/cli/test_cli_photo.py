@@ -74,3 +74,18 @@ def test_the_photo_report_gives_the_scale_warning_once(tmp_path):
                                               "warnings": [why, "two faces in the photo: the largest was measured"]}]}
     html = photo_report_html(doc, tmp_path)
     assert html.count(why) == 1 and "Two faces in the photo" in html
+
+
+def test_the_photo_report_says_why_a_fold_was_not_measured(tmp_path):
+    """A side whose nasolabial fold has no value shows "—" in the table and the reason below it."""
+    from smilescope.report.photo_html import photo_report_html
+
+    folds = {"right": {"contrast": 0.05, "visible_mm": 20.0, "visible": True, "why": "a line 5 % darker"},
+             "left": {"contrast": None, "visible_mm": None, "visible": None, "why": "the cheek is burnt out (grey 250)"}}
+    doc = {"schema_version": 1, "photos": [{"path": "p.jpg", "expression": "rest", "affected_side": "none",
+                                              "confidence": "none", "why": "", "scale": {"source": "iris", "why": "x"},
+                                              "static": {"nasolabial_fold_contrast": {"right": 0.05, "left": None}},
+                                              "nasolabial_folds": folds}]}
+    html = photo_report_html(doc, tmp_path)
+    assert "Left nasolabial fold not measured: the cheek is burnt out (grey 250)." in html
+    assert "Right nasolabial fold not measured" not in html

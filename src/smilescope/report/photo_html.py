@@ -54,6 +54,19 @@ def _rows(static: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _fold_notes(folds) -> list[str]:
+    """Why a side's nasolabial fold has no value (a "—" in the table), in the person's sides."""
+    if not isinstance(folds, dict):
+        return []
+    notes = []
+    for side in ("right", "left"):
+        f = folds.get(side)
+        if isinstance(f, dict) and f.get("contrast") is None and f.get("why"):
+            why = str(f["why"])
+            notes.append(f"{side.capitalize()} nasolabial fold not measured: {why}")
+    return notes
+
+
 def photo_report_html(doc: dict, folder: Path) -> str:
     """The HTML of the photo report for a ``photo.json`` document read from ``folder``."""
     from jinja2 import Environment, PackageLoader, StrictUndefined  # noqa: PLC0415 - as report.html
@@ -89,6 +102,7 @@ def photo_report_html(doc: dict, folder: Path) -> str:
                       if isinstance(item, (int, float)) else None),
             "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w)[:1].upper() + str(w)[1:] for w in p.get("warnings", [])
                                                                            if str(w) != scale.get("why")],  # said with the scale
+            "notes": _fold_notes(p.get("nasolabial_folds")),
         })
     env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
