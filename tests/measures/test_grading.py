@@ -101,6 +101,16 @@ def test_a_small_difference_names_no_affected_side():
     assert "right and" in clear["affected_side_reason"] and "50 % apart" in clear["affected_side_reason"]
 
 
+def test_the_affected_side_needs_the_tracking_margin_as_in_analyze():
+    """A 3.4 mm smile difference (8 against 4.6 mm) names a side on its own, but not at a scale
+    where the tracking can put 1 mm between the sides (2 px at 0.5 mm per px): analyze's rule."""
+    bare = eface_style(_movement_set("right", 0.575), SEGMENTS)
+    assert bare["affected_side_basis"] == "measured" and bare["affected_side"] == "left"
+    coarse = eface_style(_movement_set("right", 0.575), SEGMENTS, mm_per_px=0.5)
+    assert coarse["affected_side_basis"] == "not_clear"
+    assert "under the 4.0 mm (3 mm people notice, Hohman 2014, plus 1.0 mm the tracking" in coarse["affected_side_reason"]
+
+
 @pytest.mark.parametrize("seg,match", [
     ({"rest": [0, 1], "smile": [5, 20]}, "'smile' stretch .* past the end of the video \\(12.0 s\\)"),
     ({"rest": [0, 1], "smile": [13, 14]}, "past the end"),

@@ -171,7 +171,8 @@ def grade(
         result = _analyse_with_progress(pipeline, video, what="grade")
         err.print("grading…", highlight=False)
         doc = eface_style(result.signals, seg, affected_side=affected_side,
-                          blinks=result.blinks.events if result.blinks is not None else None)
+                          blinks=result.blinks.events if result.blinks is not None else None,
+                          mm_per_px=result.quality.mm_per_px)
         # grading.json goes with the analysis files and figures, as one set that replaces the folder's
         save_analysis(result, out_dir, extra={**draw_figures(result), "grading.json": dumps(doc) + "\n"})
         path = out_dir / "grading.json"

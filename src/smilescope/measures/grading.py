@@ -23,9 +23,10 @@ scored here. Items whose movement is missing are ``None`` and named in ``missing
 says plainly that it is not a clinical score.
 
 Affected side: named from the smile (else the brow raise) only when one side moves at least
-3 mm *and* 20 % less than the other: the rule the smile measures use (people notice a 3 mm
-smile asymmetry, Hohman 2014; healthy sides differ by up to 2-3 mm, Coulson 2002), so a 2 %
-difference never names a side. Below it the items are computed with the side that moves less,
+3 mm plus the tracking margin *and* 20 % less than the other: the rule the smile measures use
+(people notice a 3 mm smile asymmetry, Hohman 2014; healthy sides differ by up to 2-3 mm,
+Coulson 2002; the tracking can put 2 px of the picture into the difference,
+:func:`smilescope.measures.smile.weaker_side_min_diff_mm`), so a 2 % difference never names a side. Below it the items are computed with the side that moves less,
 and the result says that no side is clearly affected.
 """
 
@@ -35,6 +36,7 @@ import numpy as np
 
 from smilescope.errors import BadInputError
 from smilescope.landmarks import SIDES, mirror_side
+from smilescope.measures.smile import weaker_side_min_diff_mm
 from smilescope.signals import SignalTable
 from smilescope.timebase import span_mask
 
@@ -136,7 +138,8 @@ def _mean(values) -> float | None:
     return float(np.mean(vals)) if vals else None
 
 
-def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None = None, blinks=None) -> dict:
+def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None = None, blinks=None,
+                mm_per_px: float | None = None) -> dict:
     """eFACE-style static, dynamic and synkinesis items, subtotals and total from one movement-set video.
 
     Parameters
@@ -151,6 +154,9 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
         see the module notes.
     blinks : list of EyeEvent, optional
         ``Analysis.blinks.events``: left out of the eye measures.
+    mm_per_px : float, optional
+        The recording's scale: the side rule adds the tracking margin at it, as ``analyze``
+        does (none when not given).
     """
     segments = check_segments(segments)
     if affected_side is not None and affected_side not in SIDES:
@@ -190,7 +196,7 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
             c["pucker"] = _change(table, f"mouth_corner_{side}_x_mm", rest, moves["pucker"], sign=-1)  # inwards
         dyn_change[side] = c
 
-    affected_side, basis, reason = _affected(dyn_change, affected_side)
+    affected_side, basis, reason = _affected(dyn_change, affected_side, min_diff_mm=weaker_side_min_diff_mm(mm_per_px))
     a, h = affected_side, mirror_side(affected_side)
 
     def rest_value(col, mask=rest):
@@ -260,7 +266,7 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
     }
 
 
-def _affected(dyn_change: dict, given: str | None) -> tuple[str, str, str]:
+def _affected(dyn_change: dict, given: str | None, *, min_diff_mm: float = SIDE_MIN_DIFF_MM) -> tuple[str, str, str]:
     """The side the items treat as affected, how it was chosen (given / measured / not_clear), and why."""
     if given is not None:
         return given, "given", f"given with --affected-side ({given})"
@@ -276,10 +282,13 @@ def _affected(dyn_change: dict, given: str | None) -> tuple[str, str, str]:
     what = key.replace("_", " ")
     numbers = (f"the {what} moves {right:.1f} mm on the right and {left:.1f} mm on the left "
                f"({diff:.1f} mm, {pct:.0f} % apart)")
-    if diff >= SIDE_MIN_DIFF_MM and pct >= SIDE_MIN_DIFF_PCT:
-        return weaker, "measured", (f"{numbers}: at least {SIDE_MIN_DIFF_MM:.0f} mm and {SIDE_MIN_DIFF_PCT:.0f} % "
-                                    "less, the difference people notice (Hohman 2014)")
-    return weaker, "not_clear", (f"no side is clearly affected: {numbers}, under the {SIDE_MIN_DIFF_MM:.0f} mm and "
+    margin = min_diff_mm - SIDE_MIN_DIFF_MM
+    need = (f"{min_diff_mm:.1f} mm ({SIDE_MIN_DIFF_MM:.0f} mm people notice, Hohman 2014, plus {margin:.1f} mm the "
+            "tracking can put between the sides)" if margin > 0.05 else f"{SIDE_MIN_DIFF_MM:.0f} mm")
+    if diff >= min_diff_mm and pct >= SIDE_MIN_DIFF_PCT:
+        return weaker, "measured", (f"{numbers}: at least {need} and {SIDE_MIN_DIFF_PCT:.0f} % less"
+                                    + ("" if margin > 0.05 else ", the difference people notice (Hohman 2014)"))
+    return weaker, "not_clear", (f"no side is clearly affected: {numbers}, under the {need} and "
                                  f"{SIDE_MIN_DIFF_PCT:.0f} % that make a side weaker (healthy sides differ by up to "
                                  f"2-3 mm, Coulson 2002); the items take the {weaker} side, which moves less, as "
                                  "affected. Give --affected-side if you know it")
