@@ -242,6 +242,18 @@ def test_history_shows_the_video_subject_and_label_and_filters_by_subject(db):
     assert r.exit_code == 0 and "No analyses stored for --subject nobody" in r.output
 
 
+def test_history_without_a_diary_fits_an_80_column_terminal(db):
+    """No diary entry on the shown days: the four diary columns (all "—") are left out, so the
+    measures and the recording's name are not folded on an 80-column terminal."""
+    with Store(db) as s:
+        for i, (t, a) in enumerate(month(0, caffeine_effect_mm=0.0, days=2)[1]):
+            s.add_analysis(a, source="out", t=t, subject="patient-007", label="morning")
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["history", "--db", db])
+    assert r.exit_code == 0, r.output
+    assert "patient-007 clip.mp4" in r.output and "caff." not in r.output and "No diary entries on these days" in r.output
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+
+
 def test_make_demo_keeps_out_of_the_users_history():
     """`make demo` analyses the example video: it must not add it to the user's own history."""
     text = (ROOT / "Makefile").read_text()

@@ -188,17 +188,23 @@ def _video(r) -> str:
 
 def _history_table(hist, diary):
     by_day = {r["day"]: r for r in diary.to_dict("records")}
+    rows = list(hist.itertuples(index=False))
+    # the diary's columns only when a shown day has an entry: four columns of "—" pushed the
+    # measures and the video's name into folds on an 80-column terminal
+    with_diary = any(r.day in by_day for r in rows)
+    diary_heads = ("caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass") if with_diary else ()
     table = Table(Column("date, video", overflow="fold", min_width=10, max_width=22), "smile R\nmm", "smile L\nmm",
-                  "asym.\n%", "tremor\nmm", "twitch\n/min", "caff.\ncups", "sleep\nh", "stress\n0-10", "water\nglass",
+                  "asym.\n%", "tremor\nmm", "twitch\n/min", *diary_heads,
                   box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False,
-                  title="History (R/L: the person's own right and left)")
-    for r in hist.itertuples(index=False):
+                  title="History (R/L: the person's own right and left)",
+                  caption=None if with_diary else "No diary entries on these days (smilescope diary add).")
+    for r in rows:
         d = by_day.get(r.day, {})
         video = _video(r)
         table.add_row(str(r.day) + (f"\n[dim]{safe(video)}[/]" if video else ""),
                       _fmt(r.excursion_right_mm, 1), _fmt(r.excursion_left_mm, 1),
                       _fmt(r.asymmetry_pct, 0), _fmt(r.tremor_amplitude_mm), _fmt(r.twitch_rate_per_min, 1),
-                      *(_num(d.get(c)) for c in _UNITS))
+                      *((_num(d.get(c)) for c in _UNITS) if with_diary else ()))
     return table
 
 
