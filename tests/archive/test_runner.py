@@ -131,6 +131,22 @@ def test_a_changed_file_is_analysed_again(tmp_path, videos):
     assert row["status"] == "ok" and not row["reused"] and abs(row["excursion_left_mm"] - 6.0) < TOL_MM
 
 
+def test_a_file_added_later_does_not_rename_a_finished_videos_folder(tmp_path, videos):
+    """clip.mp4 was analysed into clip/; a clip.mov added beside it would make this run call
+    them clip_mp4 and clip_mov. The finished video keeps clip/ and is not analysed again."""
+    src = tmp_path / "v"
+    src.mkdir()
+    shutil.copy(videos / "even.mp4", src / "clip.mp4")
+    out = tmp_path / "out"
+    assert runner.batch(src, out, workers=1)["name"].tolist() == ["clip"]
+    shutil.copy(videos / "notes.mp4", src / "clip.mov")
+    frame = runner.batch(src, out, workers=1).set_index("path")
+    kept = frame.loc[str(src.resolve() / "clip.mp4")]
+    assert kept["name"] == "clip" and kept["reused"] and kept["status"] == "ok"
+    assert frame.loc[str(src.resolve() / "clip.mov"), "name"] == "clip_mov"
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["clip", "clip_mov"]
+
+
 def test_a_manifest_carries_its_columns_and_a_missing_file_is_a_failed_row(tmp_path, videos):
     m = tmp_path / "manifest.csv"
     m.write_text(f"path,subject,session,label\n{videos / 'weak_left.mp4'},P07,2,after\ngone.mp4,P08,1,\n")

@@ -39,3 +39,24 @@ def test_what_was_not_judged_is_empty_not_false_or_none():
     assert d10["blinks_per_min"] is None and d10["twitches_per_min"] is None  # 15 s: under the 30 s a rate needs
     d0 = summary_row(Analysis.from_dict(json.loads((golden / "liveportrait_d0.json").read_text())))
     assert d0["weaker_side"] == "none" and d0["synkinesis_side"] in ("none", "left", "right", "both")
+    # in the table, a side not judged is NA (isna() finds it), not an empty string
+    frame = to_frame([{**d10, "name": "d10", "status": "ok"}, {**d0, "name": "d0", "status": "ok"}])
+    assert frame["weaker_side"].isna().tolist() == [True, False] and frame["tremor_side"].isna().iloc[0]
+
+
+def test_sides_not_compared_say_why():
+    """Smiles measured from a relaxed face but the head turned beyond the lift comparison's
+    range in every one: no weaker side, and not_judged says why (it named only other blocks)."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    from smilescope.archive.summary import summary_row
+    from smilescope.results import Analysis
+
+    golden = Path(__file__).resolve().parents[1] / "data" / "golden"
+    a = Analysis.from_dict(json.loads((golden / "liveportrait_d0.json").read_text()))
+    turned = dataclasses.replace(a, smile=dataclasses.replace(a.smile, sides_compared_on="", asymmetry_pct=None))
+    row = summary_row(turned)
+    assert row["weaker_side"] == "" and "smile sides: the head turned more than 10° in every smile" in row["not_judged"]
+    assert "smile sides" not in summary_row(a)["not_judged"]

@@ -360,7 +360,7 @@ def batch(
         notes.extend(inputs.notes)
     _check_out(out)
     settings = BatchSettings(fps=fps, mirrored=mirrored, refine=refine)
-    items = inputs.items
+    items = keep_earlier_names(inputs.items, out)
     rows: dict[str, dict] = {}
     t0 = time.perf_counter()
     failed = reused = 0
@@ -521,6 +521,28 @@ def _memory_mb() -> int:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20))
     except (ValueError, OSError, AttributeError):
         return 0
+
+
+def keep_earlier_names(items: tuple[BatchItem, ...], out: Path) -> tuple[BatchItem, ...]:
+    """Each video keeps the results folder an earlier run of ``out`` gave it.
+
+    Folder names are worked out from the whole set of videos (two named ``d18`` get their
+    suffixes), so a file added later could rename a finished video's folder: it would then be
+    analysed again and its old folder left outside the summary. A video whose path an earlier
+    ``batch.json`` records keeps that folder's name, unless another video of this run already
+    has it.
+    """
+    if not out.is_dir():
+        return items
+    earlier: dict[str, str] = {}
+    for rec_file in out.glob(f"*/{RECORD}"):
+        rec = _read_record(rec_file.parent)
+        if rec is not None and isinstance(rec.row.get("path"), str):
+            earlier.setdefault(rec.row["path"], rec_file.parent.name)
+    wanted = [earlier.get(_text(it.path), it.name) for it in items]
+    if len({n.lower() for n in wanted}) < len(wanted):
+        return items  # an earlier name is now another video's: this run's names, as a fresh batch
+    return tuple(it if n == it.name else dataclasses.replace(it, name=n) for it, n in zip(items, wanted))
 
 
 def _text(p: Path) -> str:

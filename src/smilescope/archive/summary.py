@@ -40,16 +40,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "excursion_right_mm": ("Float64", "median movement of the right mouth corner in a smile (mm)"),
     "excursion_left_mm": ("Float64", "median movement of the left mouth corner in a smile (mm)"),
     "asymmetry_pct": ("Float64", "left/right difference (%) of what the sides were compared on (the excursions; the corners' lift when the head turned in every smile), as in analysis.json"),
-    "weaker_side": ("string", "left / right / none: the side that moves clearly less (empty: not judged, see not_judged)"),
+    "weaker_side": ("string", "left / right / none: the side that moves clearly less (NA: not judged, see not_judged)"),
     "tremor_detected": ("boolean", "a facial tremor was called (empty: not judged, see not_judged)"),
     "tremor_hz": ("Float64", "its frequency (Hz)"),
     "tremor_mm": ("Float64", "its amplitude (mm)"),
-    "tremor_side": ("string", "left / right / both / none"),
-    "tremor_region": ("string", "mouth / cheek / eye / brow"),
+    "tremor_side": ("string", "left / right / both / none (NA: not judged)"),
+    "tremor_region": ("string", "mouth / cheek / eye / brow (NA: no tremor called)"),
     "head_tremor_hz": ("Float64", "head tremor frequency (Hz), when one was called"),
     "twitches_per_min": ("Float64", "twitches per minute of relaxed face (empty: not judged, or under 30 s of video)"),
     "blinks_per_min": ("Float64", "blinks per minute (empty under 30 s of video: a few blinks give no rate)"),
-    "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none (empty: not judged)"),
+    "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none (NA: not judged)"),
     "flags": ("string", "the findings for the guidance, ';'-separated (id:side)"),
     "not_judged": ("string", "what could not be judged and why, ';'-separated"),
     "processing_s": ("Float64", "time this video took in its worker: hashing, analysis, files (s)"),
@@ -64,6 +64,10 @@ def _num(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
+#: Text columns left empty (NA in the table) when the recording could not show them.
+UNJUDGED_TEXT = ("weaker_side", "tremor_side", "tremor_region", "synkinesis_side")
+
+
 def summary_row(analysis: Analysis) -> dict:
     """The measured columns of :data:`COLUMNS` for one analysis (no name, path or status)."""
     a = analysis
@@ -73,7 +77,8 @@ def summary_row(analysis: Analysis) -> dict:
     tremor_judged = tremor is not None and (tremor.detected or tremor.judged)
     sides_judged = sm is not None and not sm.not_judged and bool(sm.sides_compared_on)
     not_judged = [f"{what}: {why}" for what, why in (
-        ("smile", sm.not_judged if sm else ""), ("tremor", tremor.not_judged if tremor else ""),
+        ("smile", sm.not_judged if sm else ""), ("smile sides", _sides_not_judged(sm) if sm and not sides_judged else ""),
+        ("tremor", tremor.not_judged if tremor else ""),
         ("twitches", tw.not_judged if tw else ""), ("synkinesis", sk.not_judged if sk else "")) if why]
     return {
         "duration_s": _num(a.video.duration_s),
@@ -102,6 +107,20 @@ def summary_row(analysis: Analysis) -> dict:
     }
 
 
+def _sides_not_judged(sm) -> str:
+    """Why the sides of a recording with a relaxed face were not compared (empty ``weaker_side``)."""
+    if sm.not_judged:
+        return ""  # said as the smile's own reason
+    measured = [e for e in sm.episodes if not e.not_judged]
+    if not sm.episodes:
+        return "no smile found"
+    if not measured:
+        return "no smile could be measured (each smile's reason is in its analysis.json)"
+    limit = (sm.thresholds or {}).get("max_lift_turn_deg")
+    return ("the head turned " + (f"more than {limit:g}° " if isinstance(limit, (int, float)) else "")
+            + "in every smile")
+
+
 def _safe(v):
     """Text that Parquet can store: a file name that is not valid UTF-8 keeps its bytes as \\x.. escapes."""
     if isinstance(v, str):
@@ -114,7 +133,12 @@ def to_frame(rows: Sequence[dict]):
     import pandas as pd
 
     frame = pd.DataFrame([{c: _safe(r.get(c)) for c in COLUMNS} for r in rows], columns=list(COLUMNS))
-    return frame.astype({c: kind for c, (kind, _) in COLUMNS.items()})
+    frame = frame.astype({c: kind for c, (kind, _) in COLUMNS.items()})
+    # a side or region not judged is missing (NA), as a number not judged is, so that isna()
+    # finds it; "" in a row (and in batch.json records of earlier runs) means the same
+    for c in UNJUDGED_TEXT:
+        frame[c] = frame[c].mask(frame[c] == "")
+    return frame
 
 
 def parquet_bytes(frame) -> bytes:
