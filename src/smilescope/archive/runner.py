@@ -502,11 +502,33 @@ class _client:
             raise BadInputError(f"The workers of {self.scheduler} run smilescope {', '.join(other)}, this is {__version__}.",
                                 f"Install smilescope {__version__} on every worker machine, so all videos are measured alike.")
 
-    def __exit__(self, *exc) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        # after Ctrl-C the cluster's shutdown cancels tasks mid-flight, and Dask logs that at
+        # ERROR level with a traceback (a nanny's CancelledError): the user asked to stop, and
+        # the batch says so itself, so only a CRITICAL message may show while it closes
+        quiet = _Quiet("distributed") if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) else None
+        try:
+            if self.client is not None:
+                self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            if quiet is not None:
+                quiet.restore()
+
+
+class _Quiet:
+    """Raise every logger under ``prefix`` to CRITICAL until :meth:`restore`."""
+
+    def __init__(self, prefix: str) -> None:
+        names = [n for n in logging.root.manager.loggerDict if n == prefix or n.startswith(prefix + ".")]
+        self._levels = {n: logging.getLogger(n).level for n in names}
+        for n in names:
+            logging.getLogger(n).setLevel(logging.CRITICAL)
+
+    def restore(self) -> None:
+        for n, level in self._levels.items():
+            logging.getLogger(n).setLevel(level)
 
 
 def _worker_version() -> str:
