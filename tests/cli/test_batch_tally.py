@@ -13,3 +13,27 @@ def test_the_tally_counts_kept_videos_where_they_belong():
     assert tally(rerun) == "5 videos: 3 analysed (3 kept from an earlier run), 2 failed (2 as in an earlier run)."
     first = pd.DataFrame({"status": ["ok", "failed"], "reused": [False, False]})
     assert tally(first) == "2 videos: 1 analysed, 1 failed."
+
+
+def test_without_a_terminal_each_finished_video_gets_a_line(tmp_path, monkeypatch):
+    """A long batch under nohup or into a log file showed nothing until the end (the bar needs a
+    terminal): each finished video now gets a line saying how it ended."""
+    from typer.testing import CliRunner
+
+    from smilescope.archive import runner
+    from smilescope.cli import app
+
+    def fake_batch(source, out, *, progress, **kw):
+        steps = [("a", 0, 0), ("b", 1, 0), ("c", 1, 1)]  # name, failed so far, kept so far
+        for i, (name, failed, reused) in enumerate(steps, start=1):
+            progress(runner.BatchProgress(done=i, failed=failed, reused=reused, total=3, elapsed_s=30.0 * i, last=name))
+        return pd.DataFrame({"name": ["a", "b", "c"], "status": ["ok", "failed", "ok"], "reused": [False, False, True],
+                             "error_kind": ["", "bad input", ""], "error": ["", "broken", ""]})
+
+    monkeypatch.setattr(runner, "batch", fake_batch)
+    (tmp_path / "v").mkdir()
+    r = CliRunner().invoke(app, ["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert "[1/3] a: analysed (0 failed so far, 0.5 min)" in r.output
+    assert "[2/3] b: failed (1 failed so far, 1.0 min)" in r.output
+    assert "[3/3] c: kept from an earlier run (1 failed so far, 1.5 min)" in r.output

@@ -59,8 +59,13 @@ def batch(
             task = bar.add_task("videos", total=None, failed=0, reused=0)
 
             def progress(p) -> None:
+                what = ("failed" if p.failed > stats["failed"] else "kept from an earlier run" if p.reused > stats["reused"]
+                        else "analysed")
                 stats.update(failed=p.failed, reused=p.reused, done=p.done, total=p.total)
                 bar.update(task, completed=p.done, total=p.total, failed=p.failed, reused=p.reused)
+                if not show and not quiet:  # a log file (nohup, a pipe): a line per video instead of the bar
+                    err.print(f"[{p.done}/{p.total}] {safe(p.last)}: {what} ({p.failed} failed so far, "
+                              f"{p.elapsed_s / 60:.1f} min)", highlight=False, soft_wrap=True)
 
             try:
                 frame = run_batch(source, out_dir, workers=workers, scheduler=scheduler, fps=fps, mirrored=mirrored,
