@@ -78,3 +78,24 @@ def test_mediapipe_log_lines_are_silenced_and_ours_are_kept():
     for chatter in ("W0000", "TensorFlow Lite", "absl::InitializeLog", "inference_feedback_manager"):
         assert chatter not in r.stderr, r.stderr
     assert "a python warning" in r.stderr and "bye" in r.stderr
+
+
+def test_a_fresh_result_names_its_columns_as_one_read_back():
+    """signal_columns and signal_units were empty on a fresh result and filled only on one
+    read back from analysis.json."""
+    import json
+
+    from smilescope.results import Analysis
+    from smilescope.signals import SignalTable
+
+    doc = json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d0.json").read_text())
+    read = Analysis.from_dict(doc)
+    table = SignalTable(t_s=np.arange(3) / 30, valid=np.ones(3, bool),
+                        columns={"mouth_corner_left_x_mm": np.zeros(3), "head_roll_deg": np.zeros(3)})
+    fresh = Analysis(**{**{f: getattr(read, f) for f in ("video", "quality", "head_motion", "smile", "shake", "blinks",
+                                                          "twitches", "synkinesis", "flags", "reference", "peaks")},
+                        "signals": table})
+    assert fresh.signal_columns == ["t_s", "valid", "mouth_corner_left_x_mm", "head_roll_deg"]
+    assert fresh.signal_units == {"mouth_corner_left_x_mm": "mm", "head_roll_deg": "deg"}
+    again = Analysis.from_dict(json.loads(fresh.to_json()))
+    assert again.signal_columns == fresh.signal_columns and again.signal_units == fresh.signal_units

@@ -162,6 +162,12 @@ class Analysis:
     signal_columns: list[str] = field(default_factory=list)
     signal_units: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # a fresh result names its per-frame columns as one read back from analysis.json does
+        if self.signals is not None and not self.signal_columns:
+            self.signal_columns = ["t_s", "valid", *self.signals.names]
+            self.signal_units = {n: self.signals.series(n).unit for n in self.signals.names}
+
     @property
     def reference_t_s(self) -> float | None:
         return self.reference.t_s
