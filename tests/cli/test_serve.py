@@ -78,3 +78,21 @@ def test_listening_beyond_this_computer_warns():
         proc.send_signal(signal.SIGINT)
         _, errs = proc.communicate(timeout=30)
     assert "other computers on your network can reach the coach" in " ".join(errs.split())
+
+
+def test_a_port_left_in_time_wait_is_free_to_serve_again():
+    """The coach just stopped with a browser tab connected: its port holds a TIME-WAIT connection
+    for about a minute; starting again must not say another program is using it."""
+    from smilescope.cli.serve import _check_free
+
+    with socket.socket() as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+        port = srv.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = srv.accept()
+        conn.close()  # the server closes first: its end of the connection waits in TIME-WAIT
+        time.sleep(0.1)
+        client.close()
+    _check_free("127.0.0.1", port)  # raised "Address already in use"

@@ -318,7 +318,8 @@ def test_uploads_that_are_not_a_video_or_too_large_are_refused(client, tmp_path,
 
 
 @pytest.mark.parametrize("name, safe", [("../../etc/passwd", "passwd"), ("C:\\Users\\me\\clip.mp4", "clip.mp4"),
-                                        (".hidden.mov", "hidden.mov"), (None, "clip"), ("a b;rm -rf.mp4", "a_b_rm_-rf.mp4")])
+                                        (".hidden.mov", "hidden.mov"), (None, "clip"), ("a b;rm -rf.mp4", "a_b_rm_-rf.mp4"),
+                                        ("笑顔 😀.mp4", "笑顔__.mp4"), ("..", "clip")])
 def test_uploaded_names_never_leave_the_folder(name, safe):
     from smilescope.web.app import safe_name
 
@@ -411,3 +412,68 @@ def test_brow_raise_exercise_measures_each_brow(client, brow_clip):
     assert rep["hold_mm"]["right"] == pytest.approx(BROW_RIGHT_MM, abs=0.5)
     assert rep["hold_mm"]["left"] == pytest.approx(BROW_LEFT_MM, abs=0.5)
     assert rep["balance"] == pytest.approx(BROW_RIGHT_MM / BROW_LEFT_MM, abs=0.15)
+
+
+def test_delete_removes_the_reports_too_and_a_name_in_any_script_is_kept(clip, tmp_path):
+    """Reports of uploaded clips hold the analysis and the history: "delete everything" removes
+    them as well. The page sends the file's name URI-encoded (a header holds only Latin-1)."""
+    from urllib.parse import quote
+
+    with TestClient(create_app(Settings(port=8000, db=f"sqlite:///{tmp_path}/own.db")), base_url=BASE) as own:
+        r = own.post("/api/analyse", content=clip.read_bytes(), headers={**OWN, "x-filename": quote("笑顔.mp4")})
+        assert r.status_code == 200, r.text
+        url = r.json()["report_url"]
+        assert own.get(url).status_code == 200
+        assert own.get("/api/export").json()["analyses"][0]["video"] == "笑顔.mp4"
+        assert own.post("/api/delete", json={"confirm": True}, headers=OWN).json() == {"deleted": True}
+        gone = own.get(url)
+        assert gone.status_code == 404 and "deleting your data removes them" in gone.json()["error"]
+
+
+def test_absurd_json_is_a_clear_400_not_a_server_error(client):
+    deep = ("[" * 100_000 + "]" * 100_000).encode()
+    for url in ("/api/delete", "/api/triage", "/api/journal", "/api/diary"):
+        r = client.post(url, content=deep, headers={**OWN, "content-type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"], url
+    big = json.dumps({"confirm": True, "pad": "x" * 200_000}).encode()
+    assert client.post("/api/delete", content=big, headers={**OWN, "content-type": "application/json"}).status_code == 400
+
+
+def test_messages_speak_to_the_page_not_the_command_line(client):
+    r = client.post("/api/journal", json={"texts": []}, headers=OWN)
+    assert r.json()["error"] == "write at least one good thing"
+    r = client.post("/api/diary", json={}, headers=OWN)
+    assert r.status_code == 400 and "--" not in r.json()["error"] and "caffeine (cups)" in r.json()["error"]
+    r = client.post("/api/journal", json={"texts": ["a"], "day": 20200101}, headers=OWN)
+    assert r.status_code == 400 and "YYYY-MM-DD" in r.json()["error"]  # a number is not a date
+
+
+def test_pages_may_not_be_framed_by_another_site(client):
+    for path in ("/", "/settings", "/api/health"):
+        h = client.get(path).headers
+        assert h["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in h["content-security-policy"]
+
+
+def test_an_ipv6_loopback_address_is_its_own_origin():
+    """--host ::1: the browser sends Host [::1]:8765 and Origin http://[::1]:8765; both were refused."""
+    with TestClient(create_app(Settings(host="::1", port=8765)), base_url="http://[::1]:8765") as c:
+        assert c.get("/api/health").status_code == 200
+        r = c.post("/api/triage", json={}, headers={"origin": "http://[::1]:8765"})
+        assert r.status_code != 403, r.text
+        assert c.post("/api/triage", json={}, headers={"origin": "http://evil.example"}).status_code == 403
+
+
+def test_practice_after_everything_was_deleted_goes_to_a_new_session(tmp_path):
+    from smilescope.web.app import PracticeKeeper
+
+    db = f"sqlite:///{tmp_path}/p.db"
+    rep = {"start_s": 1.0, "hold_s": 2.0, "score": 80, "hold_mm": {"right": 3.0, "left": 3.1}, "balance": 0.97}
+    keeper = PracticeKeeper(db)
+    keeper.keep("smile_hold", 1, rep)
+    with Store(db) as st:
+        st.delete_all()
+    keeper.keep("smile_hold", 2, rep)  # raised "No practice session 1. Start one with start_practice()."
+    keeper.close()
+    with Store(db) as st:
+        (sess,) = st.practice()
+    assert [r["number"] for r in sess["reps"]] == [2] and sess["ended_at"] is not None

@@ -20,6 +20,9 @@ def _check_free(host: str, port: int) -> None:
     """Refuse a port another program holds before starting (uvicorn would only log and exit 1)."""
     try:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            # as uvicorn binds: a port whose last connections still wait out TIME-WAIT (the coach
+            # just stopped, a browser tab still open) is free to listen on
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind((host, port))
     except OSError as e:
         raise BadInputError(f"cannot listen on {host}:{port} ({e.strerror or e}); "

@@ -469,7 +469,7 @@ class Store:
         day = _day(day)
         if not values:
             raise BadInputError(f"Nothing to record for {day}.",
-                                "Give at least one of --caffeine, --sleep, --stress, --water, --note.")
+                                "Give at least one of: caffeine (cups), sleep (hours), stress (0-10), water (glasses), a note.")
         with self._write() as s:
             row = s.scalar(select(Diary).where(Diary.day == day))
             if row is None:
@@ -527,6 +527,11 @@ class Store:
             if row is None:
                 raise BadInputError(f"No practice session {session_id}.", "Start one with start_practice().")
             row.ended_at = _utc(t)
+
+    def has_practice_session(self, session_id: int) -> bool:
+        """Whether the practice session ``session_id`` is stored (deleting everything removes it)."""
+        with self._tx() as s:
+            return s.get(PracticeSession, int(session_id)) is not None
 
     def add_practice_rep(self, session_id: int, exercise: str, number: int, rep: Mapping[str, Any]) -> int:
         """Keep one scored repetition (``measures.practice.Rep.to_dict()``) of ``exercise``; its id."""
@@ -680,7 +685,9 @@ def check_day(day: date | str, name: str = "the date") -> date:
         day = day.date()
     elif not isinstance(day, date):
         try:
-            day = date.fromisoformat(str(day).strip())
+            if not isinstance(day, str):
+                raise ValueError  # a number (20200101) is not a date, though fromisoformat reads its text as one
+            day = date.fromisoformat(day.strip())
         except ValueError:
             raise BadInputError(f"Invalid value for {name}: expected YYYY-MM-DD, got {day!r}.",
                                 "Write it like 2024-05-31.") from None

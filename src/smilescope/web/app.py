@@ -18,6 +18,8 @@ import json
 import re
 import secrets
 import tempfile
+import unicodedata
+from urllib.parse import unquote
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from smilescope import __version__
@@ -55,6 +58,7 @@ HERE = Path(__file__).parent
 EMERGENCY_STOP = ("Your last answers said this may be an emergency: call emergency services now (sudden facial "
                   "weakness can be a stroke). Practice is not for now. If things have changed, answer the questions again.")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_REPORTS = 20  # reports of uploaded clips kept in memory while the app runs (the oldest go first)
 DISCLAIMER = ("smilescope measures; it does not diagnose. If your face suddenly became weak or droops, "
               "call emergency services now: it can be a stroke.")
 
@@ -70,9 +74,11 @@ class Settings:
 
     @property
     def hosts(self) -> list[str]:
+        """The names a request's Host header may carry; an IPv6 address in brackets, as in a URL
+        (``http://[::1]:8000``) and as browsers send it."""
         names = ["127.0.0.1", "localhost"]
         if self.host not in ("0.0.0.0", "::", "") and self.host not in names:
-            names.append(self.host)
+            names.append(f"[{self.host}]" if ":" in self.host else self.host)
         return names
 
     @property
@@ -132,9 +138,13 @@ async def json_body(request: Request):
 
 
 def safe_name(name: str | None) -> str:
-    """A plain file name for an uploaded clip: no folders, no odd characters (no path traversal)."""
-    base = re.sub(r"[^A-Za-z0-9._-]", "_", PurePath((name or "").replace("\\", "/")).name).lstrip(".")
-    return base[:100] or "clip"
+    """A plain file name for an uploaded clip: no folders, no odd characters (no path traversal);
+    letters of any script are kept (笑顔.mp4 stays itself), as batch folder names keep them."""
+    plain = unicodedata.normalize("NFC", PurePath((name or "").replace("\\", "/")).name)
+    base = re.sub(r"[^\w.-]", "_", plain).lstrip(".")[:100]
+    while len(base.encode("utf-8")) > 200:  # a file name holds 255 bytes; a CJK letter takes 3
+        base = base[:-1]
+    return base or "clip"
 
 
 def video_kind(path: Path) -> str | None:
@@ -159,7 +169,9 @@ class PracticeKeeper:
 
     def keep(self, exercise: str, number: int, rep: dict) -> None:
         with Store(self.db) as store:
-            if self.session_id is None:
+            # a new session at the first repetition, and again when the person deleted their data
+            # (from another tab) while practising: the repetitions from then on go to a new one
+            if self.session_id is None or not store.has_practice_session(self.session_id):
                 self.session_id = store.start_practice()
             store.add_practice_rep(self.session_id, exercise, number, rep)
 
@@ -297,9 +309,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     @app.post("/api/triage")
     async def triage(request: Request):
         """Guidance from the answers (JSON object of answer key -> value); kept in the store."""
-        try:
-            answers = await request.json()
-        except (ValueError, RecursionError):
+        answers = await json_body(request)
+        if answers is None:
             return JSONResponse({"error": "send the answers as a JSON object"}, status_code=400)
         try:
             result = assess(answers).to_dict()
@@ -332,15 +343,19 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return JSONResponse({"error": f"the clip is larger than {settings.max_upload_mb:g} MB: trim it first"}, status_code=413)
         with tempfile.TemporaryDirectory(prefix="smilescope-upload-") as tmp:  # 0700: owner only
-            path = Path(tmp) / safe_name(request.headers.get("x-filename"))
+            name = unquote(request.headers.get("x-filename") or "")  # the page sends it URI-encoded (any script)
+            path = Path(tmp) / safe_name(name)
             size = 0
             with open(path, "wb") as fh:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limit:
-                        return JSONResponse({"error": f"the clip is larger than {settings.max_upload_mb:g} MB: trim it first"},
-                                            status_code=413)
-                    fh.write(chunk)
+                try:
+                    async for chunk in request.stream():
+                        size += len(chunk)
+                        if size > limit:
+                            return JSONResponse({"error": f"the clip is larger than {settings.max_upload_mb:g} MB: trim it first"},
+                                                status_code=413)
+                        fh.write(chunk)
+                except ClientDisconnect:  # the page was closed mid-upload: nobody to answer, nothing kept
+                    return Response(status_code=400)
             kind = video_kind(path)
             if kind is None:
                 return JSONResponse({"error": "this is not a video file smilescope reads (MP4, MOV, WebM, MKV or AVI)"},
@@ -348,7 +363,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             try:
                 result = await run_in_threadpool(analyze_video, path)
             except BadInputError as e:
-                return JSONResponse({"error": str(e)}, status_code=422)
+                # the message names the file as the person chose it, not the temporary copy
+                return JSONResponse({"error": str(e).replace(str(path), name or "the clip")}, status_code=422)
         kept = stored(lambda st: st.add_analysis(result, source="coach upload"))
 
         def html_of(st):
@@ -360,6 +376,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             html = render_html(result, table=result.signals, analysed_at=datetime.now())
         token = secrets.token_hex(16)
         reports[token] = html
+        while len(reports) > MAX_REPORTS:  # the oldest go: memory is not a store
+            reports.pop(next(iter(reports)))
         return {"report_url": f"/reports/{token}", "kept_in_history": not isinstance(kept, JSONResponse),
                 "duration_s": result.video.duration_s, "smile_episodes": len(result.smile.episodes) if result.smile else 0}
 
@@ -367,7 +385,9 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     def report(token: str):
         html = reports.get(token) if re.fullmatch(r"[0-9a-f]{32}", token) else None
         if html is None:
-            return JSONResponse({"error": "no such report (reports last while the coach runs)"}, status_code=404)
+            return JSONResponse({"error": f"no such report (the last {MAX_REPORTS} reports are kept while the coach runs, "
+                                          "and deleting your data removes them): analyse the recording again"},
+                                status_code=404)
         return HTMLResponse(html)
 
     @app.get("/journal", response_class=HTMLResponse)
@@ -386,7 +406,9 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     async def journal_add(request: Request):
         """Add good moments: ``{"texts": ["...", ...], "day": "YYYY-MM-DD" (default today)}``."""
         body = await json_body(request)
-        if not isinstance(body, dict) or not isinstance(body.get("texts"), list) or not body["texts"] \
+        if isinstance(body, dict) and body.get("texts") == []:
+            return JSONResponse({"error": "write at least one good thing"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("texts"), list) \
                 or not all(isinstance(t, str) and len(t) <= 2000 for t in body["texts"]) or len(body["texts"]) > 10:
             return JSONResponse({"error": 'send {"texts": ["one good thing", ...]} (up to 10 texts of at most 2000 characters)'},
                                 status_code=400)
@@ -444,12 +466,10 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     @app.post("/api/delete")
     async def delete(request: Request):
         """Delete everything stored; the body must be ``{"confirm": true}``."""
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
+        body = await json_body(request)  # at most 100 kB, and no nesting deep enough to break the parser
         if not isinstance(body, dict) or body.get("confirm") is not True:
             return JSONResponse({"error": 'send {"confirm": true} to delete everything'}, status_code=400)
+        reports.clear()  # the reports of this run hold the analyses and history too
         done = stored(lambda s: s.delete_all())
         return done if isinstance(done, JSONResponse) else {"deleted": True}
 
@@ -498,6 +518,14 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             # and the engine and the practice session must still be closed (both are quick)
             session.close()
             keeper.close()
+
+    @app.middleware("http")
+    async def no_framing(request: Request, call_next):
+        """No other site may show these pages inside its own (clickjacking)."""
+        response = await call_next(request)
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        return response
 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
     app.add_middleware(OriginGuard, origins=settings.origins)

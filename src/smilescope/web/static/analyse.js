@@ -4,8 +4,15 @@ document.getElementById("upload").addEventListener("submit", async (ev) => {
   const file = document.getElementById("clip").files[0], state = document.getElementById("state");
   if (!file) return;
   state.textContent = "Analysing… (about 1–3 s of work per second of video)";
-  const r = await fetch("/api/analyse", { method: "POST", headers: { "Content-Type": "application/octet-stream", "X-Filename": file.name }, body: file });
-  const res = await r.json();
+  let res;
+  try {
+    // a header carries only Latin-1: the name goes URI-encoded (笑顔.mp4 too)
+    const r = await fetch("/api/analyse", { method: "POST", headers: { "Content-Type": "application/octet-stream", "X-Filename": encodeURIComponent(file.name) }, body: file });
+    res = await r.json();
+  } catch (e) {
+    state.textContent = "Not analysed: the coach did not answer (is smilescope serve still running?). " + e.message;
+    return;
+  }
   state.textContent = "";
   if (res.error) { state.textContent = "Not analysed: " + res.error; return; }
   state.textContent = `Done: ${res.duration_s.toFixed(1)} s of video, ${res.smile_episodes} smile(s) found. `;

@@ -2,8 +2,12 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   async function post(url, body) {
-    const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    return r.json();
+    try {
+      const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      return await r.json();
+    } catch (e) {
+      return { error: "the coach did not answer (is smilescope serve still running?)" };
+    }
   }
   async function listMoments() {
     const rows = await (await fetch("/api/journal")).json();
