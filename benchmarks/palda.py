@@ -109,8 +109,11 @@ def photo_agreement() -> None:
           f"same side for {agree}, no side for {sum(1 for r in called if r[5] == 'none')}, the other side for "
           f"{sum(1 for r in called if r[5] in ('left', 'right') and r[5] != r[4])}")
     none = sum(1 for c in healthy_calls if c in ("none", "unknown"))
+    unknown = sum(1 for c in healthy_calls if c == "unknown")
     print(f"  healthy controls with no side called: {none}/{len(healthy_calls)} = {none / max(1, len(healthy_calls)):.1%} "
-          f"(goal >= 85 %)")
+          f"(goal >= 85 %); of these, {unknown} not judged (head turned) rather than measured even")
+    unknown_palsy = sum(1 for r in rows if r[4] == "unknown")
+    print(f"  palsy photos not judged (head turned): {unknown_palsy}/{len(rows)}")
     for s in skipped:
         print("  not analysed:", s)
 

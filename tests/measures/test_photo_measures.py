@@ -55,6 +55,26 @@ def test_the_lower_corner_is_the_affected_side_from_two_millimetres():
     assert side(62.0, 58.0, expression="pucker").side == "unknown"
 
 
+def test_a_nod_does_not_hide_the_side_but_a_turn_does():
+    """Pitch moves both corners alike (the mouth-corner line and the eye line stay parallel):
+    a photo tilted 18 degrees still names the lower corner; only beyond the landmark model's
+    range (25 degrees) is it not judged. A sideways turn over 10 degrees is not judged."""
+    s = static_measures(_points(62.0, 58.0), 0.2)
+    assert affected_side(s, pitch_deg=18.0).side == "right"
+    up = affected_side(s, pitch_deg=30.0)
+    assert up.side == "unknown" and "tilted 30 deg up" in up.why and "eye height" in up.why
+    assert affected_side(s, yaw_deg=-12.0).side == "unknown"
+
+
+def test_a_difference_of_two_pixels_names_no_side():
+    """A 320 px photo at 1.1 mm per pixel: 2.6 mm is about 2 px, what the landmarks alone can put
+    between the corners; at 0.2 mm per pixel (2 px = 0.4 mm) the same 2.6 mm names a side."""
+    s = static_measures(_points(60.0, 57.4), 0.2)
+    assert affected_side(s, mm_per_px=0.2).side == "right"
+    coarse = affected_side(s, mm_per_px=1.1)
+    assert coarse.side == "none" and "4.2 mm (2 mm plus 2.2 mm, the 2 px of this picture" in coarse.why
+
+
 def test_in_an_eye_closure_photo_the_eye_that_stays_open_is_affected():
     s = static_measures(_points(60, 60, right_eye_open_mm=0.0, left_eye_open_mm=4.0), 0.2)
     call = affected_side(s, expression="eye_closure")

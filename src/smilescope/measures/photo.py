@@ -8,8 +8,19 @@ closed-eye photos came from exactly that: ~6 degrees), while the canthi stay whe
 
 The side that looks affected is the side whose mouth corner sits lower, when the two differ by
 at least :data:`SIDE_MIN_MM` (2 mm: the difference people notice, Hohman 2014; a healthy face's
-static difference is smaller) and the head faces the camera; for an eye-closure photo, the eye
-that closes less, by the same margin. Pure functions over named points, so the same code reads
+static difference is smaller) plus :data:`SIDE_MARGIN_PX` of the picture, and the head faces the
+camera; for an eye-closure photo, the eye that closes less, by the same margin.
+
+Facing the camera means turned sideways by at most :data:`MAX_YAW_DEG`: a turn brings one
+mouth corner nearer the camera than the other and, beyond it, the cheek begins to hide the far
+one. A nod (pitch) moves both corners alike: the line through the mouth corners and the line
+through the eyes are both left-right lines of the face, and a camera maps parallel lines to
+parallel lines (nearly so at any usual distance), so each corner's height measured from the eye line
+stays as it is. Pitch is
+therefore only limited where the landmark model itself is not trusted (:data:`MAX_PITCH_DEG`,
+as the video pipeline's limit); a 10-degree limit on it had refused 28 of 91 palsy photos of the
+Palda set that looked frontal (their side agreed with the hand landmarks in 27 of 27 with a
+2 mm difference). Pure functions over named points, so the same code reads
 FaceMesh landmarks and hand-placed iBUG-68 points (``benchmarks/palda.py``).
 """
 
@@ -26,7 +37,12 @@ from smilescope.landmarks import SIDES
 
 SIDE_MIN_MM = 2.0  # a side is named from here (noticed in eyelids from 2 mm, Hohman 2014); "moderate" under 3 mm
 SIDE_SURE_MM = 3.0  # >= 3 mm is noticed > 90 % of the time (Hohman 2014): "high" confidence
-MAX_TURN_DEG = 10.0  # beyond this yaw or pitch, one corner is seen foreshortened: no side is named
+MAX_YAW_DEG = 10.0  # beyond this sideways turn, one corner is seen nearer and foreshortened: no side is named
+MAX_PITCH_DEG = 25.0  # beyond this nod the landmark model is not trusted (PipelineConfig.max_pitch_deg)
+# Where the picture puts each corner is itself off by about a pixel: a difference of a couple of
+# pixels can be the landmarks' and not the face's (a 320 px Yale photo at 1.1 mm/px named a side
+# on 2.2 mm = 2 px). As the video rule's tracking margin (measures.smile.WEAKER_SIDE_MARGIN_PX).
+SIDE_MARGIN_PX = 2.0
 # Fallback scale when the iris cannot be used (eyes closed or too small): the adult inter-canthal
 # width, about 32 mm (Farkas' anthropometric norms; range roughly 28-36 mm), so lengths can be
 # 10 % off: flagged as less accurate.
@@ -158,11 +174,17 @@ class SideCall:
         return asdict(self)
 
 
-def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.0, pitch_deg: float = 0.0) -> SideCall:
-    """The side that looks affected in one photo (see the module docstring)."""
-    if max(abs(yaw_deg), abs(pitch_deg)) > MAX_TURN_DEG:
-        return SideCall("unknown", "none", f"the head is turned ({yaw_deg:+.0f} deg sideways, {pitch_deg:+.0f} deg up/down; "
-                                           f"at most {MAX_TURN_DEG:g} deg for a side to be named): take the photo facing the camera")
+def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.0, pitch_deg: float = 0.0,
+                  mm_per_px: float | None = None) -> SideCall:
+    """The side that looks affected in one photo (see the module docstring). ``mm_per_px``: the
+    photo's scale, for the pixel margin (none when not given, as for hand-placed points)."""
+    if abs(yaw_deg) > MAX_YAW_DEG:
+        return SideCall("unknown", "none", f"the head is turned {abs(yaw_deg):.0f} deg to the side (at most "
+                                           f"{MAX_YAW_DEG:g} deg for a side to be named): take the photo facing the camera")
+    if abs(pitch_deg) > MAX_PITCH_DEG:
+        return SideCall("unknown", "none", f"the head is tilted {abs(pitch_deg):.0f} deg {'up' if pitch_deg > 0 else 'down'} "
+                                           f"(at most {MAX_PITCH_DEG:g} deg for the face's points to be trusted): take the "
+                                           "photo with the camera at eye height")
     if expression == "eye_closure":
         h = static["palpebral_fissure_height_mm"]
         diff, what = h["right"] - h["left"], "eye stays open"
@@ -174,8 +196,11 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
         return SideCall("unknown", "none", f"a {expression.replace('_', ' ')} photo alone does not show a side; "
                                            "compare it with a rest photo of the same person")
     a = abs(diff)
-    if a < SIDE_MIN_MM:
-        return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {SIDE_MIN_MM:g} mm from which a side "
+    margin = SIDE_MARGIN_PX * mm_per_px if mm_per_px is not None and np.isfinite(mm_per_px) and mm_per_px > 0 else 0.0
+    if a < SIDE_MIN_MM + margin:
+        need = (f"{SIDE_MIN_MM + margin:.1f} mm ({SIDE_MIN_MM:g} mm plus {margin:.1f} mm, the {SIDE_MARGIN_PX:g} px of this "
+                "picture the landmarks can put between the sides)" if margin >= 0.05 else f"{SIDE_MIN_MM:g} mm")
+        return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {need} from which a side "
                                         "is named (Hohman 2014: a difference of the eyelids is noticed from 2 mm, of a "
                                         "smile > 90 % of the time from 3 mm)")
     conf = "high" if a >= SIDE_SURE_MM else "moderate"

@@ -151,7 +151,7 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     static["nasolabial_fold_contrast"] = {s: folds[s].contrast for s in lm.SIDES}
     static["nasolabial_fold_visible_mm"] = {s: folds[s].visible_mm for s in lm.SIDES}
     static["nasolabial_fold_visible"] = {s: folds[s].visible for s in lm.SIDES}
-    side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch)
+    side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch, mm_per_px=scale.mm_per_px)
     return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
                        yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
                        warnings=warnings, points=pts, corners=corners, folds=folds)
