@@ -135,12 +135,16 @@ def healthy_pairs() -> None:
         except BadInputError as e:
             failed.append(f"{rest.name}: {e}")
             continue
-        exc = doc["photos"][1]["dynamic"]["excursion_mm"]
-        rows.append((exc["right"], exc["left"], doc["photos"][1]["dynamic"]["eface_style_item"]))
         sides.append(doc["photos"][0]["affected_side"])
+        dyn = doc["photos"][1]["dynamic"]
+        if dyn.get("not_judged"):
+            failed.append(f"{rest.name}: movement not judged: {dyn['not_judged']}")
+            continue
+        exc = dyn["excursion_mm"]
+        rows.append((exc["right"], exc["left"], dyn["eface_style_item"]))
     r = np.array([x[0] for x in rows]); left = np.array([x[1] for x in rows])
     items = np.array([x[2] for x in rows if x[2] is not None])
-    print(f"Part 3 - healthy rest/smile pairs: {len(rows)} ({len(failed)} not analysed)")
+    print(f"Part 3 - healthy rest/smile pairs: {len(rows)} measured ({len(failed)} not analysed or not judged)")
     print(f"  corner movement median right {np.median(r):.1f} mm, left {np.median(left):.1f} mm; "
           f"|right - left| median {np.median(np.abs(r - left)):.1f} mm; eFACE-style smile item median {np.median(items):.0f}")
     none = sum(1 for s in sides if s in ("none", "unknown"))

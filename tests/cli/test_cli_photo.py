@@ -89,3 +89,15 @@ def test_the_photo_report_says_why_a_fold_was_not_measured(tmp_path):
     html = photo_report_html(doc, tmp_path)
     assert "Left nasolabial fold not measured: the cheek is burnt out (grey 250)." in html
     assert "Right nasolabial fold not measured" not in html
+
+
+def test_the_photo_report_says_why_a_movement_was_not_given(tmp_path):
+    from smilescope.report.photo_html import photo_report_html
+
+    why = "the head is turned 15 deg to the side in this photo (15 deg from the rest photo; at most 10 deg)"
+    entry = {"path": "s.jpg", "expression": "smile", "affected_side": "unknown", "confidence": "none", "why": "turned",
+             "static": {}, "scale": {"source": "iris", "why": "x"},
+             "dynamic": {"excursion_mm": {"right": None, "left": None}, "brow_lift_mm": {"right": 0.1, "left": 0.2},
+                         "eye_closure": {"right": 0.0, "left": 0.0}, "eface_style_item": None, "not_judged": why}}
+    html = photo_report_html({"schema_version": 1, "photos": [entry]}, tmp_path)
+    assert "The head is turned 15 deg to the side in this photo" in html and "eFACE-style item for this movement" not in html

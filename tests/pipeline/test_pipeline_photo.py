@@ -137,3 +137,20 @@ def test_expression_photos_without_a_rest_photo_say_their_movement_was_not_measu
     assert all("no rest photo was given" in " ".join(p["warnings"]) and "dynamic" not in p for p in doc["photos"])
     doc, _ = analyze_photos([FACES / "yale01.jpg", FACES / "astronaut.jpg"], expressions=["rest", "smile"])
     assert "dynamic" in doc["photos"][1] and not any("no rest photo" in w for p in doc["photos"] for w in p["warnings"])
+
+
+def test_an_expression_photo_turned_aside_gives_no_corner_movement():
+    """A turn moves each mouth corner's picture differently (about 1 mm per degree): with the
+    smile photo turned 15 degrees, the corners' movement and its eFACE-style item are not given,
+    and the reason is; the same photo facing the camera is measured."""
+    import dataclasses
+
+    from smilescope.pipeline.photo import dynamic_against
+
+    rest = analyze_photo(FACES / "yale01.jpg")
+    smile = analyze_photo(FACES / "yale01.jpg", expression="smile")
+    facing = dynamic_against(rest, smile)
+    assert "not_judged" not in facing and all(v is not None and v < 0.3 for v in facing["excursion_mm"].values())
+    turned = dynamic_against(rest, dataclasses.replace(smile, yaw_deg=rest.yaw_deg + 15.0))
+    assert turned["excursion_mm"] == {"right": None, "left": None} and turned["eface_style_item"] is None
+    assert "turned" in turned["not_judged"] and "about 1 mm per degree" in turned["not_judged"]

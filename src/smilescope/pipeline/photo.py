@@ -17,6 +17,7 @@ from smilescope.geometry.align import fit_similarity
 from smilescope.measures.commissure import CornerFit, FoldFit, nasolabial_fold, refine_commissures, smoothed_grey
 from smilescope.measures.photo import (
     EXPRESSIONS,
+    MAX_YAW_DEG,
     FacePoints,
     Scale,
     SideCall,
@@ -194,8 +195,21 @@ def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
     aligned = r.landmarks_px.copy()
     aligned[:, :2] = sim.apply(r.landmarks_px[:, :2])
     refined = _refine_from_rest(rest, r, sim, aligned)
-    return dynamic_measures(FacePoints.from_facemesh(rest.landmarks_px), FacePoints.from_facemesh(refined),
-                            rest.scale.mm_per_px, expression=r.expression)
+    dyn = dynamic_measures(FacePoints.from_facemesh(rest.landmarks_px), FacePoints.from_facemesh(refined),
+                           rest.scale.mm_per_px, expression=r.expression)
+    # a turn between the photos brings one mouth corner nearer the camera: each degree moves the
+    # left-right difference of the corners' movement by about 1 mm (as in a video), so beyond
+    # the photo rule's sideways limit the corners' movements and their eFACE-style item are not given
+    turn = max(abs(r.yaw_deg), abs(r.yaw_deg - rest.yaw_deg))
+    if turn > MAX_YAW_DEG:
+        dyn["excursion_mm"] = {s: None for s in lm.SIDES}
+        if r.expression in ("smile", "snarl", "pucker"):
+            dyn["eface_style_item"] = None
+        dyn["not_judged"] = (f"the head is turned {abs(r.yaw_deg):.0f} deg to the side in this photo ({abs(r.yaw_deg - rest.yaw_deg):.0f} "
+                             f"deg from the rest photo; at most {MAX_YAW_DEG:g} deg): a turn changes each mouth corner's "
+                             "movement differently (about 1 mm per degree), so the corners' movement is not given; "
+                             "take both photos facing the camera")
+    return dyn
 
 
 # The points whose movement a pair measures, re-found from the pixels as the video pipeline does.

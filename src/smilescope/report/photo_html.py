@@ -94,6 +94,7 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             dynamic.append(("Eye closure (share of the rest opening)", _num(100 * c["right"], "%") if isinstance(c.get("right"), (int, float)) else "—",
                             _num(100 * c["left"], "%") if isinstance(c.get("left"), (int, float)) else "—"))
         item = dyn.get("eface_style_item") if isinstance(dyn, dict) else None
+        dyn_note = str(dyn["not_judged"]) if isinstance(dyn, dict) and dyn.get("not_judged") else None
         shown.append({
             "name": Path(str(p.get("path", "photo"))).name, "expression": str(p.get("expression", "rest")).replace("_", " "),
             "side": p.get("affected_side", "unknown"), "confidence": p.get("confidence", "none"), "why": p.get("why", ""),
@@ -103,6 +104,7 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w)[:1].upper() + str(w)[1:] for w in p.get("warnings", [])
                                                                            if str(w) != scale.get("why")],  # said with the scale
             "notes": _fold_notes(p.get("nasolabial_folds")),
+            "dynamic_note": dyn_note[:1].upper() + dyn_note[1:] if dyn_note else None,
         })
     env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
