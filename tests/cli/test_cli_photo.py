@@ -101,3 +101,21 @@ def test_the_photo_report_says_why_a_movement_was_not_given(tmp_path):
                          "eye_closure": {"right": 0.0, "left": 0.0}, "eface_style_item": None, "not_judged": why}}
     html = photo_report_html({"schema_version": 1, "photos": [entry]}, tmp_path)
     assert "The head is turned 15 deg to the side in this photo" in html and "eFACE-style item for this movement" not in html
+
+
+def test_the_photo_tables_add_up_as_shown(tmp_path):
+    """Right - left is taken from the values as shown (58.1 and 57.2: +0.9, it read +0.8), no
+    "-0.0", a difference of percentages in points, and a fold under the threshold of seeing it
+    says "faint" beside its length."""
+    from smilescope.report.photo_html import _rows
+
+    rows = {r[0]: r[1:] for r in _rows({
+        "mouth_corner_below_eyes_mm": {"right": 58.14, "left": 57.24},
+        "brow_above_eyes_mm": {"right": 20.01, "left": 20.04},
+        "nasolabial_fold_contrast": {"right": 0.051, "left": 0.0504},
+        "nasolabial_fold_visible_mm": {"right": 2.5, "left": 14.0},
+        "nasolabial_fold_visible": {"right": False, "left": True}})}
+    assert rows["Mouth corner below the eye line"] == ("58.1 mm", "57.2 mm", "+0.9 mm")
+    assert rows["Brow above the eye line"][2] == "0.0 mm"
+    assert rows["Nasolabial fold, darker than the cheek"] == ("5.1 %", "5.0 %", "+0.1 points")
+    assert rows["Nasolabial fold, visible length"] == ("2.5 mm (faint)", "14.0 mm", "-11.5 mm")

@@ -102,7 +102,9 @@ def photo_scale(lms_px: np.ndarray, pts: FacePoints) -> Scale:
     if not np.isfinite(d_iris) or d_iris < MIN_IRIS_PX:
         problem = f"the iris is only {d_iris:.0f} px across"
     elif min(opening) < 0.5 * d_iris:
-        problem = "an eye is closed or nearly so, and the iris outline on a lid is not the iris"
+        side = SIDES[int(np.argmin(opening))]
+        problem = (f"the {side} eye is open less than half an iris (closed, or narrowed), so the lids hide the iris's "
+                   "outline and the one found may lie on a lid")
     elif abs(iris[0] - iris[1]) > 0.15 * d_iris:
         problem = "the two irises disagree by more than 15 %"
     if problem is None:

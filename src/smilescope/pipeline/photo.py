@@ -133,7 +133,8 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     lms = np.asarray(obs.landmarks_px, dtype=float)
     if expression == "rest" and (score := smile_score(lms)) >= REST_MAX_SMILE_SCORE:
         warnings.append(f"this photo looks like a smile (smile score {score:.2f}), not a relaxed face: its measures "
-                        "describe the smile; give a relaxed photo as the rest photo, and this one with --expression smile")
+                        "describe the smile, not the face at rest; take a relaxed photo as the rest photo, and give this "
+                        "one as the smile photo (--expression smile)")
     yaw, pitch, roll = head_angles_deg(lms)
     pts = FacePoints.from_facemesh(lms)
     scale = photo_scale(lms, pts)

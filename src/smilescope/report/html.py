@@ -92,7 +92,10 @@ def _header(analysis: Analysis, analysed_at: datetime | None) -> dict:
                        f"measured in {num(_pct(q.valid_frames_ratio), '.0f', ' %')}"),
         ("Scale", f"{num(q.mm_per_px, '.3f', ' mm per pixel')}, from the size of the iris "
                   f"({num(q.iris_mm, '.1f', ' mm')} across in adults)"),
-        ("Noise level", f"{num(q.noise_floor_mm, '.2f', ' mm')} (smaller movements cannot be told apart from noise)"),
+        ("Noise level", f"{num(q.noise_floor_mm, '.2f', ' mm')}: how much the still face's points jitter from one frame "
+                        f"to the next; a shaking is counted from 3 times this "
+                        f"({num(3 * q.noise_floor_mm if isinstance(q.noise_floor_mm, (int, float)) else None, '.2f', ' mm')}), "
+                        f"a smile's movement from 4 times"),
     ]
     return {"video_name": name, "video_path": str(v.path or ""), "facts": facts,
             "analysed_at": analysed_at.strftime("%Y-%m-%d %H:%M") if analysed_at else None,

@@ -25,7 +25,15 @@ _STATIC = (("mouth_corner_below_eyes_mm", "Mouth corner below the eye line", "mm
 def _num(v, unit: str, signed: bool = False) -> str:
     if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v:
         return "—"
-    return f"{v:+.1f} {unit}" if signed else f"{v:.1f} {unit}"
+    v = round(v, 1) + 0.0  # + 0.0: no "-0.0"
+    return f"{v:+.1f} {unit}" if signed and v != 0 else f"{v:.1f} {unit}"
+
+
+def _diff(r, l):
+    """Right - left of the values as shown (rounded to 0.1 first: 58.1 and 57.2 differ by 0.9)."""
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in (r, l)):
+        return None
+    return round(r, 1) - round(l, 1)
 
 
 def _rows(static: dict) -> list[tuple[str, str, str, str]]:
@@ -35,19 +43,20 @@ def _rows(static: dict) -> list[tuple[str, str, str, str]]:
         if not isinstance(d, dict):
             continue
         r, l = d.get("right"), d.get("left")
-        diff = r - l if isinstance(r, (int, float)) and isinstance(l, (int, float)) else None
-        rows.append((label, _num(r, unit), _num(l, unit), _num(diff, unit, signed=True)))
+        rows.append((label, _num(r, unit), _num(l, unit), _num(_diff(r, l), unit, signed=True)))
     # the nasolabial fold: a flattened fold on one side is a sign of facial palsy
     contrast, visible = static.get("nasolabial_fold_contrast"), static.get("nasolabial_fold_visible_mm")
     if isinstance(contrast, dict):
         pct = {s: v * 100 if isinstance(v, (int, float)) and not isinstance(v, bool) else None for s, v in contrast.items()}
-        diff = pct["right"] - pct["left"] if None not in (pct.get("right"), pct.get("left")) else None
+        # a difference of two percentages is in percentage points
         rows.append(("Nasolabial fold, darker than the cheek", _num(pct.get("right"), "%"), _num(pct.get("left"), "%"),
-                     _num(diff, "%", signed=True)))
+                     _num(_diff(pct.get("right"), pct.get("left")), "points", signed=True)))
     if isinstance(visible, dict):
         r, l = visible.get("right"), visible.get("left")
-        diff = r - l if isinstance(r, (int, float)) and isinstance(l, (int, float)) else None
-        rows.append(("Nasolabial fold, visible length", _num(r, "mm"), _num(l, "mm"), _num(diff, "mm", signed=True)))
+        seen = static.get("nasolabial_fold_visible") or {}
+        faint = {s: " (faint)" if seen.get(s) is False and _num(v, "mm") != "—" else "" for s, v in (("right", r), ("left", l))}
+        rows.append(("Nasolabial fold, visible length", _num(r, "mm") + faint["right"], _num(l, "mm") + faint["left"],
+                     _num(_diff(r, l), "mm", signed=True)))
     for key, label in (("philtrum_from_midline_mm", "Philtrum from the midline (+: towards the left)"),
                        ("mouth_centre_from_midline_mm", "Mouth centre from the midline (+: towards the left)")):
         rows.append((label, "", "", _num(static.get(key), "mm", signed=True)))
