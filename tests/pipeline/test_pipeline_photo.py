@@ -154,3 +154,22 @@ def test_an_expression_photo_turned_aside_gives_no_corner_movement():
     turned = dynamic_against(rest, dataclasses.replace(smile, yaw_deg=rest.yaw_deg + 15.0))
     assert turned["excursion_mm"] == {"right": None, "left": None} and turned["eface_style_item"] is None
     assert "turned" in turned["not_judged"] and "about 1 mm per degree" in turned["not_judged"]
+
+
+def test_the_annotated_picture_keeps_the_corners_and_the_chin_uncovered():
+    """The distance labels sit beside their corners, not on them, and the legend is in a band
+    below the photo (it covered the chin of a small photo, in text too thin to read)."""
+    import cv2
+    import numpy as np
+
+    from smilescope.report.annotate import GREEN, annotated_png
+
+    r = analyze_photo(FACES / "yale01.jpg")
+    png = annotated_png(r.photo.rgb, r.points, r.static, "no side named", corners=r.corners, folds=r.folds)
+    img = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    h, w = r.photo.rgb.shape[:2]
+    assert img.shape[1] == w and img.shape[0] > h + 40  # the legend's band
+    assert np.median(img[h + 2:, :, :]) < 60  # a dark band with light text
+    for s in ("right", "left"):
+        x, y = np.round(r.points.mouth_corner[s]).astype(int)
+        assert np.abs(img[y, x].astype(int) - GREEN).max() < 40, s  # the corner's dot, not a label's box

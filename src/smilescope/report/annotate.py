@@ -18,14 +18,28 @@ def _pt(p) -> tuple[int, int]:
     return int(round(float(p[0]))), int(round(float(p[1])))
 
 
+def _text_size(text: str, scale: float) -> tuple[int, int, int]:
+    """(width, height above the baseline, depth below it) of ``text`` in pixels."""
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, _stroke(scale))
+    return tw, th, base
+
+
+def _stroke(scale: float) -> int:
+    return max(1, int(round(2 * scale)))
+
+
 def _label(img, text: str, at, scale: float) -> None:
-    """White text with a dark outline, moved inside the picture if it would run off an edge."""
+    """White text on a dark box (readable on any skin, hair or background), its baseline's left
+    end at ``at``, moved inside the picture if it would run off an edge."""
     x, y = _pt(at)
-    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, max(1, int(4 * scale * 1.5)))
-    x = int(min(max(x, 4), img.shape[1] - tw - 4))
-    y = int(min(max(y, th + 4), img.shape[0] - 4))
-    for colour, thick in (((0, 0, 0), 4), (WHITE, 1)):
-        cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, max(1, int(thick * scale * 1.5)), cv2.LINE_AA)
+    tw, th, base = _text_size(text, scale)
+    pad = max(2, int(round(4 * scale)))
+    x = int(min(max(x, pad), img.shape[1] - tw - pad))
+    y = int(min(max(y, th + pad), img.shape[0] - base - pad))
+    x0, y0, x1, y1 = x - pad, y - th - pad, x + tw + pad, y + base + pad
+    box = img[max(y0, 0):y1, max(x0, 0):x1]
+    box[:] = (0.25 * box).astype(img.dtype)  # darkened, not hidden: the face stays visible through it
+    cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, WHITE, _stroke(scale), cv2.LINE_AA)
 
 
 def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str, *, corners=None, folds=None) -> bytes:
@@ -48,9 +62,13 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
         foot = origin + ((corner - origin) @ x) * x  # the corner's foot on the eye line
         cv2.line(img, _pt(foot), _pt(corner), GREEN, lw, cv2.LINE_AA)
         mm = static["mouth_corner_below_eyes_mm"][s]
-        # the person's right is the image's left in an unmirrored photo: the label sits beside its corner
-        off = -0.55 * size * x if s == "right" else 0.08 * size * x
-        _label(img, f"{s}: {mm:.1f} mm", corner + off + 0.05 * size * up, fs)
+        # beside its corner, on the outer side (the person's right is the image's left in an
+        # unmirrored photo) and a little above it: neither the corner nor the lips are covered
+        text = f"{s}: {mm:.1f} mm"
+        tw = _text_size(text, fs)[0]
+        gap = 3 * lw + 8
+        at = corner + 0.04 * size * up + (-(tw + gap) * x if s == "right" else gap * x)
+        _label(img, text, at, fs)
         fit = (corners or {}).get(s)
         if fit is not None and fit.refined:
             cv2.circle(img, _pt(fit.facemesh_px), 2 * lw + 2, MAGENTA, max(1, lw // 2), cv2.LINE_AA)
@@ -61,16 +79,35 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
     for p in (pts.upper_lip, pts.lower_lip):
         cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
     _label(img, side_text, (8, int(22 * fs / 0.5)), fs)
-    legend = ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
-              "magenta ring: FaceMesh's corner before refining", "nasolabial fold: magenta, white if faint"]
-    # one size for every line, small enough for the longest to fit the picture's width
-    widest = max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][0] for t in legend)
-    ls = min(fs * 0.8, (w - 16) / widest)
-    step = int(cv2.getTextSize("Ag", cv2.FONT_HERSHEY_SIMPLEX, ls, 1)[0][1] * 1.8)
-    for i, line in enumerate(legend):
-        _label(img, line, (8, h - 8 - (len(legend) - 1 - i) * step), ls)
+    img = _with_legend(img, ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
+                             "magenta ring: the corner as the face model put it, before it was re-found in the pixels",
+                             "nasolabial fold: magenta, white if faint"])
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
+
+
+def _with_legend(img: np.ndarray, lines: list[str]) -> np.ndarray:
+    """The picture with a dark band below it holding the legend (on the picture it covered the
+    chin, and thin text on a light background could not be read)."""
+    w = img.shape[1]
+    widest = max(_text_size(t, 1.0)[0] for t in lines)
+    ls = float(np.clip((w - 16) / widest, 0.35, 0.6))
+    wrapped = []
+    for line in lines:  # a narrow picture: the longer lines go on over two
+        words, cur = line.split(), ""
+        for word in words:
+            if cur and _text_size(cur + " " + word, ls)[0] > w - 16:
+                wrapped.append(cur)
+                cur = "   " + word
+            else:
+                cur = f"{cur} {word}" if cur else word
+        wrapped.append(cur)
+    lines = wrapped
+    step = int(_text_size("Ag", ls)[1] * 2.0)
+    band = np.full((step * len(lines) + step // 2, w, 3), 30, img.dtype)
+    for i, line in enumerate(lines):
+        cv2.putText(band, line, (8, step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, ls, WHITE, _stroke(ls), cv2.LINE_AA)
+    return np.vstack([img, band])
 
 
 def contact_sheet_png(tiles, *, tile_h: int = 320, per_row: int = 4) -> bytes:
