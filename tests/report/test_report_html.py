@@ -323,3 +323,13 @@ def test_what_was_not_judged_is_not_reported_as_none(doc):
     short["shake"]["head"]["tremor_detected"] = False
     text = _text(render_html(short))
     assert "Head tremor was not judged: too short" in text and "No head tremor was found" not in text
+
+
+def test_a_report_without_the_store_says_so_rather_than_no_analyses(doc, table):
+    """Saving switched off: the history was not read, which is not the same as none stored."""
+    import pandas as pd
+
+    off = render_html(doc, table=table)
+    assert "made without the store of past analyses" in off and "stored so far" not in off
+    empty = render_html(doc, table=table, history=pd.DataFrame(columns=["t", "excursion_right_mm"]))
+    assert "No analyses are stored so far" in empty

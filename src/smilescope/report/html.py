@@ -240,7 +240,11 @@ def _flags(flags: list[Flag]) -> list[dict]:
 
 
 def _history(history, diary) -> dict:
-    n = 0 if history is None else len(history)
+    if history is None:  # the store was switched off (--no-save, --db off) or could not be read
+        return {"n": 0, "figure": None, "rows": [],
+                "text": "No history is shown: this report was made without the store of past analyses "
+                        "(saving switched off, or the store could not be read)."}
+    n = len(history)
     if n < 2:
         return {"n": n, "figure": None, "rows": [],
                 "text": f"{'One analysis is' if n == 1 else 'No analyses are'} stored so far; "
