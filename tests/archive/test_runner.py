@@ -329,3 +329,27 @@ def test_a_rerun_with_the_output_inside_the_videos_folder_reads_only_the_videos(
         assert frame["name"].tolist() == ["clip"]
     with pytest.raises(BadInputError, match="own folder"):
         runner.batch(src, src, workers=1)
+
+
+def test_videos_finished_when_the_batch_is_stopped_are_in_its_summary(tmp_path, videos, monkeypatch):
+    """Ctrl-C arrives while the client handles the first finished video: a second one already
+    finished in its worker was on disk but missing from the summary written on the way out."""
+    import distributed
+
+    real = distributed.as_completed
+
+    def stopped_after_one(futures):
+        distributed.wait(list(futures))  # both videos done in the workers
+        yield next(iter(real(futures)))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(distributed, "as_completed", stopped_after_one)
+    src = tmp_path / "v"
+    src.mkdir()
+    for name in SMILES:
+        shutil.copy(videos / f"{name}.mp4", src / f"{name}.mp4")
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        runner.batch(src, out, workers=1)
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert sorted(summary["name"]) == sorted(SMILES) and (summary["status"] == "ok").all()

@@ -391,6 +391,14 @@ def batch(
                         progress(BatchProgress(done=len(rows), failed=failed, reused=reused, total=len(items),
                                                elapsed_s=time.perf_counter() - t0, last=it.name))
             except BaseException:
+                # rows that finished while the loop was stopping are kept in this run's summary
+                # (they were on disk but missing from it), then the rest is cancelled
+                for fut, it in futures.items():
+                    if it.name not in rows and fut.status == "finished":
+                        try:
+                            rows[it.name] = _collect(fut, it, out)
+                        except Exception:  # noqa: BLE001 - stopping anyway: the rerun reads it from disk
+                            pass
                 client.cancel(list(futures))
                 raise
     finally:
