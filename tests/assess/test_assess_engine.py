@@ -93,10 +93,19 @@ def test_the_flags_of_an_analysis_are_read():
     assert assess(None, golden("liveportrait_d0")).level == "info"  # nothing measured, nothing told
 
 
-@pytest.mark.parametrize("answers", [{"sudden_onset": None, "drooping": True}, {"sudden_onset": False, "drooping": True},
-                                     {"sudden_onset": True}])
+@pytest.mark.parametrize("answers", [{"sudden_onset": None, "drooping": True, "onset_hours_ago": 72},
+                                     {"sudden_onset": False, "drooping": True}, {"sudden_onset": True}])
 def test_not_sudden_or_not_known_sudden_is_not_an_emergency_by_itself(answers):
     assert assess(answers).level != "emergency"
+
+
+def test_weakness_with_neither_its_pace_nor_its_start_known_is_an_emergency():
+    """Woken up with it: the person cannot say when it began or whether it came on suddenly.
+    Each unknown counts as the dangerous answer (it was "see a doctor: book an appointment")."""
+    for key in ("facial_weakness", "drooping"):
+        r = assess({key: True, "sudden_onset": None, "onset_hours_ago": None, "doctor_examined": False})
+        assert r.level == "emergency" and "stroke_recent_face_unsure_if_sudden" in ids(r)
+        assert "last seen without it" in r.matches[0].action
 
 
 @pytest.mark.parametrize("hours", [0.5, 2, 24])
@@ -132,8 +141,8 @@ def test_new_weakness_within_72_hours_is_urgent(hours, urgent):
 @pytest.mark.parametrize("answers, rule", [
     ({"eye_cannot_close": True}, "eye_cannot_close"),
     ({"both_sides_weak": True}, "weakness_both_sides"),
-    ({"facial_weakness": True, "numbness": True}, "weakness_with_neuro_signs"),
-    ({"facial_weakness": True, "worsening": True}, "weakness_with_neuro_signs"),
+    ({"facial_weakness": True, "sudden_onset": False, "numbness": True}, "weakness_with_neuro_signs"),
+    ({"facial_weakness": True, "sudden_onset": False, "worsening": True}, "weakness_with_neuro_signs"),
 ])
 def test_same_day_signs_are_urgent(answers, rule):
     r = assess(answers)
@@ -154,7 +163,7 @@ def test_same_day_signs_are_urgent(answers, rule):
     ({"numbness": True}, "with_other_symptoms"),
     ({"hearing_change": True}, "with_other_symptoms"),
     ({"ear_clicking": True}, "with_other_symptoms"),
-    ({"drooping": True}, "with_other_symptoms"),
+    ({"drooping": True, "onset_hours_ago": 200}, "with_other_symptoms"),
     ({"starts_at_eye": True, "duration_days": 15}, "eyelid_twitch"),
     ({"dopamine_blocking_medication": True}, "dopamine_blocker_movements"),
     ({"facial_weakness": True, "onset_hours_ago": 504}, "palsy_not_improving_3_weeks"),

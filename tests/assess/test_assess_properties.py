@@ -41,12 +41,15 @@ def is_emergency_by_be_fast(a: dict, flags: set[str]) -> bool:
     """The stroke warning signs, written out here independently of the rule table: any other
     BE-FAST sign, or a face sign that came on suddenly (or spares the forehead) within the
     stroke window, an unknown onset counting as within."""
-    face = a.get("facial_weakness") is True or a.get("drooping") is True or "uneven_smile" in flags
+    told = a.get("facial_weakness") is True or a.get("drooping") is True
+    face = told or "uneven_smile" in flags
     onset = a.get("onset_hours_ago")
     in_window = onset is None or onset <= STROKE_WINDOW_H
     return (any(a.get(k) is True for k in ("arm_or_leg_weakness", "speech_difficulty", "vision_or_balance_loss",
                                            "severe_headache"))
             or (a.get("sudden_onset") is True and face and in_window)
+            # weakness the person reports, whose pace they do not know, counts as sudden in the window
+            or (a.get("sudden_onset") is None and told and in_window)
             or (a.get("forehead_spared") is True and face and in_window))
 
 

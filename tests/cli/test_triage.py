@@ -214,11 +214,16 @@ def test_interactive_end_of_input_assesses_what_was_given():
     r = runner.invoke(app, ["triage", "--no-save", "--json"], input="n\nn\nn\nn\nn\ny\n")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["level"] == "emergency"
-    # input ends after two answers: the rest stay "don't know"
+    # input ends after two answers: the rest stay "don't know"; drooping whose start and pace
+    # are not known counts as sudden and within the stroke window
     r = runner.invoke(app, ["triage", "--no-save", "--json"], input="n\ny\n")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["level"] == "see_doctor" and [m["rule_id"] for m in doc["matches"]] == ["with_other_symptoms"]
+    assert doc["level"] == "emergency" and doc["matches"][0]["rule_id"] == "stroke_recent_face_unsure_if_sudden"
+    # the same drooping known to have come on slowly: not an emergency by itself
+    r = runner.invoke(app, ["triage", "--no-save", "--json"], input="n\ny\n\nn\n")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["level"] != "emergency"
 
 
 def test_interactive_onset_in_weeks_three_weeks_after_a_sudden_onset_is_not_an_emergency():
