@@ -172,6 +172,17 @@ class Analysis:
     def reference_t_s(self) -> float | None:
         return self.reference.t_s
 
+    def not_judged(self) -> list[tuple[str, str]]:
+        """What this recording could not show, and why: (what, reason) in plain words, for the
+        blocks that abstained (no relaxed face, talking, too short, too noisy)."""
+        sm, sh, tw, sk = self.smile, self.shake, self.twitches, self.synkinesis
+        tremor = sh.tremor if sh is not None else None
+        out = [("smile movement", sm.not_judged if sm else ""),
+               ("shaking (tremor)", tremor.not_judged if tremor and not tremor.detected else ""),
+               ("twitches", tw.not_judged if tw is not None else ""),
+               ("eye narrowing with the smile", sk.not_judged if sk is not None and sk.judged is False else "")]
+        return [(what, why) for what, why in out if why]
+
     def to_dict(self) -> dict:
         """The ``analysis.json`` document (schema :data:`SCHEMA_VERSION`)."""
         if self.signals is not None:

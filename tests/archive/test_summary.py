@@ -35,7 +35,7 @@ def test_what_was_not_judged_is_empty_not_false_or_none():
     golden = Path(__file__).resolve().parents[1] / "data" / "golden"
     d10 = summary_row(Analysis.from_dict(json.loads((golden / "liveportrait_d10.json").read_text())))  # talking, no rest
     assert d10["tremor_detected"] is None and d10["tremor_side"] == "" and d10["weaker_side"] == ""
-    assert d10["synkinesis_side"] == "" and "tremor: talking" in d10["not_judged"]
+    assert d10["synkinesis_side"] == "" and "shaking (tremor): talking" in d10["not_judged"]
     assert d10["blinks_per_min"] is None and d10["twitches_per_min"] is None  # 15 s: under the 30 s a rate needs
     d0 = summary_row(Analysis.from_dict(json.loads((golden / "liveportrait_d0.json").read_text())))
     assert d0["weaker_side"] == "none" and d0["synkinesis_side"] in ("none", "left", "right", "both")

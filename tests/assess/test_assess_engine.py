@@ -369,3 +369,17 @@ def test_bad_answers_name_the_key_and_what_is_allowed(raw, match):
 def test_answers_must_be_a_mapping():
     with pytest.raises(BadInputError, match="must be an object"):
         validate_answers([("one_sided", True)])
+
+
+def test_nothing_found_names_what_the_video_could_not_show():
+    """d10 is talking throughout: smile movement, tremor, twitches and eye narrowing could not be
+    judged. "Nothing worrying was found" alone told a person worried about a twitch that none
+    was found; the parts not judged are now named, with why in the reason."""
+    r = assess({"facial_weakness": False, "drooping": False, "sudden_onset": False}, golden("liveportrait_d10"))
+    (m,) = r.matches
+    assert m.rule_id == "nothing_found" and "could not be judged" in m.message
+    assert "twitches" in m.message and "shaking (tremor)" in m.message
+    assert "talking" in m.reason
+    judged = assess({"facial_weakness": False}, golden("liveportrait_d0"))
+    names = [w for w, _ in golden("liveportrait_d0").not_judged()]
+    assert ("could not be judged" in judged.matches[0].message) == bool(names)

@@ -25,6 +25,7 @@ from smilescope.report.html import render_html as render_analysis
 from smilescope.results import Analysis
 from smilescope.signals import SignalTable
 
+from conftest import ROOT
 from report_data import analysis_folder
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -333,3 +334,14 @@ def test_a_report_without_the_store_says_so_rather_than_no_analyses(doc, table):
     assert "made without the store of past analyses" in off and "stored so far" not in off
     empty = render_html(doc, table=table, history=pd.DataFrame(columns=["t", "excursion_right_mm"]))
     assert "No analyses are stored so far" in empty
+
+
+def test_the_guidance_of_a_video_alone_names_what_it_could_not_show():
+    """A talking video (d10): "No warning sign stood out" is kept, and what could not be judged
+    is named beside it rather than left out."""
+    golden = json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d10.json").read_text())
+    a = Analysis.from_dict(golden)
+    html = render_analysis(a, assessment=assess(None, a), answers_given=False)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "No warning sign stood out in these measurements" in text
+    assert "This video could not show everything: smile movement, shaking (tremor), twitches" in text

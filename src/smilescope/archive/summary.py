@@ -76,10 +76,9 @@ def summary_row(analysis: Analysis) -> dict:
     rates = _num(a.video.duration_s) is not None and a.video.duration_s >= MIN_RATE_S  # no rate from a few seconds
     tremor_judged = tremor is not None and (tremor.detected or tremor.judged)
     sides_judged = sm is not None and not sm.not_judged and bool(sm.sides_compared_on)
-    not_judged = [f"{what}: {why}" for what, why in (
-        ("smile", sm.not_judged if sm else ""), ("smile sides", _sides_not_judged(sm) if sm and not sides_judged else ""),
-        ("tremor", tremor.not_judged if tremor else ""),
-        ("twitches", tw.not_judged if tw else ""), ("synkinesis", sk.not_judged if sk else "")) if why]
+    not_judged = [f"{what}: {why}" for what, why in a.not_judged()]
+    if sm is not None and not sides_judged and (why := _sides_not_judged(sm)):
+        not_judged.insert(1 if sm.not_judged else 0, f"smile sides: {why}")
     return {
         "duration_s": _num(a.video.duration_s),
         "frames": a.video.frames,

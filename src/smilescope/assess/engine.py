@@ -8,7 +8,7 @@ raise a level and never lower one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from smilescope.assess.questions import FLAG_LABELS, validate_answers
 from smilescope.assess.rules import NOTHING_GIVEN, RANK, Rule, load_rules
@@ -132,8 +132,25 @@ def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
         given = analysis is not None or flags is not None or any(v is not None for v in clean.values())
         fallback = [rule for rule in table if rule.when == NOTHING_GIVEN] if not given else []
         matches = [_match(rule, [], clean) for rule in fallback or [rule for rule in table if rule.when is None]]
+        if analysis is not None and not fallback:
+            matches = [_with_not_judged(m, analysis.not_judged()) for m in matches]
     matches.sort(key=lambda m: RANK[m.level])  # stable: table order within a level
     return Assessment(level=matches[0].level if matches else "info", matches=matches)
+
+
+#: How "nothing found" goes on when the video could not show everything (a reader may keep that part).
+NOT_JUDGED_LEAD = " This video could not show everything:"
+
+
+def _with_not_judged(m: Match, not_judged: list[tuple[str, str]]) -> Match:
+    """"Nothing found" is true only of what the video could show: the parts it could not show
+    are named (a person asking about a twitch must not read that none was found when twitches
+    could not be looked for)."""
+    if not not_judged:
+        return m
+    names = ", ".join(what for what, _ in not_judged)
+    return replace(m, message=f"{m.message}{NOT_JUDGED_LEAD} {names} could not be judged, so nothing is said about them.",
+                   reason=m.reason + "; not judged in the video: " + "; ".join(f"{w} ({why})" for w, why in not_judged))
 
 
 def _match(rule: Rule, why: list[str], answers: Mapping) -> Match:

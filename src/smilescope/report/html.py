@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Mapping
 
+from smilescope.assess.engine import NOT_JUDGED_LEAD
 from smilescope.measures.flags import FLAG_KINDS, MIN_RATE_S, Flag
 from smilescope.report import words
 
@@ -318,7 +319,9 @@ def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bo
         if not answers_given:  # "nothing worrying in what you told us" would claim answers nobody gave
             for m in matches:
                 if m["rule_id"] in ("nothing_found", "nothing_answered"):
-                    m["message"] = MEASURED_ONLY if saved is None else MEASURED_ONLY_SAVED
+                    msg = m["message"]  # what the video could not show stays said
+                    tail = msg[msg.index(NOT_JUDGED_LEAD):] if NOT_JUDGED_LEAD in msg else ""
+                    m["message"] = (MEASURED_ONLY if saved is None else MEASURED_ONLY_SAVED) + tail
         now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
                "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
     if saved is None and now is None:
