@@ -59,10 +59,11 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
                              f"roll {_fmt(roll, '.1f', '°')}, yaw {_fmt(yaw, '.1f', '°')} (range)")
     parts.append(t)
     p = analysis.peaks
-    if p is not None:
-        unrelaxed = analysis.smile is not None and analysis.smile.relaxed_face is False
-        m = Table(title=("largest movement from the first measured frame (mm; no relaxed face was found, so not from rest)"
-                         if unrelaxed else "largest movement from the reference face (mm)"), title_justify="left", box=None)
+    # without a relaxed face the movement is from whatever the first frame showed (a wink, a
+    # grin): per-side millimetres from it would read as a measure, so none are shown (as in the report)
+    unrelaxed = analysis.smile is not None and analysis.smile.relaxed_face is False
+    if p is not None and not unrelaxed:
+        m = Table(title="largest movement from the reference face (mm)", title_justify="left", box=None)
         m.add_column("")
         m.add_column("right (person's)", justify="right")
         m.add_column("left (person's)", justify="right")
