@@ -96,6 +96,7 @@ def test_real_analysis_has_every_section_and_its_numbers(doc, table):
         assert f"{tr['frequency_hz']:.1f} Hz" in text and f"{tr['amplitude_mm']:.1f} mm" in text
     elif tr.get("not_judged"):
         assert f"could not be judged: {tr['not_judged']}" in text
+        assert "strongest rhythm" not in text  # no sizes listed beside "could not be judged"
     else:
         assert "No regular shaking" in text
     assert text.count("person's own") == 1  # sides explained once
@@ -345,3 +346,11 @@ def test_the_guidance_of_a_video_alone_names_what_it_could_not_show():
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "No warning sign stood out in these measurements" in text
     assert "This video could not show everything: smile movement, shaking (tremor), twitches" in text
+
+
+def test_a_tremor_not_judged_lists_no_rhythms_or_sizes(doc, table):
+    d = copy.deepcopy(doc)
+    d["shake"]["tremor"].update(detected=False, judged=False, not_judged="talking: the mouth's movement at the rate of speech")
+    assert Analysis.from_dict(d).shake.tremor.by_region  # the per-region rhythms are in the file ...
+    text = _text(render_html(d, table=table))
+    assert "could not be judged: talking" in text and "strongest rhythm" not in text  # ... but not shown as sizes

@@ -163,8 +163,9 @@ def _tremor(sh: ShakeResult | None, noise_floor_mm: float | None = None) -> dict
         return {"found": None, "text": "Tremor was not measured in this analysis."}
     tr = sh.tremor
     if not tr.detected and not tr.judged:
-        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}.",
-                "rows": _peak_rows(tr, noise_floor_mm)}
+        # no rows: a table of rhythms and millimetres beside "could not be judged" reads as a
+        # measured shaking (d9's deliberate lip movements were listed as 3.5 mm at 3.3 Hz)
+        return {"found": None, "text": f"Regular shaking (tremor) could not be judged: {tr.not_judged}.", "rows": []}
     if not tr.detected:
         return {"found": False, "text": "No regular shaking (tremor) was found in the face.",
                 "rows": _peak_rows(tr, noise_floor_mm)}
