@@ -354,3 +354,15 @@ def test_a_tremor_not_judged_lists_no_rhythms_or_sizes(doc, table):
     assert Analysis.from_dict(d).shake.tremor.by_region  # the per-region rhythms are in the file ...
     text = _text(render_html(d, table=table))
     assert "could not be judged: talking" in text and "strongest rhythm" not in text  # ... but not shown as sizes
+
+
+def test_each_smile_compared_on_the_lift_shows_the_rises_its_difference_is_taken_of():
+    """d9's second smile: the difference, 47 %, is of the rises (9.9 and 5.2 mm); the row showed
+    the whole movements (12.3 and 5.7 mm), which give 53 %."""
+    d9 = json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d9.json").read_text())
+    a = Analysis.from_dict(d9)
+    e = a.smile.episodes[1]
+    assert e.sides_compared_on == "lift"
+    text = _text(render_analysis(a))
+    row = (f"{e.right.vertical_mm:.1f} mm rise {e.left.vertical_mm:.1f} mm rise {e.asymmetry_pct:.0f} %")
+    assert row in text

@@ -140,9 +140,17 @@ def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
     if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
         lines.append(tired)
     out["lines"] = lines
-    out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.hold_s, ".1f", " s"),
-                        num(e.right.excursion_mm, ".1f", " mm"), num(e.left.excursion_mm, ".1f", " mm"),
-                        num(e.asymmetry_pct, ".0f", " %"),
+    def sides(e):
+        """Each side's movement as the smile's sides were compared: the whole movement, or (the
+        head turned a little) how far each corner rose, which the difference is then taken of;
+        with the head turned more, no difference (the turn's own would be in it)."""
+        if e.sides_compared_on == "lift":
+            return (num(e.right.vertical_mm, ".1f", " mm rise"), num(e.left.vertical_mm, ".1f", " mm rise"),
+                    num(e.asymmetry_pct, ".0f", " %"))
+        return (num(e.right.excursion_mm, ".1f", " mm"), num(e.left.excursion_mm, ".1f", " mm"),
+                "—" if e.head_turned else num(e.asymmetry_pct, ".0f", " %"))
+
+    out["episodes"] = [(i + 1, num(e.start_s, ".1f", " s"), num(e.hold_s, ".1f", " s"), *sides(e),
                         num(e.head_turn_deg, ".1f", "°") + (" (sides not compared)" if e.head_turned else
                                                            " (sides compared on the lift)" if e.sides_compared_on == "lift" else ""))
                        for i, e in enumerate(eps[:30])]
