@@ -230,4 +230,6 @@ def test_each_peak_says_why_it_does_not_count(d9):
     mouth["speech_like"] = True
     pk = {(p.region, p.side): p for p in Analysis.from_dict(doc).shake.tremor.by_region}["mouth", "right"]
     assert words.peak_verdict(pk).startswith("does not count: talking")
+    # the rows are shown where the tremor was judged (none found); not judged, none are listed
+    doc["shake"]["tremor"].update(judged=True, not_judged="")
     assert "no — talking (moves with the lips at a syllable rate)" in report(doc)
