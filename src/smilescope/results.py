@@ -136,6 +136,11 @@ class Reference:
     points_mm: dict[str, list[float | None]] = field(default_factory=dict)
 
 
+def _signal_schema(table: SignalTable) -> tuple[list[str], dict[str, str]]:
+    """The per-frame table's columns (as signals.csv has them) and each signal's unit."""
+    return ["t_s", "valid", *table.names], {n: table.series(n).unit for n in table.names}
+
+
 @dataclass
 class Analysis:
     """One analysed recording. ``signals`` and ``calibration`` are present on a fresh result and
@@ -165,8 +170,7 @@ class Analysis:
     def __post_init__(self) -> None:
         # a fresh result names its per-frame columns as one read back from analysis.json does
         if self.signals is not None and not self.signal_columns:
-            self.signal_columns = ["t_s", "valid", *self.signals.names]
-            self.signal_units = {n: self.signals.series(n).unit for n in self.signals.names}
+            self.signal_columns, self.signal_units = _signal_schema(self.signals)
 
     @property
     def reference_t_s(self) -> float | None:
@@ -185,9 +189,8 @@ class Analysis:
 
     def to_dict(self) -> dict:
         """The ``analysis.json`` document (schema :data:`SCHEMA_VERSION`)."""
-        if self.signals is not None:
-            columns = ["t_s", "valid", *self.signals.names]
-            units = {n: self.signals.series(n).unit for n in self.signals.names}
+        if self.signals is not None:  # the table itself: columns may have been added since
+            columns, units = _signal_schema(self.signals)
         else:
             columns, units = self.signal_columns, self.signal_units
         shake = {**(plain(self.shake) or {}), **({"blinks": plain(self.blinks)} if self.blinks is not None else {}),

@@ -77,8 +77,8 @@ def summary_row(analysis: Analysis) -> dict:
     tremor_judged = tremor is not None and (tremor.detected or tremor.judged)
     sides_judged = sm is not None and not sm.not_judged and bool(sm.sides_compared_on)
     not_judged = [f"{what}: {why}" for what, why in a.not_judged()]
-    if sm is not None and not sides_judged and (why := _sides_not_judged(sm)):
-        not_judged.insert(1 if sm.not_judged else 0, f"smile sides: {why}")
+    if sm is not None and not sm.not_judged and not sides_judged:  # (else the smile's own reason says it)
+        not_judged.insert(0, f"smile sides: {_sides_not_judged(sm)}")
     return {
         "duration_s": _num(a.video.duration_s),
         "frames": a.video.frames,
@@ -108,8 +108,6 @@ def summary_row(analysis: Analysis) -> dict:
 
 def _sides_not_judged(sm) -> str:
     """Why the sides of a recording with a relaxed face were not compared (empty ``weaker_side``)."""
-    if sm.not_judged:
-        return ""  # said as the smile's own reason
     measured = [e for e in sm.episodes if not e.not_judged]
     if not sm.episodes:
         return "no smile found"

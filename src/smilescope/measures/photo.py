@@ -34,6 +34,7 @@ import numpy as np
 from smilescope import landmarks as lm
 from smilescope.geometry.calibration import IRIS_DIAMETER_MM, iris_diameters_px
 from smilescope.landmarks import SIDES
+from smilescope.measures.smile import WEAKER_SIDE_MARGIN_PX, weaker_side_min_diff_mm
 
 SIDE_MIN_MM = 2.0  # a side is named from here (noticed in eyelids from 2 mm, Hohman 2014); "moderate" under 3 mm
 SIDE_SURE_MM = 3.0  # >= 3 mm is noticed > 90 % of the time (Hohman 2014): "high" confidence
@@ -41,8 +42,8 @@ MAX_YAW_DEG = 10.0  # beyond this sideways turn, one corner is seen nearer and f
 MAX_PITCH_DEG = 25.0  # beyond this nod the landmark model is not trusted (PipelineConfig.max_pitch_deg)
 # Where the picture puts each corner is itself off by about a pixel: a difference of a couple of
 # pixels can be the landmarks' and not the face's (a 320 px Yale photo at 1.1 mm/px named a side
-# on 2.2 mm = 2 px). As the video rule's tracking margin (measures.smile.WEAKER_SIDE_MARGIN_PX).
-SIDE_MARGIN_PX = 2.0
+# on 2.2 mm = 2 px). The video rule's tracking margin, and its function, are used as they are.
+SIDE_MARGIN_PX = WEAKER_SIDE_MARGIN_PX
 # Fallback scale when the iris cannot be used (eyes closed or too small): the adult inter-canthal
 # width, about 32 mm (Farkas' anthropometric norms; range roughly 28-36 mm), so lengths can be
 # 10 % off: flagged as less accurate.
@@ -198,9 +199,10 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
         return SideCall("unknown", "none", f"a {expression.replace('_', ' ')} photo alone does not show a side; "
                                            "compare it with a rest photo of the same person")
     a = abs(diff)
-    margin = SIDE_MARGIN_PX * mm_per_px if mm_per_px is not None and np.isfinite(mm_per_px) and mm_per_px > 0 else 0.0
-    if a < SIDE_MIN_MM + margin:
-        need = (f"{SIDE_MIN_MM + margin:.1f} mm ({SIDE_MIN_MM:g} mm plus {margin:.1f} mm, the {SIDE_MARGIN_PX:g} px of this "
+    need_mm = weaker_side_min_diff_mm(mm_per_px, min_diff_mm=SIDE_MIN_MM)
+    margin = need_mm - SIDE_MIN_MM
+    if a < need_mm:
+        need = (f"{need_mm:.1f} mm ({SIDE_MIN_MM:g} mm plus {margin:.1f} mm, the {SIDE_MARGIN_PX:g} px of this "
                 "picture the landmarks can put between the sides)" if margin >= 0.05 else f"{SIDE_MIN_MM:g} mm")
         return SideCall("none", "none", f"the two sides differ by {a:.1f} mm, under the {need} from which a side "
                                         "is named (Hohman 2014: a difference of the eyelids is noticed from 2 mm, of a "
