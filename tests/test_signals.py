@@ -10,6 +10,7 @@ from smilescope.signals import (
     noise_floor_mm,
     px_name,
     tracked_landmarks,
+    unit_of,
 )
 
 
@@ -151,3 +152,11 @@ def test_twitches_and_movements_of_the_whole_region_are_not_jumps():
     jerk[20] = 4.0
     cols = _jump_columns(t, jerk, 0.7 * jerk)
     assert mend_tracking_jumps(cols, np.ones(len(t), bool), {}) == 0
+
+
+@pytest.mark.parametrize("name,unit", [("mouth_corner_right_x_mm", "mm"), ("head_yaw_deg", "deg"), ("t_s", "s"),
+                                       ("mouth_corner_right_speed_mm_per_s", "mm/s"), ("head_yaw_speed_deg_per_s", "deg/s"),
+                                       ("blink_rate_per_min", "1/min"), ("iris_px", "px"), ("tremor_hz", "Hz"),
+                                       ("head_scale", "1")])
+def test_unit_of_reads_rates_as_rates(name, unit):
+    assert unit_of(name) == unit

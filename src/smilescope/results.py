@@ -166,6 +166,9 @@ class Analysis:
     calibration: Calibration | None = None
     signal_columns: list[str] = field(default_factory=list)
     signal_units: dict[str, str] = field(default_factory=dict)
+    # blocks of measure families without a field of their own (measures.registry), by name:
+    # typed on a fresh result, plain JSON values on one read back
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # a fresh result names its per-frame columns as one read back from analysis.json does
@@ -206,6 +209,7 @@ class Analysis:
             "flags": plain(self.flags),
             "reference": plain(self.reference) or {},
             "peaks": plain(self.peaks) or {},
+            **{name: plain(b) for name, b in self.extra.items() if name not in DOCUMENT_KEYS},
             "signals": {"columns": columns, "units": units},
         }
 
@@ -278,9 +282,10 @@ class Analysis:
             "signal_columns": signals.get("columns") or [] if isinstance(signals, dict) else signals,
             "signal_units": signals.get("units") or {} if isinstance(signals, dict) else signals,
         }
+        extra = {k: v for k, v in doc.items() if k not in DOCUMENT_KEYS}  # a newer family's block, kept as read
         try:
             blocks = _document_adapter().validate_python(data)
-            return cls(**{f.name: getattr(blocks, f.name) for f in fields(blocks)})
+            return cls(**{f.name: getattr(blocks, f.name) for f in fields(blocks)}, extra=extra)
         except pydantic.ValidationError as e:
             where = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5])
             raise BadInputError(f"{source} is not a valid smilescope analysis ({e.error_count()} problems: {where}).",
@@ -288,6 +293,11 @@ class Analysis:
         except RecursionError:
             raise BadInputError(f"{source} is nested too deeply to be a smilescope analysis.",
                                 "Give the analysis.json that `smilescope analyze` wrote.") from None
+
+
+# the top-level keys of analysis.json that Analysis reads into its own fields
+DOCUMENT_KEYS = ("schema_version", "video", "quality", "head_motion", "smile", "shake", "synkinesis", "flags",
+                 "reference", "peaks", "signals")
 
 
 @dataclass

@@ -68,8 +68,16 @@ class Series:
         return iter((self.t_s, self.values, self.valid))
 
 
+UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
+    # rates first: "_mm_per_s" is a speed, not a time
+    ("_mm_per_s", "mm/s"), ("_deg_per_s", "deg/s"), ("_px_per_s", "px/s"), ("_per_min", "1/min"), ("_per_s", "1/s"),
+    ("_mm", "mm"), ("_deg", "deg"), ("_s", "s"), ("_px", "px"), ("_hz", "Hz"),
+)
+
+
 def unit_of(name: str) -> str:
-    for suffix, unit in (("_mm", "mm"), ("_deg", "deg"), ("_s", "s"), ("_px", "px"), ("_hz", "Hz")):
+    """The unit a signal's name ends in (see :data:`UNIT_SUFFIXES`); "1" for a plain number."""
+    for suffix, unit in UNIT_SUFFIXES:
         if name.endswith(suffix):
             return unit
     return "1"

@@ -2,8 +2,19 @@
 
 Adding a measure is one pure module under ``measures/`` plus one :class:`Step` in
 :data:`MEASURES`. A step gets the table, the recording's :class:`MeasureContext` and what the
-steps before it produced (by name), and returns its own named results; a step that derives
-per-frame columns (the smile) adds them to the table.
+steps before it produced (by name), and returns its own named results: those it names in
+``Step.blocks`` (by default its own name) are the recording's results, written to
+``analysis.json`` under that name; anything else it returns is shared with the later steps only
+(the smile's excursions, read by the synkinesis step). A step that derives per-frame columns
+returns them as ``columns`` ({name: array}, units in the names); they join the table the later
+steps see and :attr:`MeasureResults.table`, never the table given to :func:`measure_all`.
+
+The families with their own field below (smile, synkinesis, shake, blinks, twitches, flags) are
+read back from ``analysis.json`` as typed objects; a new family's block lands in
+:attr:`MeasureResults.extra` and ``Analysis.extra`` (typed when fresh, plain JSON when read
+back) until a reader needs it typed, when it gets a field in :class:`MeasureResults` and
+``results.Analysis`` like the others. A new block changes ``analysis.json``: the golden files
+(``tests/data/golden/make_golden.py``) are regenerated with it, as for any intended change.
 """
 
 from __future__ import annotations
@@ -61,17 +72,32 @@ class MeasureResults:
     twitches: TwitchResult
     flags: list[Flag]
     warnings: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # blocks of families without a field here, by name
+    table: SignalTable | None = None  # the table given, with the columns the steps derived
 
+
+TYPED_BLOCKS = ("smile", "synkinesis", "shake", "blinks", "twitches", "flags")  # MeasureResults' own fields
+SHARED_NAMES = ("warnings", "columns")  # what a step may return besides its blocks and names for later steps
 
 StepFn = Callable[[SignalTable, MeasureContext, Mapping[str, Any]], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
 class Step:
-    """One measure family: ``run(table, context, done) -> {name: result}``."""
+    """One measure family: ``run(table, context, done) -> {name: result}``.
+
+    ``blocks``: the names among its results that are the recording's results (default: the
+    step's own name). A measure function takes keyword arguments (STYLE); ``run`` is the small
+    adapter that reads them from the table, the context and ``done``.
+    """
 
     name: str
     run: StepFn
+    blocks: tuple[str, ...] = ()
+
+    @property
+    def result_names(self) -> tuple[str, ...]:
+        return self.blocks or (self.name,)
 
 
 def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
@@ -83,7 +109,6 @@ def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm,
                                 mm_per_px=ctx.mm_per_px)
-    table.columns.update(smile_columns(exc, smile.episodes))
     warnings = []
     advice = "Keep the head still and facing the camera while smiling, or rest the face a moment in the pose you smile in."
     turned, which = _smiles_where(smile.episodes, lambda e: e.head_turned)
@@ -98,7 +123,7 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
             f"The head turned a little during {which}. A turn moves one mouth corner towards the middle of the "
             f"picture and the other away, but not up or down, so left and right were compared there on how far each "
             f"corner rises, not on its whole movement. {advice}")
-    return {"smile": smile, "smile_excursion": exc, "warnings": warnings}
+    return {"smile": smile, "smile_excursion": exc, "warnings": warnings, "columns": smile_columns(exc, smile.episodes)}
 
 
 def _synkinesis(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -138,12 +163,28 @@ MEASURES: tuple[Step, ...] = (
 
 
 def measure_all(table: SignalTable, context: MeasureContext, *, steps: tuple[Step, ...] = MEASURES) -> MeasureResults:
-    """Run every measure family over ``table`` (which gains the smile columns)."""
+    """Run every measure family over ``table``; ``table`` itself is left as it is.
+
+    Raises
+    ------
+    ValueError
+        A step that does not return a block it names, or a name an earlier step produced
+        (a programming error in the list, not bad input).
+    """
+    table = SignalTable(t_s=table.t_s, valid=table.valid, columns=dict(table.columns))
     done: dict[str, Any] = {}
     warnings: list[str] = []
+    blocks: dict[str, Any] = {}
     for step in steps:
         out = dict(step.run(table, context, done))
         warnings += out.pop("warnings", [])
+        table.columns.update(out.pop("columns", {}))
+        if missing := [n for n in step.result_names if n not in out]:
+            raise ValueError(f"measure step {step.name!r} did not return {', '.join(missing)}")
+        if again := [n for n in out if n in done or n in SHARED_NAMES]:
+            raise ValueError(f"measure step {step.name!r} returned {', '.join(again)}, a name already taken")
         done.update(out)
-    return MeasureResults(smile=done["smile"], synkinesis=done["synkinesis"], shake=done["shake"],
-                          blinks=done["blinks"], twitches=done["twitches"], flags=done["flags"], warnings=warnings)
+        blocks.update({n: out[n] for n in step.result_names})
+    if missing := [n for n in TYPED_BLOCKS if n not in blocks]:
+        raise ValueError(f"no measure step gave {', '.join(missing)}")
+    return MeasureResults(**{n: blocks.pop(n) for n in TYPED_BLOCKS}, warnings=warnings, extra=blocks, table=table)

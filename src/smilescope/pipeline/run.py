@@ -153,4 +153,4 @@ def analyze(
     return Analysis(video=fin.video, quality=fin.quality, head_motion=fin.head_motion, smile=m.smile, shake=m.shake,
                     blinks=m.blinks, twitches=m.twitches, synkinesis=m.synkinesis, flags=m.flags,
                     reference=Reference(t_s=reference_t_s, points_mm=points_mm), peaks=fin.peaks,
-                    signals=fin.table, calibration=fin.calibration)
+                    signals=m.table, calibration=fin.calibration, extra=m.extra)
