@@ -22,11 +22,9 @@ LOCAL_OK = {
     ("smilescope.cli.analyze", "smilescope.pipeline"): "light commands (diary, --help) must not load MediaPipe",
     ("smilescope.cli.analyze", "smilescope.pipeline.overlay"): "decodes the video again, only for --overlay",
     ("smilescope.cli.analyze", "smilescope.report.annotate"): "OpenCV drawing, only for --overlay",
-    ("smilescope.cli.analyze", "smilescope.measures.grading"): "grading pulls in OpenCV via the signals",
     ("smilescope.cli.analyze", "smilescope.io.video"): "PyAV and OpenCV: grade reads the video's length before analysing",
-    ("smilescope.cli.photo", "smilescope.measures.photo"): "OpenCV and MediaPipe load only when a photo is analysed",
     ("smilescope.cli.photo", "smilescope.pipeline.photo"): "OpenCV and MediaPipe load only when a photo is analysed",
-    ("smilescope.cli.photo", "smilescope.report.annotate"): "OpenCV loads only when a photo is analysed",
+    ("smilescope.cli.photo", "smilescope.report.annotate"): "OpenCV drawing loads only when a photo is analysed",
     ("smilescope.cli.serve", "smilescope.web.app"): "the web app loads FastAPI, OpenCV and MediaPipe; other commands must not",
     ("smilescope", "smilescope.archive.runner"): "smilescope.batch loads Dask and pandas on first use only",
     ("smilescope.cli.batch", "smilescope.archive.runner"): "Dask and pandas load only for a batch",
@@ -34,9 +32,7 @@ LOCAL_OK = {
     ("smilescope.archive.runner", "smilescope.track.models"): "the batch's client process never loads MediaPipe; only its workers do",
     ("smilescope.archive.runner", "smilescope.io"): "PyAV and OpenCV: only in the batch's workers",
     ("smilescope.archive.runner", "smilescope._version"): "a worker checks that smilescope is installed there (and its version)",
-    ("smilescope.report.make", "smilescope.signals"): "signals pull in OpenCV; only a report with signals.csv needs them",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
-    ("smilescope.report.html", "smilescope.report.figures"): "Matplotlib, only when a figure is drawn",
     ("smilescope.report.html", "smilescope.store.figures"): "Matplotlib, only when a history figure is drawn",
 }
 

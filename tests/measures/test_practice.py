@@ -230,3 +230,17 @@ def test_micro_smiles_grow_with_progress():
     assert micro_smile_hold_s([rep(1, 100), rep(1, 100), rep(2, 100)]) == 5.0  # two days held in full
     assert micro_smile_hold_s([rep(1, 100), rep(1, 80), rep(2, 100)]) == 4.0  # a short hold: that day adds none
     assert micro_smile_hold_s([rep(d, 100) for d in range(1, 20)]) == 10.0  # never beyond a gentle hold
+
+
+@pytest.mark.parametrize("fps", [10.0, 30.0, 60.0])
+def test_the_relaxed_eye_opening_is_the_first_third_of_a_second_at_any_frame_rate(fps):
+    # the eyes start closing 0.15 s in: at 10 fps, a rest of 10 frames (1 s) would be taken mostly
+    # from the closing eye and under-read the closure
+    t = np.arange(0, 8, 1 / fps)
+    prof = smile_profile(t, onset_s=0.15, rise_s=0.6, hold_s=3.0, fall_s=0.6)
+    eye = 10.0 * (1 - 0.95 * prof)
+    c = RepCounter(target_hold_s=3.0, kind="eye_closure")
+    reps = [r for i in range(len(t)) if (r := c.push(float(t[i]), {"right": 0.1, "left": 0.1},
+                                                      {"right": eye[i], "left": eye[i]}, 0.1)) is not None]
+    (rep,) = reps
+    assert rep.eye_narrowing["right"] == pytest.approx(0.95, abs=0.02)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
 from smilescope.inputs import load_segments
+from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style
 from smilescope.output import check_out_dir, dumps, save_analysis
 from smilescope.report import figures
 from smilescope.report.summary import render_summary
@@ -157,7 +158,6 @@ def grade(
     """
     from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
     from smilescope.io.video import open_video  # loads PyAV and OpenCV: only when grading
-    from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style  # loads OpenCV (through signals)
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         if affected_side is not None and affected_side not in ("left", "right"):

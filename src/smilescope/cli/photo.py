@@ -9,6 +9,7 @@ import typer
 
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.output import check_out_dir, dumps, save_run
+from smilescope.measures.photo import FacePoints
 
 
 def photo(
@@ -26,9 +27,8 @@ def photo(
     Example:
       smilescope photo rest.jpg --out out/photos
     """
-    from smilescope.measures.photo import FacePoints  # noqa: PLC0415 - OpenCV and MediaPipe load on demand
-    from smilescope.pipeline.photo import analyze_photos  # noqa: PLC0415
-    from smilescope.report.annotate import annotated_png  # noqa: PLC0415
+    from smilescope.pipeline.photo import analyze_photos  # noqa: PLC0415 - MediaPipe and OpenCV: only when a photo is analysed
+    from smilescope.report.annotate import annotated_png  # noqa: PLC0415 - OpenCV drawing: only when a photo is analysed
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")

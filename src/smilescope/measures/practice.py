@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from smilescope.landmarks import SIDES
+from smilescope.timebase import frame_interval_s
 
 # A repetition starts when the corners' mean excursion passes this: about three times the
 # frame-to-frame noise of a webcam face at arm's length (0.2-0.4 mm), so jitter never starts
@@ -54,7 +55,7 @@ EYE_START = 0.3
 EYE_END = 0.15
 CLOSED_GOOD, CLOSED_BAD = 0.9, 0.5
 MOUTH_GOOD_MM, MOUTH_BAD_MM = 1.0, 3.0
-EYE_REST_FRAMES = 10  # frames of open eyes before the first closure, for each eye's relaxed opening
+EYE_REST_S = 1 / 3  # open eyes seen this long before the first closure give each eye's relaxed opening (10 frames at 30 fps)
 
 # The other exercises: each side's movement from the relaxed face (mm, + in the exercise's
 # direction), from the live read-out's ``movement_mm``; a repetition starts at START_MM like a
@@ -142,7 +143,7 @@ def _hold(t_s: np.ndarray, per_side: dict[str, np.ndarray]) -> tuple[np.ndarray,
     move = np.nanmean(np.stack([per_side[s] for s in SIDES]), axis=0)
     hold = move >= HOLD_FRACTION * float(np.nanmax(move))
     idx = np.flatnonzero(hold)
-    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 0.0
+    dt = frame_interval_s(t_s, default_s=0.0)
     return hold, (float(t_s[idx[-1]] - t_s[idx[0]] + dt) if len(idx) else 0.0)
 
 
@@ -245,6 +246,7 @@ class RepCounter:
         self.target_hold_s = float(target_hold_s)
         self._eye_rest = dict(eye_rest_mm) if eye_rest_mm else None
         self._before: list[dict[str, float]] = []
+        self._before_from_s: float | None = None  # when the eyes were first seen, for the relaxed opening
         self._frames: list[tuple[float, dict[str, float], dict[str, float], float]] = []
         self._below_since: float | None = None
         self._peak = 0.0
@@ -270,7 +272,9 @@ class RepCounter:
             move, start, end = float(np.mean(list(exc.values()))), START_MM, END_FRACTION * START_MM
         else:
             if self._eye_rest is None and not self._frames:
-                if len(self._before) < EYE_REST_FRAMES:
+                if self._before_from_s is None:
+                    self._before_from_s = t_s
+                if t_s - self._before_from_s < EYE_REST_S or not self._before:
                     self._before.append(eye)
                     return None
                 self._eye_rest = {s: float(np.nanmedian([e[s] for e in self._before])) for s in SIDES}

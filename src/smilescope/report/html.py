@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from smilescope.assess.engine import NOT_JUDGED_LEAD
 from smilescope.measures.flags import FLAG_KINDS, MIN_RATE_S, Flag
-from smilescope.report import words
+from smilescope.report import figures, words
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV, which a report does not need
     from smilescope.measures.shake import ShakeResult
@@ -264,9 +264,9 @@ def _history(history, diary) -> dict:
              num(_row(r, "asymmetry_pct"), ".0f", " %"), num(_row(r, "tremor_amplitude_mm"), ".2f", " mm"),
              num(_row(r, "twitch_rate_per_min"), ".1f"))
             for r in history.tail(12).itertuples()]
-    import pandas as pd
+    import pandas as pd  # pandas and Matplotlib: only when a history is shown
 
-    from smilescope.store.figures import history_png
+    from smilescope.store.figures import history_png  # Matplotlib (and pandas), only for a history figure
 
     diary = pd.DataFrame() if diary is None else diary
     return {"n": n, "figure": png_data_uri(history_png(history, diary)), "rows": rows,
@@ -369,8 +369,6 @@ def report_context(analysis: Analysis, *, table=None, history=None, diary=None, 
     notes : list of str, optional
         Other things left out and why (shown under the recording details).
     """
-    from smilescope.report import figures
-
     ctx = {"header": _header(analysis, analysed_at), "smile": _smile(analysis.smile, analysis.synkinesis), "shake": _shake(analysis),
            "flags": _flags(analysis.flags), "history": _history(history, diary), "guidance": _guidance(assessment, saved_triage, answers_given),
            "emergency": EMERGENCY, "emergency_source": EMERGENCY_SOURCE, "tremor_rule": words.TREMOR_RULE, "not_diagnosis": NOT_DIAGNOSIS,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from smilescope.errors import BadInputError
 from smilescope.output import atomic_write
 from smilescope.report.html import render_html
+from smilescope.signals import SignalTable
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV
     from smilescope.results import Analysis
@@ -66,8 +67,6 @@ def load_analysis(path: Path) -> dict:
 
 def signals_beside(folder: Path | None, analysis: Analysis):
     """The SignalTable from ``folder/signals.csv`` when it exists and matches ``analysis``; else (None, why)."""
-    from smilescope.signals import SignalTable  # loads OpenCV (through geometry): only when a report is made
-
     if folder is None or not (Path(folder) / "signals.csv").is_file():
         return None, "Plots over time need the signals.csv that `smilescope analyze` writes beside analysis.json; it was not found."
     table = SignalTable.read_csv(Path(folder) / "signals.csv")
