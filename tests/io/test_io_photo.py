@@ -65,3 +65,12 @@ def test_missing_and_folder(tmp_path):
         read_photo(tmp_path / "nope.jpg")
     with pytest.raises(BadInputError, match="is a folder"):
         read_photo(tmp_path)
+
+
+def test_a_named_pipe_is_refused_at_once(tmp_path):
+    import os
+
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # reading it would wait for a writer for ever
+    with pytest.raises(BadInputError, match="not a regular file"):
+        read_photo(fifo)

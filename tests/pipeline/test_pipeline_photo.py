@@ -173,3 +173,30 @@ def test_the_annotated_picture_keeps_the_corners_and_the_chin_uncovered():
     for s in ("right", "left"):
         x, y = np.round(r.points.mouth_corner[s]).astype(int)
         assert np.abs(img[y, x].astype(int) - GREEN).max() < 40, s  # the corner's dot, not a label's box
+
+
+def test_a_photo_on_its_side_names_no_side(tmp_path):
+    # a phone photo saved turned, without its orientation tag: the face lies 90 degrees in the picture
+    Image.open(FACES / "yale01.jpg").convert("RGB").transpose(Image.Transpose.ROTATE_90).save(tmp_path / "sideways.png")
+    r = analyze_photo(tmp_path / "sideways.png")
+    assert abs(r.roll_deg) > 45
+    assert r.side.side == "unknown" and "on its side" in r.side.why and "upright" in r.side.why
+    assert analyze_photo(FACES / "yale01.jpg").side.side != "unknown"  # upright, the same face is judged
+
+
+def test_the_same_picture_given_twice_is_said_to_show_no_movement(tmp_path):
+    doc, results = analyze_photos([FACES / "yale01.jpg", FACES / "yale01.jpg"], expressions=["rest", "smile"])
+    assert results[0].warnings == [] or not any("same picture" in w for w in results[0].warnings)
+    assert any("same picture as photo 1" in w for w in results[1].warnings)
+    assert any("same picture" in w for w in doc["photos"][1]["warnings"])
+
+
+def test_a_16_bit_grey_photo_measures_as_its_8_bit_copy(tmp_path):
+    import numpy as np
+
+    grey = Image.open(FACES / "yale01.jpg").convert("L")
+    grey.save(tmp_path / "grey8.png")
+    Image.fromarray(np.asarray(grey).astype(np.uint16) * 257).save(tmp_path / "grey16.png")  # full 16-bit range
+    assert Image.open(tmp_path / "grey16.png").mode.startswith("I")
+    eight, sixteen = analyze_photo(tmp_path / "grey8.png"), analyze_photo(tmp_path / "grey16.png")
+    assert sixteen.static["mouth_corner_difference_mm"] == pytest.approx(eight.static["mouth_corner_difference_mm"], abs=1e-6)

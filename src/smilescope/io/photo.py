@@ -46,6 +46,9 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
         raise BadInputError(f"No photo found at '{p}'.", "Check the spelling and the current directory.")
     if p.is_dir():
         raise BadInputError(f"'{p}' is a folder, not a photo.", "Give the photo files themselves (JPEG, PNG, ...).")
+    if not p.is_file():  # a named pipe would wait for a writer for ever; a device never ends
+        raise BadInputError(f"'{p}' is not a regular file (a pipe or a device), so it cannot be read as a photo.",
+                            "Save the photo to a file and give that file.")
     try:
         with Image.open(p) as img:
             size = img.size
@@ -55,7 +58,7 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
             img.load()
             if max(img.size) > max_side_px:  # shrink first, so every later copy is small
                 img.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS)
-            upright = ImageOps.exif_transpose(img)
+            upright = _eight_bit(ImageOps.exif_transpose(img))
             rgb = upright.convert("RGB")  # greyscale, palette, CMYK and alpha all become RGB
             arr = np.asarray(rgb, dtype=np.uint8).copy()
     except Image.DecompressionBombError as e:
@@ -66,3 +69,15 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
     upright_w = size[1] if orientation in (5, 6, 7, 8) else size[0]
     return Photo(path=str(p), rgb=arr, original_size_px=size, scale=arr.shape[1] / upright_w,
                  exif_orientation=orientation)
+
+
+def _eight_bit(img: Image.Image) -> Image.Image:
+    """A 16- or 32-bit greyscale picture (PNG, TIFF) as 8-bit grey: Pillow's own conversion to RGB
+    clips every value above 255, which turns a 16-bit photo almost white."""
+    if img.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        return img
+    a = np.asarray(img, dtype=np.float64)
+    top = 65535.0 if img.mode.startswith("I;16") or (img.mode == "I" and a.max(initial=0) > 255) else 255.0
+    if img.mode == "F" and a.max(initial=0) <= 1.0:
+        top = 1.0  # a floating-point picture in 0-1
+    return Image.fromarray(np.clip(a / top * 255.0 + 0.5, 0, 255).astype(np.uint8), mode="L")

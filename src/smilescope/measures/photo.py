@@ -40,6 +40,11 @@ SIDE_MIN_MM = 2.0  # a side is named from here (noticed in eyelids from 2 mm, Ho
 SIDE_SURE_MM = 3.0  # >= 3 mm is noticed > 90 % of the time (Hohman 2014): "high" confidence
 MAX_YAW_DEG = 10.0  # beyond this sideways turn, one corner is seen nearer and foreshortened: no side is named
 MAX_PITCH_DEG = 25.0  # beyond this nod the landmark model is not trusted (PipelineConfig.max_pitch_deg)
+# A face on its side in the picture (a phone photo saved without its orientation) is not a head
+# tilt: people tilt the head by some degrees, a camera held sideways turns the picture by 90. The
+# landmark model is trained on upright faces (a healthy face turned 90 degrees read a 7.7 mm
+# corner difference, upright 2.3 mm); halfway between the two, the photo is taken as turned.
+MAX_ROLL_DEG = 45.0
 # Where the picture puts each corner is itself off by about a pixel: a difference of a couple of
 # pixels can be the landmarks' and not the face's (a 320 px Yale photo at 1.1 mm/px named a side
 # on 2.2 mm = 2 px). The video rule's tracking margin, and its function, are used as they are.
@@ -178,9 +183,13 @@ class SideCall:
 
 
 def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.0, pitch_deg: float = 0.0,
-                  mm_per_px: float | None = None) -> SideCall:
+                  roll_deg: float = 0.0, mm_per_px: float | None = None) -> SideCall:
     """The side that looks affected in one photo (see the module docstring). ``mm_per_px``: the
     photo's scale, for the pixel margin (none when not given, as for hand-placed points)."""
+    if abs(roll_deg) > MAX_ROLL_DEG:
+        return SideCall("unknown", "none", f"the face lies {abs(roll_deg):.0f} deg on its side in the picture (at most "
+                                           f"{MAX_ROLL_DEG:g} deg): turn the photo upright, or save it with its "
+                                           "orientation, and try again")
     if abs(yaw_deg) > MAX_YAW_DEG:
         return SideCall("unknown", "none", f"the head is turned {abs(yaw_deg):.0f} deg to the side (at most "
                                            f"{MAX_YAW_DEG:g} deg for a side to be named): take the photo facing the camera")

@@ -4,6 +4,8 @@ and the points to draw. Reads the photos and writes nothing.
 
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -153,7 +155,8 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     static["nasolabial_fold_contrast"] = {s: folds[s].contrast for s in lm.SIDES}
     static["nasolabial_fold_visible_mm"] = {s: folds[s].visible_mm for s in lm.SIDES}
     static["nasolabial_fold_visible"] = {s: folds[s].visible for s in lm.SIDES}
-    side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch, mm_per_px=scale.mm_per_px)
+    side = affected_side(static, expression=expression, yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
+                         mm_per_px=scale.mm_per_px)
     return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
                        yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
                        warnings=warnings, points=pts, corners=corners, folds=folds)
@@ -174,6 +177,13 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
         for i, p in enumerate(paths):
             results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
                                          detector=det))
+    seen: dict[bytes, int] = {}
+    for i, p in enumerate(paths):  # the same picture twice (by content): a movement between them is nil by force
+        key = hashlib.sha256(Path(p).read_bytes()).digest()
+        if key in seen:
+            results[i].warnings.append(f"this is the same picture as photo {seen[key] + 1}, so it shows no movement against "
+                                       "it: give a separate photo for each expression")
+        seen.setdefault(key, i)
     rest = next((r for r in results if r.expression == "rest"), None)
     if rest is None:  # e.g. one --expression given for several photos: nothing to measure movement from
         for r in results:
