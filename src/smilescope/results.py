@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pydantic
 
@@ -322,3 +322,82 @@ class _Document:
 @functools.cache
 def _document_adapter() -> pydantic.TypeAdapter:
     return pydantic.TypeAdapter(_Document)  # built on first use: the schema takes a moment
+
+
+# -- photo.json (``smilescope photo``) -------------------------------------------------------------
+PHOTO_SCHEMA_VERSION = 1
+
+_Num = float | None  # a measure that could not be taken is null
+
+
+class _Sides(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    right: _Num = None
+    left: _Num = None
+
+
+class _PhotoStatic(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    mouth_corner_below_eyes_mm: _Sides | None = None
+    mouth_corner_difference_mm: _Num = None
+    brow_above_eyes_mm: _Sides | None = None
+    palpebral_fissure_height_mm: _Sides | None = None
+    palpebral_fissure_width_mm: _Sides | None = None
+    philtrum_from_midline_mm: _Num = None
+    mouth_centre_from_midline_mm: _Num = None
+    smile_angle_deg: _Sides | None = None
+    nasolabial_fold_contrast: _Sides | None = None
+    nasolabial_fold_visible_mm: _Sides | None = None
+
+
+class _PhotoDynamic(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    excursion_mm: _Sides | None = None
+    brow_lift_mm: _Sides | None = None
+    eye_closure: _Sides | None = None
+    eface_style_item: _Num = None
+    not_judged: str | None = None
+
+
+class _PhotoEntry(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    path: str
+    expression: Literal["rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker", "unknown"]
+    static: _PhotoStatic
+    affected_side: Literal["left", "right", "none", "unknown"]
+    confidence: str
+    why: str
+    warnings: list[str] = []
+    scale: dict[str, Any] = {}
+    dynamic: _PhotoDynamic | None = None
+    annotated: str | None = None
+
+
+class _PhotoDocument(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow")
+    schema_version: int
+    photos: list[_PhotoEntry] = pydantic.Field(min_length=1)
+
+
+def check_photo_document(doc: Any, *, source: str = "the photo analysis") -> dict:
+    """``doc`` (a ``photo.json`` read back) checked against its schema; returned as it is.
+
+    Raises
+    ------
+    BadInputError
+        Another schema version, or the first places of the wrong shape.
+    """
+    hint = "Give the photo.json that `smilescope photo` wrote, unedited (the annotated pictures beside it)."
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if isinstance(version, int) and version != PHOTO_SCHEMA_VERSION:
+        raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads photo "
+                            f"analyses of schema {PHOTO_SCHEMA_VERSION}.", "Analyse the photos again with this version of smilescope.")
+    try:
+        _PhotoDocument.model_validate(doc)
+    except pydantic.ValidationError as e:
+        where = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5])
+        raise BadInputError(f"{source} is not a valid smilescope photo analysis ({e.error_count()} problems: {where}).",
+                            hint) from None
+    except RecursionError:
+        raise BadInputError(f"{source} is nested too deeply to be a smilescope photo analysis.", hint) from None
+    return doc

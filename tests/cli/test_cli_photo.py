@@ -119,3 +119,72 @@ def test_the_photo_tables_add_up_as_shown(tmp_path):
     assert rows["Brow above the eye line"][2] == "0.0 mm"
     assert rows["Nasolabial fold, darker than the cheek"] == ("5.1 %", "5.0 %", "+0.1 points")
     assert rows["Nasolabial fold, visible length"] == ("2.5 mm (faint)", "14.0 mm", "-11.5 mm")
+
+
+def _photo_set(tmp_path):
+    out = tmp_path / "res"
+    r = runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(FACES / "yale05.jpg"), "-e", "rest", "-e", "smile",
+                            "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_report_never_writes_over_the_analysis_or_its_results(tmp_path):
+    out = _photo_set(tmp_path)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for target in ("photo.json", before.keys() - {"photo.json"}):
+        name = target if isinstance(target, str) else sorted(target)[0]
+        r = runner.invoke(app, ["report", str(out / "photo.json"), "--out", str(out / name)])
+        assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_photo_json_of_another_schema_or_shape_is_refused_by_name(tmp_path):
+    out = _photo_set(tmp_path)
+    doc = json.loads((out / "photo.json").read_text())
+    for change, said in ((lambda d: d.update(schema_version=99), "schema_version 99"),
+                         (lambda d: d["photos"][1]["dynamic"].update(excursion_mm=[1, 2]), "photos.1.dynamic.excursion_mm"),
+                         (lambda d: d["photos"][0].update(affected_side=5), "photos.0.affected_side"),
+                         (lambda d: d["photos"][0].update(expression="grin"), "photos.0.expression")):
+        edited = json.loads(json.dumps(doc))
+        change(edited)
+        (out / "edited.json").write_text(json.dumps(edited))
+        r = runner.invoke(app, ["report", str(out / "edited.json"), "--out", str(tmp_path / "r.html")])
+        assert r.exit_code == 2 and said in r.output.replace("\n", ""), r.output
+
+
+def test_answers_with_a_photo_report_point_to_triage(tmp_path):
+    out = _photo_set(tmp_path)
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"sudden_onset": true}')
+    r = runner.invoke(app, ["report", str(out / "photo.json"), "--answers", str(answers)])
+    assert r.exit_code == 2 and "smilescope triage" in r.output and not (out / "report.html").exists()
+
+
+def test_the_photo_report_goes_on_without_a_picture_it_cannot_read(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from smilescope.report.photo_html import photo_report_html
+
+    out = _photo_set(tmp_path)
+    doc = json.loads((out / "photo.json").read_text())
+    real = Path.read_bytes
+
+    def locked(self):
+        if self.name.endswith("_annotated.png") and self.name.startswith("01_"):
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    html = photo_report_html(doc, out)
+    assert html.count('src="data:image/png;base64,') == 1 and "could not be read (Permission denied)" in html
+
+
+def test_a_photo_name_that_was_not_utf8_is_written_in_the_report(tmp_path):
+    out = _photo_set(tmp_path)
+    doc = json.loads((out / "photo.json").read_text())
+    doc["photos"][0]["path"] = "bad\udcff\udcfename.jpg"  # what a non-UTF-8 file name reads back as
+    (out / "photo.json").write_text(json.dumps(doc))
+    r = runner.invoke(app, ["report", str(out / "photo.json")])
+    assert r.exit_code == 0, r.output
+    assert "bad\ufffd\ufffdname.jpg" in (out / "report.html").read_text(encoding="utf-8")

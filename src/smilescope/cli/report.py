@@ -20,8 +20,9 @@ from smilescope.errors import BadInputError
 from smilescope.inputs import ANALYSIS_HINT, load_answers, read_analysis_doc, read_json
 from smilescope.output import atomic_write
 from smilescope.report import browser, make
+from smilescope.report.html import writable_text
 from smilescope.report.photo_html import photo_report_html
-from smilescope.results import Analysis
+from smilescope.results import Analysis, check_photo_document
 from smilescope import store as user_store
 
 
@@ -45,9 +46,13 @@ def report(
     with exit_on_bad_input(interrupted="interrupted; no report was written"):
         doc = read_json(analysis, what="analysis file", hint=ANALYSIS_HINT) \
             if analysis is not None and not last and analysis.suffix.lower() == ".json" and analysis.is_file() else None
+        check_report_path(out_path, analysis)
         if isinstance(doc, dict) and "photos" in doc:  # `smilescope photo`'s photo.json
-            html = photo_report_html(doc, analysis.parent)
-            html_path = atomic_write(out_path or analysis.parent / "report.html", lambda fh: fh.write(html))
+            if answers is not None:
+                raise BadInputError("--answers goes with a video analysis; a photo report does not use them.",
+                                    f"For guidance from your answers, run: smilescope triage --answers {safe(answers)}")
+            html = photo_report_html(check_photo_document(doc, source=str(analysis)), analysis.parent)
+            html_path = atomic_write(out_path or analysis.parent / "report.html", lambda fh: fh.write(writable_text(html)))
         else:
             html_path = make.write_report(gather(analysis, last=last, answers=answers, db=db), out_path)
     out.print(f"wrote {safe(html_path)}", highlight=False)
@@ -55,6 +60,26 @@ def report(
         with exit_on_bad_input(interrupted=f"interrupted; {safe(html_path)} was written", written=html_path):
             pdf_path = browser.html_to_pdf(html_path, html_path.with_suffix(".pdf"))
         out.print(f"wrote {safe(pdf_path)}", highlight=False)
+
+
+REPORT_SUFFIXES = (".html", ".htm")
+
+
+def check_report_path(out_path: Path | None, analysis: Path | None) -> None:
+    """An ``--out`` that would overwrite the analysis or one of its results is refused before any work.
+
+    Raises
+    ------
+    BadInputError
+        ``--out`` is not an .html file name, or is the analysis file itself.
+    """
+    if out_path is None:
+        return
+    if out_path.suffix.lower() not in REPORT_SUFFIXES:
+        raise BadInputError(f"--out {safe(out_path)} is not an HTML file name, so it could be a result the report would "
+                            "overwrite.", "Give a name ending in .html, e.g. --out report.html")
+    if analysis is not None and out_path.exists() and analysis.exists() and out_path.resolve() == analysis.resolve():
+        raise BadInputError(f"--out {safe(out_path)} is the analysis itself.", "Give another name, e.g. --out report.html")
 
 
 def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | None = None,

@@ -32,10 +32,10 @@ from smilescope.measures.smile import REST_MAX_SMILE_SCORE
 from smilescope.measures.smile_score import smile_score
 from smilescope.track.crops import SmallFaceFinder
 from smilescope.pipeline.pixels import anchor_features
+from smilescope.results import PHOTO_SCHEMA_VERSION
 from smilescope.track.flow import PatchTracker
 from smilescope.track.facemesh import FaceObservation, MediaPipeFaceMesh, face_boxes_px, head_angles_deg
 
-SCHEMA_VERSION = 1
 MIN_FACE_PX = 80.0  # as for videos: a narrower face has an iris of a few pixels (PipelineConfig.min_face_width_px)
 
 
@@ -190,7 +190,7 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
             if r.expression != "unknown":
                 r.warnings.append("no rest photo was given, so this photo's movement could not be measured: give the "
                                   "relaxed photo with --expression rest (one --expression per photo, in order)")
-    doc = {"schema_version": SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
+    doc = {"schema_version": PHOTO_SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
     if rest is not None:
         for r, entry in zip(results, doc["photos"]):
             if r is not rest:

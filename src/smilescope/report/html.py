@@ -66,13 +66,10 @@ def side_words(side: str | None) -> str:
     return {"left": "the left side", "right": "the right side", "both": "both sides"}.get(side or "", "neither side")
 
 
-def _get(d: Mapping | None, *keys, default=None):
-    """``d[k1][k2]...`` in a block's plain dict (``SmileResult.duchenne``), tolerant of gaps."""
-    for k in keys:
-        if not isinstance(d, Mapping):
-            return default
-        d = d.get(k)
-    return default if d is None else d
+def writable_text(text: str) -> str:
+    """``text`` with every lone surrogate (a file name that was not UTF-8, read back from JSON)
+    replaced by U+FFFD, so it can be written as UTF-8."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 # --- figures -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from smilescope.errors import BadInputError
 from smilescope.output import atomic_write
-from smilescope.report.html import render_html
+from smilescope.report.html import render_html, writable_text
 from smilescope.signals import SignalTable
 
 if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV
@@ -132,4 +132,4 @@ def write_report(inp: ReportInputs, out: Path | None = None) -> Path:
         out = (inp.folder or Path.cwd()) / "report.html"
     html = render_html(inp.analysis, table=inp.table, history=inp.history, diary=inp.diary, assessment=inp.assessment,
                        answers_given=inp.answers_given, saved_triage=inp.saved_triage, analysed_at=inp.analysed_at, signals_note=inp.signals_note, notes=inp.notes)
-    return atomic_write(out, lambda fh: fh.write(html))
+    return atomic_write(out, lambda fh: fh.write(writable_text(html)))

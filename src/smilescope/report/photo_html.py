@@ -90,8 +90,13 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             raise BadInputError(f"A photo entry has no 'static' measures: {str(p.get('path'))[:80]}.", HINT)
         image = None
         name = p.get("annotated")
+        notes = _fold_notes(p.get("nasolabial_folds"))
         if isinstance(name, str) and Path(name).name == name and (folder / name).is_file():
-            image = png_data_uri((folder / name).read_bytes())
+            try:
+                image = png_data_uri((folder / name).read_bytes())
+            except OSError as e:  # unreadable (permissions): the report goes on without the picture
+                notes.append(f"The annotated picture {name} could not be read ({e.strerror or type(e).__name__}), so it is "
+                             "not shown.")
         scale = p.get("scale") or {}
         dyn = p.get("dynamic")
         dynamic = []
@@ -112,7 +117,7 @@ def photo_report_html(doc: dict, folder: Path) -> str:
                       if isinstance(item, (int, float)) else None),
             "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w)[:1].upper() + str(w)[1:] for w in p.get("warnings", [])
                                                                            if str(w) != scale.get("why")],  # said with the scale
-            "notes": _fold_notes(p.get("nasolabial_folds")),
+            "notes": notes,
             "dynamic_note": dyn_note[:1].upper() + dyn_note[1:] if dyn_note else None,
         })
     env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
