@@ -121,3 +121,29 @@ def test_out_that_is_a_file_or_holds_other_files_is_refused(tmp_path):
     with pytest.raises(BadInputError, match="did not write.*notes.txt"):
         check_out_dir(tmp_path)
     assert f.read_text() == "mine"
+
+
+def test_a_photo_run_never_replaces_a_video_result_nor_the_reverse(tmp_path):
+    from smilescope.errors import BadInputError
+    from smilescope.output import check_out_dir
+
+    video, photo = tmp_path / "session", tmp_path / "portrait"
+    video.mkdir()
+    (video / "analysis.json").write_text("{}")
+    photo.mkdir()
+    (photo / "photo.json").write_text("{}")
+    with pytest.raises(BadInputError, match="holds a video analysis"):
+        check_out_dir(video, kind="photo")
+    with pytest.raises(BadInputError, match="holds a photo analysis"):
+        check_out_dir(photo, kind="video")
+    assert check_out_dir(video, kind="video") == video and check_out_dir(photo, kind="photo") == photo
+
+
+def test_a_photo_set_of_a_hundred_pictures_is_recognised_as_smilescope_s_own(tmp_path):
+    from smilescope.output import check_out_dir
+
+    out = tmp_path / "many"
+    out.mkdir()
+    for name in ("photo.json", "01_a_annotated.png", "100_p100_annotated.png"):
+        (out / name).write_text("x")
+    assert check_out_dir(out, kind="photo") == out

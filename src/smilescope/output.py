@@ -45,7 +45,7 @@ OUTPUT_NAMES = frozenset({"analysis.json", "signals.csv", "smile.png", "spectrum
                           "grading.json", "report.html", "report.pdf", "overlay.png", "photo.json",
                           "signals.parquet", "batch.json"})  # the last two: a batch's per-video folder
 # ``smilescope photo``'s pictures: NN_<photo name>_annotated.png
-_ANNOTATED = re.compile(r"\d{2}_.+_annotated\.png")
+_ANNOTATED = re.compile(r"\d{2,}_.+_annotated\.png")  # 01_..., 100_... (``photo``)
 # What file managers drop into any folder they show; harmless to replace with the folder.
 _CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 # Sibling temporaries of an output folder OUT: .OUT.smilescope-new-XXXX (a run being written) and
@@ -146,12 +146,14 @@ def _os_error(e: OSError, path: Path) -> BadInputError:
 # --------------------------------------------------------------------------- one run's set of files
 
 
-def check_out_dir(out_dir: str | Path) -> Path:
+def check_out_dir(out_dir: str | Path, *, kind: str | None = None) -> Path:
     """The folder a run's files will replace, checked before any work is done.
 
     Refused with what to do: a path that is a file (or a link to one), a link loop, a link to
     nothing, a folder holding files smilescope did not write (a run replaces the folder as a
-    whole and never deletes what it did not write), a place that cannot be written.
+    whole and never deletes what it did not write), a place that cannot be written; with
+    ``kind`` ("video" or "photo"), a folder holding the other kind's result (``analyze x.mp4`` and
+    ``photo x.jpg`` both default to ``out/x``: one would silently replace the other).
 
     Returns
     -------
@@ -196,6 +198,13 @@ def check_out_dir(out_dir: str | Path) -> Path:
             f"The folder {given} holds files smilescope did not write ({', '.join(foreign[:3])}{more}); each run "
             "replaces its results folder as a whole, so it writes only into a new or empty folder or one of its own.",
             "Choose another folder with --out, e.g. --out out/NAME.")
+    other = {"video": ("photo.json", "a photo analysis"), "photo": ("analysis.json", "a video analysis")}.get(kind or "")
+    if other and os.path.exists(p / other[0]):
+        raise BadInputError(f"The folder {given} holds {other[1]} ({other[0]}); this {kind} run would replace it.",
+                            f"Choose another folder with --out, e.g. --out {given}-{kind}.")
+    if os.path.ismount(p):
+        raise BadInputError(f"--out {given} is a mount point (a drive or volume): the results folder is replaced as a whole "
+                            "by renaming, which a mount point cannot be.", f"Give a folder inside it, e.g. --out {given}/NAME.")
     if not os.access(p.parent, os.W_OK | os.X_OK):
         raise BadInputError(f"Cannot write to {p.parent}: permission denied (the results folder is replaced as a whole).",
                             "Choose another folder with --out.")

@@ -63,3 +63,17 @@ def test_grade_prints_items_subtotals_ocular_items_and_missing(tmp_path):
     assert doc["missing"] == ["brow_raise", "eye_closure", "snarl", "pucker"]
     assert f"affected side: {doc['affected_side']}" in said and doc["affected_side_reason"].split(":")[0] in said
     assert set(doc["subtotals"]) == {"static", "dynamic", "synkinesis"} and doc["total"] is not None
+
+
+@pytest.mark.parametrize("make,said", [
+    (lambda p: p.write_text("my notes"), "is a file, not a folder"),
+    (lambda p: (p.mkdir(), (p / "mine.txt").write_text("x")), "holds files smilescope did not write"),
+    (lambda p: (p.mkdir(), (p / "photo.json").write_text("{}")), "holds a photo analysis"),
+])
+def test_a_refused_out_folder_exits_2_before_the_analysis(tmp_path, no_analysis, make, said):
+    seg = tmp_path / "seg.json"
+    seg.write_text('{"rest": [0, 0.6], "smile": [0.8, 2.5]}')
+    out = tmp_path / "target"
+    make(out)
+    r = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(seg), "--out", str(out)])
+    assert r.exit_code == 2 and said in _said(r), r.output

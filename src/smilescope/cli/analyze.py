@@ -102,7 +102,7 @@ def analyze(
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         if out_dir is None:
             out_dir = default_out_dir(video)
-        check_out_dir(out_dir)  # a file, a link loop, a folder of someone else's files: refused before the work
+        check_out_dir(out_dir, kind="video")  # a file, a link loop, a folder of someone else's files: refused before the work
         if not no_save and (db or user_store.default_url()).strip().lower() != "off":
             user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
             user_store.check_name(subject, "--subject")
@@ -146,7 +146,7 @@ def analyze(
 def grade(
     video: Path = typer.Argument(..., help="One video of the movement set: rest, brow raise, gentle eye closure, smile, snarl, pucker."),
     segments: Path = typer.Option(..., "--segments", "-s", help='JSON file naming the stretches in seconds, e.g. {"rest": [0, 2], "smile": [5, 8]}.'),
-    out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for grading.json (and the usual analysis files)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder for grading.json (and the usual analysis files); default out/VIDEO-grade."),
     affected_side: Optional[str] = typer.Option(None, help="left or right (the person's own); default: the side that moves clearly less (3 mm and 20 %) in the smile."),
 ) -> None:
     """eFACE-style items (static, dynamic, ocular synkinesis) from a movement-set video — not clinically validated.
@@ -165,6 +165,8 @@ def grade(
         # the file's shape and names first (before the video is even opened), then the ranges
         # against the video's length, before the long analysis
         seg = load_segments(segments, names=MOVEMENTS)
+        out_dir = out_dir if out_dir is not None else Path("out") / f"{video.stem.lstrip('.') or 'video'}-grade"
+        check_out_dir(out_dir, kind="video")  # before the long analysis
         with open_video(video) as src:
             duration_s = src.info.duration_s
         seg = check_segments(seg, duration_s=duration_s)

@@ -32,7 +32,7 @@ def photo(
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
-        check_out_dir(target)
+        check_out_dir(target, kind="photo")
         doc, results = analyze_photos(images, expressions=expression, mirrored=mirrored)
         files = {"photo.json": dumps(doc) + "\n"}
         for i, r in enumerate(results):
