@@ -4,6 +4,7 @@ were counted among the analysed ones: "5 videos: 3 analysed (5 kept from an earl
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from smilescope.cli.batch import tally
 
@@ -37,3 +38,22 @@ def test_without_a_terminal_each_finished_video_gets_a_line(tmp_path, monkeypatc
     assert "[1/3] a: analysed (0 failed so far, 0.5 min)" in r.output
     assert "[2/3] b: failed (1 failed so far, 1.0 min)" in r.output
     assert "[3/3] c: kept from an earlier run (1 failed so far, 1.5 min)" in r.output
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_batch_where_every_video_failed_says_which_and_exits_2(tmp_path, monkeypatch, quiet):
+    """With -q ("only errors") a batch of bad videos printed nothing and exited 0."""
+    from typer.testing import CliRunner
+
+    from smilescope.archive import runner
+    from smilescope.cli import app
+
+    def fake_batch(source, out, *, progress, **kw):
+        return pd.DataFrame({"name": ["text.mp4", "empty.mp4"], "status": ["failed", "failed"], "reused": [False, False],
+                             "error_kind": ["bad input", "bad input"], "error": ["not a video", "empty file"]})
+
+    monkeypatch.setattr(runner, "batch", fake_batch)
+    (tmp_path / "v").mkdir()
+    r = CliRunner().invoke(app, ["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o"), *(["-q"] if quiet else [])])
+    assert r.exit_code == 2, r.output
+    assert "text.mp4: not a video" in r.output and "empty.mp4: empty file" in r.output

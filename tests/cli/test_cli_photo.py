@@ -188,3 +188,14 @@ def test_a_photo_name_that_was_not_utf8_is_written_in_the_report(tmp_path):
     r = runner.invoke(app, ["report", str(out / "photo.json")])
     assert r.exit_code == 0, r.output
     assert "bad\ufffd\ufffdname.jpg" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_photo_with_a_very_long_name_gets_a_shorter_picture_name(tmp_path):
+    import shutil
+
+    long_photo = tmp_path / ("a" * 240 + ".jpg")
+    shutil.copy(FACES / "yale01.jpg", long_photo)
+    r = runner.invoke(app, ["photo", str(long_photo), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    (png,) = (tmp_path / "o").glob("*_annotated.png")
+    assert len(png.name.encode()) <= 255 and png.name.startswith("01_aaaa")

@@ -73,16 +73,21 @@ def batch(
             finally:
                 if previous is not None:
                     signal.signal(signal.SIGTERM, previous)
-    if quiet:
-        return
-    for n in notes:
-        err.print(f"note: {safe(n)}", highlight=False)
     failed = frame[frame["status"] != "ok"]
-    out.print(tally(frame), highlight=False)
-    for _, r in failed.iterrows():
-        out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
-    out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per video. "
-              "These are measurements, not a diagnosis.", highlight=False)
+    if quiet:  # errors only: each video that failed, on stderr
+        for _, r in failed.iterrows():
+            err.print(f"failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
+    else:
+        for n in notes:
+            err.print(f"note: {safe(n)}", highlight=False)
+        out.print(tally(frame), highlight=False)
+        for _, r in failed.iterrows():
+            out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
+        out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per "
+                  "video. These are measurements, not a diagnosis.", highlight=False)
+    if len(frame) and len(failed) == len(frame):
+        # nothing was analysed: a script must not read this as success (the summary is written)
+        raise typer.Exit(2)
 
 
 def _interrupt(signum, frame) -> None:

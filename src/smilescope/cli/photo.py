@@ -36,7 +36,7 @@ def photo(
         doc, results = analyze_photos(images, expressions=expression, mirrored=mirrored)
         files = {"photo.json": dumps(doc) + "\n"}
         for i, r in enumerate(results):
-            name = f"{i + 1:02d}_{Path(r.photo.path).stem}_annotated.png"
+            name = f"{i + 1:02d}_{short_stem(Path(r.photo.path).stem)}_annotated.png"
             side = r.side.side if r.side.side in ("left", "right") else "no side"
             text = f"looks affected: {side} ({r.side.confidence})" if side != "no side" else "no side named"
             files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static, text,
@@ -56,3 +56,15 @@ def photo(
             err.print(f"  warning: {safe(w)}", highlight=False)
     out.print(f"wrote {safe(where / 'photo.json')} and the annotated pictures. These are measurements, not a diagnosis.",
               highlight=False)
+
+
+NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), leaving room for "NN_" and "_annotated.png"
+
+
+def short_stem(stem: str) -> str:
+    """``stem`` cut to :data:`NAME_BYTES` bytes (whole characters), so the annotated picture's name
+    fits the file system however long the photo's name is."""
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) <= NAME_BYTES:
+        return stem
+    return raw[:NAME_BYTES].decode("utf-8", "ignore")  # a character cut in two is dropped
