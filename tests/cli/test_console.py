@@ -45,3 +45,27 @@ def test_safe_prints_user_text_as_typed(capsys, text):
 def test_safe_removes_what_would_act_on_the_terminal(capsys, text, shown):
     out.print(safe(text), highlight=False, markup=True, soft_wrap=True)
     assert capsys.readouterr().out.rstrip("\n") == shown
+
+
+def test_a_clean_up_that_fails_after_ctrl_c_is_still_an_interruption(capsys):
+    """Ctrl-C inside a MediaPipe call during ``analyze --overlay`` sometimes surfaced as the
+    graph's own error ("CalculatorGraph::Run() failed ...") raised while closing: exit 1,
+    "internal error". Raised while handling the Ctrl-C, it is the Ctrl-C."""
+    def frames():
+        try:
+            yield 1
+            raise KeyboardInterrupt
+        finally:
+            pass
+
+    with pytest.raises(typer.Exit) as ex:
+        with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+            try:
+                for _ in frames():
+                    pass
+            except KeyboardInterrupt:
+                raise ValueError("CalculatorGraph::Run() failed: Packet timestamp mismatch")
+    assert ex.value.exit_code == 130 and "interrupted; nothing was written" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="a real error"):  # without a Ctrl-C an error stays an error
+        with exit_on_bad_input():
+            raise ValueError("a real error")

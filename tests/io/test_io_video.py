@@ -509,3 +509,13 @@ def test_non_square_pixels_are_resampled_square(tmp_path):
     ys, xs = np.nonzero(rgb[..., 0] > 128)
     assert rgb.shape == (128, 160, 3)
     assert abs((xs.max() - xs.min()) - (ys.max() - ys.min())) <= 3  # round: 80 px across, 60 * 4/3 = 80 down
+
+
+def test_an_odd_image_in_a_sequence_is_named_by_its_place_counted_from_one(tmp_path):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "a1.png"), np.zeros((60, 80, 3), np.uint8))
+    cv2.imwrite(str(tmp_path / "a2.png"), np.zeros((50, 80, 3), np.uint8))
+    with pytest.raises(BadInputError, match=r"Image 2 of the sequence, '.*a2.png', is 80x50 px"):
+        with open_video(tmp_path, fps=5) as src:
+            list(src)

@@ -62,6 +62,24 @@ def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None 
     except KeyboardInterrupt:
         err.print(interrupted, highlight=False)
         raise typer.Exit(130) from None
+    except Exception as e:
+        if not _during_interrupt(e):
+            raise
+        # Ctrl-C stopped a native library mid-call (MediaPipe's graph, a generator being closed),
+        # and its clean-up failed in turn: the user's Ctrl-C is what happened
+        err.print(interrupted, highlight=False)
+        raise typer.Exit(130) from None
+
+
+def _during_interrupt(e: BaseException) -> bool:
+    """``e`` was raised while handling a Ctrl-C (a KeyboardInterrupt in its context chain)."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        e = e.__context__
+    return False
 
 
 def is_loopback(host: str) -> bool:

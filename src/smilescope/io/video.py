@@ -745,10 +745,11 @@ def _images_matching(pattern: str) -> list[Path]:
 
 
 def _read_image(path: Path, index: int) -> np.ndarray:
+    """One image of a sequence (``index`` from 0; the message counts from 1, as people do)."""
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)  # also applies JPEG EXIF orientation
     if bgr is None:
         raise BadInputError(
-            f"Image {index} of the sequence, '{path}', cannot be read as an image.",
+            f"Image {index + 1} of the sequence, '{path}', cannot be read as an image.",
             "Replace or remove that file (it may be damaged or not an image).",
         )
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -792,7 +793,7 @@ class _ImageSequenceSource(VideoSource):
             rgb = _read_image(p, i)
             if rgb.shape[:2] != size:
                 raise BadInputError(
-                    f"Image {i} of the sequence, '{p}', is {rgb.shape[1]}x{rgb.shape[0]} px but "
+                    f"Image {i + 1} of the sequence, '{p}', is {rgb.shape[1]}x{rgb.shape[0]} px but "
                     f"the first is {size[1]}x{size[0]} px.",
                     "All frames of a sequence must have the same size; remove or resize the odd "
                     "ones.",
