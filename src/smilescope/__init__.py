@@ -1,7 +1,7 @@
 """smilescope: smiles, facial tremor and twitches measured from ordinary video.
 
-The faces of the product (the command line and this Python API; a local web coach is planned)
-sit over one library::
+The faces of the product (the command line, this Python API and the local web coach,
+``smilescope serve``) sit over one library::
 
     import smilescope
     result = smilescope.analyze("video.mp4")   # a typed smilescope.results.Analysis

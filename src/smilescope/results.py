@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pydantic
 
@@ -33,9 +33,8 @@ from smilescope.measures.smile import MAX_HEAD_TURN_DEG, SmileResult
 from smilescope.measures.synkinesis import SynkinesisResult
 from smilescope.measures.twitch import TwitchResult
 from smilescope.output import dumps, plain
+from smilescope.signals import SignalTable
 
-if TYPE_CHECKING:  # the table's module loads OpenCV; readers of a stored analysis never need it
-    from smilescope.signals import SignalTable
 
 SCHEMA_VERSION = 1
 Num = float | None

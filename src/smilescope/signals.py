@@ -4,7 +4,7 @@ A :class:`Series` is one signal over time (``t_s``, ``values``, ``valid``); a
 :class:`SignalTable` holds every signal of one video on a shared time base and flattens to
 CSV rows or a pandas DataFrame. :func:`facial_signals_px` computes one frame's signals from
 aligned points; all lengths are computed in reference-frame pixels (named ``*_px``) and scaled
-to millimetres once, by the iris calibration (:func:`px_to_mm_names` gives the mm name).
+to millimetres once, by the iris calibration (:func:`px_name` gives a signal's pixel name).
 
 Conventions (anatomical, never mirrored):
 

@@ -25,7 +25,6 @@ RANK: dict[str, int] = {level: i for i, level in enumerate(LEVELS)}  # 0 = highe
 
 _CMP = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
         "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b}
-_CMP_WORDS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _FIELDS = {"id", "level", "when", "message", "action", "source", "reason"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -26,9 +26,6 @@ from smilescope.report.summary import render_summary
 from smilescope import store as user_store
 
 
-FIGURES = ("smile.png", "spectrum.png", "twitches.png")
-
-
 def draw_figures(result) -> dict[str, bytes]:
     """The figures of ``result`` (a pipeline ``Analysis``) as PNG bytes, by file name.
 
@@ -41,12 +38,6 @@ def draw_figures(result) -> dict[str, bytes]:
     drawn["spectrum.png"] = figures.spectrum_png(result.signals, result.shake)
     drawn["twitches.png"] = figures.twitch_raster_png(result.signals, result.twitches, blinks=result.blinks)
     return drawn
-
-
-def save_with_figures(result, out_dir: Path) -> tuple[Path, Path]:
-    """analysis.json, signals.csv and the figures, replacing the folder's contents as one set;
-    return the paths of the first two."""
-    return save_analysis(result, out_dir, extra=draw_figures(result))
 
 
 def default_out_dir(video: Path) -> Path:

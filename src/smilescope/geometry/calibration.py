@@ -1,8 +1,10 @@
 """Millimetre calibration from the visible iris: the one place that turns pixels into mm.
 
-Three uses, one module: :class:`RunningScale` for live frames (the irises seen so far),
+Four uses, one module: :class:`RunningScale` for live frames (the irises seen so far),
 :func:`calibrate_frames` for a whole video (every usable frame), :func:`calibrate` for still
-landmarks; :func:`good_for_iris` says which frames may be used.
+landmarks, :func:`photo_scale` for one photo (with the inter-canthal fallback);
+:func:`good_for_iris` says which frames may be used, :func:`iris_mm_per_px` is the scale of one
+iris (the tracker's window at the reference frame).
 
 The horizontal visible iris diameter of adults is 11.7 ± 0.5 mm (MediaPipe Iris; Emotrics
 uses 11.77 mm) and varies little between people, so it turns pixels into millimetres without
@@ -21,6 +23,58 @@ from smilescope import landmarks as lm
 from smilescope.errors import BadInputError
 
 IRIS_DIAMETER_MM = 11.7
+# Fallback scale of a photo whose iris cannot be used (eyes closed or too small): the adult
+# inter-canthal width, about 32 mm (Farkas' anthropometric norms; range roughly 28-36 mm), so
+# lengths can be 10 % off: flagged as less accurate.
+INTERCANTHAL_MM = 32.0
+MIN_IRIS_PX = 8.0  # under this the iris's edges are a pixel or two: the scale is unreliable
+
+
+def iris_mm_per_px(iris_px: float) -> float:
+    """Millimetres per pixel from one iris diameter (px)."""
+    return IRIS_DIAMETER_MM / float(iris_px)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Millimetres per pixel of one photo and where they came from."""
+
+    mm_per_px: float
+    source: str  # "iris" or "intercanthal"
+    accurate: bool
+    why: str
+
+
+def photo_scale(iris_px, eye_opening_px: dict, intercanthal_px: float) -> Scale:
+    """One photo's scale: the iris (11.7 mm) when both irises are usable, else the inter-canthal
+    width (flagged as less accurate).
+
+    Parameters
+    ----------
+    iris_px : array-like [shape=(2,)]
+        (right, left) iris diameters (:func:`iris_diameters_px`).
+    eye_opening_px : dict of side to float
+        Each eye's lid-to-lid opening (px): a lid over half the iris hides its outline.
+    intercanthal_px : float
+        Distance between the inner eye corners (px).
+    """
+    iris = np.asarray(iris_px, dtype=float)
+    d_iris = float(np.mean(iris))
+    problem = None
+    if not np.isfinite(d_iris) or d_iris < MIN_IRIS_PX:
+        problem = f"the iris is only {d_iris:.0f} px across"
+    elif min(eye_opening_px.values()) < 0.5 * d_iris:
+        side = min(eye_opening_px, key=eye_opening_px.get)
+        problem = (f"the {side} eye is open less than half an iris (closed, or narrowed), so the lids hide the iris's "
+                   "outline and the one found may lie on a lid")
+    elif abs(iris[0] - iris[1]) > 0.15 * d_iris:
+        problem = "the two irises disagree by more than 15 %"
+    if problem is None:
+        return Scale(iris_mm_per_px(d_iris), "iris", True, f"iris {d_iris:.1f} px = {IRIS_DIAMETER_MM} mm")
+    icw = float(intercanthal_px)
+    return Scale(INTERCANTHAL_MM / icw, "intercanthal", False,
+                 f"{problem}: scale from the inter-canthal width ({icw:.0f} px taken as the adult average "
+                 f"{INTERCANTHAL_MM:g} mm), so lengths may be about 10 % off")
 
 
 def iris_diameters_px(landmarks_px: np.ndarray) -> np.ndarray:

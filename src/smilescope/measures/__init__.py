@@ -1,1 +1,1 @@
-"""Pure measures over signal tables: no I/O, plotting or storage here."""
+"""Pure measures over signal tables: no I/O (beyond the coefficients shipped beside them), plotting or storage here."""

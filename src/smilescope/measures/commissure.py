@@ -26,7 +26,7 @@ contrast under twice the skin's, or under :data:`MIN_CONTRAST_GREY` grey levels:
 
 The nasolabial fold is the same kind of feature, a line darker than the skin either side,
 running from beside the nose's ala to lateral of the mouth corner; a flattened fold on one side is
-a classic sign of facial palsy (Sunnybrook rest item). :func:`nasolabial_folds` traces it the same
+a classic sign of facial palsy (Sunnybrook rest item). :func:`nasolabial_fold` traces it the same
 way and reports its Weber contrast (a depth proxy, independent of the exposure) and the length
 over which it is visible.
 """

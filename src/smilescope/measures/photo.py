@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from smilescope import landmarks as lm
-from smilescope.geometry.calibration import IRIS_DIAMETER_MM, iris_diameters_px
+from smilescope.geometry import calibration
+from smilescope.geometry.calibration import INTERCANTHAL_MM, MIN_IRIS_PX, Scale, iris_diameters_px  # noqa: F401 - re-exported
 from smilescope.landmarks import SIDES
 from smilescope.measures.smile import WEAKER_SIDE_MARGIN_PX, weaker_side_min_diff_mm
 
@@ -49,11 +50,6 @@ MAX_ROLL_DEG = 45.0
 # pixels can be the landmarks' and not the face's (a 320 px Yale photo at 1.1 mm/px named a side
 # on 2.2 mm = 2 px). The video rule's tracking margin, and its function, are used as they are.
 SIDE_MARGIN_PX = WEAKER_SIDE_MARGIN_PX
-# Fallback scale when the iris cannot be used (eyes closed or too small): the adult inter-canthal
-# width, about 32 mm (Farkas' anthropometric norms; range roughly 28-36 mm), so lengths can be
-# 10 % off: flagged as less accurate.
-INTERCANTHAL_MM = 32.0
-MIN_IRIS_PX = 8.0  # under this the iris's edges are a pixel or two: the scale is unreliable
 EXPRESSIONS = ("rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker", "unknown")
 
 
@@ -89,36 +85,11 @@ class FacePoints:
                    upper_lip=p[51], lower_lip=p[57])
 
 
-@dataclass(frozen=True)
-class Scale:
-    """Millimetres per pixel and where they came from."""
-
-    mm_per_px: float
-    source: str  # "iris" or "intercanthal"
-    accurate: bool
-    why: str
-
-
 def photo_scale(lms_px: np.ndarray, pts: FacePoints) -> Scale:
-    """The iris (11.7 mm) when both irises are usable, else the inter-canthal width (flagged)."""
-    iris = iris_diameters_px(np.asarray(lms_px, dtype=float))
-    d_iris = float(np.mean(iris))
-    opening = [float(np.linalg.norm(pts.upper_lid[s] - pts.lower_lid[s])) for s in SIDES]
-    problem = None
-    if not np.isfinite(d_iris) or d_iris < MIN_IRIS_PX:
-        problem = f"the iris is only {d_iris:.0f} px across"
-    elif min(opening) < 0.5 * d_iris:
-        side = SIDES[int(np.argmin(opening))]
-        problem = (f"the {side} eye is open less than half an iris (closed, or narrowed), so the lids hide the iris's "
-                   "outline and the one found may lie on a lid")
-    elif abs(iris[0] - iris[1]) > 0.15 * d_iris:
-        problem = "the two irises disagree by more than 15 %"
-    if problem is None:
-        return Scale(IRIS_DIAMETER_MM / d_iris, "iris", True, f"iris {d_iris:.1f} px = {IRIS_DIAMETER_MM} mm")
-    icw = float(np.linalg.norm(pts.eye_inner["left"] - pts.eye_inner["right"]))
-    return Scale(INTERCANTHAL_MM / icw, "intercanthal", False,
-                 f"{problem}: scale from the inter-canthal width ({icw:.0f} px taken as the adult average "
-                 f"{INTERCANTHAL_MM:g} mm), so lengths may be about 10 % off")
+    """The photo's scale from its landmarks (:func:`smilescope.geometry.calibration.photo_scale`)."""
+    return calibration.photo_scale(iris_diameters_px(np.asarray(lms_px, dtype=float)),
+                                   {s: float(np.linalg.norm(pts.upper_lid[s] - pts.lower_lid[s])) for s in SIDES},
+                                   float(np.linalg.norm(pts.eye_inner["left"] - pts.eye_inner["right"])))
 
 
 def eye_frame(pts: FacePoints) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -24,7 +24,7 @@ import numpy as np
 
 from smilescope import landmarks as lm
 from smilescope.geometry.align import FaceFrame, Similarity, fit_similarity
-from smilescope.geometry.calibration import IRIS_DIAMETER_MM, RunningScale, good_for_iris, iris_diameters_px
+from smilescope.geometry.calibration import IRIS_DIAMETER_MM, RunningScale, good_for_iris, iris_diameters_px, iris_mm_per_px
 from smilescope.measures.smile_score import smile_score
 from smilescope.pipeline.pixels import anchor_features, dental_show
 from smilescope.signals import facial_signals_px, to_mm, tracked_landmarks
@@ -447,8 +447,8 @@ class FaceAnalyzer:
 
     def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:
         iris_px = float(iris_diameters_px(lms).mean())
-        window_px = int(round(self.config.lk_window_mm / (IRIS_DIAMETER_MM / iris_px)))
-        px_per_mm = iris_px / IRIS_DIAMETER_MM
+        window_px = int(round(self.config.lk_window_mm / iris_mm_per_px(iris_px)))
+        px_per_mm = iris_px / IRIS_DIAMETER_MM  # the same scale, inverted
         # margin: room for a broad smile (~15 mm) beyond the neutral positions
         self._tracker = PatchTracker(window_px=window_px, max_from_guess_px=max(8.0, 4.0 * px_per_mm),
                                      margin_px=15.0 * px_per_mm)

@@ -13,7 +13,7 @@ from rich.text import Text
 from smilescope.measures.flags import MIN_RATE_S
 from smilescope.report import words
 
-if TYPE_CHECKING:  # annotations only: smilescope.results loads OpenCV
+if TYPE_CHECKING:  # annotations only
     from smilescope.results import Analysis
 
 DASH = "—"

@@ -1,7 +1,7 @@
 """A cheap, periodic check for a second person in the picture.
 
 FaceMesh asked for two faces runs its detector on every frame while it sees only one, which
-costs about a quarter of the landmark time. Instead the short-range face detector (also
+costs about a quarter of the landmark time. Instead the full-range face detector (also
 shipped inside the mediapipe wheel) looks for other faces about once a second; only when it
 finds more than one does the tracker switch to a multi-face mesh that keeps the largest face.
 """
