@@ -6,6 +6,7 @@ files that import from it. The analysis (~8 s) runs once per session, in pytest'
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "d0.mp4"
@@ -22,3 +23,14 @@ def analysis_folder(tmp_path_factory) -> Path:
         save_analysis(analyze(EXAMPLE), folder)
         _DONE["d0"] = folder
     return _DONE["d0"]
+
+
+def nan_numbers(x):
+    """``x`` (a typed analysis, or any part of one) with every float NaN, as in a fresh result."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return dataclasses.replace(x, **{f.name: nan_numbers(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init})
+    if isinstance(x, dict):
+        return {k: nan_numbers(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [nan_numbers(v) for v in x]
+    return float("nan") if isinstance(x, float) else x

@@ -27,6 +27,6 @@ def test_light_commands_start_without_mediapipe_or_opencv(args, tmp_path):
 
 def test_the_library_imports_nothing_from_the_command_line():
     loaded = _loaded_after("import smilescope.assess, smilescope.output, smilescope.report.figures, smilescope.report.make, "
-                           "smilescope.report.summary, smilescope.store, smilescope.store.figures")
+                           "smilescope.store, smilescope.store.figures")
     assert "smilescope.report.make" in loaded
     assert not any(m == "smilescope.cli" or m.startswith("smilescope.cli.") for m in loaded)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import html as htmllib
 import json
 import math
@@ -26,7 +25,7 @@ from smilescope.results import Analysis
 from smilescope.signals import SignalTable
 
 from conftest import ROOT
-from report_data import analysis_folder
+from report_data import analysis_folder, nan_numbers
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -222,17 +221,6 @@ def test_every_number_null(doc, table):
     text = _text(html)
     assert "—" in text
     assert not re.search(r"\bNone\b|\bnan\b", text)
-
-
-def nan_numbers(x):
-    """``x`` (a typed analysis, or any part of one) with every float NaN, as in a fresh result."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return dataclasses.replace(x, **{f.name: nan_numbers(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init})
-    if isinstance(x, dict):
-        return {k: nan_numbers(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [nan_numbers(v) for v in x]
-    return float("nan") if isinstance(x, float) else x
 
 
 def test_every_number_nan_in_a_typed_analysis(doc, table):

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from smilescope.measures import smile as smile_measures
 from smilescope.report import words
-from smilescope.report.summary import render_summary
+from smilescope.cli.summary import render_summary
 from smilescope.results import Analysis
 
 from test_report_html import _text, render_html

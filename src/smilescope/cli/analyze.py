@@ -22,7 +22,7 @@ from smilescope.inputs import load_segments
 from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style
 from smilescope.output import check_out_dir, dumps, save_analysis
 from smilescope.report import figures
-from smilescope.report.summary import render_summary
+from smilescope.cli.summary import render_summary
 from smilescope import store as user_store
 
 

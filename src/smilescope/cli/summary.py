@@ -1,4 +1,4 @@
-"""One-screen terminal summary of an :class:`~smilescope.results.Analysis`."""
+"""One-screen terminal summary of an :class:`~smilescope.results.Analysis` (Rich tables, for the CLI)."""
 
 from __future__ import annotations
 

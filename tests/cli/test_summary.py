@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from smilescope.report.summary import render_summary
+from smilescope.cli.summary import render_summary
 from smilescope.results import Analysis
 
-from report_data import analysis_folder
-from test_report_html import nan_numbers
+from report_data import analysis_folder, nan_numbers
 
 
 @pytest.fixture
@@ -85,7 +84,7 @@ def test_the_suggested_report_command_is_quoted_for_the_shell(tmp_path):
 
     from rich.console import Console
 
-    from smilescope.report.summary import render_summary
+    from smilescope.cli.summary import render_summary
     from smilescope.results import Analysis
 
     doc = json.loads((Path(__file__).resolve().parents[1] / "data" / "golden" / "liveportrait_d0.json").read_text())
