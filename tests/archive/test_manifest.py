@@ -24,7 +24,9 @@ def test_a_folder_gives_its_videos_in_sub_folders_and_says_what_it_left_out(tmp_
     assert [i.path.name for i in got.items] == ["a.mp4", "smile.MOV", "smile.mov"]
     assert [i.name for i in got.items] == ["a", "clinic__p01__smile", "clinic__p02__smile"]
     assert all(i.path.is_absolute() for i in got.items)
-    assert len(got.notes) == 1 and ".txt x1" in got.notes[0]
+    assert len(got.notes) == 2 and ".txt x1" in got.notes[0]
+    # a hidden video is named (a hidden folder, such as a temporary, is not)
+    assert "1 hidden video(s)" in got.notes[1] and ".hidden.mp4" in got.notes[1] and "b.mp4" not in got.notes[1]
 
 
 def test_the_output_folder_inside_the_videos_folder_is_not_read(tmp_path):

@@ -353,3 +353,25 @@ def test_videos_finished_when_the_batch_is_stopped_are_in_its_summary(tmp_path, 
         runner.batch(src, out, workers=1)
     summary = pd.read_parquet(out / "summary.parquet")
     assert sorted(summary["name"]) == sorted(SMILES) and (summary["status"] == "ok").all()
+
+
+def test_a_result_written_but_not_yet_collected_when_stopped_is_read_from_its_folder(tmp_path):
+    """A worker had written a video's folder (a full disk or Ctrl-C stopped the client before its
+    result arrived): the summary takes it from the folder's record when that record is this
+    run's (written since the run started, with the run's settings), never an older one."""
+    from smilescope.archive.manifest import BatchItem
+
+    settings = runner.BatchSettings(fps=None, mirrored=None, refine=True)
+    out = tmp_path / "out"
+    items = tuple(BatchItem(path=tmp_path / f"{n}.mp4", name=n, subject="", session="", label="") for n in ("new", "old", "other"))
+    started = time.time() - 5.0
+    for it, fp in ((items[0], settings.fingerprint()), (items[1], settings.fingerprint()), (items[2], "another setting")):
+        folder = out / it.name
+        folder.mkdir(parents=True)
+        (folder / "analysis.json").write_text("{}")
+        (folder / runner.RECORD).write_text(json.dumps({"record_schema": runner.RECORD_SCHEMA, "content_sha256": "x",
+                                                        "settings_sha256": fp, "row": {"status": "ok", "name": it.name}}))
+    os.utime(out / "old" / runner.RECORD, (started - 3600, started - 3600))  # an earlier run's
+    found = runner.written_since(items, out, {}, settings=settings, since=started)
+    assert list(found) == ["new"] and found["new"]["status"] == "ok" and found["new"]["reused"] is False
+    assert runner.written_since(items, out, {"new": {}}, settings=settings, since=started) == {}  # already collected

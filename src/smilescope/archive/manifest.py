@@ -102,11 +102,16 @@ def read_inputs(source, *, out_dir: Path | None = None) -> BatchInputs:
 def _from_folder(folder: Path, *, out_dir: Path | None) -> BatchInputs:
     root = folder.resolve()
     skip = out_dir.resolve() if out_dir is not None else None
-    videos, others = [], Counter()
+    videos, others, hidden = [], Counter(), []
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
         if any(part.startswith(".") for part in rel.parts):
-            continue  # hidden files and folders (including smilescope's own temporaries)
+            # hidden files and folders (including smilescope's own temporaries); a hidden video
+            # outside a hidden folder is named, so it is not left out without a word
+            if p.name.startswith(".") and not any(part.startswith(".") for part in rel.parts[:-1]) \
+                    and p.suffix.lower() in VIDEO_SUFFIXES and p.is_file():
+                hidden.append(rel.as_posix())
+            continue
         if skip is not None and (p == skip or skip in p.parents):
             continue
         if not p.is_file():
@@ -120,6 +125,9 @@ def _from_folder(folder: Path, *, out_dir: Path | None) -> BatchInputs:
         kinds = ", ".join(f"{k} x{n}" for k, n in sorted(others.items()))
         notes.append(f"{sum(others.values())} other file(s) in {folder} were not taken as videos ({kinds}); "
                      "list any that are videos in a manifest CSV")
+    if hidden:
+        notes.append(f"{len(hidden)} hidden video(s) in {folder} were left out ({', '.join(hidden[:3])}"
+                     f"{' ...' if len(hidden) > 3 else ''}); list them in a manifest CSV to analyse them")
     if not videos:
         raise BadInputError(f"No video files in {folder} (looked for {' '.join(VIDEO_SUFFIXES)}).",
                             "Give the folder that holds the videos, or a manifest CSV with a 'path' column.")

@@ -363,6 +363,7 @@ def batch(
     items = keep_earlier_names(inputs.items, out)
     rows: dict[str, dict] = {}
     t0 = time.perf_counter()
+    started_at = time.time()  # wall clock: a record written since then is this run's
     failed = reused = 0
     try:
         with _client(workers, scheduler, len(items)) as cluster:
@@ -400,12 +401,38 @@ def batch(
                         except Exception:  # noqa: BLE001 - stopping anyway: the rerun reads it from disk
                             pass
                 client.cancel(list(futures))
+                rows.update(written_since(items, out, rows, settings=settings, since=started_at))
                 raise
     finally:
         if rows:  # what is finished is summarised, also when the batch stops early
             frame = to_frame([rows[it.name] for it in items if it.name in rows])
             write_summary(frame, out)
     return frame
+
+
+def written_since(items, out: Path, rows: dict, *, settings: BatchSettings, since: float) -> dict[str, dict]:
+    """Rows of videos a worker finished writing but whose result had not reached this process
+    when the batch stopped (Ctrl-C, a full disk): their folder's record was written after
+    ``since`` (the run's start, wall clock) with this run's settings. Read from disk, no hashing,
+    so stopping stays quick."""
+    found = {}
+    fingerprint = settings.fingerprint()
+    for it in items:
+        if it.name in rows:
+            continue
+        folder = out / it.name
+        try:
+            fresh = (folder / RECORD).stat().st_mtime >= since
+        except OSError:
+            continue
+        rec = _read_record(folder) if fresh else None
+        if rec is None or rec.settings_sha256 != fingerprint:
+            continue
+        if rec.row.get("status") == "ok" and not (folder / "analysis.json").is_file():
+            continue
+        found[it.name] = {**rec.row, "name": it.name, "path": _text(it.path), "subject": it.subject,
+                          "session": it.session, "label": it.label, "reused": False}
+    return found
 
 
 def _cores() -> set[int]:
