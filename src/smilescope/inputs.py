@@ -100,9 +100,27 @@ def read_json(source: str | Path, *, what: str, hint: str) -> Any:
         raise BadInputError(f"The {what} {name} is nested too deeply ({depth} levels of [ or {{; at most {MAX_DEPTH} "
                             "are read).", hint)
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_no_repeated_keys)
+    except _RepeatedKey as e:
+        raise BadInputError(f"The {what} {name} gives {e.key!r} twice (JSON keeps only the last, silently).",
+                            "Give each name once. " + hint) from None
     except ValueError as e:
         raise BadInputError(f"The {what} {name} is not valid JSON: {e}.", hint) from e
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise _RepeatedKey(k)
+        out[k] = v
+    return out
 
 
 def _object(doc: Any, what: str, name: str, hint: str) -> dict:

@@ -35,6 +35,7 @@ def no_analysis(monkeypatch):
     ({"rest": [0, 0.6], "grin": [1, 2]}, "'grin': unknown movement"),
     ({"rest": [2, 1]}, "after the start (2 s)"),
     ({"smile": [0, 1]}, "no 'rest' stretch"),
+    ({"rest": [0, 0.8], "smile": [0.5, 2.4]}, "'rest' stretch [0, 0.8] s and the 'smile' stretch [0.5, 2.4] s overlap"),
 ])
 def test_bad_segments_exit_2_before_the_analysis(tmp_path, no_analysis, seg, said):
     path = tmp_path / "seg.json"
@@ -77,3 +78,10 @@ def test_a_refused_out_folder_exits_2_before_the_analysis(tmp_path, no_analysis,
     make(out)
     r = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(seg), "--out", str(out)])
     assert r.exit_code == 2 and said in _said(r), r.output
+
+
+def test_a_movement_named_twice_is_refused_before_the_analysis(tmp_path, no_analysis):
+    path = tmp_path / "seg.json"
+    path.write_text('{"rest": [0, 0.6], "smile": [0.8, 1.5], "smile": [2, 2.5]}')  # JSON would keep only the last
+    r = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(path), "--out", str(tmp_path / "g")])
+    assert r.exit_code == 2 and "gives 'smile' twice" in _said(r), r.output

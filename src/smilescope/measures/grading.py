@@ -66,7 +66,7 @@ def check_segments(segments, *, duration_s: float | None = None) -> dict[str, tu
     ------
     BadInputError
         An unknown name, no ``rest``, a range that is not two finite numbers with
-        0 <= start < end, or one outside the video; the message names the stretch.
+        0 <= start < end, one outside the video, or two that overlap; the message names the stretch.
     """
     if not isinstance(segments, dict):
         raise BadInputError(f"The segments must be a JSON object, got {type(segments).__name__}.",
@@ -93,6 +93,12 @@ def check_segments(segments, *, duration_s: float | None = None) -> dict[str, tu
             raise BadInputError(f"The '{name}' stretch [{t0:g}, {t1:g}] s goes past the end of the video "
                                 f"({duration_s:.1f} s).", "Give times within the video, in seconds from its start.")
         out[name] = (t0, t1)
+    # each stretch is one movement: a rest overlapping a smile would take the smile as the face at rest
+    spans = sorted(out.items(), key=lambda kv: kv[1])
+    for (a, (a0, a1)), (b, (b0, b1)) in zip(spans, spans[1:]):
+        if b0 < a1:
+            raise BadInputError(f"The '{a}' stretch [{a0:g}, {a1:g}] s and the '{b}' stretch [{b0:g}, {b1:g}] s overlap.",
+                                "Give each movement its own stretch of the video.")
     return out
 
 
