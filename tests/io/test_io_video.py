@@ -470,7 +470,7 @@ def test_unreadable_image_in_sequence_raises_during_iteration(tmp_path):
     with open_video(tmp_path, fps=10) as src:
         it = iter(src)
         assert next(it).index == 0 and next(it).index == 1
-        with pytest.raises(BadInputError, match=r"Image 2 .*frame3\.png.*cannot be read.*Replace"):
+        with pytest.raises(BadInputError, match=r"Image 3 .*frame3\.png.*cannot be read.*Replace"):
             next(it)
 
 
