@@ -20,7 +20,7 @@ back) until a reader needs it typed, when it gets a field in :class:`MeasureResu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,8 @@ class MeasureResults:
     table: SignalTable | None = None  # the table given, with the columns the steps derived
 
 
-TYPED_BLOCKS = ("smile", "synkinesis", "shake", "blinks", "twitches", "flags")  # MeasureResults' own fields
+# the blocks with a field of their own in MeasureResults (the rest of its fields are not blocks)
+TYPED_BLOCKS = tuple(f.name for f in fields(MeasureResults) if f.name not in ("warnings", "extra", "table"))
 SHARED_NAMES = ("warnings", "columns")  # what a step may return besides its blocks and names for later steps
 
 StepFn = Callable[[SignalTable, MeasureContext, Mapping[str, Any]], Mapping[str, Any]]

@@ -178,7 +178,10 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
             results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
                                          detector=det))
     seen: dict[bytes, int] = {}
+    sizes = [Path(p).stat().st_size for p in paths]
     for i, p in enumerate(paths):  # the same picture twice (by content): a movement between them is nil by force
+        if sizes.count(sizes[i]) < 2:
+            continue  # no other file of its size: not the same picture, and no need to read it again
         key = hashlib.sha256(Path(p).read_bytes()).digest()
         if key in seen:
             results[i].warnings.append(f"this is the same picture as photo {seen[key] + 1}, so it shows no movement against "
