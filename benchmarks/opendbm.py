@@ -245,7 +245,7 @@ def compare(name: str) -> dict:
     au = pd.read_csv(ref_dir / f"{name}_facau.csv")
     lms = mediapipe_landmarks(path)
     q = d["quality"]
-    print(f"\n=== {name}: {d['video']['width']}x{d['video']['height']}, {d['video']['frames']} frames at {fps:.0f} fps; "
+    print(f"\n=== {name}: {d['video']['width_px']}x{d['video']['height_px']}, {d['video']['frames']} frames at {fps:.0f} fps; "
           f"OpenDBM rows: asym {len(asym)}, AU {len(au)}")
     hm = d["head_motion"]
     print(f"ours: mm_per_px {mmpp:.4f} (iris {q['iris_px']:.1f} px), valid frames {q['valid_frames_ratio']:.0%} "

@@ -99,3 +99,61 @@ def test_a_fresh_result_names_its_columns_as_one_read_back():
     assert fresh.signal_units == {"mouth_corner_left_x_mm": "mm", "head_roll_deg": "deg"}
     again = Analysis.from_dict(json.loads(fresh.to_json()))
     assert again.signal_columns == fresh.signal_columns and again.signal_units == fresh.signal_units
+
+
+def test_an_analysis_of_schema_1_reads_with_the_names_of_schema_2():
+    """Schema 1 named the video's size ``width``/``height`` and the speech ``stretches``; schema 2
+    names their units (px, s). A file written by an earlier version still reads, into the new
+    names, and writes out as schema 2."""
+    import json
+
+    from smilescope.results import SCHEMA_VERSION, Analysis
+
+    doc = json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d0.json").read_text())
+    video = {("width" if k == "width_px" else "height" if k == "height_px" else k): v for k, v in doc["video"].items()}
+    speech = {("stretches" if k == "stretches_s" else k): v for k, v in doc["shake"]["speech"].items()}
+    old = {**doc, "schema_version": 1, "video": video, "shake": {**doc["shake"], "speech": speech}}
+    read = Analysis.from_dict(old)
+    assert (read.video.width_px, read.video.height_px) == (doc["video"]["width_px"], doc["video"]["height_px"])
+    assert [list(s) for s in read.shake.speech.stretches_s] == doc["shake"]["speech"]["stretches_s"]
+    again = json.loads(read.to_json())
+    assert again["schema_version"] == SCHEMA_VERSION == 2
+    assert "width" not in again["video"] and "stretches" not in again["shake"]["speech"]
+
+
+# Numbers that are counts, ratios or scores: no unit to name. Everything else in analysis.json
+# names its unit, in its own name or in the name of the block that holds it (``excursion_mm``:
+# {"left", "right"}).
+DIMENSIONLESS = {
+    "schema_version", "fps", "frames", "count", "winks", "repetitions", "tracking_jumps_mended",  # counts
+    "face_frames_ratio", "valid_frames_ratio", "refined_fraction", "held_fraction", "share", "peak_share",  # ratios
+    "head_scale_rms", "head_scale_range", "mm_per_px_spread",  # relative sizes
+    "snr", "consistency", "spatial_coherence", "dental_show", "side_diff_pts",  # scores
+}
+
+
+def test_every_number_in_an_analysis_names_its_unit():
+    import json
+
+    from smilescope.signals import UNIT_SUFFIXES
+
+    units = tuple(s for s, _ in UNIT_SUFFIXES) + ("_pct", "_mm2")
+    unnamed = set()
+
+    def walk(x, path):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, path + (k,))
+        elif isinstance(x, list):
+            for v in x:
+                walk(v, path)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            named = [k for k in path if k.endswith(units)]
+            if not named and path[-1] not in DIMENSIONLESS and path[:2] != ("quality", "invalid_reasons"):
+                unnamed.add(".".join(path))
+
+    for golden in (ROOT / "tests" / "data" / "golden").glob("*.json"):
+        doc = json.loads(golden.read_text())
+        doc.pop("signals", None)  # column names: checked by unit_of in the signal tests
+        walk(doc, ())
+    assert not unnamed, sorted(unnamed)

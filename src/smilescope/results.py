@@ -36,7 +36,9 @@ from smilescope.output import dumps, plain
 from smilescope.signals import SignalTable
 
 
-SCHEMA_VERSION = 1
+# 2: every number names its unit: the video's size in pixels (``width_px``, ``height_px``) and the
+# speech stretches in seconds (``shake.speech.stretches_s``); 1 said ``width``, ``height``, ``stretches``
+SCHEMA_VERSION = 2
 Num = float | None
 
 
@@ -57,8 +59,8 @@ class VideoBlock:
     fps: Num
     frames: int | None
     duration_s: Num
-    width: int | None
-    height: int | None
+    width_px: int | None
+    height_px: int | None
     rotation_deg: int | None = 0
     codec: str | None = None
     frame_interval_s: FrameInterval = field(default_factory=FrameInterval)
@@ -237,9 +239,11 @@ class Analysis:
             raise BadInputError(f"{source} is not a smilescope analysis: expected a JSON object, got {type(doc).__name__}.",
                                 "Give the analysis.json that `smilescope analyze` wrote.")
         version = doc.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION}.",
-                                "Analyse the video again with this version of smilescope.")
+        if version == 1:
+            doc = _from_schema_1(doc)
+        elif version != SCHEMA_VERSION:
+            raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION} "
+                                "(and 1, from earlier versions).", "Analyse the video again with this version of smilescope.")
         def block(x):  # an empty or missing block: not measured (older file)
             return None if x is None or x == {} else x
 
@@ -248,7 +252,7 @@ class Analysis:
         if isinstance(shake, dict):
             shake = dict(shake)
             blinks = shake.pop("blinks", None)
-            twitch_keys = tuple(f.name for f in fields(TwitchResult))  # they sit in shake (schema 1)
+            twitch_keys = tuple(f.name for f in fields(TwitchResult))  # they sit in shake (since schema 1)
             twitches = {k: shake.pop(k) for k in twitch_keys if k in shake}
             for k in ("judged", "not_judged"):  # the twitch search's, derived from its fields
                 shake.pop(k, None)
@@ -292,6 +296,18 @@ class Analysis:
         except RecursionError:
             raise BadInputError(f"{source} is nested too deeply to be a smilescope analysis.",
                                 "Give the analysis.json that `smilescope analyze` wrote.") from None
+
+
+def _from_schema_1(doc: dict) -> dict:
+    """A schema-1 document as schema 2: the same values, with the names that carry their unit."""
+    def renamed(block, names):
+        return {names.get(k, k): v for k, v in block.items()} if isinstance(block, dict) else block
+
+    shake = doc.get("shake")
+    if isinstance(shake, dict) and "speech" in shake:
+        shake = {**shake, "speech": renamed(shake["speech"], {"stretches": "stretches_s"})}
+    return {**doc, "schema_version": SCHEMA_VERSION, "video": renamed(doc.get("video"), {"width": "width_px", "height": "height_px"}),
+            "shake": shake}
 
 
 # the top-level keys of analysis.json that Analysis reads into its own fields

@@ -58,14 +58,14 @@ def test_analyze_writes_the_contract(tmp_path, still_video):
     r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "analysis.json").read_text())
-    assert doc["schema_version"] == 1
-    for key in ("path", "fps", "frames", "duration_s", "width", "height"):
+    assert doc["schema_version"] == 2
+    for key in ("path", "fps", "frames", "duration_s", "width_px", "height_px"):
         assert key in doc["video"]
     for key in ("face_frames_ratio", "mm_per_px", "iris_mm", "noise_floor_mm", "warnings"):
         assert key in doc["quality"]
     for key in ("head_motion", "smile", "shake", "synkinesis", "flags"):
         assert key in doc
-    assert doc["video"]["frames"] == 45 and doc["video"]["width"] == 480
+    assert doc["video"]["frames"] == 45 and doc["video"]["width_px"] == 480
     assert doc["quality"]["iris_mm"] == 11.7
     rows = (out / "signals.csv").read_text().splitlines()
     assert len(rows) == 1 + 45

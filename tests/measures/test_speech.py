@@ -61,8 +61,8 @@ def test_talking_in_stretches_of_a_long_recording_is_speech():
     t = np.arange(0, 180, 1 / 30)
     sp = lip_rhythm(_table(t, _talk(t, 60.0, 120.0, seed=2)))
     assert sp.detected and sp.share < 0.5
-    assert sum(b - a for a, b in sp.stretches) == pytest.approx(60.0, abs=6.0)
-    assert all(55.0 <= a and b <= 125.0 for a, b in sp.stretches)
+    assert sum(b - a for a, b in sp.stretches_s) == pytest.approx(60.0, abs=6.0)
+    assert all(55.0 <= a and b <= 125.0 for a, b in sp.stretches_s)
 
 
 def test_a_short_talking_clip_is_speech():
@@ -94,14 +94,14 @@ def test_a_word_or_two_in_a_silent_clip_is_not_speech():
         y[m] = 15.0 * np.sin(np.pi * (t[m] - t0) / 0.25)
     sp = lip_rhythm(_table(t, y))
     assert not sp.detected
-    assert all(b - a < 3.0 for a, b in sp.stretches)
+    assert all(b - a < 3.0 for a, b in sp.stretches_s)
 
 
 def test_a_still_face_and_tracking_noise_are_not_speech():
     t = np.arange(0, 30, 1 / 30)
     for noise in (0.1, 0.4):
         sp = lip_rhythm(_table(t, np.zeros(len(t)), noise_mm=noise, seed=5))
-        assert not sp.detected and sp.talking_s == 0.0 and sp.stretches == []
+        assert not sp.detected and sp.talking_s == 0.0 and sp.stretches_s == []
 
 
 def test_held_expressions_leave_no_quick_movement():
@@ -125,7 +125,7 @@ def test_unmeasured_frames_are_left_out():
     valid = ~((t > 10.0) & (t < 14.0))
     sp = lip_rhythm(_table(t, _talk(t, 0.0, 30.0, seed=7), valid=valid))
     assert sp.detected
-    assert not any(a < 12.0 < b for a, b in sp.stretches)
+    assert not any(a < 12.0 < b for a, b in sp.stretches_s)
 
 
 def test_a_mouth_rhythm_shared_with_talking_lips_is_not_tremor():

@@ -216,7 +216,7 @@ def _null_numbers(x):
 
 def test_every_number_null(doc, table):
     nulled = _null_numbers(copy.deepcopy(doc))
-    nulled["schema_version"] = 1
+    nulled["schema_version"] = 2
     html = render_html(nulled, assessment=assess(None, Analysis.from_dict(nulled)))
     text = _text(html)
     assert "—" in text

@@ -45,7 +45,7 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="dim")
     t.add_column()
-    t.add_row("video", f"{_word(v.width)}x{_word(v.height)}, {_word(v.frames)} frames, {_fmt(v.duration_s, '.1f', ' s')}, "
+    t.add_row("video", f"{_word(v.width_px)}x{_word(v.height_px)}, {_word(v.frames)} frames, {_fmt(v.duration_s, '.1f', ' s')}, "
                        f"{_fmt(v.fps, '.1f', ' fps')}")
     t.add_row("sides", v.sides_convention())
     t.add_row("face found", f"{_fmt(q.face_frames_ratio, '.0%')} of frames (measured: {_fmt(q.valid_frames_ratio, '.0%')})")

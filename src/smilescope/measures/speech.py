@@ -61,7 +61,7 @@ class Speech:
         Time the lips moved like speech (s); None when no stretch was long enough to judge.
     share : float or None
         ``talking_s`` over the judged time (0-1).
-    stretches : list of (float, float)
+    stretches_s : list of (float, float)
         Speech-like stretches, start and end (s).
     """
 
@@ -70,7 +70,7 @@ class Speech:
     amplitude_mm: float | None = None
     talking_s: float | None = None
     share: float | None = None
-    stretches: list[tuple[float, float]] = field(default_factory=list)
+    stretches_s: list[tuple[float, float]] = field(default_factory=list)
 
 
 def lip_aperture_mm(table: SignalTable) -> np.ndarray | None:
@@ -165,4 +165,4 @@ def lip_rhythm(table: SignalTable, *, min_mm: float = 1.0, window_s: float = 2.0
         frequency = float(f[band][np.argmax(psd[band])]) if band.any() else None
     return Speech(detected=bool(share >= min_share or longest >= long_s), frequency_hz=frequency,
                   amplitude_mm=float(np.sqrt(2 * sq.mean())) if len(sq) else None,
-                  talking_s=float(talking), share=float(share), stretches=stretches)
+                  talking_s=float(talking), share=float(share), stretches_s=stretches)

@@ -85,7 +85,7 @@ def _header(analysis: Analysis, analysed_at: datetime | None) -> dict:
     name = Path(str(v.path or "unknown video")).name
     facts = [
         ("Video", f"{name}: {num(v.duration_s, '.1f', ' s')}, {num(v.fps, '.0f', ' frames per second')}, "
-                  f"{num(v.width, 'd')}×{num(v.height, 'd')} pixels"),
+                  f"{num(v.width_px, 'd')}×{num(v.height_px, 'd')} pixels"),
         ("Face found", f"in {num(_pct(q.face_frames_ratio), '.0f', ' %')} of frames; "
                        f"measured in {num(_pct(q.valid_frames_ratio), '.0f', ' %')}"),
         ("Scale", f"{num(q.mm_per_px, '.3f', ' mm per pixel')}, from the size of the iris "
