@@ -91,6 +91,17 @@ def test_a_step_that_forgets_its_block_or_reuses_a_name_is_stopped():
         measure_all(table, ctx, steps=(*MEASURES, Step("smile_again", lambda t, c, d: {"smile": 1, "smile_again": 2})))
     with pytest.raises(ValueError, match="no measure step gave flags"):
         measure_all(table, ctx, steps=MEASURES[:-1])
+    with pytest.raises(ValueError, match="quality, a name already taken"):  # analysis.json's own block
+        measure_all(table, ctx, steps=(*MEASURES, Step("quality", lambda t, c, d: {"quality": {"ok": True}})))
+
+
+def test_the_names_a_step_cannot_take_are_the_documents_own():
+    from smilescope.measures.registry import DOCUMENT_NAMES, TYPED_BLOCKS
+    from smilescope.results import DOCUMENT_KEYS
+
+    # every top-level key of analysis.json is a measure's typed block or one of the document's own
+    assert set(DOCUMENT_KEYS) <= set(TYPED_BLOCKS) | set(DOCUMENT_NAMES)
+    assert not set(DOCUMENT_NAMES) & set(TYPED_BLOCKS)
 
 
 def _fresh_doc() -> dict:

@@ -79,6 +79,9 @@ class MeasureResults:
 # the blocks with a field of their own in MeasureResults (the rest of its fields are not blocks)
 TYPED_BLOCKS = tuple(f.name for f in fields(MeasureResults) if f.name not in ("warnings", "extra", "table"))
 SHARED_NAMES = ("warnings", "columns")  # what a step may return besides its blocks and names for later steps
+# analysis.json's own blocks beside the measures' (smilescope.results.DOCUMENT_KEYS): a new
+# family's block cannot take one of these names, or it would be lost on writing
+DOCUMENT_NAMES = ("schema_version", "video", "quality", "head_motion", "reference", "peaks", "signals")
 
 StepFn = Callable[[SignalTable, MeasureContext, Mapping[str, Any]], Mapping[str, Any]]
 
@@ -169,8 +172,8 @@ def measure_all(table: SignalTable, context: MeasureContext, *, steps: tuple[Ste
     Raises
     ------
     ValueError
-        A step that does not return a block it names, or a name an earlier step produced
-        (a programming error in the list, not bad input).
+        A step that does not return a block it names, or a name an earlier step produced or
+        analysis.json uses for a block of its own (a programming error in the list, not bad input).
     """
     table = SignalTable(t_s=table.t_s, valid=table.valid, columns=dict(table.columns))
     done: dict[str, Any] = {}
@@ -182,7 +185,7 @@ def measure_all(table: SignalTable, context: MeasureContext, *, steps: tuple[Ste
         table.columns.update(out.pop("columns", {}))
         if missing := [n for n in step.result_names if n not in out]:
             raise ValueError(f"measure step {step.name!r} did not return {', '.join(missing)}")
-        if again := [n for n in out if n in done or n in SHARED_NAMES]:
+        if again := [n for n in out if n in done or n in SHARED_NAMES or n in DOCUMENT_NAMES]:
             raise ValueError(f"measure step {step.name!r} returned {', '.join(again)}, a name already taken")
         done.update(out)
         blocks.update({n: out[n] for n in step.result_names})
