@@ -11,6 +11,14 @@ questionnaire and the guidance use (``label``) and the report's headings (``titl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # type names only: the families load SciPy, which assess (FLAG_KINDS) must not wait for
+    from smilescope.measures.expressivity import BlinkResult
+    from smilescope.measures.shake import ShakeResult
+    from smilescope.measures.smile import SmileResult
+    from smilescope.measures.synkinesis import SynkinesisResult
+    from smilescope.measures.twitch import TwitchResult
 
 
 @dataclass(frozen=True)
@@ -48,13 +56,15 @@ MIN_RATE_S = 30.0  # a rate from less than this much video is not flagged
 MIN_TWITCHES_ONE_SIDE = 3
 
 
-def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: float | None) -> list[Flag]:
-    """Flags from the ``smile``, ``shake`` and ``synkinesis`` blocks of one analysis.
+def derive_flags(*, smile: SmileResult | None = None, shake: ShakeResult | None = None, blinks: BlinkResult | None = None,
+                 twitches: TwitchResult | None = None, synkinesis: SynkinesisResult | None = None,
+                 duration_s: float | None) -> list[Flag]:
+    """Flags from one analysis's measure blocks (any may be ``None``: not measured).
 
     Parameters
     ----------
-    smile, shake, synkinesis : dict
-        The blocks as in analysis.json (any may be empty).
+    smile, shake, blinks, twitches, synkinesis
+        The measure families' typed results.
     duration_s : float or None
         Measured duration of the video (s); rates need at least ``MIN_RATE_S``.
     """
@@ -63,47 +73,43 @@ def derive_flags(*, smile: dict, shake: dict, synkinesis: dict, duration_s: floa
     def add(fid: str, side: str, why: str) -> None:
         flags.append(Flag(id=fid, side=side, why=why))
 
-    # flags come only from what could be judged: a block marked not judged raises none (files
-    # from before the mark count as judged)
-    tr = shake.get("tremor") or {}
-    if tr.get("detected") and tr.get("judged", True):
-        where = f"{tr['region']} region, {tr['frequency_hz']:.1f} Hz, {tr['amplitude_mm']:.2f} mm"
-        if tr.get("side") in ("left", "right"):
-            add("one_sided_shaking", tr["side"], f"tremor on the {tr['side']} side only ({where})")
-        if tr.get("phase") in ("rest", "both"):
-            add("shaking_at_rest", tr.get("side", "none"), f"tremor with the face at rest ({where})")
-    twitches_judged = shake.get("judged", True)  # the twitch search's (in shake since schema 1)
-    twitches = (shake.get("twitches") or []) if twitches_judged else []
-    per_side = {s: sum(e["side"] == s for e in twitches) for s in ("left", "right")}
+    # flags come only from what could be judged: a block marked not judged raises none
+    tr = shake.tremor if shake is not None else None
+    if tr is not None and tr.detected and tr.judged:
+        where = f"{tr.region} region, {tr.frequency_hz:.1f} Hz, {tr.amplitude_mm:.2f} mm"
+        if tr.side in ("left", "right"):
+            add("one_sided_shaking", tr.side, f"tremor on the {tr.side} side only ({where})")
+        if tr.phase in ("rest", "both"):
+            add("shaking_at_rest", tr.side, f"tremor with the face at rest ({where})")
+    events = twitches.twitches if twitches is not None and twitches.judged else []
+    per_side = {s: sum(e.side == s for e in events) for s in ("left", "right")}
     for s, o in (("left", "right"), ("right", "left")):
         if per_side[s] >= MIN_TWITCHES_ONE_SIDE and per_side[o] == 0 and not any(
                 f.id == "one_sided_shaking" for f in flags):
             add("one_sided_shaking", s, f"{per_side[s]} twitches, all on the {s} side")
-    if shake.get("spread_eye_to_mouth") and twitches_judged:
-        side = shake.get("spread_side", "none")
+    if twitches is not None and twitches.judged and twitches.spread_eye_to_mouth:
+        side = twitches.spread_side
         add("eye_to_mouth_spread", side, f"twitches around the {side} eye followed by twitches of the same side's mouth")
-    head = shake.get("head") or {}
-    if head.get("tremor_detected"):
-        add("head_tremor", "both", f"the whole head oscillates at {head['frequency_hz']:.1f} Hz, {head['amplitude_mm']:.2f} mm")
-    if synkinesis.get("detected"):
-        n = synkinesis.get("narrowing_pct") or {}
-        side = synkinesis.get("side", "none")
+    head = shake.head if shake is not None else None
+    if head is not None and head.tremor_detected:
+        add("head_tremor", "both", f"the whole head oscillates at {head.frequency_hz:.1f} Hz, {head.amplitude_mm:.2f} mm")
+    if synkinesis is not None and synkinesis.detected:
+        n = synkinesis.narrowing_pct
+        side = synkinesis.side
         add("synkinesis", side, f"the {side} eye narrows with mouth movements (smile narrowing left "
                                 f"{_pct(n.get('left'))}, right {_pct(n.get('right'))})")
-    blinks = shake.get("blinks") or {}
-    rate = blinks.get("rate_per_min")
+    rate = blinks.rate_per_min if blinks is not None else None
     if rate is not None and duration_s and duration_s >= MIN_RATE_S and rate > BLINK_RATE_HIGH_PER_MIN:
         add("frequent_eyelid_closure", "both", f"{rate:.0f} blinks per minute (usual: up to about 32 while talking)")
-    if smile.get("weaker_side") in ("left", "right"):
-        if smile.get("sides_compared_on") == "lift" and smile.get("lift_mm"):
-            lift = smile["lift_mm"]
-            add("uneven_smile", smile["weaker_side"],
-                f"the {smile['weaker_side']} mouth corner rises less (left {_mm(lift.get('left'))}, right "
-                f"{_mm(lift.get('right'))}; compared on the rise, the head being turned a little)")
+    if smile is not None and smile.weaker_side in ("left", "right"):
+        side = smile.weaker_side
+        if smile.sides_compared_on == "lift" and smile.lift_mm:
+            lift = smile.lift_mm
+            add("uneven_smile", side, f"the {side} mouth corner rises less (left {_mm(lift.get('left'))}, right "
+                                      f"{_mm(lift.get('right'))}; compared on the rise, the head being turned a little)")
         else:
-            exc = smile.get("excursion_mm") or {}
-            add("uneven_smile", smile["weaker_side"],
-                f"the {smile['weaker_side']} mouth corner moves less (left {_mm(exc.get('left'))}, right {_mm(exc.get('right'))})")
+            exc = smile.excursion_mm
+            add("uneven_smile", side, f"the {side} mouth corner moves less (left {_mm(exc.get('left'))}, right {_mm(exc.get('right'))})")
     return flags
 
 

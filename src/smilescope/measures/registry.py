@@ -149,10 +149,8 @@ def _twitches(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) 
 
 def _flags(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     t = table.t_s[table.valid]
-    shake = {**done["shake"].to_dict(), "blinks": {"rate_per_min": done["blinks"].rate_per_min},
-             **done["twitches"].to_dict()}
-    flags = derive_flags(smile=done["smile"].to_dict(), shake=shake, synkinesis=vars(done["synkinesis"]),
-                         duration_s=float(t[-1] - t[0]) if len(t) > 1 else None)
+    flags = derive_flags(smile=done["smile"], shake=done["shake"], blinks=done["blinks"], twitches=done["twitches"],
+                         synkinesis=done["synkinesis"], duration_s=float(t[-1] - t[0]) if len(t) > 1 else None)
     return {"flags": flags}
 
 
