@@ -94,7 +94,7 @@ class Spectrum:
 
     freq_hz: np.ndarray
     psd_mm2_per_hz: np.ndarray
-    noise_level: float  # median PSD in the band: the measured noise floor of the spectrum
+    noise_mm2_per_hz: float  # median PSD in the band: the measured noise floor of the spectrum (mm²/Hz)
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,12 @@ def find_peak(spec: Spectrum, a: np.ndarray, b: np.ndarray, fs: float, *, region
     df = f[1] - f[0]
     # power of the peak: its bins within +-0.5 Hz, above the noise level
     near = np.abs(f - f[i]) <= max(0.5, 1.5 * df)
-    power = float(np.sum(np.clip(p[near] - spec.noise_level, 0, None)) * df)
+    power = float(np.sum(np.clip(p[near] - spec.noise_mm2_per_hz, 0, None)) * df)
     amp = float(np.sqrt(2 * power))  # a sinusoid of amplitude A has mean power A^2 / 2
-    snr = float(p[i] / spec.noise_level) if spec.noise_level > 0 else float("inf")
+    snr = float(p[i] / spec.noise_mm2_per_hz) if spec.noise_mm2_per_hz > 0 else float("inf")
     coh = _consistency(a, b, fs, f[i])
     nyq = fs / 2
-    band_power = float(np.sum(np.clip(p[band] - spec.noise_level, 0, None)) * df)
+    band_power = float(np.sum(np.clip(p[band] - spec.noise_mm2_per_hz, 0, None)) * df)
     share = power / band_power if band_power > 0 else 0.0
     pk = TremorPeak(region, side, float(f[i]), amp, snr, coh, False, bool(f[i] > 0.8 * nyq), band_power, float(share))
     return replace(pk, detected=_passes(pk, noise_floor_mm=noise_floor_mm, snr_min=snr_min,

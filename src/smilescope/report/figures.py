@@ -149,7 +149,7 @@ def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = No
             band = spec.freq_hz >= MIN_HZ
             f, p = spec.freq_hz[band], spec.psd_mm2_per_hz[band]
             ax.semilogy(f, p, color=colour, lw=1.2, label=f"{side} (person's)")
-            ax.axhline(spec.noise_level, color=colour, lw=0.8, ls="--", alpha=0.7)
+            ax.axhline(spec.noise_mm2_per_hz, color=colour, lw=0.8, ls="--", alpha=0.7)
             pk = peaks.get((region, side))
             if pk is not None and _known(pk.frequency_hz) and len(f):
                 y = float(np.interp(pk.frequency_hz, f, p))
