@@ -223,13 +223,13 @@ def test_each_peak_says_why_it_does_not_count(d9):
     a = Analysis.from_dict(d9)
     peaks = {(p.region, p.side): p for p in a.shake.tremor.by_region}
     cheek = peaks["cheek", "right"]
-    assert f"brief: {cheek.present_s:.1f} s (2 s needed)" in words.peak_verdict(cheek)
-    assert f"weak: {cheek.snr:.0f}x the noise level (10x needed)" in words.peak_verdict(cheek)
+    assert f"brief: {cheek.present_s:.1f} s (2 s needed)" in words.peak_reasons(cheek)
+    assert f"weak: {cheek.snr:.0f}x the noise level (10x needed)" in words.peak_reasons(cheek)
     doc = copy.deepcopy(d9)  # the mouth's peak moving with the lips at a syllable rate
     mouth = next(p for p in doc["shake"]["tremor"]["by_region"] if (p["region"], p["side"]) == ("mouth", "right"))
     mouth["speech_like"] = True
     pk = {(p.region, p.side): p for p in Analysis.from_dict(doc).shake.tremor.by_region}["mouth", "right"]
-    assert words.peak_verdict(pk).startswith("does not count: talking")
+    assert words.peak_reasons(pk)[0].startswith("talking")
     # the rows are shown where the tremor was judged (none found); not judged, none are listed
     doc["shake"]["tremor"].update(judged=True, not_judged="")
     assert "no — talking (moves with the lips at a syllable rate)" in report(doc)

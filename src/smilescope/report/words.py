@@ -228,11 +228,6 @@ def peak_reasons(pk, *, noise_floor_mm: float | None = None) -> list[str]:
     return out or ["did not pass the tremor checks"]
 
 
-def peak_verdict(pk, *, noise_floor_mm: float | None = None) -> str:
-    """"counts as tremor" or "does not count: <reasons>"."""
-    return "counts as tremor" if pk.detected else "does not count: " + "; ".join(peak_reasons(pk, noise_floor_mm=noise_floor_mm))
-
-
 TREMOR_RULE = (f"A rhythm counts as tremor only when its peak stands at least {TREMOR_SNR_MIN:.0f} times above the "
                f"spectrum's noise level, it lasts at least {TREMOR_MIN_PRESENT_S:.0f} s and shows in both halves of "
                "that time, a second point 4–14 mm away moves with it (a tremor moves the skin together; tracking noise "
