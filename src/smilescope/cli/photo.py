@@ -17,7 +17,7 @@ def photo(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", show_default="out/<first photo name>",
                                            help="Folder for photo.json and the annotated pictures (replaced as a whole)."),
     expression: Optional[list[str]] = typer.Option(None, "--expression", "-e",
-                                                   help="What each photo shows, in order: rest, brow_raise, eye_closure, smile, snarl, pucker (default rest)."),
+                                                   help="What each photo shows, one per photo in order (or one for all): rest, brow_raise, eye_closure, smile, snarl, pucker (default rest)."),
     mirrored: bool = typer.Option(False, "--mirrored", help="The photos are mirror images (a selfie saved as seen): flipped back so sides stay the person's own."),
 ) -> None:
     """Facial-palsy measures from photos: mouth corners, brows and eyes per side, in mm, the side

@@ -169,7 +169,7 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
     expressions = list(expressions or [])
     if expressions and len(expressions) not in (1, len(paths)):
         raise BadInputError(f"{len(expressions)} expressions for {len(paths)} photos.",
-                            "Give one --expression per photo, in the same order, or none (rest).")
+                            "Give one --expression per photo, in the same order; one for all the photos; or none (all rest).")
     if len(expressions) == 1 and len(paths) > 1:
         expressions = expressions * len(paths)
     results = []
