@@ -64,14 +64,14 @@ def test_no_relaxed_face_is_said_not_hidden(doc):
     """A recording without a relaxed face: the summary lists the smiles found by their look and
     says why their movement and sides were not judged (no excursion shown as if measured)."""
     doc["smile"]["relaxed_face"] = False
-    doc["smile"]["not_judged"] = "no relaxed face to measure from: the face never held still"
+    doc["smile"]["not_judged"] = "no relaxed face to measure from: the mouth never held still for 0.3 s (talking, or the expression changing throughout)"
     doc["smile"]["excursion_mm"] = {"left": None, "right": None}
     doc["synkinesis"]["judged"] = False
     doc["synkinesis"]["not_judged"] = "no relaxed face to compare the eyes with"
     text = _shown(Analysis.from_dict(doc))
     n = len(doc["smile"]["episodes"])
     assert f"smiles: {n} found by the look of the face" in text
-    assert "not judged: no relaxed face to measure from: the face never held still" in text
+    assert "not judged: no relaxed face to measure from: the mouth never held still for 0.3 s (talking, or the expression changing throughout)" in text
     assert "mouth-corner excursion" not in text
     assert "synkinesis): cannot tell — no relaxed face to compare the eyes with" in text
     # no per-side millimetres from whatever the first frame showed (d3's wink-grin read 25-27 mm)

@@ -282,7 +282,7 @@ def test_twitch_raster_only_when_twitches_could_be_judged(doc, table):
 
 def test_no_relaxed_face_is_said_in_the_report(doc, table):
     doc["smile"]["relaxed_face"] = False
-    doc["smile"]["not_judged"] = "no relaxed face to measure from: the face never held still"
+    doc["smile"]["not_judged"] = "no relaxed face to measure from: the mouth never held still for 0.3 s (talking, or the expression changing throughout)"
     doc["synkinesis"]["judged"] = False
     doc["synkinesis"]["not_judged"] = "no relaxed face to compare the eyes with"
     text = _text(render_html(doc, table=table))

@@ -264,13 +264,16 @@ def find_baseline(
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
     still = [f"mouth_corner_{s}_{c}_mm" for s in SIDES for c in "xy"] + (["lip_gap_mm"] if "lip_gap_mm" in cols else [])
     cand &= _still(table, tuple(still), window_s=still_s, tol_mm=still_mm)
+    if not cand.any():
+        return Baseline(False, np.zeros(n, bool), none,
+                        reason=f"the mouth never held still for {still_s:.1f} s (talking, or the expression changing throughout)")
     yaw = _smooth_yaw(table)
     if yaw is not None:
         # the head holds still too: a slow turn keeps each corner within still_mm over the window
         # but carries the face through poses whose parallax differs (MAX_HEAD_TURN_DEG's note)
         cand &= _holds(yaw, t, window_s=still_s, tol=max_turn_deg / 2)
     if not cand.any():
-        return Baseline(False, np.zeros(n, bool), none, reason="the face never held still")
+        return Baseline(False, np.zeros(n, bool), none, reason="the head was turning whenever the mouth was still")
     dt = frame_interval_s(t, default_s=0.0)
     stretches = [(a, b) for a, b in _runs(cand, t, merge_gap_s=0.0, min_duration_s=0.0) if t[b] - t[a] + dt >= min_rest_s]
     if not stretches:
