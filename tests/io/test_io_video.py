@@ -519,3 +519,22 @@ def test_an_odd_image_in_a_sequence_is_named_by_its_place_counted_from_one(tmp_p
     with pytest.raises(BadInputError, match=r"Image 2 of the sequence, '.*a2.png', is 80x50 px"):
         with open_video(tmp_path, fps=5) as src:
             list(src)
+
+
+def test_frames_larger_than_8k_are_refused_before_the_face_model_sees_them(tmp_path):
+    """MediaPipe aborts the whole process on an image side over 32767 px; a sequence of such
+    frames (16 x 40000 px) once ended `analyze` with SIGABRT. Frames over MAX_FRAME_SIDE_PX are
+    refused at opening, with what to do."""
+    from smilescope.io.video import MAX_FRAME_SIDE_PX
+
+    folder = tmp_path / "tall"
+    folder.mkdir()
+    for i in range(2):
+        cv2.imwrite(str(folder / f"f{i}.png"), np.full((MAX_FRAME_SIDE_PX + 1, 16, 3), 128, np.uint8))
+    with pytest.raises(BadInputError, match=f"16x{MAX_FRAME_SIDE_PX + 1} px, larger than {MAX_FRAME_SIDE_PX} px a side"):
+        open_video(folder, fps=10)
+    cv2.imwrite(str(folder / "f0.png"), np.full((MAX_FRAME_SIDE_PX, 16, 3), 128, np.uint8))
+    cv2.imwrite(str(folder / "f1.png"), np.full((MAX_FRAME_SIDE_PX, 16, 3), 128, np.uint8))
+    with open_video(folder, fps=10) as src:
+        assert src.info.height == MAX_FRAME_SIDE_PX  # the limit itself is allowed
+

@@ -64,3 +64,10 @@ def test_yaw_follows_a_known_rotation(face, angle):
     if angle > 0:
         assert q[lm.EYE_OUTER["left"], 2] < p[lm.EYE_OUTER["left"], 2]
     assert head_angles_deg(q)[0] - yaw0 == pytest.approx(angle, abs=3.0)
+
+
+def test_the_face_model_refuses_an_image_it_would_abort_on():
+    from smilescope.track.facemesh import MAX_IMAGE_SIDE_PX, MediaPipeFaceMesh
+
+    with MediaPipeFaceMesh() as det, pytest.raises(ValueError, match="too large for the face model"):
+        det(np.zeros((MAX_IMAGE_SIDE_PX + 1, 2, 3), np.uint8))

@@ -56,6 +56,15 @@ def _timed(t_s: float, jpeg: bytes) -> bytes:
     return struct.pack("<d", t_s) + jpeg
 
 
+def _claiming(width: int, height: int) -> bytes:
+    """A 16 x 16 px JPEG whose header (SOF0) claims another size: a few hundred bytes that
+    would decode to gigabytes."""
+    data = bytearray(_jpeg(np.full((16, 16, 3), 128, np.uint8)))
+    sof = data.index(b"\xff\xc0")  # marker, length (2), precision (1), height (2), width (2)
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def test_health(client):
     assert client.get("/api/health").json() == {"status": "ok"}
 
@@ -102,6 +111,8 @@ def test_malformed_messages_get_an_error_and_the_session_goes_on(client, clip):
             _timed(float("nan"), _jpeg(rgb)),
             b"\xff" * 4,  # too short for a time
             _timed(0.0, b"\xff\xd8\xff" + b"\0" * MAX_FRAME_BYTES),  # oversized
+            _timed(0.0, _claiming(16, 60000)),  # the face model would abort the server on this side
+            _timed(0.0, _claiming(30000, 30000)),  # 2.7 GB decoded
         ]
         for data in bad:
             ws.send_bytes(data)
@@ -114,6 +125,13 @@ def test_malformed_messages_get_an_error_and_the_session_goes_on(client, clip):
         assert "error" not in ok and ok["face"] is True
         ws.send_bytes(_timed(0.0, _jpeg(rgb)))  # time going backwards: skipped, said why
         assert "not after" in ws.receive_json()["error"]
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws:
+        ws.send_bytes(_timed(-1.7e308, _jpeg(rgb)))
+        assert ws.receive_json()["t_s"] == 0.0
+        ws.send_bytes(_timed(1.7e308, _jpeg(rgb)))  # finite, but an infinite time after the first
+        assert "too far" in ws.receive_json()["error"]
+        ws.send_bytes(_timed(-1.7e308 + 1e292, _jpeg(rgb)))  # the session goes on
+        assert ws.receive_json()["t_s"] > 0
     assert client.get("/api/health").json() == {"status": "ok"}  # the server kept running
 
 

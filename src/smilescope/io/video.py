@@ -43,6 +43,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm", ".mkv")
 
 DEFAULT_SEQUENCE_FPS = 30.0
+# Frames larger than 8K video (7680 x 4320) are refused: the face model aborts the whole process
+# on a side over 32767 px, and a face needs nowhere near this many pixels.
+MAX_FRAME_SIDE_PX = 8192
 # Give up after this many damaged packets in a row: the rest of the file is not video data.
 _MAX_CONSECUTIVE_BAD_PACKETS = 100
 _GLOB_CHARS = "*?["
@@ -152,6 +155,10 @@ class VideoSource:
     """
 
     def __init__(self, info: VideoInfo, open_warnings: list[str]) -> None:
+        if max(info.width, info.height) > MAX_FRAME_SIDE_PX:
+            raise BadInputError(f"The frames of '{info.path}' are {info.width}x{info.height} px, larger than "
+                                f"{MAX_FRAME_SIDE_PX} px a side.",
+                                f"Resize them to at most {MAX_FRAME_SIDE_PX} px a side (1920x1080 is plenty for a face).")
         self.info = info
         self._open_warnings = list(open_warnings)
         self.warnings: list[str] = list(open_warnings)

@@ -16,6 +16,10 @@ import numpy as np
 
 from smilescope import landmarks as lm
 
+# MediaPipe aborts the whole process (an OpenCV assertion in its image transform) on a side of
+# 32767 px or more; a clear error instead
+MAX_IMAGE_SIDE_PX = 32766
+
 
 @dataclass(frozen=True)
 class FaceObservation:
@@ -167,6 +171,8 @@ class MediaPipeFaceMesh:
     def faces(self, image_rgb: np.ndarray) -> list[np.ndarray]:
         """Every face's landmarks (478, 3; pixels as in :class:`FaceObservation`), widest first."""
         h, w = image_rgb.shape[:2]
+        if max(h, w) > MAX_IMAGE_SIDE_PX:  # the readers refuse or shrink such pictures first
+            raise ValueError(f"a {w}x{h} px image is too large for the face model (at most {MAX_IMAGE_SIDE_PX} px a side)")
         res = self._mesh.process(image_rgb)
         arrays = []
         for face in res.multi_face_landmarks or []:

@@ -51,6 +51,7 @@ from smilescope.report.browser import html_to_pdf
 from smilescope.report.html import render_html
 from smilescope.assess import QUESTIONS, assess
 from smilescope.errors import BadInputError
+from smilescope.output import dumps
 from smilescope.store import FACTORS, Store, check_day
 from smilescope.web.session import LiveSession
 
@@ -510,7 +511,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
                     answer = await run_in_threadpool(session.on_frame, msg["bytes"])
                 else:
                     answer = session.on_text(msg.get("text") or "")
-                await ws.send_json(answer)
+                await ws.send_text(dumps(answer, indent=None))  # NaN and inf as null: the page's JSON.parse refuses them
         except WebSocketDisconnect:
             pass
         finally:

@@ -13,6 +13,7 @@ never an assumed frame rate.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import struct
@@ -22,6 +23,7 @@ from typing import Callable
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from smilescope import landmarks as lm
 from smilescope.errors import BadInputError
@@ -32,6 +34,10 @@ from smilescope.web.mesh import Magnifier
 # A 640x480 webcam JPEG is 30-80 kB; 1920x1080 at high quality about 600 kB. Larger is not a
 # webcam frame, and decoding it would hold up the person's feedback.
 MAX_FRAME_BYTES = 2_000_000
+# A 4K webcam gives 3840 x 2160. The size is read from the JPEG's header before decoding: a
+# 600-byte file can claim 30000 x 30000 px (gigabytes decoded; the face model aborts the server
+# on a side over 32767 px)
+MAX_FRAME_SIDE_PX = 4096
 MAX_TEXT_BYTES = 10_000
 JPEG_MAGIC = b"\xff\xd8\xff"
 # Mean grey level (0-255) below which the picture is too dark: the landmark model loses the
@@ -85,6 +91,13 @@ def decode_frame(data: bytes, *, clock: str) -> tuple[np.ndarray, float | None]:
         data = data[8:]
     if not data.startswith(JPEG_MAGIC):
         raise BadMessage("a frame must be a JPEG image")
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as im:
+            w, h = im.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise BadMessage("the JPEG could not be decoded") from None
+    if max(w, h) > MAX_FRAME_SIDE_PX:
+        raise BadMessage(f"frame of {w}x{h} px is larger than {MAX_FRAME_SIDE_PX} px a side: send a webcam-sized frame")
     bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None or bgr.ndim != 3 or min(bgr.shape[:2]) < 16:
         raise BadMessage("the JPEG could not be decoded")
@@ -157,6 +170,8 @@ class LiveSession:
         if self._t0 is None:
             self._t0 = t
         t_s = t - self._t0
+        if not math.isfinite(t_s):  # two finite capture times can still be an infinite time apart
+            return {"error": "the frame's capture time is too far from the first frame's: frame skipped"}
         if self._last_t is not None and t_s <= self._last_t:
             return {"error": f"frame time {t_s:.3f} s is not after the previous frame's ({self._last_t:.3f} s): frame skipped"}
         self._last_t = t_s
