@@ -21,7 +21,7 @@ def analysis(*, tremor_amplitude_mm: float | None, twitch_rate_per_min: float | 
 
     ``twitch_rate_per_min=None`` leaves twitches unmeasured (a file from before twitches).
     """
-    video = VideoBlock(path="clip.mp4", fps=30.0, frames=300, duration_s=10.0, width=640, height=480)
+    video = VideoBlock(path="clip.mp4", fps=30.0, frames=300, duration_s=10.0, width_px=640, height_px=480)
     quality = QualityBlock(face_frames_ratio=1.0, valid_frames_ratio=1.0, invalid_reasons={}, mm_per_px=0.1,
                            mm_per_px_spread=0.0, iris_mm=11.7, iris_px=117.0, face_width_px=300.0, noise_floor_mm=0.05,
                            noise_floor_by_signal_mm={}, refined_fraction=None)

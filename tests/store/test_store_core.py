@@ -18,7 +18,7 @@ from sqlalchemy import event
 from smilescope.errors import BadInputError
 from smilescope.results import Analysis
 from smilescope.signals import SignalTable
-from smilescope.store import Store, default_url, record_analysis
+from smilescope.store import Store, check_day, default_url, record_analysis
 from smilescope.store.core import HISTORY_COLUMNS, HISTORY_NUMBERS, summary
 
 from conftest import ROOT
@@ -190,6 +190,29 @@ def test_journal_round_trip(store):
     assert j.iloc[1]["id"] == jid and j.iloc[1]["day"] == date.today()
     with pytest.raises(BadInputError, match="empty"):
         store.add_journal("   ")
+
+
+def test_several_good_moments_are_kept_all_or_none(store):
+    """A lone surrogate (half a character) cannot be stored as UTF-8: the whole entry is refused
+    with a message, and the moments before it in the same entry are not kept either (the web
+    page's journal once kept the first and answered 500)."""
+    with pytest.raises(BadInputError, match="broken character at position 3"):
+        store.add_journal_entries(["first ok", "ab\udfffc"])
+    assert store.journal().empty
+    ids = store.add_journal_entries(["first ok", "second"], date(2024, 5, 3))
+    assert list(store.journal()["id"]) == ids
+    with pytest.raises(BadInputError, match="diary note holds a broken character"):
+        store.set_diary(date(2024, 5, 1), note="\ud800")
+    assert store.diary().empty
+
+
+def test_numbers_beyond_any_float_and_other_date_forms_are_refused(store):
+    with pytest.raises(BadInputError, match="Invalid value for sleep_hours"):
+        store.set_diary(date(2024, 5, 1), sleep_hours=10 ** 400)  # an int too large for a float
+    for day in ("2024W011", "20240101", "2024-05-01T10:00"):  # ISO forms the message does not ask for
+        with pytest.raises(BadInputError, match="expected YYYY-MM-DD"):
+            check_day(day)
+    assert check_day(" 2024-05-01 ") == date(2024, 5, 1)
 
 
 def test_export_is_json_and_complete_and_delete_all_removes_every_row(store, tmp_path):

@@ -56,7 +56,7 @@ def episode(start, end, *, weaker="none", turn_deg=0.0, left_mm=5.0, right_mm=5.
 
 
 def analysis(*, episodes=(), twitches=(), events=(), flags=(), duration_s=60.0) -> Analysis:
-    video = VideoBlock(path="v.mp4", fps=30.0, frames=int(duration_s * 30), duration_s=duration_s, width=640, height=480)
+    video = VideoBlock(path="v.mp4", fps=30.0, frames=int(duration_s * 30), duration_s=duration_s, width_px=640, height_px=480)
     quality = QualityBlock(*([None] * 2), {}, *([None] * 6), {}, None)
     smile_result = SmileResult(list(episodes), {"left": None, "right": None}, None, "none",
                                Fatigue(len(episodes), None, None, None, None, None, False), {})

@@ -455,6 +455,19 @@ def test_absurd_json_is_a_clear_400_not_a_server_error(client):
         assert r.status_code == 400 and r.json()["error"], url
     big = json.dumps({"confirm": True, "pad": "x" * 200_000}).encode()
     assert client.post("/api/delete", content=big, headers={**OWN, "content-type": "application/json"}).status_code == 400
+    post = {**OWN, "content-type": "application/json"}
+    before = client.get("/api/journal").json(), client.get("/api/diary").json()  # the client is the module's
+    # half a character (a lone surrogate), a number beyond any float, a day that is not a date:
+    # each a 400 that says what, and nothing kept (these were 500s, and the journal kept "first")
+    for url, body, said in (("/api/journal", b'{"texts": ["first", "\\udfff"]}', "broken character"),
+                            ("/api/diary", b'{"note": "\\ud800"}', "broken character"),
+                            ("/api/diary", b'{"sleep_hours": 1' + b"0" * 400 + b"}", "sleep"),
+                            ("/api/diary", b'{"day": {}, "sleep_hours": 7}', "YYYY-MM-DD"),
+                            ("/api/diary", b'{"day": 0, "sleep_hours": 7}', "YYYY-MM-DD"),
+                            ("/api/journal", b'{"texts": ["x"], "day": "2024W011"}', "YYYY-MM-DD")):
+        r = client.post(url, content=body, headers=post)
+        assert r.status_code == 400 and said in r.json()["error"], (url, body, r.text)
+    assert (client.get("/api/journal").json(), client.get("/api/diary").json()) == before
 
 
 def test_messages_speak_to_the_page_not_the_command_line(client):

@@ -62,6 +62,7 @@ HISTORY_NUMBERS = ("excursion_left_mm", "excursion_right_mm", "asymmetry_pct", "
 HISTORY_COLUMNS = HISTORY_TEXT + HISTORY_NUMBERS
 BUSY_TIMEOUT_S = 30.0  # wait this long for another smilescope's write (which takes milliseconds) before "busy"
 EARLIEST_DAY = date(1900, 1, 1)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # YYYY-MM-DD, as the messages ask
 MAX_NAME_CHARS = 200  # a subject or label is a name, not a note
 _WRITE = "smilescope_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
 _PG_LOCK = 0x5e1e5c09  # PostgreSQL advisory lock id held while the schema is created or upgraded
@@ -465,7 +466,7 @@ class Store:
         values = check_numbers(dict(caffeine_cups=caffeine_cups, sleep_hours=sleep_hours, stress_0_10=stress_0_10,
                                     water_glasses=water_glasses))
         if note is not None:
-            values["note"] = str(note)
+            values["note"] = check_text(note, "The diary note")
         day = _day(day)
         if not values:
             raise BadInputError(f"Nothing to record for {day}.",
@@ -495,14 +496,19 @@ class Store:
 
     def add_journal(self, text: str, day: date | None = None) -> int:
         """Write down a positive moment (for ``day``, default today); its id."""
-        text = str(text or "").strip()
-        if not text:
+        return self.add_journal_entries([text], day)[0]
+
+    def add_journal_entries(self, texts: list[str], day: date | None = None) -> list[int]:
+        """Write down several positive moments of one day in one transaction (all or none); their ids."""
+        texts = [check_text(t, "The journal entry") for t in texts]
+        if not texts or not all(texts):
             raise BadInputError("The journal entry is empty.", 'Write a few words, e.g. smilescope journal add "laughed with Sam".')
-        row = Journal(day=_day(day) if day is not None else date.today(), text=text, created_at=_utc(None))
+        day = _day(day) if day is not None else date.today()
+        rows = [Journal(day=day, text=t, created_at=_utc(None)) for t in texts]
         with self._write() as s:
-            s.add(row)
+            s.add_all(rows)
             s.flush()
-            return row.id
+            return [r.id for r in rows]
 
     def journal(self) -> pd.DataFrame:
         """All journal entries, oldest first: id, day, text, created_at (local time)."""
@@ -658,7 +664,7 @@ def check_numbers(values: Mapping[str, Any], names: Mapping[str, str] | None = N
         limit = LIMITS[name]
         try:
             v = float(value) if not isinstance(value, bool) else math.nan
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
             v = math.nan
         if not (math.isfinite(v) and limit.low <= v <= limit.high):
             field = (names or {}).get(name, name) + (f" in {what}" if what else "")
@@ -674,6 +680,21 @@ def check_diary(names: Mapping[str, str] | None = None, **values: float | None) 
     return check_numbers(values, names)
 
 
+def check_text(text: Any, what: str) -> str:
+    """The person's words as the store keeps them: stripped, and encodable as UTF-8.
+
+    A lone surrogate (half of a character: a broken copy and paste, or a file name in a foreign
+    encoding given on the command line) cannot be stored; it is refused, naming the place.
+    """
+    text = str(text if text is not None else "").strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise BadInputError(f"{what} holds a broken character at position {e.start + 1} (half of a character, not text).",
+                            "Type it again, or copy it again from its source.") from None
+    return text
+
+
 def check_day(day: date | str, name: str = "the date") -> date:
     """A calendar day between :data:`EARLIEST_DAY` and tomorrow.
 
@@ -685,8 +706,10 @@ def check_day(day: date | str, name: str = "the date") -> date:
         day = day.date()
     elif not isinstance(day, date):
         try:
-            if not isinstance(day, str):
-                raise ValueError  # a number (20200101) is not a date, though fromisoformat reads its text as one
+            if not isinstance(day, str) or not _ISO_DAY.fullmatch(day.strip()):
+                # a number (20200101) or another ISO form (2024W011, 20240101) is not what the
+                # message asks for, though fromisoformat reads them as dates
+                raise ValueError
             day = date.fromisoformat(day.strip())
         except ValueError:
             raise BadInputError(f"Invalid value for {name}: expected YYYY-MM-DD, got {day!r}.",
@@ -703,7 +726,7 @@ def check_name(text: str | None, name: str) -> str | None:
     """A subject or label: trimmed text of at most :data:`MAX_NAME_CHARS` characters, or None."""
     if text is None:
         return None
-    text = " ".join(str(text).split())
+    text = " ".join(check_text(text, name).split())
     if not text:
         raise BadInputError(f"{name} is empty.", f"Give a name, e.g. {name} anna, or leave {name} out.")
     if len(text) > MAX_NAME_CHARS:

@@ -419,7 +419,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
 
         def add(st):
             day = check_day(body["day"], "day") if body.get("day") is not None else None
-            return [st.add_journal(t, day) for t in texts]
+            return st.add_journal_entries(texts, day)  # all or none
 
         ids = stored(add, bad_status=400)
         return ids if isinstance(ids, JSONResponse) else {"added": ids}
@@ -444,7 +444,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             return JSONResponse({"error": f"send an object with some of: {', '.join(sorted(allowed))}"}, status_code=400)
 
         def put(st):
-            day = check_day(body.get("day") or date.today().isoformat(), "day")
+            day = check_day(body["day"] if body.get("day") is not None else date.today().isoformat(), "day")
             st.set_diary(day, note=body.get("note"), **{k: body.get(k) for k in FACTORS})
             return st.diary_entry(day)
 
