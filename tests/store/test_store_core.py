@@ -465,6 +465,8 @@ def test_practice_sessions_keep_their_scored_repetitions(store):
     assert r["hold_mm"] == {"right": 2.1, "left": 6.0} and r["balance"] == 0.35 and r["scores"]["timing"] == 20
     assert r["eye_narrowing"] == {"right": 0.05, "left": None} and r["advice"]
     assert got[1]["reps"][0]["steadiness_mm"] is None
+    # everything the repetition held comes back (end_s and peak_mm were kept but not exported)
+    assert {k: v for k, v in r.items() if k not in ("exercise", "number")} == _rep()
     assert store.export()["practice"] == got
     store.delete_all()
     assert store.practice() == [] and store.export()["practice"] == []

@@ -573,12 +573,14 @@ class Store:
             reps = s.scalars(select(PracticeRep).order_by(PracticeRep.session_id, PracticeRep.id)).all()
         by_session: dict[int, list] = {}
         for r in reps:
+            columns = {"exercise": r.exercise, "number": r.number, "start_s": r.start_s, "hold_s": r.hold_s,
+                       "hold_mm": {"right": r.hold_right_mm, "left": r.hold_left_mm}, "balance": r.balance,
+                       "steadiness_mm": r.steadiness_mm, "score": r.score, "forced": r.forced}
+            # the repetition as it was kept (end_s, peak_mm, ...): the columns are what is queried,
+            # the detail is the rest; a key in both reads from its column
+            detail = {"scores": {}, "eye_narrowing": {}, "advice": [], **(r.detail or {})}
             by_session.setdefault(r.session_id, []).append(
-                {"exercise": r.exercise, "number": r.number, "start_s": r.start_s, "hold_s": r.hold_s,
-                 "hold_mm": {"right": r.hold_right_mm, "left": r.hold_left_mm}, "balance": r.balance,
-                 "steadiness_mm": r.steadiness_mm, "score": r.score, "forced": r.forced,
-                 "scores": (r.detail or {}).get("scores", {}), "eye_narrowing": (r.detail or {}).get("eye_narrowing", {}),
-                 "advice": (r.detail or {}).get("advice", [])})
+                {**columns, **{k: v for k, v in detail.items() if k not in columns}})
         return [{"id": p.id, "started_at": _utc(p.started_at).isoformat(),
                  "ended_at": None if p.ended_at is None else _utc(p.ended_at).isoformat(),
                  "reps": by_session.get(p.id, [])} for p in sessions]
