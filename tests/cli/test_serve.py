@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 
+import pytest
 
 from conftest import ROOT
 
@@ -29,13 +30,13 @@ def _serve(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_health(port: int, proc: subprocess.Popen, timeout_s: float = 120.0) -> dict:
+def _wait_health(port: int, proc: subprocess.Popen, timeout_s: float = 120.0, host: str = "127.0.0.1") -> dict:
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+            with urllib.request.urlopen(f"http://{host}:{port}/api/health", timeout=2) as r:
                 return json.loads(r.read())
         except OSError:
             time.sleep(0.2)
@@ -69,15 +70,30 @@ def test_port_in_use_is_a_clear_error():
     assert "cannot listen" in errs and f"--port {port + 1}" in errs
 
 
-def test_listening_beyond_this_computer_warns():
-    port = _free_port()
-    proc = _serve("--host", "0.0.0.0", "--port", str(port))
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "evil.example"])
+def test_listening_beyond_this_computer_is_refused(host):
+    """The coach has no login: on the network, a script could export and delete everything
+    (the Host check stops browsers, not a forged header). Only this computer's addresses."""
+    proc = _serve("--host", host, "--port", str(_free_port()))
+    _, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in errs
+    assert "has no login" in " ".join(errs.split()) and "Leave out --host" in " ".join(errs.split())
+
+
+def test_an_ipv6_loopback_is_served_at_a_url_in_brackets():
     try:
-        _wait_health(port, proc)
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+            port = s.getsockname()[1]
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback (::1)")
+    proc = _serve("--host", "::1", "--port", str(port))
+    try:
+        assert _wait_health(port, proc, host="[::1]") == {"status": "ok"}
     finally:
         proc.send_signal(signal.SIGINT)
-        _, errs = proc.communicate(timeout=30)
-    assert "other computers on your network can reach the coach" in " ".join(errs.split())
+        out, _ = proc.communicate(timeout=30)
+    assert f"http://[::1]:{port}/" in out  # it said http://::1:PORT/, which no browser opens
 
 
 def test_a_port_left_in_time_wait_is_free_to_serve_again():

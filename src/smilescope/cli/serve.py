@@ -12,7 +12,7 @@ import webbrowser
 
 import typer
 
-from smilescope.cli.console import err, exit_on_bad_input, is_loopback, out
+from smilescope.cli.console import exit_on_bad_input, is_loopback, out
 from smilescope.errors import BadInputError
 
 
@@ -30,7 +30,7 @@ def _check_free(host: str, port: int) -> None:
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 (this computer only) unless you know why not."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on: this computer only (127.0.0.1, ::1 or localhost)."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     no_browser: bool = typer.Option(False, "--no-browser", help="Do not open the browser."),
 ) -> None:
@@ -42,15 +42,18 @@ def serve(
       smilescope serve
     """
     with exit_on_bad_input(interrupted="stopped"):
-        _check_free(host, port)
         if not is_loopback(host):
-            err.print(f"[bold yellow]warning:[/] listening on {host}: other computers on your network can reach the coach. "
-                      "Use the default 127.0.0.1 to keep it to this computer.", highlight=False)
+            # the coach has no login: whoever reaches it can read (export) and delete everything,
+            # and a Host or Origin header is only a browser's word, which a script need not keep
+            raise BadInputError(f"--host {host} would let other computers reach the coach, which has no login: anyone "
+                                "who can reach it could read and delete your data.",
+                                "Leave out --host (127.0.0.1: this computer only), or give ::1 or localhost.")
+        _check_free(host, port)
         import uvicorn  # noqa: PLC0415 - the web stack loads only for this command (see the module docstring)
 
         from smilescope.web.app import Settings, create_app  # noqa: PLC0415 - MediaPipe, OpenCV, FastAPI on demand
 
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+        url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"  # an IPv6 address in brackets, as in any URL
         out.print(f"The coach is at {url}  (Ctrl-C to stop)", highlight=False)
         if not no_browser:
             threading.Timer(1.0, webbrowser.open, args=(url,)).start()
