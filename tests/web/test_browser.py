@@ -84,6 +84,10 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page = browser.new_page(viewport={"width": 1100, "height": 1400})
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
+    # the pages load only from the app (CONTENT_SECURITY_POLICY): Chromium says on the console
+    # when the policy stops something, so a page the policy breaks fails here
+    # (so the test waits on selectors: Playwright's wait_for_function evaluates a string, which the policy forbids)
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(server + "/")
     page.screenshot(path=str(SHOTS / "home.png"), full_page=True)
     # the questionnaire comes first: the mirror will not start before it
@@ -100,11 +104,11 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     assert page.inner_text("#result-disclaimer") and page.inner_text("#level") != "Emergency: call emergency services now"
     page.screenshot(path=str(SHOTS / "check-result.png"), full_page=True)
     page.goto(server + "/live")
-    page.wait_for_function("!document.getElementById('start').disabled")
+    page.wait_for_selector("#start:enabled")
     page.screenshot(path=str(SHOTS / "live-consent.png"), full_page=True)
     page.click("#start")
     try:
-        page.wait_for_function("document.getElementById('status').textContent === 'Measuring.'", timeout=60_000)
+        page.wait_for_selector("#status:text-is('Measuring.')", timeout=60_000)
     finally:
         page.screenshot(path=str(SHOTS / "live-start.png"), full_page=True)
     page.select_option("#exercise", "smile_hold")
@@ -119,7 +123,7 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     assert page.eval_on_selector("#mesh", "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v > 0)")
     assert page.inner_text("#num-right").endswith("mm")
     page.click("#end")
-    page.wait_for_function("document.getElementById('countdown').textContent.startsWith('Done')")
+    page.wait_for_selector("#countdown:text-matches('^Done')")
     # the scored repetition is stored: the practice API returns it
     with urllib.request.urlopen(server + "/api/practice") as r:
         sessions = json.loads(r.read())
@@ -142,10 +146,12 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
         pdf = r.read()
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
     (SHOTS / "progress-report.pdf").write_bytes(pdf)
+    page.goto(server + "/progress/report")
+    page.screenshot(path=str(SHOTS / "progress-report.png"), full_page=True)
     page.goto(server + "/journal")
     page.fill("#g1", "laughed with Sam")
     page.click("#journal button[type=submit]")
-    page.wait_for_function("document.getElementById('moments').textContent.includes('laughed with Sam')")
+    page.wait_for_selector("#moments:has-text('laughed with Sam')")
     page.screenshot(path=str(SHOTS / "journal.png"), full_page=True)
     page.goto(server + "/analyse")
     page.screenshot(path=str(SHOTS / "analyse.png"), full_page=True)

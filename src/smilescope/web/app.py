@@ -87,6 +87,15 @@ class Settings:
         return frozenset(f"http://{h}:{self.port}" for h in self.hosts)
 
 
+# Pages load only from the app itself: its own scripts (no inline script runs), styles (the
+# reports carry theirs inline), pictures (the reports' figures are data: URIs), the WebSocket
+# back to the same address; no page may frame them. A page that tried to reach the internet
+# would be stopped by the browser, not only by our not writing such a page.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
 def template_env() -> jinja2.Environment:
     """The pages' templates, every one autoescaped (Starlette's default escapes only files named
     *.html, and ours are *.html.j2): a video's name or any stored text is shown, never run."""
@@ -525,7 +534,7 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         """No other site may show these pages inside its own (clickjacking)."""
         response = await call_next(request)
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         return response
 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.hosts)
