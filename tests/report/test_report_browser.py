@@ -35,11 +35,17 @@ def report_html(tmp_path_factory):
     return path
 
 
-def test_pdf(report_html, tmp_path):
+def test_pdf(report_html, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
     pdf = html_to_pdf(report_html, tmp_path / "r.pdf")
+    assert list(home.iterdir()) == []  # the browser kept nothing in the person's home (it made ~/.config/chromium)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 1024
-    assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]  # no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "r.pdf"]  # no temporary file left
     assert pdf.stat().st_mode & 0o777 == 0o600  # personal data: owner only (Chromium would leave it 0644)
 
 

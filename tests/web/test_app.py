@@ -327,6 +327,8 @@ def test_uploads_that_are_not_a_video_or_too_large_are_refused(client, tmp_path,
     fake = b"\0\0\0\x18ftypmp42" + b"\0" * 5000  # says MP4, holds nothing
     r = client.post("/api/analyse", content=fake, headers=OWN)
     assert r.status_code == 422 and r.json()["error"]
+    r = client.post("/api/analyse", content=fake, headers={**OWN, "x-filename": "a%00b%1b[31m.mp4"})
+    assert r.status_code == 422 and "ab[31m.mp4" in r.json()["error"]  # the name shown without NUL or ESC
     assert client.post("/api/analyse", content=png, headers=FOREIGN).status_code == 403
     with TestClient(create_app(Settings(port=8000, max_upload_mb=0.001)), base_url=BASE) as small:
         r = small.post("/api/analyse", content=b"\0" * 5000, headers=OWN)
@@ -512,3 +514,31 @@ def test_practice_after_everything_was_deleted_goes_to_a_new_session(tmp_path):
     with Store(db) as st:
         (sess,) = st.practice()
     assert [r["number"] for r in sess["reps"]] == [2] and sess["ended_at"] is not None
+
+
+def test_open_mirrors_are_limited_and_a_closed_one_frees_its_place(client, clip):
+    """Each mirror holds a face model (about 70 MB); 40 open connections once held 3.4 GB."""
+    from contextlib import ExitStack
+
+    from smilescope.web.app import MAX_LIVE_SESSIONS
+
+    with open_video(clip) as src:
+        jpeg = _jpeg(next(iter(src)).rgb)
+    with ExitStack() as stack:
+        mirrors = [stack.enter_context(client.websocket_connect(WS + "/ws/live", headers=OWN)) for _ in range(MAX_LIVE_SESSIONS)]
+        for ws in mirrors:
+            ws.send_bytes(jpeg)
+            assert "error" not in ws.receive_json()
+        with client.websocket_connect(WS + "/ws/live", headers=OWN) as extra:
+            assert "mirrors are open already" in extra.receive_json()["error"]
+            with pytest.raises(WebSocketDisconnect):
+                extra.receive_json()
+        mirrors[0].close()
+        for _ in range(40):  # until the server has seen the close
+            with client.websocket_connect(WS + "/ws/live", headers=OWN) as again:
+                again.send_bytes(jpeg)
+                if "error" not in again.receive_json():
+                    break
+            time.sleep(0.25)
+        else:
+            raise AssertionError("a closed mirror did not free its place")

@@ -104,7 +104,10 @@ def _run(args: list[str], target: Path, *, timeout_s: float, isolate: bool = Tru
         with tempfile.TemporaryDirectory(prefix="smilescope-chromium-") as profile:
             cmd = browser_command(exe, profile, [a.replace("{out}", tmp) for a in args], isolate=isolate)
             try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+                # its own config and cache folders inside the throw-away profile: Chromium otherwise
+                # makes ~/.config/chromium/Crash Reports and ~/.cache/dconf in the person's home
+                env = {**os.environ, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False, env=env)
             except subprocess.TimeoutExpired as e:
                 raise BadInputError(f"Chromium did not finish {target.name} within {timeout_s:.0f} s.",
                                     "Try again, or open the HTML report in a browser and print it.") from e

@@ -87,6 +87,10 @@ class Settings:
         return frozenset(f"http://{h}:{self.port}" for h in self.hosts)
 
 
+# A live mirror holds a face model and its buffers (about 70 MB): a person has one camera, and a
+# few tabs left open are plenty; more are refused rather than let memory grow without bound
+MAX_LIVE_SESSIONS = 4
+
 # Pages load only from the app itself: its own scripts (no inline script runs), styles (the
 # reports carry theirs inline), pictures (the reports' figures are data: URIs), the WebSocket
 # back to the same address; no page may frame them. A page that tried to reach the internet
@@ -374,7 +378,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
                 result = await run_in_threadpool(analyze_video, path)
             except BadInputError as e:
                 # the message names the file as the person chose it, not the temporary copy
-                return JSONResponse({"error": str(e).replace(str(path), name or "the clip")}, status_code=422)
+                shown = "".join(ch for ch in name if ch.isprintable()) or "the clip"  # no NUL or escape from the header
+                return JSONResponse({"error": str(e).replace(str(path), shown)}, status_code=422)
         kept = stored(lambda st: st.add_analysis(result, source="coach upload"))
 
         def html_of(st):
@@ -494,6 +499,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
                 for p in sessions for r in p["reps"] if r["exercise"] == "micro_smile"]
         return micro_smile_hold_s(reps)
 
+    live_open = [0]  # mirrors open now (one event loop: no lock needed)
+
     @app.websocket("/ws/live")
     async def ws_live(ws: WebSocket):
         clock = ws.query_params.get("clock", "server")
@@ -507,10 +514,17 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             await ws.send_json({"stop": EMERGENCY_STOP})
             await ws.close(code=1008, reason="emergency")
             return
-        keeper = PracticeKeeper(settings.db)
-        session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1",
-                              on_rep=keeper.keep, hold_for=todays_hold)
+        if live_open[0] >= MAX_LIVE_SESSIONS:
+            await ws.send_json({"error": f"{MAX_LIVE_SESSIONS} mirrors are open already (other tabs or windows of the coach): "
+                                         "close one, then start again"})
+            await ws.close(code=1013, reason="too many mirrors open")
+            return
+        live_open[0] += 1
+        keeper = session = None
         try:
+            keeper = PracticeKeeper(settings.db)
+            session = LiveSession(await run_in_threadpool(make_measures), clock=clock, mesh=ws.query_params.get("mesh") == "1",
+                                  on_rep=keeper.keep, hold_for=todays_hold)
             while True:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
@@ -526,8 +540,11 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         finally:
             # not awaited: when the connection is cancelled, an await here would be cancelled too,
             # and the engine and the practice session must still be closed (both are quick)
-            session.close()
-            keeper.close()
+            live_open[0] -= 1
+            if session is not None:
+                session.close()
+            if keeper is not None:
+                keeper.close()
 
     @app.middleware("http")
     async def no_framing(request: Request, call_next):
