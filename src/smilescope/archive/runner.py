@@ -365,6 +365,7 @@ def batch(
     t0 = time.perf_counter()
     started_at = time.time()  # wall clock: a record written since then is this run's
     failed = reused = 0
+    stopped = False
     try:
         with _client(workers, scheduler, len(items)) as cluster:
             client = cluster.client
@@ -401,9 +402,13 @@ def batch(
                         except Exception:  # noqa: BLE001 - stopping anyway: the rerun reads it from disk
                             pass
                 client.cancel(list(futures))
-                rows.update(written_since(items, out, rows, settings=settings, since=started_at))
+                stopped = True
                 raise
     finally:
+        if stopped:
+            # read from disk once the cluster is closed: a video whose worker was still writing
+            # while the batch stopped finishes its (atomic) write during the shutdown
+            rows.update(written_since(items, out, rows, settings=settings, since=started_at))
         if rows:  # what is finished is summarised, also when the batch stops early
             frame = to_frame([rows[it.name] for it in items if it.name in rows])
             write_summary(frame, out)
