@@ -83,7 +83,10 @@ def test_live_readout_measures_the_one_sided_smile(clip):
 
 def test_baseline_is_announced_and_can_be_retaken(clip):
     frames, live = _live(clip)
-    assert not frames[0].baseline_ready and frames[0].excursion_mm == {}
+    # both sides are there from the first frame, None until measured (the README's
+    # f.excursion_mm["left"] raised KeyError on the first frames)
+    assert not frames[0].baseline_ready and frames[0].excursion_mm == {"right": None, "left": None}
+    assert frames[0].eye_opening_mm == {"right": None, "left": None}
     ready = [f.t_s for f in frames if f.baseline_ready]
     assert ready and ready[0] <= 1.5  # about a second after the reference
     live.capture_baseline()

@@ -46,8 +46,8 @@ class LiveFrame:
     reason: str | None
     mm_per_px: float | None
     baseline_ready: bool
-    excursion_mm: dict[str, float | None] = field(default_factory=dict)
-    eye_opening_mm: dict[str, float | None] = field(default_factory=dict)
+    excursion_mm: dict[str, float | None] = field(default_factory=lambda: {s: None for s in SIDES})
+    eye_opening_mm: dict[str, float | None] = field(default_factory=lambda: {s: None for s in SIDES})
     head_yaw_deg: float | None = None
     head_pitch_deg: float | None = None
     head_roll_deg: float | None = None
