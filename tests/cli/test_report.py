@@ -203,6 +203,24 @@ def test_last_shows_the_latest_saved_triage_and_its_date(folder, tmp_path, monke
     assert text.index('<section id="guidance">') < text.index('<section id="overview">')
 
 
+def test_answers_given_now_come_before_an_earlier_saved_result(folder, tmp_path, monkeypatch):
+    """An "info" result saved earlier, then answers of sudden weakness given with the report:
+    the report showed the old "nothing worrying" first, under the emergency heading."""
+    doc = json.loads((folder / "analysis.json").read_text())
+    with Store() as store:
+        store.add_analysis(Analysis.from_dict(doc), source=str(folder))
+        store.add_triage(_saved("info", "Nothing worrying was found in what you told us."), {})
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"sudden_onset": true, "drooping": true}')
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--answers", str(answers), "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    text = " ".join((tmp_path / "r.html").read_text().split())
+    guidance = text.split('<section id="guidance">', 1)[1].split("</section>", 1)[0]
+    assert "level-emergency" in guidance.split("</p>", 1)[0]  # the lead
+    assert guidance.index("From your answers and this recording") < guidance.index("Your earlier questionnaire result")
+    assert "Your latest questionnaire result" not in guidance
+
+
 def test_without_answers_the_measurements_alone_do_not_claim_answers(folder):
     r = runner.invoke(app, ["report", str(folder / "analysis.json")])
     assert r.exit_code == 0, r.output
