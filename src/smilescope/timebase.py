@@ -18,6 +18,10 @@ from smilescope.errors import BadInputError
 
 MAX_GAP_FRAMES = 3.0  # a gap longer than this many frame intervals ends a stretch
 
+# A rate per minute (blinks, twitches) from less video than this is a count of a few events over a
+# short time, not a rate: none is given (blinks) or flagged
+MIN_RATE_S = 30.0
+
 
 def frame_interval_s(t_s: np.ndarray, valid: np.ndarray | None = None, *, default_s: float | None = None) -> float:
     """The video's frame interval: the median interval between consecutive frames.

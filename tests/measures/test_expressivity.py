@@ -70,7 +70,20 @@ def test_spontaneous_blinks_are_found_at_any_frame_rate(fps):
     assert [e.t_s for e in ev] == pytest.approx(starts, abs=0.1)
     res = blink_summary(_eyes(t, OPEN_MM - down, OPEN_MM - down))
     assert res.count == 5 and res.winks == 0
-    assert res.rate_per_min == pytest.approx(5 / (t[-1] / 60))
+    assert res.rate_per_min is None  # 12 s: a count, no rate per minute
+
+
+def test_a_blink_rate_needs_half_a_minute():
+    """Five blinks in 12 s are a count; at 30 s and more they are a rate (MIN_RATE_S: a few
+    blinks at the usual 8-21 a minute say little about the rate)."""
+    from smilescope.measures.flags import MIN_RATE_S
+
+    for seconds, rate in ((12.0, None), (MIN_RATE_S, 5 / (MIN_RATE_S / 60)), (60.0, 5.0)):
+        t = np.arange(0, seconds + 1e-9, 1 / 30)
+        down = sum(_blink(t, t0) for t0 in (1.0, 3.0, 5.0, 7.0, 9.0))
+        res = blink_summary(_eyes(t, OPEN_MM - down, OPEN_MM - down))
+        assert res.count == 5
+        assert res.rate_per_min == (pytest.approx(rate, rel=0.01) if rate else None), seconds
 
 
 def test_variable_frame_rate():

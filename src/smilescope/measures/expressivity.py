@@ -51,7 +51,7 @@ import numpy as np
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
-from smilescope.timebase import frame_interval_s, measured_duration_s, time_groups
+from smilescope.timebase import MIN_RATE_S, frame_interval_s, measured_duration_s, time_groups
 
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
@@ -220,7 +220,7 @@ class BlinkResult:
     """Blinks (both eyes briefly closed) and winks (one eye), never taken for twitches."""
 
     count: int | None
-    rate_per_min: float | None  # over the measured time; None with under two valid frames
+    rate_per_min: float | None  # over the measured time; None under MIN_RATE_S of it
     winks: int | None
     events: list[EyeEvent]
     reference: str = BLINK_REFERENCE
@@ -231,6 +231,8 @@ def blink_summary(table: SignalTable) -> BlinkResult:
     ev = eye_events(table)
     blinks = [e for e in ev if e.kind == "blink"]
     winks = [e for e in ev if e.kind == "wink"]
-    minutes = measured_duration_s(table.t_s, table.valid) / 60
-    return BlinkResult(count=len(blinks), rate_per_min=len(blinks) / minutes if minutes > 0 else None,
-                       winks=len(winks), events=ev)
+    measured_s = measured_duration_s(table.t_s, table.valid)
+    # a rate from a few seconds is a count of one or two blinks divided by a short time (3 s
+    # with one blink read "20.8 per minute"): none under MIN_RATE_S, as the report and summary say
+    rate = len(blinks) / (measured_s / 60) if measured_s >= MIN_RATE_S else None
+    return BlinkResult(count=len(blinks), rate_per_min=rate, winks=len(winks), events=ev)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from smilescope.timebase import MIN_RATE_S
+
 if TYPE_CHECKING:  # type names only: the families load SciPy, which assess (FLAG_KINDS) must not wait for
     from smilescope.measures.expressivity import BlinkResult
     from smilescope.measures.shake import ShakeResult
@@ -52,7 +54,6 @@ class Flag:
     why: str
 
 BLINK_RATE_HIGH_PER_MIN = 32.0  # above the 95 % range in conversation (10.5-32.5/min, Doughty 2001)
-MIN_RATE_S = 30.0  # a rate from less than this much video is not flagged
 MIN_TWITCHES_ONE_SIDE = 3
 
 

@@ -165,7 +165,7 @@ def finish(results: list[FrameResult], *, path: str | Path, info: VideoInfo, war
         face_width_px=float(np.nanmedian(cols["face_width_px"][found])),
         noise_floor_mm=disp_floor,
         noise_floor_by_signal_mm=floors,
-        refined_fraction=float(np.nanmean(cols["refined_fraction"][valid])),
+        refined_fraction=float(np.nanmean(cols["refined_fraction"][valid])) if config.refine else None,  # none refined
         refinement="lucas-kanade" if config.refine else "none",
         warnings=warnings,
         tracking_jumps_mended=jumps,
