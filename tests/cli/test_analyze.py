@@ -350,5 +350,7 @@ def test_overlay_shows_the_key_frames_with_the_tracked_points(tmp_path):
     assert r.exit_code == 0, r.output
     img = cv2.imread(str(out / "overlay.png"))
     assert img is not None and img.shape[0] == 320 and img.shape[1] > 2 * 300  # at least the reference and one apex
+    r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", "--overlay"])
+    assert r.exit_code == 0 and "overlay.png" in " ".join(r.stdout.split())  # the summary says it was written
     r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", "--quiet"])
     assert r.exit_code == 0 and not (out / "overlay.png").exists()

@@ -125,7 +125,8 @@ def analyze(
     if before is not None and not quiet and os.path.abspath(before) != os.path.abspath(result.video.path):
         err.print(f"note: {safe(out_dir)} held the results of {safe(before)}; they were replaced by this video's.", highlight=False)
     if not quiet:
-        out.print(render_summary(result, json_path=json_path, csv_path=csv_path, figures=figures_))
+        out.print(render_summary(result, json_path=json_path, csv_path=csv_path, figures=figures_,
+                                 overlay="overlay.png" in extra))
     if not no_save:
         # the summary (no frames, no per-frame signals) goes to the local history; a store
         # problem never costs the analysis files, which are already written, but it was asked

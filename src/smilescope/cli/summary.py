@@ -37,7 +37,8 @@ def _word(x) -> str:
     return str(x)
 
 
-def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures: bool = False) -> Group:
+def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures: bool = False,
+                   overlay: bool = False) -> Group:
     """Build a rich renderable of ``analysis`` (a fresh result or one read back with
     :meth:`Analysis.from_dict`); a block that is ``None`` is left out, a missing number is "—"."""
     v, q, h = analysis.video, analysis.quality, analysis.head_motion
@@ -63,7 +64,9 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     # grin): per-side millimetres from it would read as a measure, so none are shown (as in the report)
     unrelaxed = analysis.smile is not None and analysis.smile.relaxed_face is False
     if p is not None and not unrelaxed:
-        m = Table(title="largest movement from the reference face (mm)", title_justify="left", box=None)
+        # not the smile's excursion (that is from the relaxed face, over the smiles only): a
+        # pout or a grin moves a point too, so the sides here need not agree with the smile's
+        m = Table(title="largest movement of each point from the first frame, any expression (mm)", title_justify="left", box=None)
         m.add_column("")
         m.add_column("right (person's)", justify="right")
         m.add_column("left (person's)", justify="right")
@@ -126,7 +129,9 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
     for w in q.warnings or []:
         parts.append(Text(f"! {w}", style="yellow"))
     if json_path is not None:
-        drawn = " and the figures (smile, spectrum, twitches) beside them" if figures else ""
+        drawn = [w for w, on in (("the figures (smile, spectrum, twitches)", figures),
+                                 ("overlay.png (the tracked points on key frames)", overlay)) if on]
+        drawn = f" and {' and '.join(drawn)} beside them" if drawn else ""
         parts.append(Text(f"wrote {json_path}, {csv_path}{drawn}; `smilescope report {shlex.quote(str(json_path))}` makes a readable "
                           "page of it with the plots", style="green"))
     parts.append(Text("These are measurements, not a diagnosis.", style="dim"))
