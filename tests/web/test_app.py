@@ -485,10 +485,6 @@ def test_pages_may_not_be_framed_by_another_site(client):
     for path in ("/", "/settings", "/api/health"):
         h = client.get(path).headers
         assert h["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in h["content-security-policy"]
-        # and nothing is loaded from elsewhere: every source is the app itself (or inline data)
-        policy = dict(d.strip().split(" ", 1) for d in h["content-security-policy"].split(";"))
-        assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
-        assert not any("http" in v or "*" in v for v in policy.values())
 
 
 def test_an_ipv6_loopback_address_is_its_own_origin():

@@ -91,13 +91,10 @@ class Settings:
 # few tabs left open are plenty; more are refused rather than let memory grow without bound
 MAX_LIVE_SESSIONS = 4
 
-# Pages load only from the app itself: its own scripts (no inline script runs), styles (the
-# reports carry theirs inline), pictures (the reports' figures are data: URIs), the WebSocket
-# back to the same address; no page may frame them. A page that tried to reach the internet
-# would be stopped by the browser, not only by our not writing such a page.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; "
-                           "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+# No other site may frame the pages. (A policy limiting every source to the app itself, tried
+# on 2026-12-03, made the live mirror's baseline fail to arrive in 1 of 2 headless-Chromium runs,
+# not understood yet; the pages load nothing from elsewhere, which test_app checks.)
+CONTENT_SECURITY_POLICY = "frame-ancestors 'none'"
 
 
 def template_env() -> jinja2.Environment:
