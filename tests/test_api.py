@@ -117,8 +117,64 @@ def test_an_analysis_of_schema_1_reads_with_the_names_of_schema_2():
     assert (read.video.width_px, read.video.height_px) == (doc["video"]["width_px"], doc["video"]["height_px"])
     assert [list(s) for s in read.shake.speech.stretches_s] == doc["shake"]["speech"]["stretches_s"]
     again = json.loads(read.to_json())
-    assert again["schema_version"] == SCHEMA_VERSION == 2
+    assert again["schema_version"] == SCHEMA_VERSION == 3
     assert "width" not in again["video"] and "stretches" not in again["shake"]["speech"]
+
+
+def _goldens() -> dict[str, dict]:
+    import json
+
+    docs = {f.stem: json.loads(f.read_text()) for f in sorted((ROOT / "tests" / "data" / "golden").glob("*.json"))}
+    return {k: d for k, d in docs.items() if "smile" in d}  # (one video has no analysis: its face is too small)
+
+
+def test_what_was_not_judged_is_null_never_a_finding():
+    """On the 14 real videos with an analysis: a weaker side is null exactly where the sides were
+    not compared (the recording's: ``sides_compared_on`` empty; a smile's: a reason it was not
+    measured, no relaxed face, or the head turned too far), and "none" only where they were
+    compared and came out even. A tremor that could not be judged has ``detected`` and ``side``
+    null; one that was judged says true or false. Schema 2 wrote "none" and false there, which
+    read as findings ("no side weaker", "no tremor")."""
+    from smilescope.measures.smile import compared_on
+
+    docs = _goldens()
+    assert len(docs) == 14
+    seen = {"null": 0, "judged": 0, "tremor null": 0, "tremor judged": 0}
+    for name, doc in docs.items():
+        sm, tr = doc["smile"], doc["shake"]["tremor"]
+        assert (sm["weaker_side"] is None) == (sm["sides_compared_on"] == ""), name
+        seen["null" if sm["weaker_side"] is None else "judged"] += 1
+        for e in sm["episodes"]:
+            compared = (not e["not_judged"] and sm["relaxed_face"] is not False
+                        and compared_on(e["head_turn_deg"] if e["head_turn_deg"] is not None else float("nan")) != "")
+            assert (e["weaker_side"] is not None) == compared, (name, e["apex_s"])
+            assert e["weaker_side"] in (None, "none", "left", "right")
+        assert (tr["detected"] is None) == bool(tr["not_judged"]) == (tr["side"] is None), name
+        seen["tremor null" if tr["detected"] is None else "tremor judged"] += 1
+    assert all(seen.values()), seen  # both kinds occur among the real videos
+
+
+def test_an_analysis_of_schema_2_reads_what_was_not_judged_as_null():
+    """Schema 2 wrote "none" and false for what was not judged; read back, they become null
+    where the file's own reasons say the sides or the tremor were not judged, and stay where
+    they were findings."""
+    import json
+
+    from smilescope.results import Analysis
+
+    checked = 0
+    for name, doc in _goldens().items():
+        sm, tr = doc["smile"], doc["shake"]["tremor"]
+        old_smile = {**sm, "weaker_side": sm["weaker_side"] or "none",
+                     "episodes": [{**e, "weaker_side": e["weaker_side"] or "none"} for e in sm["episodes"]]}
+        old_tremor = {**tr, "detected": bool(tr["detected"]), "side": tr["side"] or "none"}
+        old = {**doc, "schema_version": 2, "smile": old_smile, "shake": {**doc["shake"], "tremor": old_tremor}}
+        again = json.loads(Analysis.from_dict(old).to_json())
+        assert again["smile"]["weaker_side"] == sm["weaker_side"], name
+        assert [e["weaker_side"] for e in again["smile"]["episodes"]] == [e["weaker_side"] for e in sm["episodes"]], name
+        assert (again["shake"]["tremor"]["detected"], again["shake"]["tremor"]["side"]) == (tr["detected"], tr["side"]), name
+        checked += 1
+    assert checked == 14
 
 
 # Numbers that are counts, ratios or scores: no unit to name. Everything else in analysis.json

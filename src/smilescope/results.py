@@ -29,7 +29,7 @@ from smilescope.geometry.calibration import Calibration
 from smilescope.measures.expressivity import BlinkResult
 from smilescope.measures.flags import Flag
 from smilescope.measures.shake import ShakeResult
-from smilescope.measures.smile import MAX_HEAD_TURN_DEG, SmileResult
+from smilescope.measures.smile import MAX_HEAD_TURN_DEG, SmileResult, compared_on
 from smilescope.measures.synkinesis import SynkinesisResult
 from smilescope.measures.twitch import TwitchResult
 from smilescope.output import dumps, plain
@@ -37,8 +37,11 @@ from smilescope.signals import SignalTable
 
 
 # 2: every number names its unit: the video's size in pixels (``width_px``, ``height_px``) and the
-# speech stretches in seconds (``shake.speech.stretches_s``); 1 said ``width``, ``height``, ``stretches``
-SCHEMA_VERSION = 2
+# speech stretches in seconds (``shake.speech.stretches_s``); 1 said ``width``, ``height``, ``stretches``.
+# 3: what was not judged is left empty rather than given a value that reads as a finding: a
+# ``weaker_side`` (of the recording or of a smile) whose sides were not compared is null, not
+# "none"; a tremor that could not be judged has ``detected`` and ``side`` null, not false and "none"
+SCHEMA_VERSION = 3
 Num = float | None
 
 
@@ -239,11 +242,11 @@ class Analysis:
             raise BadInputError(f"{source} is not a smilescope analysis: expected a JSON object, got {type(doc).__name__}.",
                                 "Give the analysis.json that `smilescope analyze` wrote.")
         version = doc.get("schema_version")
+        if version not in (1, 2, SCHEMA_VERSION):
+            raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION} "
+                                "(and 1 and 2, from earlier versions).", "Analyse the video again with this version of smilescope.")
         if version == 1:
             doc = _from_schema_1(doc)
-        elif version != SCHEMA_VERSION:
-            raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads {SCHEMA_VERSION} "
-                                "(and 1, from earlier versions).", "Analyse the video again with this version of smilescope.")
         def block(x):  # an empty or missing block: not measured (older file)
             return None if x is None or x == {} else x
 
@@ -269,6 +272,8 @@ class Analysis:
             turned = [isinstance(t := e.get("head_turn_deg"), (int, float)) and t > MAX_HEAD_TURN_DEG for e in eps]
             smile = {**smile, "sides_compared_on": "excursion" if smile.get("relaxed_face") is not False and not all(turned)
                      else ""}
+        if version in (1, 2):
+            smile, shake = _unjudged_as_null(smile), _unjudged_as_null_tremor(shake)
         signals = doc.get("signals") or {}
         data = {
             "video": doc.get("video"),
@@ -308,6 +313,37 @@ def _from_schema_1(doc: dict) -> dict:
         shake = {**shake, "speech": renamed(shake["speech"], {"stretches": "stretches_s"})}
     return {**doc, "schema_version": SCHEMA_VERSION, "video": renamed(doc.get("video"), {"width": "width_px", "height": "height_px"}),
             "shake": shake}
+
+
+def _unjudged_as_null(smile: Any) -> Any:
+    """A schema-1/2 smile block as schema 3: a weaker side of sides that were not compared was
+    written "none"; it is null now (the recording's when ``sides_compared_on`` is empty, a
+    smile's when it has a ``not_judged`` reason, no relaxed face, or a head turned too far)."""
+    if not isinstance(smile, dict):
+        return smile
+    out = dict(smile)
+    if out.get("sides_compared_on") == "" and out.get("weaker_side") == "none":
+        out["weaker_side"] = None
+    eps = out.get("episodes")
+    if isinstance(eps, list):
+        def episode(e):
+            if not isinstance(e, dict) or e.get("weaker_side") != "none":
+                return e
+            turn = e.get("head_turn_deg")
+            unjudged = (bool(e.get("not_judged")) or out.get("relaxed_face") is False
+                        or e.get("sides_compared_on", compared_on(turn) if isinstance(turn, (int, float)) else "excursion") == "")
+            return {**e, "weaker_side": None} if unjudged else e
+        out["episodes"] = [episode(e) for e in eps]
+    return out
+
+
+def _unjudged_as_null_tremor(shake: Any) -> Any:
+    """A schema-1/2 shake block as schema 3: a tremor that could not be judged said
+    ``detected: false`` and ``side: "none"``; both are null now."""
+    tr = shake.get("tremor") if isinstance(shake, dict) else None
+    if not isinstance(tr, dict) or not tr.get("not_judged") or tr.get("detected") is not False:
+        return shake
+    return {**shake, "tremor": {**tr, "detected": None, "side": None}}
 
 
 # the top-level keys of analysis.json that Analysis reads into its own fields

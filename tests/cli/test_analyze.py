@@ -58,7 +58,7 @@ def test_analyze_writes_the_contract(tmp_path, still_video):
     r = runner.invoke(app, ["analyze", str(still_video), "--out", str(out)])
     assert r.exit_code == 0, r.output
     doc = json.loads((out / "analysis.json").read_text())
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == 3
     for key in ("path", "fps", "frames", "duration_s", "width_px", "height_px"):
         assert key in doc["video"]
     for key in ("face_frames_ratio", "mm_per_px", "iris_mm", "noise_floor_mm", "warnings"):

@@ -108,7 +108,7 @@ def test_the_side_difference_must_clear_what_tracking_can_put_there(mm_per_px, w
 
 @pytest.mark.parametrize("turns_deg,weaker,on", [((0.3, 0.5), "left", "excursion"),  # head still: the left moves 4 mm less
                                                  ((0.3, 12.0), "left", "excursion"),  # the smile turned too far is left out
-                                                 ((12.0, 11.0), "none", ""),          # turned too far in every smile: no call
+                                                 ((12.0, 11.0), None, ""),            # turned too far in every smile: no call
                                                  ((4.0, 3.0), "none", "lift")])       # lifts 4.6 vs 2.3 mm: within 3 mm
 def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, weaker, on):
     """Two smiles (right 8 mm, left 4 mm, 35 deg up) that the classifier reads; the head yaw
@@ -125,7 +125,8 @@ def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, we
     assert [e.head_turn_deg for e in res.episodes] == pytest.approx(list(turns_deg), abs=0.05)
     assert [e.head_turned for e in res.episodes] == [d > MAX_LIFT_TURN_DEG for d in turns_deg]
     assert [e.sides_compared_on for e in res.episodes] == [compared_on(d) for d in turns_deg]
-    assert [e.weaker_side for e in res.episodes if e.head_turned] == ["none"] * sum(d > MAX_LIFT_TURN_DEG for d in turns_deg)
+    # a smile turned too far has its sides not compared: no weaker side, not "none" (which says even)
+    assert [e.weaker_side for e in res.episodes if e.head_turned] == [None] * sum(d > MAX_LIFT_TURN_DEG for d in turns_deg)
     assert res.weaker_side == weaker and res.sides_compared_on == on
     assert res.excursion_mm == pytest.approx({"right": 8.0, "left": 4.0}, abs=1e-6)
     assert [d["head_turned"] for d in res.to_dict()["episodes"]] == [d > MAX_LIFT_TURN_DEG for d in turns_deg]
@@ -133,7 +134,7 @@ def test_a_smile_with_the_head_turned_is_not_used_to_compare_sides(turns_deg, we
         assert res.lift_mm == pytest.approx({"right": 8.0 * np.sin(ANGLE), "left": 4.0 * np.sin(ANGLE)}, abs=1e-6)
 
 
-@pytest.mark.parametrize("turn_deg,weaker", [(0.5, "none"), (4.0, "left"), (9.0, "left"), (12.0, "none")])
+@pytest.mark.parametrize("turn_deg,weaker", [(0.5, "none"), (4.0, "left"), (9.0, "left"), (12.0, None)])
 def test_a_turned_smile_is_compared_on_how_far_each_corner_rises(turn_deg, weaker):
     """A turn moves the corners sideways in the picture, one out and one in, but not up or
     down. Here the right corner rises 7 mm and the left 2 mm, and the sideways part makes both
@@ -238,7 +239,7 @@ def test_no_relaxed_face_means_smiles_found_but_not_measured():
     assert res.relaxed_face is False and res.not_judged.startswith("no relaxed face")
     assert np.isnan(exc.length_mm["left"]).all()
     assert len(res.episodes) == 1 and 1.9 <= res.episodes[0].start_s <= 2.1
-    assert res.excursion_mm == {"left": None, "right": None} and res.weaker_side == "none"
+    assert res.excursion_mm == {"left": None, "right": None} and res.weaker_side is None
     assert res.to_dict()["not_judged"].startswith("no relaxed face")
 
 
@@ -311,7 +312,7 @@ def test_an_impossible_excursion_is_not_reported_as_a_smile_measure():
     res, _ = analyze_smiles(_table(t, right, left))
     assert len(res.episodes) == 2
     assert res.episodes[0].not_judged == "" and "tracking failure" in res.episodes[1].not_judged
-    assert np.isnan(res.episodes[1].right.excursion_mm) and res.episodes[1].weaker_side == "none"
+    assert np.isnan(res.episodes[1].right.excursion_mm) and res.episodes[1].weaker_side is None
     assert res.excursion_mm == pytest.approx({"right": 8.0, "left": 8.0}, abs=1e-6) and res.weaker_side == "none"
 
 
@@ -393,7 +394,7 @@ def test_a_smiling_photo_has_no_relaxed_face(tmp_path):
     s = analyze(tmp_path / "a.mp4").smile
     assert s.relaxed_face is False and "smile throughout" in s.not_judged
     assert len(s.episodes) >= 1
-    assert s.excursion_mm == {"left": None, "right": None} and s.weaker_side == "none"
+    assert s.excursion_mm == {"left": None, "right": None} and s.weaker_side is None
 
 
 def test_still_face_and_head_motion_have_no_smiles(tmp_path):
@@ -404,7 +405,7 @@ def test_still_face_and_head_motion_have_no_smiles(tmp_path):
     for p in ("still.mp4", "head.mp4"):
         res = analyze(tmp_path / p)
         assert res.smile.episodes == [], p
-        assert res.smile.weaker_side == "none"
+        assert res.smile.weaker_side is None  # no smile: sides not compared
 
 
 TURN = dict(onset_s=1.0, rise_s=1.0, hold_s=9.0, fall_s=1.0)  # 1-2 s: the head turns, then holds
@@ -420,7 +421,7 @@ def test_a_head_turn_alone_is_not_a_smile(tmp_path, yaw_deg):
     synth.render(tmp_path / "turn.mp4", face=face, fps=30, duration_s=6.5, turn=turn, write_truth=False)
     res = analyze(tmp_path / "turn.mp4")
     assert res.smile.episodes == []
-    assert res.smile.weaker_side == "none"
+    assert res.smile.weaker_side is None  # no smile: sides not compared
 
 
 def test_a_smile_with_the_head_turned_is_measured_at_that_pose(tmp_path):

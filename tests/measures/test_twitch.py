@@ -19,6 +19,7 @@ from smilescope.measures.expressivity import eye_events
 from smilescope.pipeline import analyze
 from smilescope.results import Analysis
 from smilescope.signals import FACIAL_SIGNALS, SignalTable
+from smilescope.timebase import MIN_RATE_S
 
 from conftest import FACES
 
@@ -155,9 +156,8 @@ def test_rendered_twitches_recall_time_side_region(tmp_path, face_name, eye_side
         assert res.twitches.spread_side == eye_side
         assert any(f.id == "eye_to_mouth_spread" and f.side == eye_side for f in res.flags)
     assert res.blinks.count == 0
-    rate = res.twitches.twitch_rate_per_min
-    t_ok = res.signals.t_s[res.signals.valid]  # the measured time
-    assert rate.total == pytest.approx(len(ev) / ((t_ok[-1] - t_ok[0]) / 60))
+    # 6 s of quiet face: the twitches are listed, but six in 6 s is a count, not "60 per minute"
+    assert res.twitches.quiet_s < MIN_RATE_S and res.twitches.twitch_rate_per_min.total is None
 
 
 SPASM = [  # face, side, frame rate, length of each lid jerk (s)
@@ -242,15 +242,29 @@ def test_rendered_held_lid_closure_is_not_a_twitch(tmp_path):
 
 
 def test_twitch_summary_shapes_the_output_block():
-    tab = _table()
+    tab = _table(duration_s=40.0)
     tab.columns["upper_lid_left_y_mm"] += _pulse(tab.t_s, 2.0, 0.2, -1.0)
     out = twitch_summary(tab)
     assert set(out.to_dict()) == {"twitches", "twitch_rate_per_min", "spread_eye_to_mouth", "spread_side", "quiet_s",
                                   "smallest_twitch_mm", "judged", "not_judged"}
     assert out.judged and out.to_dict()["not_judged"] == "" and out.smallest_twitch_mm == pytest.approx(0.3)
     rate = out.twitch_rate_per_min
-    assert rate.left > 0 and rate.right == 0
+    assert rate.left == pytest.approx(1 / (out.quiet_s / 60), rel=1e-9) and rate.right == 0
     assert rate.by_region["eye"]["left"] == rate.left
+
+
+def test_a_rate_per_minute_needs_min_rate_s_of_quiet_face():
+    """One twitch in 8 s of quiet face would read 7.5 per minute: it is listed, with no rate, as
+    blinks are; from MIN_RATE_S of quiet face on, the rate is given."""
+    for seconds, has_rate in ((8.0, False), (MIN_RATE_S - 1.0, False), (MIN_RATE_S + 3.0, True)):
+        tab = _table(duration_s=seconds)
+        tab.columns["upper_lid_left_y_mm"] += _pulse(tab.t_s, 2.0, 0.2, -1.0)
+        out = twitch_summary(tab)
+        assert [(round(e.t_s, 1), e.side) for e in out.twitches] == [(2.0, "left")]
+        rates = out.twitch_rate_per_min
+        assert (rates.total is not None) is has_rate, (seconds, out.quiet_s)
+        if not has_rate:
+            assert rates.left is None and rates.by_region["eye"]["left"] is None
 
 
 # --- a face busy talking or with an expression is not searched for twitches -------------------
@@ -271,7 +285,7 @@ def test_talking_makes_the_face_busy_and_hides_its_jerks():
     assert [(round(e.t_s, 1), e.side, e.region) for e in res.twitches] == [(6.5, "left", "mouth")]
     # rates are per minute of the quiet face: 8 s less the 4 s of talking and its 0.3 s margins
     assert res.quiet_s == pytest.approx(8.0 - 4.0 - 0.6, abs=0.1)
-    assert res.twitch_rate_per_min.total == pytest.approx(1 / (res.quiet_s / 60), rel=1e-9)
+    assert res.twitch_rate_per_min.total is None  # 3.4 s of quiet face: too short for a rate
 
 
 def test_a_two_sided_expression_is_busy_but_a_one_sided_pull_is_not():

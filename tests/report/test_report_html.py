@@ -204,6 +204,21 @@ def test_old_shake_block_without_twitches(doc):
     assert "Twitches were not measured" in _text(render_html(doc))
 
 
+def test_twitches_over_a_short_quiet_time_are_counted_not_given_a_rate(doc):
+    """Under MIN_RATE_S of quiet face analysis.json gives no rate (null): the report counts the
+    twitches per side and says why there is no rate, instead of "— per minute"."""
+    quiet_s = 12.0
+    doc["shake"].update({
+        "twitches": [{"t_s": 3.0, "duration_s": 0.1, "side": "left", "region": "eye", "peak_mm": 1.2},
+                     {"t_s": 7.5, "duration_s": 0.1, "side": "left", "region": "eye", "peak_mm": 1.0}],
+        "twitch_rate_per_min": {"total": None, "right": None, "left": None,
+                                "by_region": {"eye": {"right": None, "left": None}}},
+        "quiet_s": quiet_s, "smallest_twitch_mm": 0.3, "judged": True, "not_judged": ""})
+    text = _text(render_html(doc))
+    assert "2 twitches found in 12 s of quiet face (right 0, left 2); too short a time for a rate per minute." in text
+    assert "per minute (right" not in text
+
+
 def _null_numbers(x):
     if isinstance(x, dict):
         return {k: _null_numbers(v) for k, v in x.items()}

@@ -77,8 +77,8 @@ def test_a_side_named_on_the_lift_gives_the_lifts(d9):
 def test_turned_too_far_in_every_smile_is_the_reason_no_side_is_named(d9):
     doc = copy.deepcopy(d9)
     for e in doc["smile"]["episodes"]:
-        e["head_turn_deg"], e["head_turned"], e["sides_compared_on"], e["weaker_side"] = 12.5, True, "", "none"
-    doc["smile"].update(sides_compared_on="", lift_mm=None, weaker_side="none", side_note="")
+        e["head_turn_deg"], e["head_turned"], e["sides_compared_on"], e["weaker_side"] = 12.5, True, "", None
+    doc["smile"].update(sides_compared_on="", lift_mm=None, weaker_side=None, side_note="")
     for text in (terminal(doc), report(doc)):
         assert "head turned in every smile" in text and "12.5°" in text and "up to 10°" in text
         assert "no side is clearly weaker" not in text.lower() and "rises clearly less" not in text
@@ -90,7 +90,7 @@ def test_the_lift_decision_says_what_was_compared_and_what_was_left_out(d9):
     doc = copy.deepcopy(d9)
     doc["smile"].update(weaker_side="left", side_note="")
     extra = copy.deepcopy(doc["smile"]["episodes"][0])
-    extra.update(head_turn_deg=14.0, head_turned=True, sides_compared_on="", weaker_side="none", apex_s=15.0)
+    extra.update(head_turn_deg=14.0, head_turned=True, sides_compared_on="", weaker_side=None, apex_s=15.0)
     doc["smile"]["episodes"].append(extra)
     for text in (terminal(doc), report(doc)):
         assert "only when it rises at least" in text and "only when it moves at least" not in text

@@ -446,12 +446,13 @@ def lips_peak_hz(table: SignalTable, *, noise_floor_mm: float, snr_min: float) -
 
 @dataclass(frozen=True)
 class Tremor:
-    """The dominant facial tremor (``detected`` False: none called) and every region's peak."""
+    """The dominant facial tremor (``detected`` False: none called; None: the recording could not
+    show one, ``not_judged`` says why) and every region's peak."""
 
-    detected: bool
+    detected: bool | None
     frequency_hz: float | None
     amplitude_mm: float | None
-    side: str  # left / right / both / none (the person's own)
+    side: str | None  # left / right / both / none (the person's own); None when not judged
     region: str | None
     phase: str | None  # rest / smile / both
     laterality_index: float | None  # (L - R) / (L + R) of the region's band power
@@ -566,9 +567,11 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
         # a face that only follows the head shakes at the head's frequency on both sides
         found = [p for p in found if abs(p.frequency_hz - head.frequency_hz) > 0.5]
     if not found:
-        none = Tremor(detected=False, frequency_hz=None, amplitude_mm=None, side="none", region=None, phase=None,
-                      laterality_index=None, by_region=peaks,
-                      not_judged=_why_not_judged(peaks, speech, noise_floor_mm=noise_floor_mm))
+        why = _why_not_judged(peaks, speech, noise_floor_mm=noise_floor_mm)
+        # not judged: neither "no tremor" nor "no side" is known, so both are left empty (null)
+        none = Tremor(detected=None if why else False, frequency_hz=None, amplitude_mm=None,
+                      side=None if why else "none", region=None, phase=None, laterality_index=None, by_region=peaks,
+                      not_judged=why)
         return ShakeResult(none, head, speech)
     top = max(found, key=lambda p: p.amplitude_mm)
     same = [p for p in found if abs(p.frequency_hz - top.frequency_hz) <= 0.5]

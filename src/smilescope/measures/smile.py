@@ -413,7 +413,7 @@ class Episode:
     right: SideMeasure
     left: SideMeasure
     asymmetry_pct: float | None
-    weaker_side: str
+    weaker_side: str | None  # left / right / none; None: the sides were not compared (``not_judged``, a head turned)
     commissure_height_diff_mm: float | None  # left corner height minus right, at the apex (+: left higher)
     upper_lip_elevation_mm: float | None
     hold_steadiness_mm: float | None  # SD of the stronger side's excursion during the hold
@@ -446,22 +446,26 @@ def compared_on(head_turn_deg: float | None) -> str:
     return "lift" if head_turn_deg <= MAX_LIFT_TURN_DEG else ""
 
 
-def lift_symmetry(left_mm: float, right_mm: float, **rule) -> tuple[float, str]:
+def lift_symmetry(left_mm: float, right_mm: float, **rule) -> tuple[float, str | None]:
     """:func:`symmetry` of the corners' lift (mm up; a corner that drops has not lifted)."""
     if not (np.isfinite(left_mm) and np.isfinite(right_mm)):
-        return float("nan"), "none"
+        return float("nan"), None
     return symmetry(max(left_mm, 0.0), max(right_mm, 0.0), **rule)
 
 
-def symmetry(left_mm: float, right_mm: float, *, min_diff_mm: float = 3.0, min_diff_pct: float = 20.0) -> tuple[float, str]:
+def symmetry(left_mm: float, right_mm: float, *, min_diff_mm: float = 3.0,
+             min_diff_pct: float = 20.0) -> tuple[float, str | None]:
     """``asymmetry_pct = |L - R| / max(L, R) * 100`` and the weaker side.
 
     ``weaker_side`` is ``"left"``/``"right"`` when the difference is at least ``min_diff_mm``
     (3 mm: noticed by most observers, Hohman 2014) and ``min_diff_pct`` per cent (20 %), else
-    ``"none"`` (healthy smiles differ by up to 2-3 mm, Coulson 2002).
+    ``"none"`` (healthy smiles differ by up to 2-3 mm, Coulson 2002); None (and NaN) when a
+    side's movement is not known: nothing can be said of the sides.
     """
+    if not (np.isfinite(left_mm) and np.isfinite(right_mm)):
+        return float("nan"), None
     hi = max(left_mm, right_mm)
-    if not np.isfinite(hi) or hi <= 0:
+    if hi <= 0:
         return 0.0, "none"
     diff = abs(left_mm - right_mm)
     pct = diff / hi * 100.0
@@ -644,19 +648,19 @@ def find_episodes(
                 pct, weaker = lift_symmetry(sides["left"].vertical_mm, sides["right"].vertical_mm,
                                             min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
             elif not on:
-                weaker = "none"
+                weaker = None
             steadiness = float(np.nanstd(exc.length_mm[strong][hold_idx])) if len(hold_idx) > 1 else float("nan")
             biggest = max(sides["left"].excursion_mm, sides["right"].excursion_mm)
             if biggest > MAX_PLAUSIBLE_EXCURSION_MM:
                 nan = float("nan")
                 sides = {s: SideMeasure(nan, nan, nan, nan, nan, nan) for s in SIDES}
-                pct, weaker, steadiness = nan, "none", nan
+                pct, weaker, steadiness = nan, None, nan
                 implausible = (f"a mouth corner seemed to move {biggest:.0f} mm, more than any smile "
                                f"(at most about 22 mm): a tracking failure, not measured")
         else:
             nan = float("nan")
             sides = {s: SideMeasure(nan, nan, nan, nan, nan, nan) for s in SIDES}
-            pct, weaker, steadiness = nan, "none", nan
+            pct, weaker, steadiness = nan, None, nan
         height = float("nan")
         if reference_points_mm and "mouth_corner_left" in reference_points_mm:
             yl = reference_points_mm["mouth_corner_left"][1] + np.nanmedian(table.columns["mouth_corner_left_y_mm"][plateau])
@@ -761,7 +765,7 @@ class SmileResult:
     episodes: list[Episode]
     excursion_mm: dict[str, float | None]  # per side: median over the smiles with the head still
     asymmetry_pct: float | None  # of what the sides were compared on: the excursions, or the lifts
-    weaker_side: str
+    weaker_side: str | None  # left / right / none; None when the sides were not compared (sides_compared_on "")
     fatigue: Fatigue
     duchenne: dict[str, dict[str, float | None]]  # per side: cheek raise (mm), eye narrowing (%)
     thresholds: dict[str, float | str | None] = field(default_factory=dict)
@@ -845,14 +849,14 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
             lift = {s: float(np.median([getattr(e, s).vertical_mm for e in lifted])) for s in ("left", "right")}
             pct, weaker = lift_symmetry(lift["left"], lift["right"], min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
         else:  # turned beyond MAX_LIFT_TURN_DEG in every smile: the excursions' difference is the turn's too
-            pct, weaker = None, "none"
-        if weaker != "none":
+            pct, weaker = None, None
+        if weaker in ("left", "right"):
             weaker, side_note = _weak_or_held_back(still if on == "excursion" else lifted, weaker, on)
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
                         "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in measured]))}
                     for s in ("left", "right")}
     else:
-        overall, pct, weaker, duchenne = {"left": None, "right": None}, None, "none", {}
+        overall, pct, weaker, duchenne = {"left": None, "right": None}, None, None, {}
     thresholds = {"weaker_side_min_diff_mm": min_diff_mm, "weaker_side_min_diff_pct": min_diff_pct,
                   "weaker_side_noticed_mm": noticed_mm,
                   "weaker_side_margin_px": WEAKER_SIDE_MARGIN_PX if min_diff_mm > noticed_mm else 0.0,

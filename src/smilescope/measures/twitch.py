@@ -103,8 +103,8 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 from smilescope.landmarks import SIDES
 from smilescope.measures.expressivity import closed_mask, eye_events
 from smilescope.signals import SignalTable, noise_floor_mm
-from smilescope.timebase import (frame_rate_hz, frames_to_seconds, grid_times_s, seconds_to_frames, time_groups,
-                                 uniform_grid)
+from smilescope.timebase import (MIN_RATE_S, frame_rate_hz, frames_to_seconds, grid_times_s, seconds_to_frames,
+                                 time_groups, uniform_grid)
 
 # Least quiet time (s) in which an absence of twitches means anything: a twitch lasts up to
 # half a second and the spasms it screens for come every few seconds; below this, "not judged".
@@ -429,7 +429,8 @@ def spread_pairs(events: list[Twitch], *, window_s: float = 1.0) -> dict[str, in
 
 @dataclass(frozen=True)
 class TwitchRates:
-    """Twitches per minute of quiet face (``TwitchResult.quiet_s``; None: none), per side and region."""
+    """Twitches per minute of quiet face (``TwitchResult.quiet_s``), per side and region; None
+    under ``MIN_RATE_S`` of quiet face (the events are still listed)."""
 
     total: float | None
     right: float | None
@@ -507,7 +508,9 @@ def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchRes
     minutes = quiet / 60
 
     def rate(n: int):
-        return n / minutes if minutes > 0 else None
+        # a few events over a few seconds are a count, not a rate (one twitch in 6 s of quiet face
+        # read "10 per minute"): none under MIN_RATE_S of quiet face, as for blinks
+        return n / minutes if quiet >= MIN_RATE_S else None
 
     by_region = {r: {s: rate(sum(e.region == r and e.side == s for e in events)) for s in SIDES} for r in REGIONS}
     pairs = spread_pairs(events)

@@ -197,8 +197,14 @@ def _twitches(tw: TwitchResult | None) -> dict:
     if not events:
         return {"text": "No twitches were found" + (f" in {num(tw.quiet_s, '.0f', ' s')} of quiet face (not talking, no expression changing)."
                                                     if tw.quiet_s is not None else "."), "rows": []}
-    text = (f"{len(events)} twitch{'es' if len(events) != 1 else ''} found: {num(rate.total, '.1f')} per minute "
-            f"(right {num(rate.right, '.1f')}, left {num(rate.left, '.1f')} per minute).")
+    found = f"{len(events)} twitch{'es' if len(events) != 1 else ''} found"
+    if rate.total is None:  # under MIN_RATE_S of quiet face: a count, not a rate
+        quiet = f" in {num(tw.quiet_s, '.0f', ' s')} of quiet face" if tw.quiet_s is not None else ""
+        text = (f"{found}{quiet} (right {sum(t.side == 'right' for t in events)}, left {sum(t.side == 'left' for t in events)}); "
+                f"too short a time for a rate per minute.")
+    else:
+        text = (f"{found}: {num(rate.total, '.1f')} per minute "
+                f"(right {num(rate.right, '.1f')}, left {num(rate.left, '.1f')} per minute).")
     if tw.spread_eye_to_mouth:
         text += " Twitches around the eye were followed by twitches around the mouth on the same side."
     rows = [(num(t.t_s, ".1f", " s"), num(t.duration_s, ".2f", " s"), t.side or DASH,

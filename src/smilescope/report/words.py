@@ -75,7 +75,7 @@ def side_decision(sm: SmileResult) -> str:
                 f"rises up to {_f(max_lift, '.0f', '°')}; so the "
                 f"{_f(right, '.1f', ' mm')} (right) and {_f(left, '.1f', ' mm')} (left) above may differ because of the turn. "
                 "Keep the head still and facing the camera while smiling.")
-    if sm.side_note and sm.weaker_side == "none":
+    if sm.side_note and sm.weaker_side not in ("left", "right"):
         how = (" The head turned in every smile, so the sides were compared on how far each corner rises."
                if sm.sides_compared_on == "lift" else "")
         return f"No side is weaker: {sm.side_note}.{how}"
