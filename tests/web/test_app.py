@@ -185,6 +185,29 @@ def test_smile_hold_exercise_scores_the_repetition(client, clip):
     assert HOLD["onset_s"] < rep["start_s"] < HOLD["onset_s"] + HOLD["rise_s"]
 
 
+def test_an_exercise_begun_in_the_middle_of_a_smile_still_measures_the_eyes(client, clip):
+    """Begin pressed while already smiling: no open, relaxed eyes come before the repetition, so
+    the eyes' narrowing (the synkinesis part of the score) is measured from the relaxed baseline
+    taken when the mirror started. (It was missing: null, and no eye score.) The rendered smile
+    does not move the eyes: no narrowing."""
+    reps, begun = [], False
+    with client.websocket_connect(WS + "/ws/live?clock=client", headers=OWN) as ws, open_video(clip) as src:
+        for f in src:
+            if not begun and f.t_s >= HOLD["onset_s"] + HOLD["rise_s"] + 0.1:  # at the hold
+                ws.send_text(json.dumps({"action": "exercise", "key": "smile_hold"}))
+                assert ws.receive_json()["ok"] == "exercise"
+                begun = True
+            ws.send_bytes(_timed(f.t_s, _jpeg(f.rgb)))
+            a = ws.receive_json()
+            if "rep" in a:
+                reps.append(a["rep"])
+    assert begun and len(reps) == 1
+    rep = reps[0]
+    assert rep["hold_mm"]["left"] == pytest.approx(LEFT_MM, abs=0.5)
+    assert all(rep["eye_narrowing"][s] == pytest.approx(0.0, abs=0.1) for s in ("right", "left")), rep["eye_narrowing"]
+    assert "eyes" in rep["scores"]
+
+
 def test_repetitions_are_stored_as_a_practice_session(client, clip):
     """The rendered one-sided smile as an exercise: /api/practice then holds the session with the
     repetition's per-side measures and scores; export has it; delete (from this app's own page)

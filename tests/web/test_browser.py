@@ -79,6 +79,20 @@ def browser(tmp_path_factory):
         b.close()
 
 
+def _focused(page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def _contrast(css_a: str, css_b: str) -> float:
+    """WCAG contrast ratio of two computed CSS colours ``rgb(r, g, b)``."""
+    def lum(css):
+        rgb = [int(v) / 255 for v in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(css_a), lum(css_b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1100, "height": 1400})
@@ -102,6 +116,7 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page.click("button[type=submit]")
     page.wait_for_selector("#result:not([hidden])")
     assert page.inner_text("#result-disclaimer") and page.inner_text("#level") != "Emergency: call emergency services now"
+    assert _focused(page) == "level"  # the result is where the keyboard (and a screen reader) now is
     page.screenshot(path=str(SHOTS / "check-result.png"), full_page=True)
     page.goto(server + "/live")
     page.wait_for_selector("#start:enabled")
@@ -111,9 +126,24 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
         page.wait_for_selector("#status:text-is('Measuring.')", timeout=60_000)
     finally:
         page.screenshot(path=str(SHOTS / "live-start.png"), full_page=True)
+    assert _focused(page) == "mirror-h"  # the start button is hidden: focus moves to the mirror, not lost
+    # each bar is named with its side and value; the numbers change many times a second, so a
+    # screen reader hears a summary at most every few seconds, not each frame
+    for side in ("right", "left"):
+        assert page.evaluate(f"""() => document.getElementById("bar-{side}").getAttribute("aria-labelledby").split(" ")
+                                 .map(id => document.getElementById(id).textContent).join(" ")""").startswith(f"Your {side}")
+    page.evaluate("""() => { window.__spoken = 0;
+        new MutationObserver(() => window.__spoken++).observe(document.getElementById("spoken"), {childList: true, characterData: true, subtree: true}); }""")
+    page.wait_for_timeout(5000)
+    assert page.evaluate("window.__spoken") <= 2  # 5 s at one summary per 4 s at most
+    assert page.inner_text("#spoken").startswith("Your right corner")
     page.select_option("#exercise", "smile_hold")
     page.click("#begin")
+    page.wait_for_selector("#end:enabled")
+    assert _focused(page) == "end"
     page.wait_for_selector("#reps tbody tr", timeout=60_000)
+    # the repetition is announced where the prompt was, with its score
+    assert page.inner_text("#countdown").startswith("Repetition 1 of ")
     page.screenshot(path=str(SHOTS / "live-exercise.png"), full_page=True)
     row = [c.inner_text() for c in page.query_selector_all("#reps tbody tr:first-child td")]
     right_mm, left_mm, score = float(row[1]), float(row[2]), int(row[7])
@@ -149,6 +179,15 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     page.goto(server + "/progress/report")
     page.screenshot(path=str(SHOTS / "progress-report.png"), full_page=True)
     page.goto(server + "/journal")
+    # a keyboard user sees where the focus is: the outline stands out from the page (WCAG 1.4.11: 3:1)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    outline, back = page.evaluate("""() => [getComputedStyle(document.activeElement).outlineColor,
+                                            getComputedStyle(document.body).backgroundColor]""")
+    assert _contrast(outline, back) >= 3.0, (outline, back)
+    page.set_viewport_size({"width": 320, "height": 800})  # a phone held upright: no sideways scrolling
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 321
+    page.set_viewport_size({"width": 1100, "height": 1400})
     page.fill("#g1", "laughed with Sam")
     page.click("#journal button[type=submit]")
     page.wait_for_selector("#moments:has-text('laughed with Sam')")

@@ -34,6 +34,7 @@ CORNER_COLUMNS = {s: (f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm") for s 
 MOVEMENT_COLUMNS: tuple[str, ...] = tuple(
     c for s in SIDES for c in (f"brow_{s}_height_mm", f"mouth_corner_{s}_x_mm", f"mouth_corner_{s}_y_mm",
                                f"nasolabial_{s}_y_mm", f"cheek_{s}_x_mm")) + ("upper_lip_y_mm",)
+EYE_COLUMNS: tuple[str, ...] = tuple(f"palpebral_{s}_height_mm" for s in SIDES)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class LiveMeasures:
         self.baseline_mm: dict[str, np.ndarray] | None = None
         self.baseline_span_s: tuple[float, float] | None = None  # the frames the baseline was taken over
         self.baseline_moves_mm: np.ndarray | None = None  # MOVEMENT_COLUMNS at rest
+        # each eye's opening over the baseline (mm): the relaxed opening an exercise's eye
+        # narrowing is measured from, even when it begins in the middle of a smile
+        self.baseline_eye_mm: dict[str, float] | None = None
         self._capturing_moves: list[np.ndarray] = []
         self._recent: deque[tuple[float, np.ndarray]] = deque()
 
@@ -116,7 +120,7 @@ class LiveMeasures:
                 self._capturing, self._capturing_moves = [], []  # the baseline is a stretch of relaxed face: start again
             else:
                 self._capturing.append((r.t_s, xy))
-                self._capturing_moves.append(np.array([mm[c] for c in MOVEMENT_COLUMNS]))
+                self._capturing_moves.append(np.array([mm[c] for c in MOVEMENT_COLUMNS + EYE_COLUMNS]))
                 # still: every frame within REST_STILL_MM (the smallest smile counted) of the
                 # stretch's median position; a frame further away has moved, and the stretch
                 # starts again from it (webcam jitter of a pixel or two stays well inside)
@@ -128,7 +132,11 @@ class LiveMeasures:
                 if r.t_s - self._capturing[0][0] >= self.baseline_s:
                     self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
                     self.baseline_span_s = (self._capturing[0][0], r.t_s)
-                    self.baseline_moves_mm = np.median(np.stack(self._capturing_moves), axis=0)
+                    at_rest = np.stack(self._capturing_moves)
+                    self.baseline_moves_mm = np.median(at_rest[:, :len(MOVEMENT_COLUMNS)], axis=0)
+                    eyes = np.nanmedian(at_rest[:, len(MOVEMENT_COLUMNS):], axis=0)
+                    self.baseline_eye_mm = ({s: float(v) for s, v in zip(SIDES, eyes)}
+                                            if np.isfinite(eyes).all() and (eyes > 0).all() else None)
                     self._capture = False
         self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
         while self._recent and r.t_s - self._recent[0][0] > self.window_s:

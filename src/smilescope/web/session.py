@@ -241,7 +241,10 @@ class LiveSession:
             # repetitions are found and scored for every movement exercise; the relaxed face
             # and resting-face awareness are guided
             hold_s = (self.hold_for(ex.key) if self.hold_for is not None else None) or ex.hold_s
-            self._counter = RepCounter(target_hold_s=hold_s, kind=ex.measured) if ex.measured in KINDS else None
+            # eye narrowing is measured from the eyes' opening in the relaxed baseline; without one
+            # yet, from the frames before the first repetition (RepCounter's own default)
+            self._counter = (RepCounter(target_hold_s=hold_s, kind=ex.measured, eye_rest_mm=self.measures.baseline_eye_mm)
+                             if ex.measured in KINDS else None)
             return {"ok": "exercise", "exercise": {**ex.to_dict(), "hold_s": hold_s}, "scored": self._counter is not None}
         if msg["action"] == "stop":
             key, self.exercise, self._counter = self.exercise, None, None

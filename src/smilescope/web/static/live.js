@@ -7,6 +7,8 @@
   const $ = (id) => document.getElementById(id);
   const exercises = JSON.parse($("exercises-data").textContent);
   let stream = null, ws = null, busy = false, timer = null, current = null, countdown = null;
+  let warned = "", spokenAt = 0, spoken = { right: null, left: null };
+  const SPEAK_EVERY_MS = 4000, SPEAK_CHANGE_MM = 0.5;  // a summary a listener can follow
   const grab = document.createElement("canvas");
 
   function fmt(v) { return v === null || v === undefined ? "–" : v.toFixed(1) + " mm"; }
@@ -35,6 +37,24 @@
     for (const k of eyes ? ["balance", "mouth_still", "closure"] : ["balance", "steadiness", "eyes"]) cell(row, k in rep.scores ? rep.scores[k] : "–");
     cell(row, rep.score); cell(row, rep.advice.join(" "));
     body.appendChild(row); $("reps").hidden = false;
+    // the repetition ends the prompt for it: say it was counted (and any advice, e.g. a strain
+    // warning) where it is announced, and prompt the next one
+    clearInterval(countdown);
+    const of = current ? " of " + current.reps : "";
+    $("countdown").textContent = "Repetition " + rep.number + of + " counted, score " + rep.score + "." +
+      (rep.advice.length ? " " + rep.advice.join(" ") : "") + " Relax; again when you are ready.";
+  }
+
+  function speak(msg) {
+    // the live numbers as one sentence, only when they changed and not more often than SPEAK_EVERY_MS
+    const now = performance.now(), v = msg.excursion_mm || {};
+    if (now - spokenAt < SPEAK_EVERY_MS) return;
+    const moved = ["right", "left"].some((s) => (v[s] === null || v[s] === undefined) !== (spoken[s] === null)
+      || (v[s] !== null && v[s] !== undefined && spoken[s] !== null && Math.abs(v[s] - spoken[s]) >= SPEAK_CHANGE_MM));
+    if (!moved) return;
+    spokenAt = now;
+    for (const s of ["right", "left"]) spoken[s] = v[s] === null || v[s] === undefined ? null : v[s];
+    $("spoken").textContent = "Your right corner " + fmt(spoken.right) + ", your left " + fmt(spoken.left) + ".";
   }
 
   function show(msg) {
@@ -42,9 +62,9 @@
     if (msg.ok) {
       if (msg.ok === "exercise") {
         current = msg.exercise; $("instructions").textContent = current.instructions;
-        $("end").disabled = false; $("begin").disabled = true; startCountdown(current);
+        $("end").disabled = false; $("begin").disabled = true; $("end").focus(); startCountdown(current);
       } else if (msg.ok === "stopped") {
-        current = null; $("end").disabled = true; $("begin").disabled = false; clearInterval(countdown);
+        current = null; $("end").disabled = true; $("begin").disabled = false; $("begin").focus(); clearInterval(countdown);
         $("countdown").textContent = "Done: " + msg.reps.length + " repetition(s).";
       } else { $("status").textContent = msg.message; }
       return;
@@ -55,8 +75,13 @@
       $("num-" + side).textContent = fmt(v);
     }
     $("steady").textContent = fmt(msg.steadiness_mm);
-    const q = $("quality"); q.textContent = "";
-    for (const w of msg.quality || []) { const li = document.createElement("li"); li.textContent = w; q.appendChild(li); }
+    speak(msg);
+    const words = (msg.quality || []).join("\n");
+    if (words !== warned) {  // a live region: changed only when the warnings change, so each is said once
+      warned = words;
+      const q = $("quality"); q.textContent = "";
+      for (const w of msg.quality || []) { const li = document.createElement("li"); li.textContent = w; q.appendChild(li); }
+    }
     $("status").textContent = !msg.face ? "No face found." : !msg.baseline_ready ? "Relax your face: taking your baseline…"
       : msg.valid ? "Measuring." : "Not measured now: " + (msg.reason || "");
     if ("mesh" in msg) drawMesh(msg.mesh);
@@ -103,6 +128,7 @@
     }
     $("video").srcObject = stream;
     $("consent").hidden = true; $("mirror").hidden = false;
+    $("mirror-h").focus();  // the button pressed is gone: keep the keyboard's place
     setAvatar($("avatar").checked);
     ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/live?clock=client&mesh=1");
     ws.onmessage = (ev) => {
@@ -120,6 +146,8 @@
     if (ws) ws.close();
     if (stream) stream.getTracks().forEach((t) => t.stop());
     $("mirror").hidden = true; $("consent").hidden = false;
+    warned = ""; spoken = { right: null, left: null };
+    $("start").focus();
   }
 
   // the questionnaire comes before the first session; an emergency answer stops practice

@@ -7,9 +7,9 @@ function drawCharts(weeks) {
   for (const w of weeks) (byEx[w.exercise] = byEx[w.exercise] || []).push(w);
   for (const [ex, rows] of Object.entries(byEx)) {
     if (rows.length < 2) continue;  // a trend needs two weeks
-    const W = 420, H = 160, L = 40, B = 28, vals = rows.flatMap((r) => [r.hold_mm.right, r.hold_mm.left]).filter((v) => v !== null);
+    const W = 420, H = 180, L = 40, B = 28, T = 38, vals = rows.flatMap((r) => [r.hold_mm.right, r.hold_mm.left]).filter((v) => v !== null);
     const top = Math.max(1, ...vals) * 1.15;
-    const x = (i) => L + (i * (W - L - 10)) / (rows.length - 1), y = (v) => H - B - (v / top) * (H - B - 10);
+    const x = (i) => L + (i * (W - L - 10)) / (rows.length - 1), y = (v) => H - B - (v / top) * (H - B - T);  // the title and legend sit above T
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`); svg.setAttribute("width", W); svg.setAttribute("role", "img");
     const first = rows[0], last = rows[rows.length - 1];
@@ -17,7 +17,7 @@ function drawCharts(weeks) {
     svg.setAttribute("aria-label", `${ex.replace("_", " ")}: your right ${words("right")}, your left ${words("left")}, from ${first.week} to ${last.week}`);
     const add = (tag, attrs, text) => { const e = document.createElementNS(NS, tag); for (const k in attrs) e.setAttribute(k, attrs[k]); if (text) e.textContent = text; svg.appendChild(e); return e; };
     add("line", { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: "#888" });
-    add("line", { x1: L, y1: H - B, x2: L, y2: 10, stroke: "#888" });
+    add("line", { x1: L, y1: H - B, x2: L, y2: T - 4, stroke: "#888" });
     add("text", { x: L - 14, y: H - B + 4, "font-size": 10 }, "0");
     add("text", { x: 2, y: y(top / 1.15) + 4, "font-size": 10 }, (top / 1.15).toFixed(1));
     add("text", { x: L + 4, y: 14, "font-size": 11 }, `${ex.replace("_", " ")} (mm)`);
