@@ -1,5 +1,6 @@
 import errno
 import json
+import os
 
 import numpy as np
 import pytest
@@ -121,6 +122,40 @@ def test_out_that_is_a_file_or_holds_other_files_is_refused(tmp_path):
     with pytest.raises(BadInputError, match="did not write.*notes.txt"):
         check_out_dir(tmp_path)
     assert f.read_text() == "mine"
+
+
+def test_a_report_killed_while_writing_leaves_nothing_that_blocks_the_next_run(tmp_path):
+    """SIGKILL inside ``atomic_write`` (``report`` writing report.html into a results folder)
+    leaves its temporary (.report.html.XXXXXXXX.tmp): no clean-up runs after a kill. It is
+    smilescope's own, so the next ``analyze`` into that folder accepts it and replaces it with
+    the folder; it used to refuse the folder as holding "files smilescope did not write"."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from smilescope.output import check_out_dir, save_run
+
+    res = tmp_path / "res"
+    save_run(res, {"analysis.json": "{}"})
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from smilescope.output import atomic_write\n"
+        "def write(fh):\n"
+        "    fh.write('<html>half')\n"
+        "    fh.flush()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "atomic_write(sys.argv[1], write)\n"), str(res / "report.html")],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True)
+    assert killed.returncode == -9
+    left = [n for n in os.listdir(res) if n != "analysis.json"]
+    assert len(left) == 1 and left[0].startswith(".report.html.") and left[0].endswith(".tmp"), left
+    (res / ".report.pdf.a1b2c3d4.pdf").write_bytes(b"%PDF-half")  # Chromium's, killed while printing
+    assert check_out_dir(res) == res
+    save_run(res, {"analysis.json": "new"})
+    assert sorted(os.listdir(res)) == ["analysis.json"]
+    (res / ".notes.txt.a1b2c3d4.tmp").write_text("not ours")  # a temporary of a name smilescope never writes
+    with pytest.raises(BadInputError, match="did not write"):
+        check_out_dir(res)
 
 
 def test_a_photo_run_never_replaces_a_video_result_nor_the_reverse(tmp_path):

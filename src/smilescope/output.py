@@ -46,6 +46,9 @@ OUTPUT_NAMES = frozenset({"analysis.json", "signals.csv", "smile.png", "spectrum
                           "signals.parquet", "batch.json"})  # the last two: a batch's per-video folder
 # ``smilescope photo``'s pictures: NN_<photo name>_annotated.png
 _ANNOTATED = re.compile(r"\d{2,}_.+_annotated\.png")  # 01_..., 100_... (``photo``)
+# A temporary that a killed single-file write left (``atomic_write``: .NAME.XXXXXXXX.tmp; Chromium
+# printing report.pdf: .report.pdf.XXXXXXXX.pdf): smilescope's own, replaced with the folder.
+_OWN_TEMP = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.(?:tmp|pdf)")
 # What file managers drop into any folder they show; harmless to replace with the folder.
 _CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 # Sibling temporaries of an output folder OUT: .OUT.smilescope-new-XXXX (a run being written) and
@@ -191,7 +194,8 @@ def check_out_dir(out_dir: str | Path, *, kind: str | None = None) -> Path:
                             "Give a folder (created if missing), e.g. --out out/NAME; the file is left as it is.")
     if os.path.islink(p):
         p = p.resolve()
-    foreign = sorted(n for n in os.listdir(p) if n not in OUTPUT_NAMES and n not in _CLUTTER and not _ANNOTATED.fullmatch(n))
+    foreign = sorted(n for n in os.listdir(p) if n not in OUTPUT_NAMES and n not in _CLUTTER and not _ANNOTATED.fullmatch(n)
+                     and not ((m := _OWN_TEMP.fullmatch(n)) and m["name"] in OUTPUT_NAMES))
     if foreign:
         more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
         raise BadInputError(

@@ -320,7 +320,12 @@ main()
 """
 
 
-@pytest.mark.parametrize("module", ["typer", "numpy", "pydantic", "rich.progress", "cv2"])
+# the last three load once the analysis has begun: MediaPipe's protobuf (a KeyboardInterrupt
+# raised there was swallowed: a traceback, then the run went on, wrote its files and exited 0),
+# and SciPy's, loaded by a thread beside MediaPipe (the same race could leave an import lock held:
+# a hang)
+@pytest.mark.parametrize("module", ["typer", "numpy", "pydantic", "rich.progress", "cv2",
+                                    "google.protobuf.descriptor_pool", "mediapipe", "scipy.stats"])
 def test_ctrl_c_while_modules_load_says_interrupted(tmp_path, module):
     import os
     import subprocess

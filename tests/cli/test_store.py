@@ -146,12 +146,13 @@ def test_data_export_and_delete(db, tmp_path):
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("url", ["sqlite:///", "sqlite://", ":memory:"])
+# the last: SQLite's URI form with no file name opens a temporary database, deleted on close
+@pytest.mark.parametrize("url", ["sqlite:///", "sqlite://", ":memory:", "sqlite:///file:?uri=true"])
 def test_an_in_memory_store_is_refused_not_lost_at_exit(monkeypatch, url):
     monkeypatch.setenv("SMILESCOPE_DB", url)
     r = run("journal", "add", "a good day")
     assert r.exit_code == 2 and "added" not in r.output
-    assert "in-memory database" in " ".join(r.output.split())
+    assert "in-memory or temporary database" in " ".join(r.output.split())
 
 
 def test_a_plain_path_in_smilescope_db_is_accepted(tmp_path, monkeypatch):
@@ -273,7 +274,7 @@ def test_analyze_refuses_a_store_that_cannot_keep_it_before_analysing(tmp_path, 
     monkeypatch.setenv("SMILESCOPE_DB", "sqlite://")
     out = tmp_path / "o"
     r = run("analyze", still_video, "--out", out, "-q")
-    assert r.exit_code == 2 and "in-memory database" in " ".join(r.output.split())
+    assert r.exit_code == 2 and "in-memory or temporary database" in " ".join(r.output.split())
     assert not out.exists()  # refused before the analysis ran
 
 

@@ -89,7 +89,7 @@ def test_analysis_flags_count_in_the_interactive_form(analysis_file):
     ({"flags": "head_tremor"}, r"not a valid smilescope analysis \(1 problems: flags:"),
     ({"flags": [{"side": "left"}]}, r"flags\.0\.id: Field required"),
     ({"quality": None}, r"quality:"),
-    ({"schema_version": 99}, r"has schema_version 99; this smilescope reads 2"),
+    ({"schema_version": 99}, r"has schema_version 99; this smilescope reads 3"),
 ])
 def test_an_analysis_of_the_wrong_shape_exits_2_with_a_message(answers_file, analysis_file, change, match):
     path = analysis_file({**NO_FLAGS, **change})

@@ -311,7 +311,7 @@ def test_full_disk_says_so_and_keeps_what_was_there(tmp_path):
                                  "sqlite+pysqlite:///:memory:", "sqlite:///file::memory:?cache=shared"])
 def test_in_memory_databases_are_refused(url):
     """An in-memory store forgets everything at exit: saying "added" would be a lie."""
-    with pytest.raises(BadInputError, match="in-memory database.*nothing would be kept.*Give a file"):
+    with pytest.raises(BadInputError, match="in-memory or temporary database.*nothing would be kept.*Give a file"):
         Store(url)
 
 

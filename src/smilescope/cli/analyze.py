@@ -16,7 +16,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.cli.console import err, exit_on_bad_input, interrupt_at_safe_points, out, safe
 from smilescope.errors import BadInputError
 from smilescope.inputs import load_segments
 from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style
@@ -101,17 +101,19 @@ def analyze(
         from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
 
         cfg = pipeline.PipelineConfig(refine=not no_refine)
-        if show:
-            with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                          TimeRemainingColumn(), console=err, transient=True) as bar:
-                task = bar.add_task("frames", total=None)
+        with interrupt_at_safe_points() as check:
+            if show:
+                with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                              TimeRemainingColumn(), console=err, transient=True) as bar:
+                    task = bar.add_task("frames", total=None)
 
-                def progress(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=max(total, done) if total else None)
+                    def progress(done: int, total: int) -> None:
+                        check()
+                        bar.update(task, completed=done, total=max(total, done) if total else None)
 
-                result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=progress)
-        else:
-            result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg)
+                    result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=progress)
+            else:
+                result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=check)
         before = previous_video(out_dir)
         extra = draw_figures(result) if figures_ else {}
         if overlay:
@@ -177,17 +179,19 @@ def grade(
 
 def _analyse_with_progress(pipeline, video: Path, *, what: str):
     """Run the analysis with a progress bar on a terminal, or a line saying it started (and how long it takes) otherwise."""
-    if err.is_terminal:
-        with Progress(TextColumn(f"[bold]{what}: analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                      TimeRemainingColumn(), console=err, transient=True) as bar:
-            task = bar.add_task("frames", total=None)
+    with interrupt_at_safe_points() as check:
+        if err.is_terminal:
+            with Progress(TextColumn(f"[bold]{what}: analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                          TimeRemainingColumn(), console=err, transient=True) as bar:
+                task = bar.add_task("frames", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=max(total, done) if total else None)
+                def progress(done: int, total: int) -> None:
+                    check()
+                    bar.update(task, completed=done, total=max(total, done) if total else None)
 
-            return pipeline.analyze(video, progress=progress)
-    err.print(f"{what}: analysing {safe(video)} (about 1-3 s of work per second of video)…", highlight=False)
-    return pipeline.analyze(video)
+                return pipeline.analyze(video, progress=progress)
+        err.print(f"{what}: analysing {safe(video)} (about 1-3 s of work per second of video)…", highlight=False)
+        return pipeline.analyze(video, progress=check)
 
 
 def _item(v) -> str:

@@ -6,9 +6,12 @@ Exit status: 0 done, 2 bad input (the message says what was wrong and what to do
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 import ipaddress
+import os
 import re
+import signal
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,6 +72,44 @@ def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None 
         # and its clean-up failed in turn: the user's Ctrl-C is what happened
         err.print(interrupted, highlight=False)
         raise typer.Exit(130) from None
+
+
+@contextmanager
+def interrupt_at_safe_points() -> Iterator[Callable[..., None]]:
+    """Ctrl-C during an analysis sets a flag instead of raising on whatever line the main
+    thread is on, and the yielded ``check`` raises it at a safe point (call it after each frame);
+    leaving the block raises it if it came meanwhile. A second Ctrl-C ends the process at once.
+
+    Why: MediaPipe loads on first use, while a thread preloads SciPy. A KeyboardInterrupt raised
+    inside Python's import machinery or a native callback is sometimes swallowed ("Exception
+    ignored", a traceback, then the run goes on and exits 0 with its files written) or leaves a
+    module lock held (the process hangs for good). Nothing is written during the analysis, so a
+    second Ctrl-C losing nothing may end it without clean-up.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield lambda *_: None  # not ours to change (an embedding program, a thread): Python's own behaviour
+        return
+    pressed: list[bool] = []
+
+    def on_sigint(signum, frame) -> None:
+        if pressed:  # the second: the user means it now
+            try:
+                os.write(2, b"interrupted\n")
+            finally:
+                os._exit(130)
+        pressed.append(True)
+
+    def check(*_) -> None:
+        if pressed:
+            raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, old)
+    check()
 
 
 def _during_interrupt(e: BaseException) -> bool:

@@ -137,7 +137,7 @@ def store_url(url: str) -> URL:
     text = str(url).strip()
     if text.lower() == "off":
         raise BadInputError("The store is switched off (SMILESCOPE_DB=off).", _WHERE)
-    memory = BadInputError(f"{text!r} is an in-memory database: it forgets everything when the command ends, "
+    memory = BadInputError(f"{text!r} is an in-memory or temporary database: it forgets everything when the command ends, "
                            "so nothing would be kept.",
                            "Give a file instead, e.g. --db ~/smilescope.db or --db sqlite:///path/to/smilescope.db.")
     if "://" not in text:
@@ -151,8 +151,10 @@ def store_url(url: str) -> URL:
     u = make_url(text)
     if u.get_backend_name() == "sqlite":
         db = u.database or ""
+        # (SQLite's URI form, ?uri=true, with no file name, file: or file:?..., is a temporary
+        # database, deleted when it closes: as forgetful as memory)
         if (db in ("", ":memory:") or db.startswith("file::memory:") or "mode=memory" in db
-                or u.query.get("mode") == "memory"):
+                or u.query.get("mode") == "memory" or (u.query.get("uri") == "true" and re.fullmatch(r"file:(\?.*)?", db))):
             raise memory
     return u
 
