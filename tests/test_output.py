@@ -182,3 +182,18 @@ def test_a_photo_set_of_a_hundred_pictures_is_recognised_as_smilescope_s_own(tmp
     for name in ("photo.json", "01_a_annotated.png", "100_p100_annotated.png"):
         (out / name).write_text("x")
     assert check_out_dir(out, kind="photo") == out
+
+
+def test_a_link_loop_is_refused_not_replaced_by_a_file(tmp_path):
+    """`data export --out loop1` and `history --plot loop1` replaced a link loop with a file and
+    exited 0, where analyze, report and triage refuse it."""
+    a, b = tmp_path / "loop1", tmp_path / "loop2"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(BadInputError, match="link loop"):
+        atomic_write(a, lambda fh: fh.write("x"))
+    assert a.is_symlink() and b.is_symlink()
+    dangling = tmp_path / "to-nothing"
+    dangling.symlink_to(tmp_path / "missing")
+    atomic_write(dangling, lambda fh: fh.write("x"))  # a link to nothing is written like a missing file
+    assert dangling.read_text() == "x"

@@ -97,6 +97,11 @@ def atomic_write(path: str | Path, write, *, binary: bool = False) -> Path:
     """
     path = Path(path)
     try:
+        if os.path.islink(path):
+            try:
+                os.stat(path)
+            except FileNotFoundError:  # a link to nothing: replaced, as a missing file would be created
+                pass  # (a link loop, ELOOP, is refused below, as every command refuses it, not replaced)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:

@@ -296,7 +296,7 @@ class Analysis:
             return cls(**{f.name: getattr(blocks, f.name) for f in fields(blocks)}, extra=extra)
         except pydantic.ValidationError as e:
             where = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5])
-            raise BadInputError(f"{source} is not a valid smilescope analysis ({e.error_count()} problems: {where}).",
+            raise BadInputError(f"{source} is not a valid smilescope analysis ({e.error_count()} problem{'s' if e.error_count() != 1 else ''}: {where}).",
                                 "Give the analysis.json that `smilescope analyze` wrote, unedited.") from None
         except RecursionError:
             raise BadInputError(f"{source} is nested too deeply to be a smilescope analysis.",
@@ -447,7 +447,7 @@ def check_photo_document(doc: Any, *, source: str = "the photo analysis") -> dic
         _PhotoDocument.model_validate(doc)
     except pydantic.ValidationError as e:
         where = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:5])
-        raise BadInputError(f"{source} is not a valid smilescope photo analysis ({e.error_count()} problems: {where}).",
+        raise BadInputError(f"{source} is not a valid smilescope photo analysis ({e.error_count()} problem{'s' if e.error_count() != 1 else ''}: {where}).",
                             hint) from None
     except RecursionError:
         raise BadInputError(f"{source} is nested too deeply to be a smilescope photo analysis.", hint) from None

@@ -85,3 +85,23 @@ def test_a_movement_named_twice_is_refused_before_the_analysis(tmp_path, no_anal
     path.write_text('{"rest": [0, 0.6], "smile": [0.8, 1.5], "smile": [2, 2.5]}')  # JSON would keep only the last
     r = runner.invoke(app, ["grade", str(EXAMPLE), "--segments", str(path), "--out", str(tmp_path / "g")])
     assert r.exit_code == 2 and "gives 'smile' twice" in _said(r), r.output
+
+
+def test_a_negative_eye_narrowing_is_explained_and_where_it_comes_from_said():
+    """grade printed "left -9 %" with no word on what a negative narrowing means, beside analyze's
+    "12 %" for the same smile: the lines now say what it compares (the segments given) and what
+    a negative value means, in the words the report uses."""
+    from smilescope.cli.analyze import grade_lines
+    from smilescope.report import words
+
+    doc = {"label": "eFACE-style items", "affected_side": "none", "affected_side_basis": "measured",
+           "affected_side_reason": "the sides differ by 1 mm", "static": {}, "dynamic": {}, "synkinesis": {},
+           "subtotals": {"static": None, "dynamic": None, "synkinesis": None}, "total": None,
+           "ocular_narrowing_pct": {"during_smile": {"right": 3.0, "left": -9.0}}, "blinks_excluded": 1,
+           "missing": [], "too_short": []}
+    said = " ".join(grade_lines(doc))
+    assert "eye narrowing during smile: right 3 %, left -9 %" in said
+    assert "compares the segments you gave with your rest segment" in said
+    assert words.NEGATIVE_EYE_NARROWING.format(during="during smile") in said
+    doc["ocular_narrowing_pct"] = {"during_smile": {"right": 3.0, "left": 9.0}}
+    assert "negative eye narrowing" not in " ".join(grade_lines(doc))

@@ -252,3 +252,8 @@ def test_with_a_saved_questionnaire_the_measured_only_guidance_does_not_deny_it(
     g = _guidance(assess(None, flags=[]), saved_triage=saved)
     assert g["now"]["matches"][0]["message"] == MEASURED_ONLY_SAVED and "No questionnaire answers" not in MEASURED_ONLY_SAVED
     assert _guidance(assess(None, flags=[]))["now"]["matches"][0]["message"] == MEASURED_ONLY
+    # nor does its reason claim answers: it read "no warning sign among the answers and measured flags"
+    reason = g["now"]["matches"][0]["reason"]
+    assert reason.startswith("no warning sign among the measured flags (no answers were given") and "the answers and" not in reason
+    with_answers = _guidance(assess({"facial_weakness": False, "drooping": False}, flags=[]), answers_given=True)
+    assert with_answers["now"]["matches"][0]["reason"].startswith("no warning sign among the answers and measured flags")

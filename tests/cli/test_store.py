@@ -289,3 +289,18 @@ def test_analyze_saves_subject_label_and_video_name(tmp_path, still_video, db):
     r = run("analyze", still_video, "--out", tmp_path / "p", "-q", "--db", f"sqlite:///{tmp_path}/plain/x.db")
     assert r.exit_code == 2 and "analysis.json was written" in " ".join(r.output.split())
     assert (tmp_path / "p" / "analysis.json").is_file()
+
+
+def test_diary_words_fit_one_and_the_help_gives_the_stored_limits(db):
+    """"caffeine 1 cups" read oddly; and the help said "0 or more" where the store refuses over
+    30 cups or 40 glasses: the help gives the limits the store checks."""
+    from smilescope.store import LIMITS
+
+    r = run("diary", "add", "--caffeine", "1", "--water", "1", "--db", db)
+    assert r.exit_code == 0 and "caffeine 1 cup," in r.output and "water 1 glass" in r.output, r.output
+    r = run("diary", "add", "--caffeine", "2", "--water", "3", "--db", db)
+    assert "caffeine 2 cups" in r.output and "water 3 glasses" in r.output
+    said = " ".join(run("diary", "add", "--help").output.split())
+    for option, key in (("--caffeine", "caffeine_cups"), ("--water", "water_glasses"), ("--sleep", "sleep_hours")):
+        lim = LIMITS[key]
+        assert f"({lim.low:g} to {lim.high:g})" in said, (option, said)

@@ -85,8 +85,8 @@ def test_analysis_flags_count_in_the_interactive_form(analysis_file):
 
 
 @pytest.mark.parametrize("change, match", [
-    ({"smile": "oops"}, r"not a valid smilescope analysis \(1 problems: smile:"),
-    ({"flags": "head_tremor"}, r"not a valid smilescope analysis \(1 problems: flags:"),
+    ({"smile": "oops"}, r"not a valid smilescope analysis \(1 problem: smile:"),
+    ({"flags": "head_tremor"}, r"not a valid smilescope analysis \(1 problem: flags:"),
     ({"flags": [{"side": "left"}]}, r"flags\.0\.id: Field required"),
     ({"quality": None}, r"quality:"),
     ({"schema_version": 99}, r"has schema_version 99; this smilescope reads 3"),

@@ -89,6 +89,27 @@ def test_twitch_raster_has_a_legend_for_side_and_size(drawn, last_figure):
     assert "2.5" in _texts(last_figure[-1])  # the size of a large twitch in numbers
 
 
+def test_twitch_raster_reads_top_down_like_the_face_and_its_title_fits(drawn, last_figure):
+    """Rows from the top: eye, brow, mouth, each right then left (the order used everywhere
+    else); the title, with a long reason why twitches were not judged, lies inside the picture
+    (one unwrapped line was cut off at both sides)."""
+    a, table = drawn
+    unjudged = dataclasses.replace(a.twitches, twitches=[], quiet_s=1.0)
+    assert len(unjudged.not_judged) > 150
+    figures.twitch_raster_png(table, unjudged, blinks=a.blinks)
+    fig = last_figure[-1]
+    ax = fig.axes[0]
+    labels = sorted(((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels()), key=lambda p: p[0])
+    top_first = [text for _, text in labels] if ax.yaxis_inverted() else [text for _, text in labels[::-1]]
+    assert top_first == ["eye right", "eye left", "brow right", "brow left", "mouth right", "mouth left"]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # the figure was closed once saved: a canvas to measure it on
+    canvas.draw()
+    box = ax.title.get_window_extent(canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height, (box, fig.bbox)
+
+
 def test_history_plot_has_dates_on_x_and_starts_at_zero(last_figure):
     import matplotlib.dates as mdates
     import numpy as np

@@ -21,7 +21,7 @@ from smilescope.errors import BadInputError
 from smilescope.inputs import load_segments
 from smilescope.measures.grading import MOVEMENTS, check_segments, eface_style
 from smilescope.output import check_out_dir, dumps, save_analysis
-from smilescope.report import figures
+from smilescope.report import figures, words
 from smilescope.cli.summary import render_summary
 from smilescope import store as user_store
 
@@ -211,9 +211,18 @@ def grade_lines(doc: dict) -> list[str]:
         body = ", ".join(f"{names.get(k, k.replace('_', ' '))} {_item(v)}" for k, v in items.items()) or "none scored"
         lines.append(f"{group}: {body} — subtotal {_item(doc['subtotals'][group])}")
     lines.append(f"total (mean of the items above): {_item(doc['total'])} — not clinically validated")
+    negative = []
     for move, n in doc["ocular_narrowing_pct"].items():
         lines.append(f"eye narrowing {move.replace('_', ' ')}: right {_item(n['right'])} %, left {_item(n['left'])} % "
                      f"of the opening at rest ({doc['blinks_excluded']} blink{'s' if doc['blinks_excluded'] != 1 else ''} or wink{'s' if doc['blinks_excluded'] != 1 else ''} left out)")
+        if any(isinstance(v, (int, float)) and round(v) < 0 for v in n.values()):
+            negative.append(move.replace("_", " "))
+    if doc["ocular_narrowing_pct"]:
+        # measured between the segments given, so it may differ from analyze's (every smile frame
+        # against the relaxed face the analysis found)
+        lines.append("eye narrowing here compares the segments you gave with your rest segment; `analyze` compares "
+                     "every smile with the relaxed face it finds, so the two can differ"
+                     + (f"; {words.NEGATIVE_EYE_NARROWING.format(during=' and '.join(negative))}" if negative else ""))
     if doc["missing"]:
         lines.append("not in the segments, so not scored: " + ", ".join(m.replace("_", " ") for m in doc["missing"]))
     if doc["too_short"]:

@@ -22,6 +22,7 @@ from smilescope import store as user_store
 DB_HELP = "Database URL, e.g. sqlite:///path/to/file.db (default: $SMILESCOPE_DB, else SQLite in your data folder)."
 _UNITS = {"caffeine_cups": ("caffeine", " cups"), "sleep_hours": ("sleep", " h"), "stress_0_10": ("stress", "/10"),
           "water_glasses": ("water", " glasses")}
+_ONE = {" cups": " cup", " glasses": " glass"}  # "caffeine 1 cup", not "1 cups"
 _OPTIONS = {"caffeine_cups": "--caffeine", "sleep_hours": "--sleep", "stress_0_10": "--stress", "water_glasses": "--water"}
 
 
@@ -48,8 +49,8 @@ def _text(x) -> str:
 
 
 def _describe(entry: dict) -> str:
-    parts = [f"{name} {_num(entry.get(col))}{unit}" for col, (name, unit) in _UNITS.items()
-             if entry.get(col) is not None and not math.isnan(entry[col])]
+    parts = [f"{name} {_num(entry.get(col))}{_ONE.get(unit, unit) if entry[col] == 1 else unit}"
+             for col, (name, unit) in _UNITS.items() if entry.get(col) is not None and not math.isnan(entry[col])]
     if _text(entry.get("note")):
         parts.append(f"note: {_text(entry['note'])}")
     return ", ".join(parts)
@@ -63,10 +64,10 @@ diary_app = typer.Typer(rich_markup_mode=None, help="A daily diary of things tha
 @diary_app.command("add")
 def diary_add(
     day: Optional[str] = typer.Option(None, "--date", help="Day of the entry, YYYY-MM-DD (default: today)."),
-    caffeine: Optional[float] = typer.Option(None, "--caffeine", help="Cups of coffee, tea or other caffeine (0 or more)."),
+    caffeine: Optional[float] = typer.Option(None, "--caffeine", help="Cups of coffee, tea or other caffeine (0 to 30)."),
     sleep: Optional[float] = typer.Option(None, "--sleep", help="Hours slept last night (0 to 24)."),
     stress: Optional[float] = typer.Option(None, "--stress", help="How stressed you felt, 0 (calm) to 10 (worst)."),
-    water: Optional[float] = typer.Option(None, "--water", help="Glasses of water (0 or more)."),
+    water: Optional[float] = typer.Option(None, "--water", help="Glasses of water (0 to 40)."),
     note: Optional[str] = typer.Option(None, "--note", help="A few words about the day."),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:

@@ -231,12 +231,14 @@ def twitch_raster_png(table, twitches: TwitchResult, *, blinks: BlinkResult | No
               title="twitch: colour = side,\nsize = movement", title_fontsize=7)
     t = table.t_s
     ax.set_xlim(t[0], t[-1] if len(t) > 1 else t[0] + 1)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_ylim(len(rows) - 0.3, -0.7)  # the first row on top: eye, brow, mouth as on the face, right before left
     ax.set_xlabel("time (s)")
     n = len(twitches.twitches)
     what = (f"not judged ({twitches.not_judged or words.TWITCHES_NOT_JUDGED})" if not twitches.judged
             else f"{n} brief one-sided movement{'s' if n != 1 else ''}")
-    ax.set_title(f"Twitches: {what} (grey: blinks and winks, not counted); sides are the person's own", fontsize=8)
+    # wrapped: a reason why twitches were not judged runs to 200 characters, and one line was cut off
+    ax.set_title(textwrap.fill(f"Twitches: {what} (grey: blinks and winks, not counted); sides are the person's own", 95),
+                 fontsize=8)
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return _png(fig)

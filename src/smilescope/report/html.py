@@ -300,6 +300,11 @@ MEASURED_ONLY_SAVED = ("No warning sign stood out in these measurements. This pa
                        "latest saved questionnaire result is shown above.")
 
 
+# the reason of "nothing found" (assess/rules.yaml), and what it says when no answers were given
+MEASURED_REASON_FROM = "no warning sign among the answers and measured flags"
+MEASURED_REASON_TO = "no warning sign among the measured flags (no answers were given for this report)"
+
+
 def _matches(raw) -> list[dict]:
     """The rule matches of a guidance result, as the template shows them (malformed ones skipped)."""
     return [{k: str(m.get(k) or "") for k in ("rule_id", "message", "action", "reason", "source")}
@@ -334,6 +339,9 @@ def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bo
                     msg = m["message"]  # what the video could not show stays said
                     tail = msg[msg.index(NOT_JUDGED_LEAD):] if NOT_JUDGED_LEAD in msg else ""
                     m["message"] = (MEASURED_ONLY if saved is None else MEASURED_ONLY_SAVED) + tail
+                    # and its reason speaks of the measurements alone ("among the answers and
+                    # measured flags" sat beside an urgent result from answers given before)
+                    m["reason"] = m["reason"].replace(MEASURED_REASON_FROM, MEASURED_REASON_TO, 1)
         now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
                "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
     if saved is None and now is None:

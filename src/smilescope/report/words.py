@@ -163,6 +163,11 @@ def smile_face_rows(sm: SmileResult | None, syn: SynkinesisResult | None) -> lis
     return rows
 
 
+#: What a negative eye narrowing means (``during``: "during the smiles", "during the smile segment").
+NEGATIVE_EYE_NARROWING = ("a negative eye narrowing means the eye opened wider {during} than at rest "
+                          "(raised eyebrows, or the head tilting back, open it)")
+
+
 def negative_note(sm: SmileResult | None, syn: SynkinesisResult | None) -> str | None:
     """What a negative cheek raise or eye narrowing means (None when none is negative)."""
     cheek, eye = cheek_raise_mm(sm), eye_narrowing_pct(syn)
@@ -170,8 +175,7 @@ def negative_note(sm: SmileResult | None, syn: SynkinesisResult | None) -> str |
     if any(_known(v) and v < 0 for v in cheek.values()):
         parts.append("a negative cheek raise means the cheek sat lower during the smiles than at rest")
     if any(_known(v) and v < 0 for v in eye.values()):
-        parts.append("a negative eye narrowing means the eye opened wider during the smiles than at rest "
-                     "(raised eyebrows, or the head tilting back, open it)")
+        parts.append(NEGATIVE_EYE_NARROWING.format(during="during the smiles"))
     if not parts:
         return None
     text = "; ".join(parts)
