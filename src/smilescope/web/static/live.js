@@ -82,8 +82,9 @@
       const q = $("quality"); q.textContent = "";
       for (const w of msg.quality || []) { const li = document.createElement("li"); li.textContent = w; q.appendChild(li); }
     }
-    $("status").textContent = !msg.face ? "No face found." : !msg.baseline_ready ? "Relax your face: taking your baseline…"
+    const status = !msg.face ? "No face found." : !msg.baseline_ready ? "Relax your face: taking your baseline…"
       : msg.valid ? "Measuring." : "Not measured now: " + (msg.reason || "");
+    if ($("status").textContent !== status) $("status").textContent = status;  // a live region: set only on a change
     if ("mesh" in msg) drawMesh(msg.mesh);
     if (msg.rep) addRep(msg.rep);
   }
