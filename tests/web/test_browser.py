@@ -144,6 +144,8 @@ def test_smile_hold_in_the_browser_scores_a_repetition(server, browser):
     assert page.inner_text("#spoken").startswith("Your right corner")
     page.select_option("#exercise", "smile_hold")
     page.click("#begin")
+    # the countdown first; the exercise (and so the counting of repetitions) starts only after it
+    assert page.inner_text("#countdown").startswith("Get ready") and page.is_disabled("#end")
     page.wait_for_selector("#end:enabled")
     assert _focused(page) == "end"
     page.wait_for_selector("#reps tbody tr", timeout=60_000)

@@ -62,7 +62,7 @@
     if (msg.ok) {
       if (msg.ok === "exercise") {
         current = msg.exercise; $("instructions").textContent = current.instructions;
-        $("end").disabled = false; $("begin").disabled = true; $("end").focus(); startCountdown(current);
+        $("end").disabled = false; $("begin").disabled = true; $("end").focus(); startHold(current);
       } else if (msg.ok === "stopped") {
         current = null; $("end").disabled = true; $("begin").disabled = false; $("begin").focus(); clearInterval(countdown);
         $("countdown").textContent = "Done: " + msg.reps.length + " repetition(s).";
@@ -89,15 +89,30 @@
     if (msg.rep) addRep(msg.rep);
   }
 
-  function startCountdown(ex) {
+  // Begin: a 3 s countdown, and only then is the exercise started on the server, so a movement
+  // made while "Get ready" shows is not counted as a repetition
+  function beginExercise() {
+    const key = $("exercise").value;
     let left = 3;
+    $("begin").disabled = true;
     clearInterval(countdown);
     $("countdown").textContent = "Get ready: " + left;
     countdown = setInterval(() => {
       left -= 1;
       if (left > 0) { $("countdown").textContent = "Get ready: " + left; return; }
-      if (left === 0) { $("countdown").textContent = "Now: " + ex.title.toLowerCase() + ", hold " + ex.hold_s + " s, then relax."; return; }
-      if (-left >= ex.hold_s) { $("countdown").textContent = "Relax. Again when you are ready (" + ex.reps + " in all)."; clearInterval(countdown); }
+      clearInterval(countdown);
+      if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "exercise", key: key }));
+      else { $("begin").disabled = false; $("countdown").textContent = ""; }
+    }, 1000);
+  }
+
+  function startHold(ex) {
+    let held = 0;
+    clearInterval(countdown);
+    $("countdown").textContent = "Now: " + ex.title.toLowerCase() + ", hold " + ex.hold_s + " s, then relax.";
+    countdown = setInterval(() => {
+      held += 1;
+      if (held >= ex.hold_s) { $("countdown").textContent = "Relax. Again when you are ready (" + ex.reps + " in all)."; clearInterval(countdown); }
     }, 1000);
   }
 
@@ -168,7 +183,7 @@
   $("stop").addEventListener("click", stop);
   $("show-avatar").addEventListener("change", (e) => setAvatar(e.target.checked));
   $("baseline").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "baseline" })));
-  $("begin").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "exercise", key: $("exercise").value })));
+  $("begin").addEventListener("click", () => { if (ws) beginExercise(); });
   $("end").addEventListener("click", () => ws && ws.send(JSON.stringify({ action: "stop" })));
   $("exercise").addEventListener("change", () => {
     const ex = exercises.find((e) => e.key === $("exercise").value); $("instructions").textContent = ex ? ex.instructions : "";
