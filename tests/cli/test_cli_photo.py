@@ -199,3 +199,28 @@ def test_a_photo_with_a_very_long_name_gets_a_shorter_picture_name(tmp_path):
     assert r.exit_code == 0, r.output
     (png,) = (tmp_path / "o").glob("*_annotated.png")
     assert len(png.name.encode()) <= 255 and png.name.startswith("01_aaaa")
+
+
+def test_the_picture_tells_sides_even_from_side_not_judged():
+    """Both read "no side named" on the annotated picture, while photo.json said "none" for one
+    and "unknown" (head turned) for the other."""
+    from smilescope.cli.photo import side_caption
+    from smilescope.measures.photo import SideCall
+
+    assert side_caption(SideCall("left", "high", "")) == "looks affected: left (high)"
+    assert side_caption(SideCall("none", "none", "")) == "sides even: no side named"
+    assert side_caption(SideCall("unknown", "none", "head turned")) == "side not judged (see photo.json)"
+
+
+def test_an_expression_given_as_a_photo_name_gets_the_right_way_to_say_it(tmp_path):
+    """`--expression rest smile` takes "smile" for a photo: "No photo found at 'smile'" did not
+    say that -e goes before each expression."""
+    from typer.testing import CliRunner
+
+    from smilescope.cli import app
+
+    r = CliRunner().invoke(app, ["photo", str(FACES / "yale01.jpg"), "--expression", "rest", "smile",
+                                 "--out", str(tmp_path / "o")])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "'smile' is an expression, not a photo" in said and "-e rest -e smile" in said, said
+    assert not (tmp_path / "o").exists()

@@ -314,7 +314,7 @@ def test_print_layout_keeps_headers_with_rows_and_what_to_do_first(doc, table):
     assert tables and all(t.lstrip().startswith("<thead>") for t in tables)  # the facts table has row headers only
     css = re.search(r"<style>(.*?)</style>", html, flags=re.S).group(1)
     assert "thead { display: table-header-group; }" in css
-    assert re.search(r"table, tr, img, \.rule, \.warn, \.sides \{ break-inside: avoid; \}", css)  # boxes are not split
+    assert re.search(r"table, tr, img, \.rule, \.warn, \.sides, \.keep \{ break-inside: avoid; \}", css)  # boxes are not split
     # a lead-in stays with its table, and a guidance heading with its level and first rule
     assert "h2, h3, p:has(+ table), p:has(+ img), p.level-line { break-after: avoid; }" in css
     assert 'class="level-line"' in html and "footer { break-before: avoid; }" in css

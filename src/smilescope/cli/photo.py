@@ -9,7 +9,8 @@ import typer
 
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.output import check_out_dir, dumps, save_run
-from smilescope.measures.photo import FacePoints
+from smilescope.errors import BadInputError
+from smilescope.measures.photo import EXPRESSIONS, FacePoints
 
 
 def photo(
@@ -17,7 +18,7 @@ def photo(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", show_default="out/<first photo name>",
                                            help="Folder for photo.json and the annotated pictures (replaced as a whole)."),
     expression: Optional[list[str]] = typer.Option(None, "--expression", "-e",
-                                                   help="What each photo shows, one per photo in order (or one for all): rest, brow_raise, eye_closure, smile, snarl, pucker (default rest)."),
+                                                   help="What each photo shows: -e once per photo, in order (-e rest -e smile), or once for all: rest, brow_raise, eye_closure, smile, snarl, pucker (default rest)."),
     mirrored: bool = typer.Option(False, "--mirrored", help="The photos are mirror images (a selfie saved as seen): flipped back so sides stay the person's own."),
 ) -> None:
     """Facial-palsy measures from photos: mouth corners, brows and eyes per side, in mm, the side
@@ -31,15 +32,17 @@ def photo(
     from smilescope.report.annotate import annotated_png  # noqa: PLC0415 - OpenCV drawing: only when a photo is analysed
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        for p in images:  # "-e rest smile": the second expression was taken for a photo's name
+            if p.name in EXPRESSIONS and not p.exists():
+                raise BadInputError(f"'{p.name}' is an expression, not a photo.",
+                                    f"Give -e before each expression, one per photo in order: -e rest -e {p.name}.")
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
         check_out_dir(target, kind="photo")
         doc, results = analyze_photos(images, expressions=expression, mirrored=mirrored)
         files = {"photo.json": dumps(doc) + "\n"}
         for i, r in enumerate(results):
             name = f"{i + 1:02d}_{short_stem(Path(r.photo.path).stem)}_annotated.png"
-            side = r.side.side if r.side.side in ("left", "right") else "no side"
-            text = f"looks affected: {side} ({r.side.confidence})" if side != "no side" else "no side named"
-            files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static, text,
+            files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static, side_caption(r.side),
                                          corners=r.corners, folds=r.folds)
             doc["photos"][i]["annotated"] = name
         files["photo.json"] = dumps(doc) + "\n"
@@ -68,3 +71,11 @@ def short_stem(stem: str) -> str:
     if len(raw) <= NAME_BYTES:
         return stem
     return raw[:NAME_BYTES].decode("utf-8", "ignore")  # a character cut in two is dropped
+
+
+def side_caption(side) -> str:
+    """The annotated picture's words for the side call: "none" (the sides were compared and came
+    out even) and "unknown" (they were not compared) are not the same finding."""
+    if side.side in ("left", "right"):
+        return f"looks affected: {side.side} ({side.confidence})"
+    return "sides even: no side named" if side.side == "none" else "side not judged (see photo.json)"

@@ -209,9 +209,29 @@ def dynamic_measures(rest: FacePoints, expr: FacePoints, mm_per_px: float, *, ex
     closure = {s: (1.0 - b["palpebral_fissure_height_mm"][s] / a["palpebral_fissure_height_mm"][s])
                if a["palpebral_fissure_height_mm"][s] > 0 else float("nan") for s in SIDES}
     moved = {"smile": excursion, "snarl": excursion, "pucker": excursion, "brow_raise": brow, "eye_closure": closure}.get(expression)
-    item = None
+    # the movement in mm (an eye's closure: the share of its rest opening that closed, times it)
+    moved_mm = ({s: closure[s] * a["palpebral_fissure_height_mm"][s] for s in SIDES} if expression == "eye_closure"
+                else moved)
+    item, why = None, ""
     if moved is not None:
         lo, hi = sorted(max(0.0, v) for v in moved.values())
-        item = round(100.0 * lo / hi, 1) if hi > 0 else None
-    return {"excursion_mm": excursion, "brow_lift_mm": brow, "eye_closure": closure,
-            "eface_style_item": item, "eface_style_label": "eFACE-style, not clinically validated"}
+        need = min_item_movement_mm(k)
+        if not max(max(0.0, v) for v in moved_mm.values()) >= need:
+            # a ratio of two movements lost in the two photos' alignment is noise: the same
+            # picture given twice scored 57 from 1e-5 mm
+            why = (f"neither side moved {need:.1f} mm or more (the two photos are aligned to about 2 px, "
+                   f"{2 * k:.2f} mm here): no movement to compare the sides on")
+        else:
+            item = round(100.0 * lo / hi, 1) if hi > 0 else None
+    out = {"excursion_mm": excursion, "brow_lift_mm": brow, "eye_closure": closure,
+           "eface_style_item": item, "eface_style_label": "eFACE-style, not clinically validated"}
+    if why:
+        out["eface_style_not_given"] = why
+    return out
+
+
+def min_item_movement_mm(mm_per_px: float) -> float:
+    """The smallest movement (mm) of the larger side for which an eFACE-style item is given:
+    three times the two photos' alignment precision (about 2 px, the margin the side rule
+    allows for where a point lands), and at least 1 mm (a movement a person sees)."""
+    return max(1.0, 3 * 2 * float(mm_per_px))

@@ -19,6 +19,7 @@ from smilescope.geometry.align import fit_similarity
 from smilescope.measures.commissure import CornerFit, FoldFit, nasolabial_fold, refine_commissures, smoothed_grey
 from smilescope.measures.photo import (
     EXPRESSIONS,
+    MAX_ROLL_DEG,
     MAX_YAW_DEG,
     FacePoints,
     Scale,
@@ -57,12 +58,13 @@ class PhotoResult:
     points: FacePoints | None = None  # the points measured: FaceMesh's, the mouth corners re-found in the pixels
     corners: dict[str, CornerFit] = field(default_factory=dict)
     folds: dict[str, FoldFit] = field(default_factory=dict)
+    mirrored: bool = False  # flipped back before measuring (--mirrored): recorded so a reader knows
 
     def to_dict(self) -> dict:
         return {"path": self.photo.path, "expression": self.expression,
                 "image": {"width_px": int(self.photo.rgb.shape[1]), "height_px": int(self.photo.rgb.shape[0]),
                           "original_size_px": list(self.photo.original_size_px), "scale": self.photo.scale,
-                          "exif_orientation": self.photo.exif_orientation},
+                          "exif_orientation": self.photo.exif_orientation, "mirrored": self.mirrored},
                 "scale": {"mm_per_px": self.scale.mm_per_px, "source": self.scale.source,
                           "accurate": self.scale.accurate, "why": self.scale.why},
                 "head": {"yaw_deg": self.yaw_deg, "pitch_deg": self.pitch_deg, "roll_deg": self.roll_deg},
@@ -81,16 +83,17 @@ def _find_face(rgb: np.ndarray, det: MediaPipeFaceMesh) -> tuple[FaceObservation
     if not meshes:  # a small face in a large picture: search enlarged windows of it
         with SmallFaceFinder(min_face_px=0.75 * MIN_FACE_PX) as finder:
             return finder(rgb, 0.0), 0
-    boxes = face_boxes_px(rgb) if len(meshes) > 1 else []
+    boxes = face_boxes_px(rgb)
 
     def confirmed(m: np.ndarray) -> bool:
         cx, cy = m[lm.NOSE_TIP, 0], m[lm.NOSE_TIP, 1]
         return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes)
 
     real = [m for m in meshes if confirmed(m)]
-    if not real:  # the detector confirms none (or one mesh only): keep them all, widest first
-        return FaceObservation(landmarks_px=meshes[0], n_faces=len(meshes)), 0
-    return FaceObservation(landmarks_px=real[0], n_faces=len(real)), len(meshes) - len(real)
+    if not real:  # the detector confirms none: keep them all, widest first
+        return FaceObservation(landmarks_px=meshes[0], n_faces=max(len(meshes), len(boxes))), 0
+    # the detector may see more faces than the mesh was fitted to (a smaller face beside): counted
+    return FaceObservation(landmarks_px=real[0], n_faces=max(len(real), len(boxes))), len(meshes) - len(real)
 
 
 def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool = False,
@@ -138,6 +141,12 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
                         "describe the smile, not the face at rest; take a relaxed photo as the rest photo, and give this "
                         "one as the smile photo (--expression smile)")
     yaw, pitch, roll = head_angles_deg(lms)
+    if abs(roll) > MAX_ROLL_DEG:
+        # every measure here is taken against the eye line and the picture's vertical: lying on its
+        # side the face's numbers are wrong (a healthy face read a 7.7 mm corner difference for 2.3)
+        raise BadInputError(f"The face in '{photo.path}' lies {abs(roll):.0f} deg on its side (at most {MAX_ROLL_DEG:g} deg "
+                            "can be measured): the photo was probably saved turned, without its orientation tag.",
+                            "Turn the photo upright (rotate it in a photo viewer and save it) and run again.")
     pts = FacePoints.from_facemesh(lms)
     scale = photo_scale(lms, pts)
     if not scale.accurate:
@@ -159,7 +168,7 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
                          mm_per_px=scale.mm_per_px)
     return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
                        yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
-                       warnings=warnings, points=pts, corners=corners, folds=folds)
+                       warnings=warnings, points=pts, corners=corners, folds=folds, mirrored=bool(mirrored))
 
 
 def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
@@ -168,7 +177,8 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
     paths = list(paths)
     expressions = list(expressions or [])
     if expressions and len(expressions) not in (1, len(paths)):
-        raise BadInputError(f"{len(expressions)} expressions for {len(paths)} photos.",
+        raise BadInputError(f"{len(expressions)} expression{'s' if len(expressions) != 1 else ''} for {len(paths)} "
+                            f"photo{'s' if len(paths) != 1 else ''}.",
                             "Give one --expression per photo, in the same order; one for all the photos; or none (all rest).")
     if len(expressions) == 1 and len(paths) > 1:
         expressions = expressions * len(paths)

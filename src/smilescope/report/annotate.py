@@ -28,14 +28,32 @@ def _stroke(scale: float) -> int:
     return max(1, int(round(2 * scale)))
 
 
-def _label(img, text: str, at, scale: float) -> None:
+def _label(img, text: str, at, scale: float, *, avoid=(), margin_px: int = 0) -> None:
     """White text on a dark box (readable on any skin, hair or background), its baseline's left
-    end at ``at``, moved inside the picture if it would run off an edge."""
-    x, y = _pt(at)
+    end at ``at``, moved inside the picture if it would run off an edge. Where that puts the box
+    over a point of ``avoid`` (within ``margin_px``: a point the label describes, pushed under
+    it on a face that fills the picture), the box goes above or below that point instead."""
     tw, th, base = _text_size(text, scale)
     pad = max(2, int(round(4 * scale)))
-    x = int(min(max(x, pad), img.shape[1] - tw - pad))
-    y = int(min(max(y, th + pad), img.shape[0] - base - pad))
+
+    def inside(x, y):
+        return (int(min(max(x, pad), img.shape[1] - tw - pad)), int(min(max(y, th + pad), img.shape[0] - base - pad)))
+
+    def covers(x, y):
+        x0, y0, x1, y1 = x - pad - margin_px, y - th - pad - margin_px, x + tw + pad + margin_px, y + base + pad + margin_px
+        return any(x0 <= px <= x1 and y0 <= py <= y1 for px, py in (_pt(p) for p in avoid))
+
+    x, y = inside(*_pt(at))
+    if covers(x, y):
+        for p in avoid:
+            px, py = _pt(p)
+            for cand in (inside(x, py - margin_px - base - pad - 1), inside(x, py + margin_px + th + pad + 1)):
+                if not covers(*cand):
+                    x, y = cand
+                    break
+            else:
+                continue
+            break
     x0, y0, x1, y1 = x - pad, y - th - pad, x + tw + pad, y + base + pad
     box = img[max(y0, 0):y1, max(x0, 0):x1]
     box[:] = (0.25 * box).astype(img.dtype)  # darkened, not hidden: the face stays visible through it
@@ -55,6 +73,7 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
     # eye line and midline
     cv2.line(img, _pt(origin - 0.9 * size * x), _pt(origin + 0.9 * size * x), YELLOW, lw, cv2.LINE_AA)
     cv2.line(img, _pt(origin + 0.6 * size * up), _pt(origin - 1.6 * size * up), CYAN, lw, cv2.LINE_AA)
+    labels = []  # drawn last, over the lines and traces (a fold's trace crossed the digits)
     for s in SIDES:
         for p in (pts.eye_inner[s], pts.eye_outer[s], pts.upper_lid[s], pts.lower_lid[s], pts.brow_mid[s], pts.mouth_corner[s]):
             cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
@@ -63,13 +82,15 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
         cv2.line(img, _pt(foot), _pt(corner), GREEN, lw, cv2.LINE_AA)
         mm = static["mouth_corner_below_eyes_mm"][s]
         # beside its corner, on the outer side (the person's right is the image's left in an
-        # unmirrored photo) and a little above it: neither the corner nor the lips are covered
+        # unmirrored photo) and a little above it: neither the corner nor the lips are covered;
+        # where the face fills the picture and the box is pushed back over the corner, above or below it
         text = f"{s}: {mm:.1f} mm"
         tw = _text_size(text, fs)[0]
         gap = 3 * lw + 8
         at = corner + 0.04 * size * up + (-(tw + gap) * x if s == "right" else gap * x)
-        _label(img, text, at, fs)
         fit = (corners or {}).get(s)
+        avoid = [corner] + ([fit.facemesh_px] if fit is not None and fit.refined else [])
+        labels.append((text, at, avoid))
         if fit is not None and fit.refined:
             cv2.circle(img, _pt(fit.facemesh_px), 2 * lw + 2, MAGENTA, max(1, lw // 2), cv2.LINE_AA)
         fold = (folds or {}).get(s)
@@ -78,6 +99,10 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
                           max(1, lw // 2), cv2.LINE_AA)
     for p in (pts.upper_lip, pts.lower_lip):
         cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
+    for s in SIDES:  # the measured corners on top of the rings and fold traces that end at them
+        cv2.circle(img, _pt(pts.mouth_corner[s]), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
+    for text, at, avoid in labels:
+        _label(img, text, at, fs, avoid=avoid, margin_px=2 * lw + 3)
     _label(img, side_text, (8, int(22 * fs / 0.5)), fs)
     img = _with_legend(img, ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
                              "magenta ring: the corner as the face model put it, before it was re-found in the pixels",

@@ -91,6 +91,9 @@ def photo_report_html(doc: dict, folder: Path) -> str:
         image = None
         name = p.get("annotated")
         notes = _fold_notes(p.get("nasolabial_folds"))
+        if isinstance(p.get("image"), dict) and p["image"].get("mirrored") is True:
+            notes.insert(0, "The photo was given as a mirror image (--mirrored) and flipped back before measuring: "
+                            "sides are the person's own.")
         if isinstance(name, str) and Path(name).name == name and (folder / name).is_file():
             try:
                 image = png_data_uri((folder / name).read_bytes())
@@ -114,7 +117,9 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             "side": p.get("affected_side", "unknown"), "confidence": p.get("confidence", "none"), "why": p.get("why", ""),
             "image": image, "rows": _rows(static), "dynamic": dynamic,
             "eface": (f"eFACE-style item for this movement: {item:.0f} of 100 (100 = both sides move alike); not clinically validated."
-                      if isinstance(item, (int, float)) else None),
+                      if isinstance(item, (int, float)) else
+                      f"No eFACE-style item for this movement: {dyn['eface_style_not_given']}."
+                      if isinstance(dyn, dict) and isinstance(dyn.get("eface_style_not_given"), str) else None),
             "scale": (f"{scale.get('source', '?')} ({scale.get('why', '')})"), "warnings": [str(w)[:1].upper() + str(w)[1:] for w in p.get("warnings", [])
                                                                            if str(w) != scale.get("why")],  # said with the scale
             "notes": notes,
