@@ -127,6 +127,17 @@ def analyze(
         Unreadable input, no usable face, a face too small, a head turned away throughout.
     """
     warm = _warm_measures()
+    try:
+        return _analyze(path, warm, fps=fps, mirrored=mirrored, config=config, detector=detector,
+                        iris_detector=iris_detector, progress=progress, models=models, one_core=one_core)
+    finally:
+        # also on an error or Ctrl-C: a process that exits while this thread is still importing a
+        # compiled module can crash at shutdown (a segfault, seen with Ctrl-C during the first frames)
+        warm.join()
+
+
+def _analyze(path, warm: threading.Thread, *, fps, mirrored, config, detector, iris_detector, progress, models,
+             one_core) -> Analysis:
     results: list[FrameResult] = []
     with open_video(path, fps=fps, mirrored=mirrored, threaded_decode=not one_core) as src:
         info = src.info
