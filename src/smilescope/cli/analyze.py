@@ -101,19 +101,7 @@ def analyze(
         from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
 
         cfg = pipeline.PipelineConfig(refine=not no_refine)
-        with interrupt_at_safe_points() as check:
-            if show:
-                with Progress(TextColumn("[bold]analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                              TimeRemainingColumn(), console=err, transient=True) as bar:
-                    task = bar.add_task("frames", total=None)
-
-                    def progress(done: int, total: int) -> None:
-                        check()
-                        bar.update(task, completed=done, total=max(total, done) if total else None)
-
-                    result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=progress)
-            else:
-                result = pipeline.analyze(video, fps=fps, mirrored=mirrored, config=cfg, progress=check)
+        result = _run_analysis(pipeline, video, label="analysing", bar=show, fps=fps, mirrored=mirrored, config=cfg)
         before = previous_video(out_dir)
         extra = draw_figures(result) if figures_ else {}
         if overlay:
@@ -179,19 +167,26 @@ def grade(
 
 def _analyse_with_progress(pipeline, video: Path, *, what: str):
     """Run the analysis with a progress bar on a terminal, or a line saying it started (and how long it takes) otherwise."""
-    with interrupt_at_safe_points() as check:
-        if err.is_terminal:
-            with Progress(TextColumn(f"[bold]{what}: analysing[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
-                          TimeRemainingColumn(), console=err, transient=True) as bar:
-                task = bar.add_task("frames", total=None)
-
-                def progress(done: int, total: int) -> None:
-                    check()
-                    bar.update(task, completed=done, total=max(total, done) if total else None)
-
-                return pipeline.analyze(video, progress=progress)
+    if not err.is_terminal:
         err.print(f"{what}: analysing {safe(video)} (about 1-3 s of work per second of video)…", highlight=False)
-        return pipeline.analyze(video, progress=check)
+    return _run_analysis(pipeline, video, label=f"{what}: analysing", bar=err.is_terminal)
+
+
+def _run_analysis(pipeline, video: Path, *, label: str, bar: bool, **kw):
+    """``pipeline.analyze(video, **kw)`` with a progress bar (``bar``) labelled ``label``, and
+    Ctrl-C taken after a frame (:func:`interrupt_at_safe_points`)."""
+    with interrupt_at_safe_points() as check:
+        if not bar:
+            return pipeline.analyze(video, progress=check, **kw)
+        with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+                      TimeRemainingColumn(), console=err, transient=True) as shown:
+            task = shown.add_task("frames", total=None)
+
+            def progress(done: int, total: int) -> None:
+                check()
+                shown.update(task, completed=done, total=max(total, done) if total else None)
+
+            return pipeline.analyze(video, progress=progress, **kw)
 
 
 def _item(v) -> str:
