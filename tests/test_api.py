@@ -213,3 +213,38 @@ def test_every_number_in_an_analysis_names_its_unit():
         doc.pop("signals", None)  # column names: checked by unit_of in the signal tests
         walk(doc, ())
     assert not unnamed, sorted(unnamed)
+
+
+def test_smilescope_photo_writes_the_folder_the_command_writes(tmp_path):
+    """``smilescope.photo(..., out=)`` from Python gives the same photo.json and pictures as
+    ``smilescope photo``; a single path and a single expression are taken as they are."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import smilescope
+    from smilescope.cli import app
+    from conftest import FACES
+
+    result = smilescope.photo(FACES / "yale01.jpg", expressions="rest", out=tmp_path / "py")
+    assert [r.expression for r in result.photos] == ["rest"]
+    r = CliRunner().invoke(app, ["photo", str(FACES / "yale01.jpg"), "--out", str(tmp_path / "cli")])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "py").iterdir()) == sorted(p.name for p in (tmp_path / "cli").iterdir())
+    py, cli = (json.loads((tmp_path / d / "photo.json").read_text()) for d in ("py", "cli"))
+    assert py == cli == json.loads(json.dumps(result.document))
+    doc, photos = result  # unpacks as analyze_photos' (document, results)
+    assert photos[0].static == result.photos[0].static
+
+
+def test_smilescope_photo_refuses_a_folder_of_other_files_before_reading_any_photo(tmp_path):
+    import pytest
+
+    import smilescope
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("keep me")
+    with pytest.raises(smilescope.BadInputError) as e:
+        smilescope.photo(tmp_path / "no-such-photo.jpg", out=tmp_path / "mine")
+    assert "holds files smilescope did not write (thesis.docx)" in e.value.what  # the folder, not the missing photo
+    assert (tmp_path / "mine" / "thesis.docx").read_text() == "keep me"

@@ -201,17 +201,6 @@ def test_a_photo_with_a_very_long_name_gets_a_shorter_picture_name(tmp_path):
     assert len(png.name.encode()) <= 255 and png.name.startswith("01_aaaa")
 
 
-def test_the_picture_tells_sides_even_from_side_not_judged():
-    """Both read "no side named" on the annotated picture, while photo.json said "none" for one
-    and "unknown" (head turned) for the other."""
-    from smilescope.cli.photo import side_caption
-    from smilescope.measures.photo import SideCall
-
-    assert side_caption(SideCall("left", "high", "")) == "looks affected: left (high)"
-    assert side_caption(SideCall("none", "none", "")) == "sides even: no side named"
-    assert side_caption(SideCall("unknown", "none", "head turned")) == "side not judged (see photo.json)"
-
-
 def test_an_expression_given_as_a_photo_name_gets_the_right_way_to_say_it(tmp_path):
     """`--expression rest smile` takes "smile" for a photo: "No photo found at 'smile'" did not
     say that -e goes before each expression."""

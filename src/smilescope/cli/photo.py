@@ -8,9 +8,9 @@ from typing import Optional
 import typer
 
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
-from smilescope.output import check_out_dir, dumps, save_run
 from smilescope.errors import BadInputError
-from smilescope.measures.photo import EXPRESSIONS, FacePoints
+from smilescope.output import check_out_dir
+from smilescope.measures.photo import EXPRESSIONS
 
 
 def photo(
@@ -28,8 +28,7 @@ def photo(
     Example:
       smilescope photo rest.jpg --out out/photos
     """
-    from smilescope.pipeline.photo import analyze_photos  # noqa: PLC0415 - MediaPipe and OpenCV: only when a photo is analysed
-    from smilescope.report.annotate import annotated_png  # noqa: PLC0415 - OpenCV drawing: only when a photo is analysed
+    from smilescope import photo as photo_set  # noqa: PLC0415 - MediaPipe and OpenCV: only when a photo is analysed
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         for p in images:  # "-e rest smile": the second expression was taken for a photo's name
@@ -37,16 +36,8 @@ def photo(
                 raise BadInputError(f"'{p.name}' is an expression, not a photo.",
                                     f"Give -e before each expression, one per photo in order: -e rest -e {p.name}.")
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
-        check_out_dir(target, kind="photo")
-        doc, results = analyze_photos(images, expressions=expression, mirrored=mirrored)
-        files = {"photo.json": dumps(doc) + "\n"}
-        for i, r in enumerate(results):
-            name = f"{i + 1:02d}_{short_stem(Path(r.photo.path).stem)}_annotated.png"
-            files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static, side_caption(r.side),
-                                         corners=r.corners, folds=r.folds)
-            doc["photos"][i]["annotated"] = name
-        files["photo.json"] = dumps(doc) + "\n"
-        where = save_run(target, files)
+        results = photo_set(images, expressions=expression, mirrored=mirrored, out=target).photos
+        where = check_out_dir(target)  # the folder as written (the user's ~ expanded)
     for r in results:
         s = r.static
         below = s["mouth_corner_below_eyes_mm"]
@@ -59,23 +50,3 @@ def photo(
             err.print(f"  warning: {safe(w)}", highlight=False)
     out.print(f"wrote {safe(where / 'photo.json')} and the annotated pictures. These are measurements, not a diagnosis.",
               highlight=False)
-
-
-NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), leaving room for "NN_" and "_annotated.png"
-
-
-def short_stem(stem: str) -> str:
-    """``stem`` cut to :data:`NAME_BYTES` bytes (whole characters), so the annotated picture's name
-    fits the file system however long the photo's name is."""
-    raw = stem.encode("utf-8", "surrogateescape")
-    if len(raw) <= NAME_BYTES:
-        return stem
-    return raw[:NAME_BYTES].decode("utf-8", "ignore")  # a character cut in two is dropped
-
-
-def side_caption(side) -> str:
-    """The annotated picture's words for the side call: "none" (the sides were compared and came
-    out even) and "unknown" (they were not compared) are not the same finding."""
-    if side.side in ("left", "right"):
-        return f"looks affected: {side.side} ({side.confidence})"
-    return "sides even: no side named" if side.side == "none" else "side not judged (see photo.json)"

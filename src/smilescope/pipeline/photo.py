@@ -8,6 +8,7 @@ import hashlib
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -171,9 +172,18 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
                        warnings=warnings, points=pts, corners=corners, folds=folds, mirrored=bool(mirrored))
 
 
-def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
-    """Several photos of one person: ``photo.json``'s document (``schema_version``, ``photos``) and
-    the per-photo results, with one face-mesh graph for all."""
+class PhotoSet(NamedTuple):
+    """A photo set's analysis: ``document`` is photo.json's document (``schema_version``,
+    ``photos``: one entry per photo, with ``dynamic`` for an expression photo against the rest
+    photo), ``photos`` the typed result of each photo, in the order given."""
+
+    document: dict
+    photos: list[PhotoResult]
+
+
+def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoSet:
+    """Several photos of one person: ``photo.json``'s document and the per-photo results (a
+    :class:`PhotoSet`, which unpacks as ``doc, results``), with one face-mesh graph for all."""
     paths = list(paths)
     expressions = list(expressions or [])
     if expressions and len(expressions) not in (1, len(paths)):
@@ -208,7 +218,7 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> dict:
         for r, entry in zip(results, doc["photos"]):
             if r is not rest:
                 entry["dynamic"] = dynamic_against(rest, r)
-    return doc, results
+    return PhotoSet(doc, results)
 
 
 def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:

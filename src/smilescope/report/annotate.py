@@ -7,9 +7,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from smilescope import landmarks as lm
 from smilescope.landmarks import SIDES
 from smilescope.measures.photo import FacePoints, eye_frame
+from smilescope.output import dumps
+
+if TYPE_CHECKING:  # the photo pipeline loads MediaPipe; drawing needs only its results
+    from smilescope.pipeline.photo import PhotoSet
 
 GREEN, YELLOW, CYAN, WHITE, MAGENTA = (60, 200, 60), (240, 200, 0), (0, 200, 230), (255, 255, 255), (230, 60, 200)
 
@@ -164,3 +171,36 @@ def contact_sheet_png(tiles, *, tile_h: int = 320, per_row: int = 4) -> bytes:
     sheet = np.vstack([np.pad(r, ((0, 0), (0, max(x.shape[1] for x in rows) - r.shape[1]), (0, 0))) for r in rows])
     ok, buf = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
+
+
+NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), leaving room for "NN_" and "_annotated.png"
+
+
+def short_stem(stem: str) -> str:
+    """``stem`` cut to :data:`NAME_BYTES` bytes (whole characters), so the annotated picture's name
+    fits the file system however long the photo's name is."""
+    raw = stem.encode("utf-8", "surrogateescape")
+    if len(raw) <= NAME_BYTES:
+        return stem
+    return raw[:NAME_BYTES].decode("utf-8", "ignore")  # a character cut in two is dropped
+
+
+def side_caption(side) -> str:
+    """The annotated picture's words for the side call: "none" (the sides were compared and came
+    out even) and "unknown" (they were not compared) are not the same finding."""
+    if side.side in ("left", "right"):
+        return f"looks affected: {side.side} ({side.confidence})"
+    return "sides even: no side named" if side.side == "none" else "side not judged (see photo.json)"
+
+
+def photo_files(photos: "PhotoSet") -> dict[str, str | bytes]:
+    """A photo run's folder as ``{name: content}``: ``photo.json`` (its entries name their
+    pictures under ``annotated``) and an annotated picture of each photo,
+    ``NN_<photo name>_annotated.png`` in the order given. ``photos.document`` gets the names too."""
+    files: dict[str, str | bytes] = {}
+    for i, r in enumerate(photos.photos):
+        name = f"{i + 1:02d}_{short_stem(Path(r.photo.path).stem)}_annotated.png"
+        files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static,
+                                    side_caption(r.side), corners=r.corners, folds=r.folds)
+        photos.document["photos"][i]["annotated"] = name
+    return {"photo.json": dumps(photos.document) + "\n", **files}
