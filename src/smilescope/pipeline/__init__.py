@@ -6,7 +6,7 @@
 * :mod:`~smilescope.pipeline.finish` — a recording's frames -> calibrated signal table, quality;
 * :mod:`~smilescope.pipeline.run` — :func:`analyze`: decode -> engine -> finish -> measures;
 * :mod:`~smilescope.pipeline.live` — :class:`LiveMeasures`: the coach's per-frame read-out;
-* :mod:`~smilescope.pipeline.photo` — still photos: landmarks, corners re-found in the pixels,
+* :mod:`~smilescope.pipeline.photo` — still photos: landmarks (each half of the face fitted on its own),
   the static measures and the movement between a rest photo and an expression photo;
 * :mod:`~smilescope.pipeline.overlay` — key frames of a video with the tracked points drawn
   (``analyze --overlay``).

@@ -27,6 +27,7 @@ from smilescope.measures.photo import (
     SideCall,
     affected_side,
     dynamic_measures,
+    eye_frame,
     photo_scale,
     static_measures,
 )
@@ -56,10 +57,11 @@ class PhotoResult:
     roll_deg: float
     face_width_px: float
     warnings: list[str] = field(default_factory=list)
-    points: FacePoints | None = None  # the points measured: FaceMesh's, the mouth corners re-found in the pixels
+    points: FacePoints | None = None  # the points measured: the halves' fit (else the whole face's, its mouth corners re-found in the pixels)
     corners: dict[str, CornerFit] = field(default_factory=dict)
     folds: dict[str, FoldFit] = field(default_factory=dict)
     mirrored: bool = False  # flipped back before measuring (--mirrored): recorded so a reader knows
+    whole_face_px: np.ndarray | None = None  # FaceMesh's fit to the whole face, where landmarks_px are its halves' (_fitted_by_halves)
 
     def to_dict(self) -> dict:
         return {"path": self.photo.path, "expression": self.expression,
@@ -118,10 +120,14 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
     own = detector is None
     det = detector or MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4)
     try:
-        obs, not_faces = _find_face(photo.rgb, det)
+        return _analyze(photo, expression, det, mirrored)
     finally:
         if own:
             det.close()
+
+
+def _analyze(photo: Photo, expression: str, det: MediaPipeFaceMesh, mirrored: bool) -> PhotoResult:
+    obs, not_faces = _find_face(photo.rgb, det)
     if obs is None:
         raise BadInputError(f"No face found in '{photo.path}'.",
                             "Use a photo of the face from the front, well lit, not cut off at the edges.")
@@ -148,15 +154,22 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
         raise BadInputError(f"The face in '{photo.path}' lies {abs(roll):.0f} deg on its side (at most {MAX_ROLL_DEG:g} deg "
                             "can be measured): the photo was probably saved turned, without its orientation tag.",
                             "Turn the photo upright (rotate it in a photo viewer and save it) and run again.")
+    whole_face = None
+    if abs(yaw) <= MAX_YAW_DEG and (halves := _fitted_by_halves(photo.rgb, lms, det)) is not None:
+        whole_face, lms = lms, halves  # the head pose and the smile score above are the whole face's
     pts = FacePoints.from_facemesh(lms)
     scale = photo_scale(lms, pts)
     if not scale.accurate:
         warnings.append(scale.why)
     px_per_mm = 1.0 / scale.mm_per_px
     grey = smoothed_grey(photo.rgb, px_per_mm=px_per_mm)
-    # FaceMesh's corners sit on its lip contour, often 1-3 mm inside where the lips meet
-    corners = refine_commissures(grey, corner_px=pts.mouth_corner, px_per_mm=px_per_mm,
-                                 toward_px={s: lms[list(lm.INNER_LIP_NEAR_CORNER[s]), :2].mean(axis=0) for s in lm.SIDES})
+    if whole_face is None:
+        # FaceMesh's corners from the whole face sit on its lip contour, often 1-3 mm inside where the lips meet
+        corners = refine_commissures(grey, corner_px=pts.mouth_corner, px_per_mm=px_per_mm,
+                                     toward_px={s: lms[list(lm.INNER_LIP_NEAR_CORNER[s]), :2].mean(axis=0) for s in lm.SIDES})
+    else:
+        corners = {s: CornerFit(point_px=pts.mouth_corner[s], facemesh_px=pts.mouth_corner[s], refined=False, why=HALVES_CORNER)
+                   for s in lm.SIDES}
     pts = replace(pts, mouth_corner={s: corners[s].point_px for s in lm.SIDES})
     mouth_centre = lms[[lm.INNER_LIP_CENTRE["upper"], lm.INNER_LIP_CENTRE["lower"]], :2].mean(axis=0)
     folds = {s: nasolabial_fold(grey, ala_px=lms[lm.ALA[s], :2], corner_px=pts.mouth_corner[s], mouth_centre_px=mouth_centre,
@@ -169,7 +182,8 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
                          mm_per_px=scale.mm_per_px)
     return PhotoResult(photo=photo, expression=expression, landmarks_px=lms, scale=scale, static=static, side=side,
                        yaw_deg=float(yaw), pitch_deg=float(pitch), roll_deg=float(roll), face_width_px=width,
-                       warnings=warnings, points=pts, corners=corners, folds=folds, mirrored=bool(mirrored))
+                       warnings=warnings, points=pts, corners=corners, folds=folds, mirrored=bool(mirrored),
+                       whole_face_px=whole_face)
 
 
 class PhotoSet(NamedTuple):
@@ -179,6 +193,57 @@ class PhotoSet(NamedTuple):
 
     document: dict
     photos: list[PhotoResult]
+
+
+HALVES_CORNER = ("the face model's corner, fitted to each half of the face on its own: on palsy photos these agreed with "
+                 "hand-placed corners better than corners re-found in the pixels")
+MIDLINE_FRACTION = 0.03  # of the outer canthi's distance (about 3 mm): points this near the midline belong to both halves
+# Where the midline runs is known to a few millimetres and about a degree, and a half-face fit moves
+# with it (Palda: one photo's corner difference by 0.36 mm at the median, 1.7 mm at the 90th
+# percentile, when the line turns by 1 deg); so the fits of five lines within that are averaged
+# (0.21 and 1.05 mm). (shift across, in outer-canthi distances; turn, degrees)
+MIDLINES = ((0.0, 0.0), (-0.02, 0.0), (0.02, 0.0), (0.0, -1.0), (0.0, 1.0))
+
+
+def _fitted_by_halves(rgb: np.ndarray, lms: np.ndarray, det: MediaPipeFaceMesh) -> np.ndarray | None:
+    """The landmarks fitted to each half of the face on its own, or None where a half is not
+    found as a face.
+
+    FaceMesh fits a shape model learnt from faces that are nearly symmetric, so it pulls a
+    one-sided droop or smile towards the other side: on the Palda palsy photos its mouth corners'
+    height difference came out about 0.7 of the hand-placed landmarks'. Here each half of the
+    face is mirrored about the facial midline (through the middle of the eyes, perpendicular to
+    the eye line) into a whole, symmetric face, which the model fits without that pull; each
+    side's points are taken from its own half's fit (points on the midline: the mean of both),
+    averaged over :data:`MIDLINES`.
+    """
+    pts = FacePoints.from_facemesh(lms)
+    origin, x, up = eye_frame(pts)
+    eyes_px = float(np.linalg.norm(pts.eye_outer["left"] - pts.eye_outer["right"]))
+    across = (lms[:, :2] - origin) @ x
+    near = MIDLINE_FRACTION * eyes_px
+    h, w = rgb.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    fits = []
+    for shift, turn_deg in MIDLINES:
+        c, s = np.cos(np.radians(turn_deg)), np.sin(np.radians(turn_deg))
+        u = np.array([c * up[0] - s * up[1], s * up[0] + c * up[1]])  # the line's direction
+        o = origin + shift * eyes_px * x
+        reflect = 2.0 * np.outer(u, u) - np.eye(2)  # about the line through o along u: its own inverse
+        mirror = cv2.warpAffine(rgb, np.hstack([reflect, (o - reflect @ o)[:, None]]), (w, h), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_REPLICATE)
+        on_right = ((yy - o[1]) * u[0] - (xx - o[0]) * u[1] < 0)[..., None]  # (-u[1], u[0]) points to the person's left
+        half = {}
+        for side, keep in (("right", on_right), ("left", ~on_right)):
+            meshes = det.faces(np.ascontiguousarray(np.where(keep, rgb, mirror)))
+            if not meshes:
+                return None
+            half[side] = min(meshes, key=lambda a: float(np.linalg.norm(a[lm.NOSE_TIP, :2] - lms[lm.NOSE_TIP, :2])))
+        fit = (half["right"] + half["left"]) / 2.0
+        fit[across < -near] = half["right"][across < -near]
+        fit[across > near] = half["left"][across > near]
+        fits.append(fit)
+    return np.mean(fits, axis=0)
 
 
 def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoSet:

@@ -111,9 +111,11 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
     for text, at, avoid in labels:
         _label(img, text, at, fs, avoid=avoid, margin_px=2 * lw + 3)
     _label(img, side_text, (8, int(22 * fs / 0.5)), fs)
-    img = _with_legend(img, ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)",
-                             "magenta ring: the corner as the face model put it, before it was re-found in the pixels",
-                             "nasolabial fold: magenta, white if faint"])
+    ringed = any(c.refined for c in (corners or {}).values())
+    img = _with_legend(img, ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)"]
+                       + (["magenta ring: the corner as the face model put it, before it was re-found in the pixels"]
+                          if ringed else [])
+                       + ["nasolabial fold: magenta, white if faint"])
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
 
