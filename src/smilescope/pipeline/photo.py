@@ -223,7 +223,7 @@ def _fitted_by_halves(rgb: np.ndarray, lms: np.ndarray, det: MediaPipeFaceMesh) 
     across = (lms[:, :2] - origin) @ x
     near = MIDLINE_FRACTION * eyes_px
     h, w = rgb.shape[:2]
-    yy, xx = np.mgrid[0:h, 0:w]
+    ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]  # broadcast, not h x w grids
     fits = []
     for shift, turn_deg in MIDLINES:
         c, s = np.cos(np.radians(turn_deg)), np.sin(np.radians(turn_deg))
@@ -232,7 +232,7 @@ def _fitted_by_halves(rgb: np.ndarray, lms: np.ndarray, det: MediaPipeFaceMesh) 
         reflect = 2.0 * np.outer(u, u) - np.eye(2)  # about the line through o along u: its own inverse
         mirror = cv2.warpAffine(rgb, np.hstack([reflect, (o - reflect @ o)[:, None]]), (w, h), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_REPLICATE)
-        on_right = ((yy - o[1]) * u[0] - (xx - o[0]) * u[1] < 0)[..., None]  # (-u[1], u[0]) points to the person's left
+        on_right = ((ys - o[1]) * u[0] - (xs - o[0]) * u[1] < 0)[..., None]  # (-u[1], u[0]) points to the person's left
         half = {}
         for side, keep in (("right", on_right), ("left", ~on_right)):
             meshes = det.faces(np.ascontiguousarray(np.where(keep, rgb, mirror)))
