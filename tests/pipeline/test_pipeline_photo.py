@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -247,3 +248,29 @@ def test_a_16_bit_grey_photo_measures_as_its_8_bit_copy(tmp_path):
     assert Image.open(tmp_path / "grey16.png").mode.startswith("I")
     eight, sixteen = analyze_photo(tmp_path / "grey8.png"), analyze_photo(tmp_path / "grey16.png")
     assert sixteen.static["mouth_corner_difference_mm"] == pytest.approx(eight.static["mouth_corner_difference_mm"], abs=1e-6)
+
+
+def test_halves_are_taken_only_where_each_is_the_same_face():
+    """``_fitted_by_halves`` with a model that fits the same landmarks to every picture gives them
+    back unchanged (each side from its own half, the midline from both); a half whose fit sits
+    elsewhere (a face at the picture's edge filled with smeared border) gives None, so the whole
+    face's fit is used."""
+    from smilescope.pipeline.photo import _fitted_by_halves
+    from smilescope.track.facemesh import detect_still
+
+    rgb = np.asarray(Image.open(FACES / "yale01.jpg").convert("RGB"))
+    lms = detect_still(rgb).landmarks_px
+
+    class Same:
+        def __init__(self, shift_px):
+            self.shift_px, self.seen = shift_px, 0
+
+        def faces(self, image):
+            self.seen += 1
+            assert image.shape == rgb.shape
+            return [lms + [self.shift_px, 0.0, 0.0]]
+
+    same = Same(0.0)
+    assert np.allclose(_fitted_by_halves(rgb, lms, same), lms) and same.seen == 10  # five midlines, two halves
+    eyes_px = float(np.linalg.norm(lms[263, :2] - lms[33, :2]))
+    assert _fitted_by_halves(rgb, lms, Same(0.4 * eyes_px)) is None

@@ -236,9 +236,13 @@ def _fitted_by_halves(rgb: np.ndarray, lms: np.ndarray, det: MediaPipeFaceMesh) 
         half = {}
         for side, keep in (("right", on_right), ("left", ~on_right)):
             meshes = det.faces(np.ascontiguousarray(np.where(keep, rgb, mirror)))
-            if not meshes:
+            off = [float(np.linalg.norm(a[lm.NOSE_TIP, :2] - lms[lm.NOSE_TIP, :2])) for a in meshes]
+            # the mirrored face is the same face, its nose on the midline: a fit whose nose is a
+            # quarter of the eyes' width away (a face at the picture's edge filled with smeared
+            # border) is not that face
+            if not meshes or min(off) > 0.25 * eyes_px:
                 return None
-            half[side] = min(meshes, key=lambda a: float(np.linalg.norm(a[lm.NOSE_TIP, :2] - lms[lm.NOSE_TIP, :2])))
+            half[side] = meshes[int(np.argmin(off))]
         fit = (half["right"] + half["left"]) / 2.0
         fit[across < -near] = half["right"][across < -near]
         fit[across > near] = half["left"][across > near]
