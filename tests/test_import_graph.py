@@ -23,7 +23,6 @@ LOCAL_OK = {
     ("smilescope.cli.analyze", "smilescope.pipeline.overlay"): "decodes the video again, only for --overlay",
     ("smilescope.cli.analyze", "smilescope.report.annotate"): "OpenCV drawing, only for --overlay",
     ("smilescope.cli.analyze", "smilescope.io.video"): "PyAV and OpenCV: grade reads the video's length before analysing",
-    ("smilescope.cli.photo", "smilescope"): "smilescope.photo: OpenCV and MediaPipe load only when a photo is analysed",
     ("smilescope", "smilescope.pipeline.photo"): "smilescope.photo loads OpenCV and MediaPipe on first use only",
     ("smilescope", "smilescope.report.annotate"): "smilescope.photo: OpenCV drawing on first use only",
     ("smilescope", "smilescope.output"): "smilescope.photo's writer: NumPy with it, on first use only (import smilescope stays light)",

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from smilescope import photo as photo_set  # a plain function: it loads MediaPipe and OpenCV only when called
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
 from smilescope.output import check_out_dir
@@ -28,8 +29,6 @@ def photo(
     Example:
       smilescope photo rest.jpg --out out/photos
     """
-    from smilescope import photo as photo_set  # noqa: PLC0415 - MediaPipe and OpenCV: only when a photo is analysed
-
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
         for p in images:  # "-e rest smile": the second expression was taken for a photo's name
             if p.name in EXPRESSIONS and not p.exists():

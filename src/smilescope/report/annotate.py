@@ -4,11 +4,11 @@ eye line, the midline and the measured distances drawn on it, sides named as the
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
-
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
 
 from smilescope import landmarks as lm
 from smilescope.landmarks import SIDES
