@@ -33,3 +33,30 @@ def test_identical_frames_give_identical_measures(tmp_path):
         for name in ("mouth_corner_left_x_mm", "mouth_corner_right_y_mm", "palpebral_left_height_mm", "smile_score"):
             assert cols[name][i + 1] == cols[name][i], (name, i)
         assert res.signals.t_s[i + 1] > res.signals.t_s[i]
+
+
+def test_warping_the_grey_part_under_the_face_equals_warping_the_whole_grey_frame():
+    """Stage 2 turns grey only the part of the frame its warp reads: for head motions from small
+    to large (turns of 20 degrees, scale 0.7-1.4) and outputs lying inside, across the edge of
+    and wholly outside the picture, the warped patch is the same, pixel for pixel, as the warp
+    of the whole grey frame (the border rule replicates the picture's edge in both)."""
+    from smilescope.pipeline.engine import _grey_under
+
+    rng = np.random.default_rng(0)
+    rgb = cv2.GaussianBlur(rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8), (0, 0), 3)
+    whole = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    for _ in range(300):
+        a, s = np.deg2rad(rng.uniform(-20, 20)), rng.uniform(0.7, 1.4)
+        m = np.array([[s * np.cos(a), -s * np.sin(a), rng.uniform(-400, 1500)],
+                      [s * np.sin(a), s * np.cos(a), rng.uniform(-300, 900)]])
+        size = (int(rng.integers(50, 500)), int(rng.integers(50, 500)))
+        grey, (x0, y0) = _grey_under(rgb, m, size)
+        moved = m.copy()
+        moved[:, 2] -= (x0, y0)
+        want = cv2.warpAffine(whole, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        got = cv2.warpAffine(grey, moved, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        assert np.array_equal(got, want)
+    # a face-sized patch well inside the frame: only it (and the bilinear taps' rim) goes grey
+    grey, corner = _grey_under(rgb, np.array([[1.0, 0, 500], [0, 1.0, 200]]), (350, 450))
+    assert corner == (498, 198) and grey.shape == (455, 355)

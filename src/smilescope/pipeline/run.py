@@ -65,15 +65,28 @@ def prefetch(it: Iterable, depth: int = 8) -> Iterator:
 
 
 # SciPy's submodules load on first use (about 0.5 s of imports the measures need at the end).
-# Loaded in a thread at the start, they load while the first frames wait for MediaPipe's graph,
-# instead of after the last frame.
+# They load in a thread once the landmark model is built, beside the first frames, instead of
+# after the last frame. Not before: imports hold the interpreter lock, and beside MediaPipe's own
+# import (0.45 s, the first frame waits for it) they made that take 0.9-1.0 s instead.
 MEASURE_MODULES = ("scipy.signal", "scipy.stats", "scipy.ndimage", "scipy.interpolate")
 
 
-def _warm_measures() -> threading.Thread:
-    th = threading.Thread(target=lambda: [importlib.import_module(m) for m in MEASURE_MODULES], daemon=True)
-    th.start()
-    return th
+class _Warm:
+    """The measure modules' import, started in a thread by :meth:`start` and awaited by
+    :meth:`join` (a no-op when it was never started)."""
+
+    def __init__(self) -> None:
+        self._th: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._th is None:
+            self._th = threading.Thread(target=lambda: [importlib.import_module(m) for m in MEASURE_MODULES],
+                                        daemon=True)
+            self._th.start()
+
+    def join(self) -> None:
+        if self._th is not None:
+            self._th.join()
 
 
 def analyze(
@@ -126,7 +139,7 @@ def analyze(
     BadInputError
         Unreadable input, no usable face, a face too small, a head turned away throughout.
     """
-    warm = _warm_measures()
+    warm = _Warm()
     try:
         return _analyze(path, warm, fps=fps, mirrored=mirrored, config=config, detector=detector,
                         iris_detector=iris_detector, progress=progress, models=models, one_core=one_core)
@@ -136,13 +149,14 @@ def analyze(
         warm.join()
 
 
-def _analyze(path, warm: threading.Thread, *, fps, mirrored, config, detector, iris_detector, progress, models,
+def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detector, progress, models,
              one_core) -> Analysis:
     results: list[FrameResult] = []
     with open_video(path, fps=fps, mirrored=mirrored, threaded_decode=not one_core) as src:
         info = src.info
         total = int(info.frames or 0)
         with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
+            warm.start()
             observed = (fa.observe(f.rgb, f.t_s) for f in src)
             if not one_core:
                 observed = prefetch(observed, depth=4)
