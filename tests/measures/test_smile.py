@@ -617,3 +617,53 @@ def test_fading_repetitions_on_a_rendered_video(tmp_path):
     np.testing.assert_allclose(got, amps, atol=0.5)
     f = res.smile.fatigue
     assert f.fades and f.decrement_pct_per_rep == pytest.approx(-12.5, abs=3.0)
+
+
+# --- a rest tremor of the lips ------------------------------------------------------------
+
+def test_a_lip_tremor_taken_out_leaves_the_relaxed_face_and_the_smile():
+    """Both corners shake at 5 Hz, 1 mm either way (2 mm peak to peak, more than a still face
+    may move), throughout a recording with one 4 mm smile. Left in, the tremor breaks every still
+    stretch: no relaxed face, the smile not measured. Taken out (the mouth's tremor frequency
+    given, as the shake measure finds it), the relaxed face is found and the smile measures its
+    own 4 mm, not 4 mm plus the tremor's swing."""
+    t = np.arange(0, 7, 1 / 30)
+    p = 4.0 * _bump(t, 3.0, 0.5, 1.5, 0.5)
+    shake = 1.0 * np.sin(2 * np.pi * 5.0 * t)
+    xy = (np.cos(ANGLE) * p, np.sin(ANGLE) * p + shake)
+    score = 0.1 + 0.8 * p / 4.0
+    tab = _table(t, xy, xy, smile_score=score, lip_gap_mm=np.zeros(len(t)))
+    left_in, _ = analyze_smiles(tab)
+    assert not left_in.relaxed_face and left_in.not_judged.startswith("no relaxed face")
+    res, exc = analyze_smiles(tab, tremor_hz=5.0)
+    assert res.relaxed_face and len(res.episodes) == 1
+    for side in ("left", "right"):
+        assert res.excursion_mm[side] == pytest.approx(4.0, abs=0.2)
+    assert res.weaker_side == "none" and res.thresholds["tremor_taken_out_hz"] == 5.0
+    # at rest the tremor is gone from the excursion: a still face reads still
+    assert np.nanmax(exc.length_mm["left"][t < 2.5]) < 0.3
+
+
+def test_a_lip_tremor_on_video_still_lets_the_smile_be_measured(tmp_path):
+    """Rendered: a 1 mm, 5 Hz tremor of both mouth corners (Parkinson's rest tremor band) through
+    the whole clip and a 4 mm smile in it. The smile is measured from the relaxed face (it was
+    'not judged' before the tremor was taken out) within 0.5 mm of the truth on each side, and
+    the tremor is still measured and flagged from the signals as they were; the same tremor
+    without a smile gives no smile."""
+    face = synth.load_face(FACES / "yale05.jpg")
+    tremor = ()
+    for side in lm.SIDES:
+        tremor += synth.tremor_motions(face, landmark=lm.MOUTH_CORNER[side], amp_mm=1.0, freq_hz=5.0, direction_deg=-90)
+    # 3 s of rest first: a tremor is shown where it lasts 2 s (shake.MIN_PRESENT_S) at rest or in a smile
+    smile = synth.smile_motions(face, right_mm=4.0, left_mm=4.0, onset_s=3.0, rise_s=0.5, hold_s=1.5, fall_s=0.5)
+    synth.render(tmp_path / "both.mp4", face=face, fps=30, duration_s=8.0, motions=smile + tremor, write_truth=False)
+    res = analyze(tmp_path / "both.mp4")
+    assert res.smile.relaxed_face and res.smile.not_judged == ""
+    for side in ("left", "right"):
+        assert res.smile.excursion_mm[side] == pytest.approx(4.0, abs=0.5)
+    assert res.smile.weaker_side == "none"
+    assert res.shake.tremor.detected and res.shake.tremor.amplitude_mm == pytest.approx(1.0, rel=0.3)
+    assert any(f.id == "shaking_at_rest" for f in res.flags) and not any(f.id == "one_sided_shaking" for f in res.flags)
+    synth.render(tmp_path / "tremor.mp4", face=face, fps=30, duration_s=8.0, motions=tremor, write_truth=False)
+    only = analyze(tmp_path / "tremor.mp4")
+    assert only.smile.episodes == [] and only.shake.tremor.detected

@@ -68,7 +68,7 @@ import scipy  # submodules load on first use (SciPy >= 1.9): readers of the resu
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
-from smilescope.timebase import frame_interval_s, mask_runs, seconds_to_frames, span_mask
+from smilescope.timebase import frame_interval_s, frame_rate_hz, mask_runs, seconds_to_frames, span_mask
 
 MAX_HEAD_TURN_DEG = 2.0  # head yaw change from rest beyond which a smile's excursions are not compared
 MAX_LIFT_TURN_DEG = 10.0  # ... and beyond which its corners' lifts are not compared either (module notes)
@@ -195,6 +195,45 @@ def _still(table: SignalTable, cols: tuple[str, ...], *, window_s: float, tol_mm
     for c in cols:
         ok &= _holds(table.columns[c], table.t_s, window_s=window_s, tol=tol_mm)
     return ok
+
+
+def without_tremor(table: SignalTable, tremor_hz: float) -> SignalTable:
+    """The table with a tremor of the mouth corners at ``tremor_hz`` taken out of their position.
+
+    A rest tremor of the lips (Parkinson's: 4-6 Hz, often 1-2 mm) oscillates about where the
+    corners rest. Left in, it breaks every stretch of still face the relaxed face is found from
+    (a 1 mm tremor at 5 Hz left a rendered face with no relaxed face at all) and adds its own
+    amplitude to each smile's peak. The smile is the slow movement: each corner's position is
+    low-passed at two-thirds of the tremor's frequency (:func:`_slow_part`, which keeps under
+    4 % of the tremor and 96 % of a movement at half its frequency). The tremor itself is
+    measured by :mod:`smilescope.measures.shake` from the table as it was.
+    """
+    cols = dict(table.columns)
+    for s in SIDES:
+        for c in "xy":
+            name = f"mouth_corner_{s}_{c}_mm"
+            cols[name] = _slow_part(cols[name], table.t_s, table.valid, cutoff_hz=tremor_hz / 1.5)
+    return SignalTable(table.t_s, table.valid, cols)
+
+
+def _slow_part(v: np.ndarray, t: np.ndarray, valid: np.ndarray, *, cutoff_hz: float) -> np.ndarray:
+    """``v`` without what oscillates faster than ``cutoff_hz``: a 4th-order Butterworth
+    low-pass run forwards and backwards (no delay; half power at the cutoff), over each stretch
+    of measured frames long enough for it. Shorter stretches, and a frame rate that cannot show
+    the cutoff, are left as they are."""
+    v = np.asarray(v, dtype=float)
+    seen = np.isfinite(v) & np.asarray(valid, dtype=bool)
+    if seen.sum() < 2:
+        return v
+    fs = frame_rate_hz(t, seen)
+    if not (np.isfinite(fs) and fs > 2.2 * cutoff_hz):
+        return v
+    sos = scipy.signal.butter(4, cutoff_hz, fs=fs, output="sos")
+    out = v.copy()
+    for a, b in mask_runs(seen):
+        if b - a + 1 > 3 * (2 * len(sos) + 1):  # longer than sosfiltfilt's padding
+            out[a:b + 1] = scipy.signal.sosfiltfilt(sos, v[a:b + 1])
+    return out
 
 
 def _holds(v: np.ndarray, t: np.ndarray, *, window_s: float, tol: float) -> np.ndarray:
@@ -816,7 +855,7 @@ def weaker_side_min_diff_mm(mm_per_px: float | None, *, min_diff_mm: float = 3.0
 
 def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference_points_mm: dict | None = None,
                    min_diff_mm: float = 3.0, min_diff_pct: float = 20.0,
-                   mm_per_px: float | None = None) -> tuple[SmileResult, Excursion]:
+                   mm_per_px: float | None = None, tremor_hz: float | None = None) -> tuple[SmileResult, Excursion]:
     """Episodes, overall excursion and symmetry (medians over episodes), eye involvement, fatigue.
 
     Without a relaxed face (:func:`find_baseline`) the smiles are still found (by the
@@ -824,8 +863,12 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     says why. A smile whose corner seems to move more than :data:`MAX_PLAUSIBLE_EXCURSION_MM`
     is listed with its reason but left out of the medians, the sides and fatigue. A side is
     weaker when it moves ``min_diff_mm`` plus the tracking margin at ``mm_per_px`` (the
-    recording's scale; no margin when not given) and ``min_diff_pct`` less.
+    recording's scale; no margin when not given) and ``min_diff_pct`` less. ``tremor_hz``: a
+    tremor of the mouth at that frequency, taken out of the corners' position first
+    (:func:`without_tremor`).
     """
+    if tremor_hz is not None:
+        table = without_tremor(table, tremor_hz)
     noticed_mm, min_diff_mm = min_diff_mm, weaker_side_min_diff_mm(mm_per_px, min_diff_mm=min_diff_mm)
     base = find_baseline(table, noise_floor_mm=noise_floor_mm)
     exc = excursion(table, base)
@@ -866,6 +909,8 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
                              "as other cameras give them); "
                              "a head turn shifts the corners' difference by about 1 mm per degree, their lifts' "
                              "by perspective alone (2 mm at 10 degrees with the camera 30 cm away)"}
+    if tremor_hz is not None:
+        thresholds["tremor_taken_out_hz"] = float(tremor_hz)
     tired = fatigue(measured) if base.found else fatigue([])
     return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
                        relaxed_s=base.rest_s, not_judged=not_judged, sides_compared_on=on, lift_mm=lift,
