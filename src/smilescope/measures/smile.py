@@ -205,7 +205,7 @@ def without_tremor(table: SignalTable, tremor_hz: float) -> SignalTable:
     (a 1 mm tremor at 5 Hz left a rendered face with no relaxed face at all) and adds its own
     amplitude to each smile's peak. The smile is the slow movement: each corner's position is
     low-passed at two-thirds of the tremor's frequency (:func:`_slow_part`, which keeps under
-    4 % of the tremor and 96 % of a movement at half its frequency). The tremor itself is
+    4 % of the tremor and over 90 % of a movement at half its frequency). The tremor itself is
     measured by :mod:`smilescope.measures.shake` from the table as it was.
     """
     cols = dict(table.columns)
