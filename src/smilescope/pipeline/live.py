@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smilescope.landmarks import SIDES
-from smilescope.measures.shake import band_amplitude_mm
+from smilescope.measures.shake import MIN_HZ as TREMOR_MIN_HZ, band_amplitude_mm
 from smilescope.measures.smile import (
     REST_MAX_ANGLE_DEG,
     REST_MAX_LIP_GAP_MM,
@@ -121,12 +121,18 @@ class LiveMeasures:
             else:
                 self._capturing.append((r.t_s, xy))
                 self._capturing_moves.append(np.array([mm[c] for c in MOVEMENT_COLUMNS + EYE_COLUMNS]))
-                # still: every frame within REST_STILL_MM (the smallest smile counted) of the
-                # stretch's median position; a frame further away has moved, and the stretch
-                # starts again from it (webcam jitter of a pixel or two stays well inside)
+                # still: the face's position now within REST_STILL_MM (the smallest smile
+                # counted) of the stretch's median position; further away it has moved, and the
+                # stretch starts again from this frame (webcam jitter of a pixel or two stays well
+                # inside). "Now" is the mean over the last period of the tremor band's lowest
+                # frequency (1/3 s): a lip tremor (a 2 mm one puts single frames 2 mm off) averages
+                # out to under a quarter of that, while a face moving into an expression
+                # still moves the mean away.
                 pts = np.array([np.concatenate([x["right"], x["left"]]) for _, x in self._capturing])
+                when = np.array([t for t, _ in self._capturing])
+                now = pts[when >= r.t_s - 1.0 / TREMOR_MIN_HZ].mean(axis=0)
                 centre = np.median(pts, axis=0)
-                if max(np.linalg.norm(pts[-1, :2] - centre[:2]), np.linalg.norm(pts[-1, 2:] - centre[2:])) > REST_STILL_MM:
+                if max(np.linalg.norm(now[:2] - centre[:2]), np.linalg.norm(now[2:] - centre[2:])) > REST_STILL_MM:
                     self._capturing = self._capturing[-1:]
                     self._capturing_moves = self._capturing_moves[-1:]
                 if r.t_s - self._capturing[0][0] >= self.baseline_s:
