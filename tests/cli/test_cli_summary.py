@@ -93,3 +93,12 @@ def test_the_suggested_report_command_is_quoted_for_the_shell(tmp_path):
     console.print(render_summary(Analysis.from_dict(doc), json_path=path, csv_path=path.with_name("signals.csv")))
     text = console.export_text()
     assert f"smilescope report {shlex.quote(str(path))}" in text
+
+
+def test_a_tremor_taken_out_of_the_smiles_is_said(doc):
+    """Where the mouth's tremor was taken out before the smiles were measured (a lip tremor left
+    no still face), the summary says so beside the smiles; otherwise it says nothing of it."""
+    assert "shaking was taken out" not in _shown(Analysis.from_dict(doc))
+    doc["smile"]["thresholds"]["tremor_taken_out_hz"] = 5.1
+    text = _shown(Analysis.from_dict(doc))
+    assert "The mouth shook about 5 times a second throughout, so the face never held still: that shaking was taken out" in text

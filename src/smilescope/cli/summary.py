@@ -94,6 +94,8 @@ def render_summary(analysis: Analysis, *, json_path=None, csv_path=None, figures
         parts.append(Text(f"{words.asymmetry_label(sm)} {_fmt(sm.asymmetry_pct, '.0f', ' %')}. " + words.side_decision(sm)))
         if (note := words.negative_note(sm, analysis.synkinesis)) is not None:
             parts.append(Text(note))
+        if (note := words.tremor_note(sm)) is not None:
+            parts.append(Text(note))
         if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
             parts.append(Text(tired))
     elif sm is not None:

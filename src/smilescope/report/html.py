@@ -133,6 +133,8 @@ def _smile(sm: SmileResult | None, syn: SynkinesisResult | None = None) -> dict:
              words.side_decision(sm)]
     if (note := words.negative_note(sm, syn)) is not None:
         lines.append(note)
+    if (note := words.tremor_note(sm)) is not None:
+        lines.append(note)
     out["source"] = th.get("sources")
     if (tired := words.fatigue_sentence(sm.fatigue)) is not None:
         lines.append(tired)

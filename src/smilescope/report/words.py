@@ -183,6 +183,18 @@ def negative_note(sm: SmileResult | None, syn: SynkinesisResult | None) -> str |
             "cheek and narrows the eye a little, and small values either way are within what the video can tell apart.")
 
 
+def tremor_note(sm: SmileResult | None) -> str | None:
+    """That the mouth's tremor was taken out before the smiles were measured (None when not)."""
+    hz = (sm.thresholds or {}).get("tremor_taken_out_hz") if sm is not None else None
+    if not _known(hz):
+        return None
+    # "about": the frequency found over the whole recording, which may differ by a tenth from the
+    # shaking measure's own (found with the smiles set apart)
+    return (f"The mouth shook about {hz:.0f} times a second throughout, so the face never held still: that shaking was taken out of "
+            "the mouth corners' movement before the relaxed face and the smiles were measured. The shaking itself is "
+            "measured below, from the movement as it was.")
+
+
 def eye_narrowing_sentence(syn: SynkinesisResult | None) -> str:
     """The eye-closing-with-the-smile (synkinesis) sentence, with the same numbers as the table."""
     if syn is None:
