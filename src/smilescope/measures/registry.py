@@ -111,8 +111,8 @@ def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
 
 
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
-    smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm,
-                                mm_per_px=ctx.mm_per_px)
+    kw = dict(noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm, mm_per_px=ctx.mm_per_px)
+    smile, exc = analyze_smiles(table, **kw)
     if not smile.relaxed_face:
         # A rest tremor of the lips can leave no still face to measure from: a tremor of the
         # mouth over the whole recording (smiles not yet known) is then taken out of the
@@ -120,8 +120,7 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
         # whole-recording tremor search costs 0.4 s on a 30 s video, where the measures take 0.04 s.
         mouth = tremor(table, noise_floor_mm=ctx.noise_floor_mm, smile_mask=np.zeros(len(table), bool)).tremor
         if mouth.detected and mouth.region == "mouth":
-            smile, exc = analyze_smiles(table, noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm,
-                                        mm_per_px=ctx.mm_per_px, tremor_hz=mouth.frequency_hz)
+            smile, exc = analyze_smiles(table, **kw, tremor_hz=mouth.frequency_hz)
     warnings = []
     advice = "Keep the head still and facing the camera while smiling, or rest the face a moment in the pose you smile in."
     turned, which = _smiles_where(smile.episodes, lambda e: e.head_turned)
