@@ -54,6 +54,21 @@ def _labelled(lab, event) -> bool:
     return any(start <= t <= end for t in times) or any(lo <= end and start <= hi for lo, hi in lab.eye_closures)
 
 
+def test_a_smile_s_eye_narrowing_is_never_a_blink_s(analysed):
+    """A full healthy smile narrows the eyes by about 22 % (FACE software, Laryngoscope 2013); over
+    half shut is a closure. A blink at a smile's apex shut the eyes there (d9's last smile read
+    95 % with a 0.37 s blink at its apex): blinks and winks are left out of the eye measures, so
+    a smile's narrowing over 50 % on both sides comes only from a labelled deliberate closure."""
+    bad = []
+    for lab, a in analysed:
+        for e in a.smile.episodes:
+            narrowing = [getattr(e, s).palpebral_narrowing_pct for s in ("left", "right")]
+            if all(v is not None and np.isfinite(v) and v > 50 for v in narrowing) and not any(
+                    lo <= e.end_s and e.start_s <= hi for lo, hi in lab.eye_closures):
+                bad.append((lab.video, e.apex_s, narrowing))
+    assert not bad
+
+
 def test_blink_recall_meets_the_target(overall):
     op, target = TARGETS["blink_recall"]
     missed = {s.name: [d for d in s.details if d.startswith("missed blink")] for s in overall.scores}

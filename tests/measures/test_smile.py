@@ -66,6 +66,37 @@ def test_episode_timing_and_excursion_on_a_known_table():
     assert e.weaker_side == "none"  # 2 mm apart
 
 
+def test_a_blink_at_the_apex_is_left_out_of_the_eye_narrowing():
+    """A known smile whose eyes narrow by 20 %, with a 0.4 s blink (both lids shut) in the middle
+    of its apex: the blink's frames are not the smile's eye narrowing. Left in, half the apex
+    frames read the eye shut; given as eyes_shut (what expressivity.eyes_shut_mask makes of the
+    blink events), the narrowing is the smile's own 20 %, for each smile and over the recording,
+    and a smile with the eyes shut through its whole apex has no narrowing rather than 100 %."""
+    from smilescope.measures.expressivity import eye_events, eyes_shut_mask
+
+    t = np.arange(0, 9, 1 / 30)
+    p = _bump(t, 1.0, 0.5, 0.4, 0.5) + _bump(t, 5.0, 0.5, 1.0, 0.5)
+    right = (5.0 * np.cos(ANGLE) * p, 5.0 * np.sin(ANGLE) * p)
+    open_mm = 10.0 - 2.0 * p
+    blink = (t >= 1.45) & (t < 1.85)  # most of the first smile's apex (held 1.5-1.9 s)
+    shut = (t >= 5.2) & (t < 6.9)  # the second smile's whole apex and more (a long squeeze: not a blink)
+    eye = np.where(blink | shut, 0.2, open_mm)
+    tab = _table(t, right, right, palpebral_left_height_mm=eye, palpebral_right_height_mm=eye.copy(),
+                 smile_score=0.9 * (p > 0.5))
+    kept, _ = analyze_smiles(tab)
+    assert kept.episodes[0].left.palpebral_narrowing_pct > 50  # the blink decides the median when left in
+    events = eye_events(tab)
+    assert [e.kind for e in events] == ["blink"]  # the 1.7 s closure is deliberate, not a blink
+    mask = eyes_shut_mask(t, events) | shut  # as for a closure the blink rules do not count: the eye measure says none
+    res, _ = analyze_smiles(tab, eyes_shut=mask)
+    first, second = res.episodes
+    # the apex frames left are those at 90-100 % of the smile, where the eye narrows 18-20 %
+    for side in (first.left, first.right):
+        assert 18.0 - 1e-6 <= side.palpebral_narrowing_pct <= 20.0 + 1e-6
+    assert np.isnan(second.left.palpebral_narrowing_pct)
+    assert res.duchenne["left"]["palpebral_narrowing_pct"] == pytest.approx(first.left.palpebral_narrowing_pct)
+
+
 @pytest.mark.parametrize("smiles_mm,weaker", [
     (((8.0, 8.0), (8.0, 2.0)), "none"),               # one even smile: the left can move fully
     (((8.0, 3.0), (7.0, 2.0), (8.0, 4.0)), "left"),   # the left never gets near: weak

@@ -56,6 +56,7 @@ from smilescope.timebase import MIN_RATE_S, frame_interval_s, measured_duration_
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
 OPEN_PERCENTILE = 90.0  # of an eye's valid openings: the open eye, not its blinks
+BLINK_PAD_S = 0.1  # the lid's fall before and rise after the closed frames a blink is detected on
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,23 @@ class BlinkResult:
     winks: int | None
     events: list[EyeEvent]
     reference: str = BLINK_REFERENCE
+
+
+def eyes_shut_mask(t_s: np.ndarray, events, *, pad_s: float = BLINK_PAD_S) -> np.ndarray:
+    """Frames within a blink or wink of ``events`` (:class:`EyeEvent`), padded by ``pad_s``.
+
+    The eye measures that compare a lid's opening with rest (eye narrowing in a smile,
+    synkinesis, eye closure in a grade) leave these frames out: a blink at a smile's apex shuts
+    the eye for a few tenths of a second whatever the smile does (a 0.37 s blink at the apex of
+    a real smile read as 95 % eye narrowing).
+    """
+    t = np.asarray(t_s, dtype=float)
+    out = np.zeros(len(t), bool)
+    for e in events or []:
+        t0, d = getattr(e, "t_s", None), getattr(e, "duration_s", None)
+        if t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
+            out |= (t >= t0 - pad_s) & (t <= t0 + d + pad_s)
+    return out
 
 
 def blink_summary(table: SignalTable) -> BlinkResult:

@@ -36,6 +36,7 @@ import numpy as np
 
 from smilescope.errors import BadInputError
 from smilescope.landmarks import SIDES, mirror_side
+from smilescope.measures.expressivity import eyes_shut_mask
 from smilescope.measures.smile import weaker_side_min_diff_mm
 from smilescope.signals import SignalTable
 from smilescope.timebase import span_mask
@@ -44,7 +45,6 @@ MOVEMENTS = ("rest", "brow_raise", "eye_closure", "smile", "snarl", "pucker")
 LABEL = "eFACE-style, not clinically validated"
 SIDE_MIN_DIFF_MM = 3.0  # Hohman 2014; as measures.smile.symmetry
 SIDE_MIN_DIFF_PCT = 20.0
-BLINK_PAD_S = 0.1  # the lid's fall before and rise after the closed frames a blink is detected on
 
 
 def check_segments(segments, *, duration_s: float | None = None) -> dict[str, tuple[float, float]]:
@@ -129,16 +129,6 @@ def _dynamic(affected: float, healthy: float) -> float | None:
     return float(np.clip(affected / healthy * 100, 0, 100))
 
 
-def _blink_mask(t_s: np.ndarray, blinks) -> np.ndarray:
-    """Frames within a blink or wink (padded by :data:`BLINK_PAD_S`)."""
-    out = np.zeros(len(t_s), bool)
-    for e in blinks or []:
-        t0, d = getattr(e, "t_s", None), getattr(e, "duration_s", None)
-        if t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
-            out |= (t_s >= t0 - BLINK_PAD_S) & (t_s <= t0 + d + BLINK_PAD_S)
-    return out
-
-
 def _mean(values) -> float | None:
     vals = [v for v in values if v is not None]
     return float(np.mean(vals)) if vals else None
@@ -174,7 +164,7 @@ def eface_style(table: SignalTable, segments: dict, *, affected_side: str | None
     missing = [m for m in MOVEMENTS[1:] if m not in moves]
     too_short = [m for m, mask in moves.items() if mask.sum() < 3]  # given, but under 3 measured frames
     moves = {m: mask for m, mask in moves.items() if m not in too_short}
-    open_eyes = ~_blink_mask(table.t_s, blinks)
+    open_eyes = ~eyes_shut_mask(table.t_s, blinks)
 
     # per side: how much each movement changes its signal (mm), away from rest
     def corner_from_rest(side):

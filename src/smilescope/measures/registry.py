@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from smilescope.measures.expressivity import BlinkResult, blink_summary
+from smilescope.measures.expressivity import BlinkResult, blink_summary, eyes_shut_mask
 from smilescope.measures.flags import Flag, derive_flags
 from smilescope.measures.shake import ShakeResult, tremor
 from smilescope.measures.smile import SmileResult, analyze_smiles, apex_plateau, smile_columns
@@ -110,8 +110,14 @@ def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
     return len(picked), ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in picked)
 
 
+def _eyes_shut(table: SignalTable, done: Mapping[str, Any]) -> np.ndarray:
+    """Frames within a blink or wink: the eye measures of the smile and synkinesis steps leave them out."""
+    return eyes_shut_mask(table.t_s, done["blinks"].events)
+
+
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
-    kw = dict(noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm, mm_per_px=ctx.mm_per_px)
+    kw = dict(noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm, mm_per_px=ctx.mm_per_px,
+              eyes_shut=_eyes_shut(table, done))
     smile, exc = analyze_smiles(table, **kw)
     if not smile.relaxed_face:
         # A rest tremor of the lips can leave no still face to measure from: a tremor of the
@@ -140,7 +146,8 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
 
 def _synkinesis(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     exc, smile = done["smile_excursion"], done["smile"]
-    return {"synkinesis": synkinesis(table, rest=exc.rest_mask, smile_plateau=apex_plateau(exc, smile.episodes))}
+    return {"synkinesis": synkinesis(table, rest=exc.rest_mask, smile_plateau=apex_plateau(exc, smile.episodes),
+                                     eyes_shut=_eyes_shut(table, done))}
 
 
 def _shake(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -163,10 +170,10 @@ def _flags(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
 
 
 MEASURES: tuple[Step, ...] = (
+    Step("blinks", _blinks),  # first: the smile's and synkinesis's eye measures leave blinks out
     Step("smile", _smile),
     Step("synkinesis", _synkinesis),
     Step("shake", _shake),
-    Step("blinks", _blinks),
     Step("twitches", _twitches),
     Step("flags", _flags),
 )

@@ -628,6 +628,7 @@ def find_episodes(
     min_score: float = MIN_SMILE_SCORE,
     edge_fraction: float = 0.2,
     max_edge_s: float = 0.5,
+    eyes_shut: np.ndarray | None = None,
 ) -> list[Episode]:
     """Find every smile: a stretch of at least ``min_duration_s`` that the classifier or the
     geometry reads as a smile (:func:`smile_evidence`), gaps up to ``merge_gap_s`` bridged.
@@ -639,7 +640,8 @@ def find_episodes(
     whose stronger corner moves inwards (a pucker, speech) or sideways (a grimace) at the apex,
     less than ``MIN_SMILE_ANGLE_DEG`` above horizontal, is not a smile unless the classifier
     reads one. Without one, the episode still gives its timing (apex: the classifier's peak), the height difference of the
-    corners and the upper lip, but no excursion and no weaker side.
+    corners and the upper lip, but no excursion and no weaker side. ``eyes_shut`` (n,) bool:
+    frames within a blink or wink, left out of the eyes' narrowing.
     """
     exc = exc if exc is not None else excursion(table, noise_floor_mm=noise_floor_mm or 0.0)
     t = exc.t_s
@@ -679,7 +681,7 @@ def find_episodes(
                 # speech) or sideways rather than up and out (a grimace; a lip stretched on a
                 # turn): only some frames of the stretch read up and out
                 continue
-            sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask) for s in SIDES}
+            sides = {s: _side_measure(table, exc, s, plateau, rest=exc.rest_mask, eyes_shut=eyes_shut) for s in SIDES}
             pct, weaker = symmetry(sides["left"].excursion_mm, sides["right"].excursion_mm,
                                    min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
             on = compared_on(turn)
@@ -737,13 +739,17 @@ def _duration(t: np.ndarray, idx: np.ndarray) -> float:
     return float(dt[idx].sum())
 
 
-def _side_measure(table: SignalTable, exc: Excursion, side: str, plateau: np.ndarray, *, rest: np.ndarray) -> SideMeasure:
+def _side_measure(table: SignalTable, exc: Excursion, side: str, plateau: np.ndarray, *, rest: np.ndarray,
+                  eyes_shut: np.ndarray | None = None) -> SideMeasure:
+    """One side's movement at the apex ``plateau`` (frame indices). The eye's narrowing leaves
+    out the frames in ``eyes_shut`` (blinks and winks); NaN when the eye was shut throughout."""
     lat = float(np.nanmedian(exc.lateral_mm[side][plateau]))
     ver = float(np.nanmedian(exc.vertical_mm[side][plateau]))
     cheek = table.columns[f"cheek_{side}_y_mm"]
     palp = table.columns[f"palpebral_{side}_height_mm"]
     palp_rest = float(np.nanmedian(palp[rest]))
-    palp_apex = float(np.nanmedian(palp[plateau]))
+    open_apex = plateau if eyes_shut is None else plateau[~eyes_shut[plateau]]
+    palp_apex = float(np.nanmedian(palp[open_apex])) if len(open_apex) else float("nan")
     return SideMeasure(
         excursion_mm=float(np.nanmedian(exc.length_mm[side][plateau])),
         lateral_mm=lat,
@@ -855,7 +861,8 @@ def weaker_side_min_diff_mm(mm_per_px: float | None, *, min_diff_mm: float = 3.0
 
 def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference_points_mm: dict | None = None,
                    min_diff_mm: float = 3.0, min_diff_pct: float = 20.0,
-                   mm_per_px: float | None = None, tremor_hz: float | None = None) -> tuple[SmileResult, Excursion]:
+                   mm_per_px: float | None = None, tremor_hz: float | None = None,
+                   eyes_shut: np.ndarray | None = None) -> tuple[SmileResult, Excursion]:
     """Episodes, overall excursion and symmetry (medians over episodes), eye involvement, fatigue.
 
     Without a relaxed face (:func:`find_baseline`) the smiles are still found (by the
@@ -865,7 +872,8 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     weaker when it moves ``min_diff_mm`` plus the tracking margin at ``mm_per_px`` (the
     recording's scale; no margin when not given) and ``min_diff_pct`` less. ``tremor_hz``: a
     tremor of the mouth at that frequency, taken out of the corners' position first
-    (:func:`without_tremor`).
+    (:func:`without_tremor`). ``eyes_shut``: frames within a blink or wink
+    (:func:`smilescope.measures.expressivity.eyes_shut_mask`), left out of the eyes' narrowing.
     """
     if tremor_hz is not None:
         table = without_tremor(table, tremor_hz)
@@ -873,7 +881,7 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     base = find_baseline(table, noise_floor_mm=noise_floor_mm)
     exc = excursion(table, base)
     eps = find_episodes(table, exc, noise_floor_mm=noise_floor_mm, reference_points_mm=reference_points_mm,
-                        min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct)
+                        min_diff_mm=min_diff_mm, min_diff_pct=min_diff_pct, eyes_shut=eyes_shut)
     not_judged = "" if base.found else f"no relaxed face to measure from: {base.reason}"
     measured = [e for e in eps if not e.not_judged]
     on, lift, side_note = "", None, ""
@@ -896,7 +904,7 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
         if weaker in ("left", "right"):
             weaker, side_note = _weak_or_held_back(still if on == "excursion" else lifted, weaker, on)
         duchenne = {s: {"cheek_raise_mm": float(np.median([getattr(e, s).cheek_raise_mm for e in measured])),
-                        "palpebral_narrowing_pct": float(np.median([getattr(e, s).palpebral_narrowing_pct for e in measured]))}
+                        "palpebral_narrowing_pct": _median_of_measured([getattr(e, s).palpebral_narrowing_pct for e in measured])}
                     for s in ("left", "right")}
     else:
         overall, pct, weaker, duchenne = {"left": None, "right": None}, None, None, {}
@@ -915,6 +923,13 @@ def analyze_smiles(table: SignalTable, *, noise_floor_mm: float = 0.0, reference
     return SmileResult(eps, overall, pct, weaker, tired, duchenne, thresholds, relaxed_face=base.found,
                        relaxed_s=base.rest_s, not_judged=not_judged, sides_compared_on=on, lift_mm=lift,
                        side_note=side_note), exc
+
+
+def _median_of_measured(values: list[float]) -> float:
+    """Median of the finite values (NaN when none): an eye shut through one smile's apex leaves
+    that smile out of the eye's narrowing, not the others."""
+    v = np.asarray(values, dtype=float)
+    return float(np.median(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
 
 
 def _weak_or_held_back(episodes: list[Episode], weaker: str, on: str) -> tuple[str, str]:

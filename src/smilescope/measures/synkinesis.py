@@ -91,14 +91,19 @@ def _held_fraction(pf: dict[str, np.ndarray], rest: np.ndarray, move: np.ndarray
 
 def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarray,
                side_diff_pts: float = 10.0, smile_min_pct: float = 15.0, pucker_min_pct: float = 15.0,
-               held_fraction: float = 0.75) -> SynkinesisResult:
+               held_fraction: float = 0.75, eyes_shut: np.ndarray | None = None) -> SynkinesisResult:
     """The ``synkinesis`` block: narrowing per side during smiles and puckers, and the call.
 
     Parameters
     ----------
     rest, smile_plateau : np.ndarray [shape=(n,)] of bool
         Rest frames and smile-apex frames (from ``measures.smile``).
+    eyes_shut : np.ndarray [shape=(n,)] of bool, optional
+        Frames within a blink or wink: left out of the smiles and puckers compared (a blink
+        shuts both eyes whatever the mouth does).
     """
+    if eyes_shut is not None:
+        smile_plateau = smile_plateau & ~eyes_shut
     pf = {s: table.columns[f"palpebral_{s}_height_mm"] for s in SIDES}
     thresholds = {"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
                   "held_fraction": held_fraction,
@@ -114,6 +119,8 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
         return cannot_tell("no relaxed face to compare the eyes with")
     smile = {s: _narrowing(pf[s], rest, smile_plateau & table.valid) for s in SIDES}
     puck_mask = pucker_mask(table, rest)
+    if eyes_shut is not None:
+        puck_mask = puck_mask & ~eyes_shut
     pucker = {s: _narrowing(pf[s], rest, puck_mask) for s in SIDES}
     if all(v is None for v in (*smile.values(), *pucker.values())):
         return cannot_tell("no smile or pucker measured to compare the eyes with", smile, pucker)
