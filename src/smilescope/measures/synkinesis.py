@@ -20,17 +20,14 @@ therefore rests on the difference between the sides and on the pucker:
   of a spoken "oo" lasts one syllable, under 0.3 s), an eye narrows by at least
   ``pucker_min_pct`` (15 %).
 
-The smile's difference is not called when the same recording holds a pucker in which that eye
-narrows less than ``pucker_min_pct``: the pucker separates the groups better (30 % against 2 %),
-and oral-ocular synkinesis narrows the eye with the lips' movement, so an eye that stays open
-while the lips purse narrows in the smile by its own share of the smile (a Duchenne smile
-narrows the eyes, and not always evenly). A healthy man's smiles (a labelled shared video with
-puckers, eyes narrowing 1-2 % in them) read 20 % against 9 % and held that difference through
-77-80 % of the apex frames once his blinks were left out.
-
-Blinks and winks are left out of the smile and pucker frames compared (``eyes_shut``, from
-:func:`smilescope.measures.expressivity.eyes_shut_mask`): they shut both eyes, or one on
-purpose, whatever the mouth does, so counted in they only dilute or fake the difference.
+Blinks and winks (``eyes_shut``, from :func:`smilescope.measures.expressivity.eyes_shut_mask`)
+shut both eyes, or one on purpose, whatever the mouth does: they are left out of the narrowing
+values (a 0.4 s blink at a smile's apex made its median read the eyes shut). The call's
+``held_fraction`` stays a share of the whole apex, the blinks' frames counting as not showing
+the difference: the difference must be seen through three quarters of the smile, and the
+moments the eyes are shut show nothing. (Leaving them out of the share too made the mirrored
+copy of a healthy man's smiles a synkinesis call: his last smile's apex was mostly a blink, and
+its 2 open frames raised the share from 36 % to 80 %.)
 
 "Cannot tell" (``judged`` False, ``not_judged`` says why) when there is no relaxed face to
 compare with, no smile or pucker to compare, or the lid opening is too noisy for the call: a
@@ -90,15 +87,20 @@ class SynkinesisResult:
 
 
 def _held_fraction(pf: dict[str, np.ndarray], rest: np.ndarray, move: np.ndarray, hi: str, lo: str,
-                   diff_pts: float) -> float:
+                   diff_pts: float, *, shut: np.ndarray | None = None) -> float:
     """Share of the ``move`` frames in which the ``hi`` eye narrows at least ``diff_pts``
-    percentage points more than the ``lo`` eye (each against its own median rest opening)."""
+    percentage points more than the ``lo`` eye (each against its own median rest opening);
+    frames in ``shut`` (a blink or wink) count as not showing it."""
     def narrowing(side):
         return (1 - pf[side][move] / float(np.nanmedian(pf[side][rest]))) * 100
 
     d = narrowing(hi) - narrowing(lo)
-    d = d[np.isfinite(d)]
-    return float(np.mean(d >= diff_pts)) if len(d) else 0.0
+    shown = d >= diff_pts
+    seen = np.isfinite(d)
+    if shut is not None:  # a shut frame is seen, and shows no difference
+        shown &= ~shut[move]
+        seen |= shut[move]
+    return float(np.mean(shown[seen])) if seen.any() else 0.0
 
 
 def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarray,
@@ -111,11 +113,10 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
     rest, smile_plateau : np.ndarray [shape=(n,)] of bool
         Rest frames and smile-apex frames (from ``measures.smile``).
     eyes_shut : np.ndarray [shape=(n,)] of bool, optional
-        Frames within a blink or wink: left out of the smiles and puckers compared (a blink
-        shuts both eyes whatever the mouth does).
+        Frames within a blink or wink: left out of the narrowing values, and counted as not
+        showing a difference in the share of the smile that must hold it.
     """
-    if eyes_shut is not None:
-        smile_plateau = smile_plateau & ~eyes_shut
+    shut = np.zeros(len(table.t_s), bool) if eyes_shut is None else np.asarray(eyes_shut, dtype=bool)
     pf = {s: table.columns[f"palpebral_{s}_height_mm"] for s in SIDES}
     thresholds = {"side_diff_pts": side_diff_pts, "smile_min_pct": smile_min_pct, "pucker_min_pct": pucker_min_pct,
                   "held_fraction": held_fraction,
@@ -129,10 +130,9 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
 
     if rest.sum() < 3:
         return cannot_tell("no relaxed face to compare the eyes with")
-    smile = {s: _narrowing(pf[s], rest, smile_plateau & table.valid) for s in SIDES}
+    smile = {s: _narrowing(pf[s], rest, smile_plateau & table.valid & ~shut) for s in SIDES}
     puck_mask = pucker_mask(table, rest)
-    if eyes_shut is not None:
-        puck_mask = puck_mask & ~eyes_shut
+    puck_mask = puck_mask & ~shut
     pucker = {s: _narrowing(pf[s], rest, puck_mask) for s in SIDES}
     if all(v is None for v in (*smile.values(), *pucker.values())):
         return cannot_tell("no smile or pucker measured to compare the eyes with", smile, pucker)
@@ -147,10 +147,8 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
     if None not in smile.values():
         hi = max(SIDES, key=lambda s: smile[s])
         lo = "left" if hi == "right" else "right"
-        # a pucker held with that eye open is the better test saying no (see the module's note)
-        open_in_pucker = pucker[hi] is not None and pucker[hi] < pucker_min_pct
-        if smile[hi] - smile[lo] >= side_diff_pts and smile[hi] >= smile_min_pct and not open_in_pucker:
-            held = _held_fraction(pf, rest, smile_plateau & table.valid, hi, lo, side_diff_pts)
+        if smile[hi] - smile[lo] >= side_diff_pts and smile[hi] >= smile_min_pct:
+            held = _held_fraction(pf, rest, smile_plateau & table.valid, hi, lo, side_diff_pts, shut=shut)
             if held >= held_fraction:
                 reasons.append(f"during smiles the {hi} eye narrows {smile[hi]:.0f} % vs {smile[lo]:.0f} %, "
                                f"held through {held:.0%} of the smile")
