@@ -81,6 +81,32 @@ def test_shaking_or_eye_closing_smile_is_forced():
     assert reps[1].scores["steadiness"] == 0 and "forced" in reps[1].advice[0]
 
 
+@pytest.mark.parametrize("hold_s", [0.3, 3.0])
+def test_a_blink_during_the_hold_is_not_the_eye_closing_with_the_smile(hold_s):
+    """Two even smiles with the eyes open throughout, each blinked through once at its apex
+    (both eyes shut for 0.3 s, a spontaneous blink lasting 0.1-0.4 s): the eyes score as without
+    the blink and get no advice. Over a brief hold (a beginner's micro-smile) the blink covered
+    most of the held frames and made the smile "forced". Both eyes shut for 1.8 s, through the
+    whole hold, is a squeeze, not a blink, and stays forced."""
+    t, prof, r, l = _two_smiles(4.0, 4.0, hold_s=hold_s)
+    blink = np.zeros(len(t), bool)
+    squeeze = np.zeros(len(t), bool)
+    for onset in (1.0, 7.0):
+        mid = onset + 0.5 + hold_s / 2
+        blink |= (t >= mid - 0.15) & (t < mid + 0.15)
+        squeeze |= (t >= onset + 0.2) & (t < onset + 2.0)
+    eyes = np.where(blink, 0.5, 10.0)
+    reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+    assert len(reps) == 2
+    for rep in reps:
+        assert rep.eye_narrowing["right"] == pytest.approx(0.0, abs=0.02) and rep.scores["eyes"] == 100
+        assert not rep.forced and not any("eye" in a for a in rep.advice)
+    if hold_s < 1.0:
+        eyes = np.where(squeeze, 0.5, 10.0)
+        reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+        assert len(reps) == 2 and all(rep.forced and rep.scores["eyes"] == 0 for rep in reps)
+
+
 def test_short_hold_loses_timing_and_jitter_makes_no_repetition():
     t, _, r, l = _two_smiles(4.0, 4.0, hold_s=1.0)
     eyes = np.full(len(t), 10.0)

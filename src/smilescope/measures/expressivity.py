@@ -51,12 +51,14 @@ import numpy as np
 
 from smilescope.landmarks import SIDES
 from smilescope.signals import SignalTable
-from smilescope.timebase import MIN_RATE_S, frame_interval_s, measured_duration_s, time_groups
+from smilescope.timebase import MIN_RATE_S, frame_interval_s, mask_runs, measured_duration_s, time_groups
 
 
 BLINK_REFERENCE = "about 17/min at rest (8-21), 26/min in conversation (10.5-32.5): Bentivoglio 1997, Doughty 2001"
 OPEN_PERCENTILE = 90.0  # of an eye's valid openings: the open eye, not its blinks
 BLINK_PAD_S = 0.1  # the lid's fall before and rise after the closed frames a blink is detected on
+BLINK_MAX_S = 1.0  # the longest blink; a longer closure of both eyes is deliberate
+CLOSED_FRACTION = 0.5  # an eye below this share of its open level is closed
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,8 @@ def closed_mask(opening_mm: np.ndarray, valid: np.ndarray, *, closed_fraction: f
     return valid & (opening_mm < closed_fraction * level)
 
 
-def eye_events(table: SignalTable, *, closed_fraction: float = 0.5, narrowed_fraction: float = 0.75,
-               wink_fraction: float = 0.25, bridge_s: float = 0.1, sync_s: float = 0.1, max_s: float = 1.0,
+def eye_events(table: SignalTable, *, closed_fraction: float = CLOSED_FRACTION, narrowed_fraction: float = 0.75,
+               wink_fraction: float = 0.25, bridge_s: float = 0.1, sync_s: float = 0.1, max_s: float = BLINK_MAX_S,
                min_wink_s: float = 0.1, max_wink_s: float = 3.0) -> list[EyeEvent]:
     """Blinks (both eyes) and winks (one eye), in time order.
 
@@ -241,6 +243,33 @@ def eyes_shut_mask(t_s: np.ndarray, events, *, pad_s: float = BLINK_PAD_S) -> np
         t0, d = getattr(e, "t_s", None), getattr(e, "duration_s", None)
         if t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
             out |= (t >= t0 - pad_s) & (t <= t0 + d + pad_s)
+    return out
+
+
+def brief_closures(t_s: np.ndarray, opening_mm: dict[str, np.ndarray], open_mm: dict[str, float], *,
+                   closed_fraction: float = CLOSED_FRACTION, max_s: float = BLINK_MAX_S,
+                   pad_s: float = BLINK_PAD_S) -> np.ndarray:
+    """Frames of a blink in a short stretch of frames, as the live coach sees a repetition: both
+    eyes below ``closed_fraction`` of their open opening (``open_mm`` per side) for at most
+    ``max_s``, padded by ``pad_s`` for the lids' fall and rise. A longer closure of both eyes
+    is deliberate (a smile squeezing the eyes shut) and is not returned.
+
+    :func:`eye_events` judges a whole recording (each eye against its open level around each
+    moment); a repetition of a few seconds has no such surroundings, only the relaxed opening
+    taken before it.
+    """
+    t = np.asarray(t_s, dtype=float)
+    shut = np.ones(len(t), bool)
+    for s in SIDES:
+        o, ref = np.asarray(opening_mm[s], dtype=float), open_mm.get(s, float("nan"))
+        if not (np.isfinite(ref) and ref > 0):
+            return np.zeros(len(t), bool)
+        shut &= np.nan_to_num(o, nan=np.inf) < closed_fraction * ref
+    dt = frame_interval_s(t, default_s=0.0)
+    out = np.zeros(len(t), bool)
+    for a, b in mask_runs(shut):
+        if t[b] - t[a] + dt <= max_s + 0.25 * dt:
+            out |= (t >= t[a] - pad_s) & (t <= t[b] + pad_s)
     return out
 
 

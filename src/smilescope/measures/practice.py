@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.expressivity import brief_closures
 from smilescope.timebase import frame_interval_s
 
 # A repetition starts when the corners' mean excursion passes this: about three times the
@@ -160,9 +161,13 @@ def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict
     steady = steadiness_mm[hold]
     steady_mm = float(np.nanmedian(steady)) if np.isfinite(steady).any() else None
     narrowing: dict[str, float | None] = {}
+    # a blink during the hold is not the smile closing the eye: over a brief hold (0.3 s held,
+    # a beginner's micro-smile) a 0.3 s blink covered most of the held frames and read as 48 %
+    # narrowing, "forced"; both eyes shut for longer than a blink (a squeeze) still count
+    blink = brief_closures(t_s, eye_mm, eye_rest_mm)
     for s in SIDES:
         rest = eye_rest_mm.get(s, float("nan"))
-        e = eye_mm[s][hold]
+        e = eye_mm[s][hold & ~blink]
         narrowing[s] = float(1.0 - np.nanmedian(e) / rest) if rest and math.isfinite(rest) and np.isfinite(e).any() else None
     worst_narrowing = max((n for n in narrowing.values() if n is not None), default=float("nan"))
     scores_f = {
