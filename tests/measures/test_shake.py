@@ -110,6 +110,24 @@ def test_head_oscillation_is_head_tremor_not_facial(tmp_path):
     assert [f.id for f in res.flags] == ["head_tremor"]
 
 
+@pytest.mark.parametrize("laugh_s", [1.5, 2.5, 4.0])
+def test_a_head_bobbing_with_laughter_is_not_head_tremor(laugh_s):
+    """A 20 s recording with one bout of laughter: the head bounces 2 mm at 5 Hz while the jaw
+    drops 0-8 mm with each "ha" (a laugh pulses at 4-5 Hz). The lips' opening shares the head's
+    rhythm, which a head tremor alone cannot make (it moves both lips together): no head
+    tremor. The same head bouncing with the lips still is head tremor."""
+    tab = _noise_table(30, 20.0, 0, sigma_mm=0.1)
+    t = tab.t_s
+    bout = (t >= 8.0) & (t < 8.0 + laugh_s)
+    beat = np.sin(2 * np.pi * 5.0 * t) * bout
+    tab.columns["head_y_mm"] += 2.0 * beat
+    still = tremor(tab, noise_floor_mm=0.1)
+    assert still.head.tremor_detected and still.head.frequency_hz == pytest.approx(5.0, abs=0.3)
+    tab.columns["lower_lip_y_mm"] += 4.0 * (1 + beat) * bout
+    laughing = tremor(tab, noise_floor_mm=0.1)
+    assert not laughing.head.tremor_detected and laughing.head.frequency_hz is None
+
+
 # --- spatial coherence: a tremor moves the skin of a region together -------------------------
 
 def _noise_table(fs: float, dur_s: float, seed: int, sigma_mm: float = 0.03,

@@ -545,20 +545,25 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             if best is not None:
                 peaks.append(best)
 
-    # head: its own spectrum; head tremor is never reported as a one-sided facial tremor
-    hspec, ha, hb, hfs = region_spectrum(table, HEAD)
-    head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
-                        snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
-    head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
-                      frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
-                      amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
-
     # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
     # opening shares is talking (or chewing, or a lip exercise), not tremor (REFERENCE "Tremor";
     # Ackermann 2002). Shared: at the lips' own spectral peak, or at the rhythm of detected speech.
     speech = lip_rhythm(table)
     shared = [f for f in (lips_peak_hz(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min),
                           speech.frequency_hz if speech.detected else None) if f is not None]
+
+    # head: its own spectrum; head tremor is never reported as a one-sided facial tremor. A head
+    # that bobs with the lips' opening is talking or laughing (a laugh's "ha-ha" pulses at 4-5 Hz,
+    # and the head and trunk bounce with them), not a tremor: the lips' opening is the distance
+    # between the lips, which a head tremor alone does not change.
+    hspec, ha, hb, hfs = region_spectrum(table, HEAD)
+    head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
+                        snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
+    if head_pk is not None and head_pk.detected and any(abs(head_pk.frequency_hz - f) <= 0.5 for f in shared):
+        head_pk = replace(head_pk, detected=False, speech_like=True)
+    head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
+                      frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
+                      amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
     for k, p in enumerate(peaks):
         if p.region in ("mouth", "cheek") and p.detected and any(abs(p.frequency_hz - f) <= 0.5 for f in shared):
             peaks[k] = replace(p, detected=False, speech_like=True)
