@@ -128,6 +128,28 @@ def test_a_head_bobbing_with_laughter_is_not_head_tremor(laugh_s):
     assert not laughing.head.tremor_detected and laughing.head.frequency_hz is None
 
 
+def test_eyes_and_cheeks_pulsing_with_laughter_are_not_tremor():
+    """A 2.5 s laugh bout in 20 s: with each "ha" (5 Hz) the jaw drops 0-8 mm, the cheeks rise
+    1-2 mm and both eyes squeeze by 1-2 mm. The eyes' rhythm is the laugh's, as the lips' opening
+    shows: no tremor. The same eye rhythm with the lips still is an eye tremor on both sides."""
+    tab = _noise_table(30, 20.0, 0, sigma_mm=0.1)
+    t = tab.t_s
+    bout = (t >= 8.0) & (t < 10.5)
+    pulse = (1 + np.sin(2 * np.pi * 5.0 * t)) * bout
+    for side in lm.SIDES:
+        tab.columns[f"palpebral_{side}_height_mm"] -= 1.0 * pulse
+        for name in (f"upper_lid_{side}_y_mm", f"upper_lid_near_{side}_y_mm"):
+            tab.columns[name] += 0.5 * pulse
+        for name in (f"cheek_{side}_y_mm", f"cheek_near_{side}_y_mm"):
+            tab.columns[name] -= 1.0 * pulse
+    still_lips = tremor(tab, noise_floor_mm=0.1)
+    assert still_lips.tremor.detected and still_lips.tremor.region == "eye" and still_lips.tremor.side == "both"
+    tab.columns["lower_lip_y_mm"] += 4.0 * pulse
+    laughing = tremor(tab, noise_floor_mm=0.1).tremor
+    assert not laughing.detected
+    assert all(p.speech_like for p in laughing.by_region if p.region in ("eye", "cheek"))
+
+
 # --- spatial coherence: a tremor moves the skin of a region together -------------------------
 
 def _noise_table(fs: float, dur_s: float, seed: int, sigma_mm: float = 0.03,

@@ -109,7 +109,7 @@ class TremorPeak:
     near_nyquist: bool
     band_power_mm2: float | None  # 3 Hz..Nyquist, above the noise level
     peak_share: float | None  # the peak's share of that band power: near 1 for a tremor, low for broadband movement
-    speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking, not tremor
+    speech_like: bool = False  # shared with the lips' opening at a syllable rate: talking or laughing, not tremor
     spatial_coherence: float | None = None  # MSC of the region's two points at the peak (None: not measured)
     present_s: float | None = None  # time the oscillation was present (s; None: not measured)
 
@@ -564,8 +564,11 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
                       frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
                       amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
+    # Laughter too: its "ha-ha" opens the lips at 4-5 Hz, and the cheeks and the eyes' squeeze
+    # pulse with it (a 2.5 s laugh bout whose lids moved 1 mm with each pulse read as an eye
+    # tremor on both sides), so every facial region's rhythm at the lips' is left out.
     for k, p in enumerate(peaks):
-        if p.region in ("mouth", "cheek") and p.detected and any(abs(p.frequency_hz - f) <= 0.5 for f in shared):
+        if p.detected and any(abs(p.frequency_hz - f) <= 0.5 for f in shared):
             peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head.tremor_detected:
