@@ -545,9 +545,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             if best is not None:
                 peaks.append(best)
 
-    # speech moves the mouth at syllable rates (3-7 Hz): a mouth or cheek rhythm that the lips'
-    # opening shares is talking (or chewing, or a lip exercise), not tremor (REFERENCE "Tremor";
-    # Ackermann 2002). Shared: at the lips' own spectral peak, or at the rhythm of detected speech.
+    # speech moves the mouth at syllable rates (3-7 Hz): a rhythm that the lips' opening shares is
+    # talking (or chewing, or a lip exercise), not tremor (REFERENCE "Tremor"; Ackermann 2002).
+    # Shared: at the lips' own spectral peak, or at the rhythm of detected speech.
     speech = lip_rhythm(table)
     shared = [f for f in (lips_peak_hz(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min),
                           speech.frequency_hz if speech.detected else None) if f is not None]
