@@ -110,14 +110,9 @@ def _smiles_where(episodes, keep: Callable[[Any], bool]) -> tuple[int, str]:
     return len(picked), ", ".join(f"smile {k} at {e.apex_s:.1f} s ({e.head_turn_deg:.1f}°)" for k, e in picked)
 
 
-def _eyes_shut(table: SignalTable, done: Mapping[str, Any]) -> np.ndarray:
-    """Frames within a blink or wink: the eye measures of the smile and synkinesis steps leave them out."""
-    return eyes_shut_mask(table.t_s, done["blinks"].events)
-
-
 def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     kw = dict(noise_floor_mm=ctx.noise_floor_mm, reference_points_mm=ctx.reference_points_mm, mm_per_px=ctx.mm_per_px,
-              eyes_shut=_eyes_shut(table, done))
+              eyes_shut=done["eyes_shut"])
     smile, exc = analyze_smiles(table, **kw)
     if not smile.relaxed_face:
         # A rest tremor of the lips can leave no still face to measure from: a tremor of the
@@ -147,7 +142,7 @@ def _smile(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
 def _synkinesis(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
     exc, smile = done["smile_excursion"], done["smile"]
     return {"synkinesis": synkinesis(table, rest=exc.rest_mask, smile_plateau=apex_plateau(exc, smile.episodes),
-                                     eyes_shut=_eyes_shut(table, done))}
+                                     eyes_shut=done["eyes_shut"])}
 
 
 def _shake(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -155,7 +150,9 @@ def _shake(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
 
 
 def _blinks(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {"blinks": blink_summary(table)}
+    blinks = blink_summary(table)
+    # frames within a blink or wink, shared: the smile's and synkinesis's eye measures leave them out
+    return {"blinks": blinks, "eyes_shut": eyes_shut_mask(table.t_s, blinks.events)}
 
 
 def _twitches(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> Mapping[str, Any]:

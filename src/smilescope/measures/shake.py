@@ -552,6 +552,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     shared = [f for f in (lips_peak_hz(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min),
                           speech.frequency_hz if speech.detected else None) if f is not None]
 
+    def with_the_lips(pk: TremorPeak | None) -> bool:
+        return pk is not None and pk.detected and any(abs(pk.frequency_hz - f) <= 0.5 for f in shared)
+
     # head: its own spectrum; head tremor is never reported as a one-sided facial tremor. A head
     # that bobs with the lips' opening is talking or laughing (a laugh's "ha-ha" pulses at 4-5 Hz,
     # and the head and trunk bounce with them), not a tremor: the lips' opening is the distance
@@ -559,7 +562,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     hspec, ha, hb, hfs = region_spectrum(table, HEAD)
     head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
                         snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
-    if head_pk is not None and head_pk.detected and any(abs(head_pk.frequency_hz - f) <= 0.5 for f in shared):
+    if with_the_lips(head_pk):
         head_pk = replace(head_pk, detected=False, speech_like=True)
     head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
                       frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
@@ -568,7 +571,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     # pulse with it (a 2.5 s laugh bout whose lids moved 1 mm with each pulse read as an eye
     # tremor on both sides), so every facial region's rhythm at the lips' is left out.
     for k, p in enumerate(peaks):
-        if p.detected and any(abs(p.frequency_hz - f) <= 0.5 for f in shared):
+        if with_the_lips(p):
             peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head.tremor_detected:
