@@ -422,6 +422,27 @@ def test_a_quick_wink_is_not_a_twitch_but_repeated_brief_closures_are():
     assert all(e.side == "left" for e in ev)
 
 
+@pytest.mark.parametrize("lead, other", [(0.9, 0.15), (0.5, 0.1)])
+def test_blinks_that_one_eye_shows_only_in_part_are_not_a_run_of_eye_twitches(lead, other):
+    """Five blinks at rest in 12 s, the tracked lid of one eye following each by only 10-15 %
+    (a small or turned face): read as one-eyed closures (winks, or partial closures), they
+    were a run of left eye twitches, the pattern of hemifacial spasm. Both lids fell at the
+    same moment, and that spasm leaves the other eye still: no twitch. The same closures of
+    the left eye alone stay twitches."""
+    def blinks(other_depth):
+        tab = _table(seed=14, duration_s=12.0)
+        for t0 in (1.2, 3.0, 4.6, 6.3, 8.8):
+            hold = 0.1 if lead > 0.8 else 0.0
+            _close(tab, "left", t0, hold, depth=lead)
+            if other_depth:
+                _close(tab, "right", t0, hold, depth=other_depth)
+        return tab
+
+    assert [e for e in detect_twitches(blinks(other)) if e.region == "eye"] == []
+    alone = detect_twitches(blinks(0.0))
+    assert [(e.side, e.region) for e in alone if e.region == "eye"] == [("left", "eye")] * 5
+
+
 def test_a_wink_followed_by_the_same_sides_mouth_is_the_spread_pattern():
     tab = _table(seed=15)
     for t0 in (1.5, 5.0):

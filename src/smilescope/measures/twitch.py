@@ -53,6 +53,14 @@ Not twitches:
   The involuntary twitches this looks for (hemifacial spasm, myokymia, the eyelid twitch of
   fatigue) are one-sided; bilateral blepharospasm is therefore not counted as twitching
   (its sustained closures show as eye closures instead).
+* a lid movement while the other eye's lid moves at the same moment by as much as would
+  itself count (its own size threshold, ``k_noise`` times its noise floor): whatever the
+  ratio of the two, both lids moved, and the lid twitches looked for are one-sided
+  (hemifacial spasm is unilateral, and its clonic jerks leave the other eye still). Both lids
+  falling together is a blink (Evinger 1991: they start within milliseconds of each other)
+  that one eye shows only in part: on a small or turned face the tracked lid of one eye can
+  follow a blink by 10-20 %, so the blink read as a one-eyed closure (a wink, or a partial
+  closure), and blinks repeated at rest became a "run" of one-sided eye twitches.
 
 * anything while the face is busy with a voluntary movement (:func:`busy_mask`): talking
   (the lips' opening changes by more than ``lips_mm``, 1.5 mm, from the relaxed face) or a
@@ -384,12 +392,17 @@ def detect_twitches(table: SignalTable, *, k_noise: float = 8.0, min_mm: float =
             else:
                 merged.append([i, p, w])
         other = (region, "left" if side == "right" else "right")
+        # the smallest movement of the other side that would count as a twitch itself
+        other_thr = min((thr for _, _, thr, _ in comps.get(other, [])), default=np.inf)
         for i, _, w in merged:
             if excluded[i]:
                 continue
             amp = size_at((region, side), i)
             # both sides moving together is an expression (or speech), not a twitch
             if size_at(other, i) >= max_other * amp:
+                continue
+            # both lids moving at once is a blink, whatever the ratio (module notes)
+            if region == "eye" and size_at(other, i) >= other_thr:
                 continue
             if amp > MAX_PLAUSIBLE_TWITCH_MM:  # a point that lost its track, not a muscle
                 continue
