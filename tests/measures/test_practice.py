@@ -107,6 +107,28 @@ def test_a_blink_during_the_hold_is_not_the_eye_closing_with_the_smile(hold_s):
         assert len(reps) == 2 and all(rep.forced and rep.scores["eyes"] == 0 for rep in reps)
 
 
+def test_a_squeeze_is_not_a_blink_because_a_frame_is_missing_or_it_outlasts_the_repetition():
+    """Both eyes squeezed shut through the hold stay "forced" when one frame of the squeeze was
+    not measured (it split the closure into two runs short enough for blinks), and when the
+    squeeze began before a brisk repetition and ended after it (only the part inside the
+    repetition was measured: 0.9 s, short enough for a blink's 1 s)."""
+    t, prof, r, l = _two_smiles(4.0, 4.0, hold_s=0.3)
+    shut = np.zeros(len(t), bool)
+    for onset in (1.0, 7.0):
+        shut |= (t >= onset + 0.2) & (t < onset + 2.0)
+    eyes = np.where(shut, 0.5, 10.0)
+    for onset in (1.0, 7.0):
+        eyes[np.argmin(np.abs(t - (onset + 0.65)))] = np.nan
+    reps = _stream(t, r, l, eyes, eyes, np.full(len(t), 0.1))
+    assert len(reps) == 2 and all(rep.forced and rep.scores["eyes"] == 0 for rep in reps)
+
+    brisk = smile_profile(t, onset_s=3.0, rise_s=0.25, hold_s=0.3, fall_s=0.25)
+    eyes = np.where((t >= 2.5) & (t < 5.0), 0.5, 10.0)  # shut after the relaxed face, before the smile
+    (rep,) = _stream(t, 4.0 * brisk, 4.0 * brisk, eyes, eyes, np.full(len(t), 0.1))
+    assert rep.start_s > 2.5 and rep.end_s < 5.0 and rep.end_s - rep.start_s < 1.0
+    assert rep.forced and rep.scores["eyes"] == 0
+
+
 def test_short_hold_loses_timing_and_jitter_makes_no_repetition():
     t, _, r, l = _two_smiles(4.0, 4.0, hold_s=1.0)
     eyes = np.full(len(t), 10.0)

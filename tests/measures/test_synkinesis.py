@@ -186,3 +186,32 @@ def test_blinks_within_the_smile_are_left_out_of_the_narrowing_and_show_no_diffe
         assert res.narrowing_pct["left"] == pytest.approx(100 * 3.0 / 9.0, abs=1.0)
         assert abs(res.narrowing_pct["right"]) < 1.0
         assert res.detected is called, (blink_s, res.reasons)
+
+
+@pytest.mark.parametrize("closed_mm", [3.5, 2.0, 1.0])
+def test_an_eye_closing_through_the_smile_is_synkinesis_however_far_it_closes(closed_mm):
+    """A symmetric 6 mm smile held 1 s, the left eye closing with it to ``closed_mm`` of its
+    10 mm opening, through the whole measure registry. Closed under a quarter of its opening for
+    over a second, that eye reads as a "wink" to the blinks step; when the frames of winks (and
+    of both eyes shut for up to 1 s) were left out of the eye measures, the apex was all left
+    out and the stronger synkinesis was "cannot tell" while a milder one was found. Only
+    blinks (both eyes) are left out now."""
+    from smilescope.measures.registry import MeasureContext, measure_all
+    from smilescope.signals import FACIAL_SIGNALS, HEAD_SIGNALS, SignalTable
+
+    t = np.arange(0, 8, 1 / 30)
+    p = synth.smile_profile(t, onset_s=2.0, rise_s=0.5, hold_s=1.0, fall_s=0.5)
+    rng = np.random.default_rng(0)
+    cols = {name: rng.normal(0.0, 0.02, len(t)) for name in (*FACIAL_SIGNALS, *HEAD_SIGNALS)}
+    cols["head_scale"] = np.ones(len(t))
+    cols["palpebral_right_height_mm"] += 10.0
+    cols["palpebral_left_height_mm"] += 10.0 - (10.0 - closed_mm) * p
+    for side in lm.SIDES:
+        cols[f"mouth_corner_{side}_x_mm"] += 6 * np.cos(np.radians(35)) * p
+        cols[f"mouth_corner_{side}_y_mm"] += 6 * np.sin(np.radians(35)) * p
+    m = measure_all(SignalTable(t_s=t, valid=np.ones(len(t), bool), columns=cols), MeasureContext())
+    truth_pct = 100 * (10.0 - closed_mm) / 10.0
+    assert m.synkinesis.judged and m.synkinesis.detected and m.synkinesis.side == "left", m.synkinesis.not_judged
+    assert m.synkinesis.narrowing_pct["left"] == pytest.approx(truth_pct, abs=3.0)
+    assert m.smile.duchenne["left"]["palpebral_narrowing_pct"] == pytest.approx(truth_pct, abs=3.0)
+

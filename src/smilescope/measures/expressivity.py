@@ -230,18 +230,22 @@ class BlinkResult:
 
 
 def eyes_shut_mask(t_s: np.ndarray, events, *, pad_s: float = BLINK_PAD_S) -> np.ndarray:
-    """Frames within a blink or wink of ``events`` (:class:`EyeEvent`), padded by ``pad_s``.
+    """Frames within a blink (both eyes, :class:`EyeEvent` of kind ``blink``), padded by ``pad_s``.
 
     The eye measures that compare a lid's opening with rest (eye narrowing in a smile,
-    synkinesis, eye closure in a grade) leave these frames out: a blink at a smile's apex shuts
-    the eye for a few tenths of a second whatever the smile does (a 0.37 s blink at the apex of
-    a real smile read as 95 % eye narrowing).
+    synkinesis, the smile and pucker items of a grade) leave these frames out: a blink at a
+    smile's apex shuts the eyes for a few tenths of a second whatever the smile does (a 0.37 s
+    blink at the apex of a real smile read as 95 % eye narrowing). Winks stay in: one eye
+    closing through a smile is what synkinesis looks like, and only its pattern (held through
+    the smile's apex, in every smile) tells it from a wink, which :mod:`synkinesis` asks for;
+    with winks left out, an eye closed to under a quarter of its opening through the smile was
+    all left out, and "cannot tell" replaced a synkinesis that a milder one was found as.
     """
     t = np.asarray(t_s, dtype=float)
     out = np.zeros(len(t), bool)
     for e in events or []:
         t0, d = getattr(e, "t_s", None), getattr(e, "duration_s", None)
-        if t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
+        if getattr(e, "kind", None) == "blink" and t0 is not None and d is not None and np.isfinite(t0) and np.isfinite(d):
             out |= (t >= t0 - pad_s) & (t <= t0 + d + pad_s)
     return out
 
@@ -251,24 +255,31 @@ def brief_closures(t_s: np.ndarray, opening_mm: dict[str, np.ndarray], open_mm: 
                    pad_s: float = BLINK_PAD_S) -> np.ndarray:
     """Frames of a blink in a short stretch of frames, as the live coach sees a repetition: both
     eyes below ``closed_fraction`` of their open opening (``open_mm`` per side) for at most
-    ``max_s``, padded by ``pad_s`` for the lids' fall and rise. A longer closure of both eyes
-    is deliberate (a smile squeezing the eyes shut) and is not returned.
+    ``max_s``, padded by ``pad_s`` for the lids' fall and rise. A longer
+    closure of both eyes is deliberate (a smile squeezing the eyes shut) and is not returned.
+
+    How long a closure lasts must be seen: frames not measured (NaN) inside it do not end it,
+    and a closure that runs into the first or last frame of the stretch may go on outside it,
+    so it is not taken for a blink.
 
     :func:`eye_events` judges a whole recording (each eye against its open level around each
     moment); a repetition of a few seconds has no such surroundings, only the relaxed opening
     taken before it.
     """
     t = np.asarray(t_s, dtype=float)
-    shut = np.ones(len(t), bool)
+    n = len(t)
+    shut = np.ones(n, bool)
+    unseen = np.zeros(n, bool)
     for s in SIDES:
         o, ref = np.asarray(opening_mm[s], dtype=float), open_mm.get(s, float("nan"))
         if not (np.isfinite(ref) and ref > 0):
-            return np.zeros(len(t), bool)
-        shut &= np.nan_to_num(o, nan=np.inf) < closed_fraction * ref
+            return np.zeros(n, bool)
+        unseen |= ~np.isfinite(o)
+        shut &= ~(np.nan_to_num(o, nan=np.inf) >= closed_fraction * ref)  # NaN: may be shut
     dt = frame_interval_s(t, default_s=0.0)
-    out = np.zeros(len(t), bool)
+    out = np.zeros(n, bool)
     for a, b in mask_runs(shut):
-        if t[b] - t[a] + dt <= max_s + 0.25 * dt:
+        if (shut[a:b + 1] & ~unseen[a:b + 1]).any() and a > 0 and b < n - 1 and t[b] - t[a] + dt <= max_s + 0.25 * dt:
             out |= (t >= t[a] - pad_s) & (t <= t[b] + pad_s)
     return out
 
