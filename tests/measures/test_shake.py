@@ -150,6 +150,26 @@ def test_eyes_and_cheeks_pulsing_with_laughter_are_not_tremor():
     assert all(p.speech_like for p in laughing.by_region if p.region in ("eye", "cheek"))
 
 
+def test_a_jaw_tremor_that_opens_the_lips_is_not_judged_rather_than_no_tremor():
+    """A Parkinsonian jaw tremor: the lower lip and both mouth corners move 0.8 mm at 5 Hz
+    throughout, without speech. The lips' opening shares the corners' rhythm, as a laugh's does,
+    so the rhythm is set aside; the block then said a judged "no tremor". Nothing tells a laugh
+    from a jaw tremor here: "not judged", with the reason, and no side. The corners' tremor with
+    the lips' opening unchanged is found."""
+    tab = _noise_table(30, 20.0, 2, sigma_mm=0.1)
+    jaw = 0.8 * np.sin(2 * np.pi * 5.0 * tab.t_s)
+    for side in lm.SIDES:
+        for name in (f"mouth_corner_{side}_y_mm", f"mouth_near_{side}_y_mm"):
+            tab.columns[name] += jaw
+    corners = tremor(tab, noise_floor_mm=0.1).tremor
+    assert corners.detected and corners.region == "mouth" and corners.side == "both"
+    tab.columns["lower_lip_y_mm"] += jaw
+    res = tremor(tab, noise_floor_mm=0.1)
+    assert not res.speech.detected
+    assert res.tremor.detected is None and res.tremor.side is None and not res.tremor.judged
+    assert "lips' opening" in res.tremor.not_judged
+
+
 # --- spatial coherence: a tremor moves the skin of a region together -------------------------
 
 def _noise_table(fs: float, dur_s: float, seed: int, sigma_mm: float = 0.03,

@@ -612,6 +612,12 @@ def _why_not_judged(peaks: list[TremorPeak], speech: Speech, *, noise_floor_mm: 
     if np.isfinite(noise_floor_mm) and 3 * noise_floor_mm > MAX_UNSEEN_MM:
         return (f"too unsteady: the picture's frame-to-frame noise ({noise_floor_mm:.2f} mm) would hide a tremor under "
                 f"{3 * noise_floor_mm:.1f} mm (a face too small or too far, poor light, or much movement)")
+    if any(p.speech_like for p in peaks):
+        # a rhythm left out because the lips' opening shares it, without speech to explain it:
+        # a laugh or chewing, but a jaw tremor opens the lips at its own rhythm too, so neither
+        # "tremor" nor "no tremor" is known
+        return ("the face moved at the rhythm of the lips' opening (laughing, chewing, or a jaw tremor): "
+                "a tremor cannot be told from it")
     return ""
 
 
