@@ -128,6 +128,31 @@ def test_a_head_bobbing_with_laughter_is_not_head_tremor(laugh_s):
     assert not laughing.head.tremor_detected and laughing.head.frequency_hz is None
 
 
+@pytest.mark.parametrize("where", ["head", "eyes"])
+def test_one_laugh_does_not_hide_a_tremor_of_the_whole_recording(where):
+    """A head tremor (1.5 mm at 4.8 Hz), or an eyelid tremor of both eyes (5 Hz), through 20 s,
+    with one 2.5 s laugh bout whose lips open at 5 Hz. The lips share the tremor's rhythm only
+    during the bout; outside it the tremor is still there, so the laugh does not explain it
+    (it hid it: the head tremor became "none", the eye tremor was set aside as laughter)."""
+    tab = _noise_table(30, 20.0, 0, sigma_mm=0.1)
+    t = tab.t_s
+    if where == "head":
+        tab.columns["head_y_mm"] += 1.5 * np.sin(2 * np.pi * 4.8 * t)
+    else:
+        lid = np.sin(2 * np.pi * 5.0 * t)
+        for side in lm.SIDES:
+            tab.columns[f"palpebral_{side}_height_mm"] -= 0.8 * lid
+            for name in (f"upper_lid_{side}_y_mm", f"upper_lid_near_{side}_y_mm"):
+                tab.columns[name] += 0.4 * lid
+    bout = (t >= 8.0) & (t < 10.5)
+    tab.columns["lower_lip_y_mm"] += 4.0 * (1 + np.sin(2 * np.pi * 5.0 * t)) * bout
+    res = tremor(tab, noise_floor_mm=0.1)
+    if where == "head":
+        assert res.head.tremor_detected and res.head.frequency_hz == pytest.approx(4.8, abs=0.3)
+    else:
+        assert res.tremor.detected and res.tremor.region == "eye" and res.tremor.side == "both"
+
+
 def test_eyes_and_cheeks_pulsing_with_laughter_are_not_tremor():
     """A 2.5 s laugh bout in 20 s: with each "ha" (5 Hz) the jaw drops 0-8 mm, the cheeks rise
     1-2 mm and both eyes squeeze by 1-2 mm. The eyes' rhythm is the laugh's, as the lips' opening

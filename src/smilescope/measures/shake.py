@@ -305,6 +305,30 @@ def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.
     Presence or None
         None when no stretch is a window long.
     """
+    env = _envelopes(table, columns, mask, f0_hz, combine=combine)
+    if env is None:
+        return None
+    times, envs, fs = env
+    ref = float(np.percentile(np.concatenate(envs), 95))
+    if ref <= 0:
+        return Presence(0.0, 0.0, (float("nan"), float("nan")))
+    present_amp, present_s, span = [], 0.0, (float("nan"), float("nan"))
+    for tg, env in zip(times, envs):
+        on = env >= present_fraction * ref
+        present_amp.append(env[on])
+        present_s += on.sum() / fs
+        # longest uninterrupted run of present samples in this stretch
+        for a, b in mask_runs(on):
+            if np.isnan(span[0]) or tg[b] - tg[a] > span[1] - span[0]:
+                span = (float(tg[a]), float(tg[b]))
+    return Presence(float(np.median(np.concatenate(present_amp))), float(present_s), span)
+
+
+def _envelopes(table: SignalTable, columns: tuple[str, ...], mask: np.ndarray | None, f0_hz: float, *,
+               combine: str) -> tuple[list[np.ndarray], list[np.ndarray], float] | None:
+    """The amplitude envelopes of :func:`oscillation_presence`: per usable stretch, the window
+    centres' times (s) and the amplitude there (mm); and the frame rate. None when no stretch
+    is a window long."""
     if combine not in ("vector", "larger"):
         raise ValueError(f"Invalid value for the 'combine' parameter: 'vector' or 'larger', got {combine!r} instead.")
     cols = tuple(dict.fromkeys(columns))
@@ -335,21 +359,28 @@ def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.
         env = np.sqrt(np.sum(a2, axis=0) if combine == "vector" else np.max(a2, axis=0))
         times.append(grid[nwin // 2: nwin // 2 + len(env)])
         envs.append(env)
-    if not envs:
-        return None
+    return (times, envs, fs) if envs else None
+
+
+def present_frames(table: SignalTable, columns: tuple[str, ...], f0_hz: float, *, combine: str = "vector",
+                   present_fraction: float = PRESENT_FRACTION) -> np.ndarray:
+    """Frames (n,) bool at which the oscillation at ``f0_hz`` is present, as
+    :func:`oscillation_presence` finds it, each window widened by its own half length (the
+    frames it was measured from)."""
+    n = len(table)
+    out = np.zeros(n, bool)
+    env = _envelopes(table, columns, None, f0_hz, combine=combine)
+    if env is None:
+        return out
+    times, envs, fs = env
     ref = float(np.percentile(np.concatenate(envs), 95))
     if ref <= 0:
-        return Presence(0.0, 0.0, (float("nan"), float("nan")))
-    present_amp, present_s, span = [], 0.0, (float("nan"), float("nan"))
-    for tg, env in zip(times, envs):
-        on = env >= present_fraction * ref
-        present_amp.append(env[on])
-        present_s += on.sum() / fs
-        # longest uninterrupted run of present samples in this stretch
-        for a, b in mask_runs(on):
-            if np.isnan(span[0]) or tg[b] - tg[a] > span[1] - span[0]:
-                span = (float(tg[a]), float(tg[b]))
-    return Presence(float(np.median(np.concatenate(present_amp))), float(present_s), span)
+        return out
+    half_s = 0.5 * max(1.0, 4.0 / f0_hz)
+    for tg, e in zip(times, envs):
+        for a, b in mask_runs(e >= present_fraction * ref):
+            out |= (table.t_s >= tg[a] - half_s) & (table.t_s <= tg[b] + half_s)
+    return out
 
 
 def _span_columns(table: SignalTable, columns: tuple[str, ...], span_s: tuple[float, float], fs: float,
@@ -552,8 +583,33 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     shared = [f for f in (lips_peak_hz(table, noise_floor_mm=noise_floor_mm, snr_min=snr_min),
                           speech.frequency_hz if speech.detected else None) if f is not None]
 
-    def with_the_lips(pk: TremorPeak | None) -> bool:
-        return pk is not None and pk.detected and any(abs(pk.frequency_hz - f) <= 0.5 for f in shared)
+    aperture = lip_aperture_mm(table)
+    lips_moving: dict[float, np.ndarray] = {}
+
+    def lips_at(f_hz: float) -> np.ndarray:
+        """Frames at which the lips' opening oscillates at ``f_hz``."""
+        if f_hz not in lips_moving:
+            lips_moving[f_hz] = (np.zeros(n, bool) if aperture is None else present_frames(
+                SignalTable(table.t_s, table.valid, {"lip_aperture_mm": aperture}), ("lip_aperture_mm",), f_hz))
+        return lips_moving[f_hz]
+
+    def with_the_lips(pk: TremorPeak | None, columns: tuple[str, ...], frames: np.ndarray, consistency_min: float) -> bool:
+        """A detected peak at the rhythm of detected speech; or at the lips' own rhythm and not
+        there without the moments the lips move at it (one laugh bout does not explain a head
+        tremor of the whole recording). Talking varies its loudness and rate, so the moments
+        of speech are not all found by one frequency: its rhythm is left out wherever it is."""
+        if pk is None or not pk.detected:
+            return False
+        if speech.detected and abs(pk.frequency_hz - speech.frequency_hz) <= 0.5:
+            return True
+        near = [f for f in shared if abs(pk.frequency_hz - f) <= 0.5]
+        if not near:
+            return False
+        away = frames & ~np.any([lips_at(f) for f in near], axis=0)
+        spec, a, b, fs = region_spectrum(table, columns, away)
+        alone = find_peak(spec, a, b, fs, region=pk.region, side=pk.side, noise_floor_mm=noise_floor_mm, snr_min=snr_min,
+                          consistency_min=consistency_min) if len(spec.freq_hz) else None
+        return not (alone is not None and alone.detected and abs(alone.frequency_hz - pk.frequency_hz) <= 0.5)
 
     # head: its own spectrum; head tremor is never reported as a one-sided facial tremor. A head
     # that bobs with the lips' opening is talking or laughing (a laugh's "ha-ha" pulses at 4-5 Hz,
@@ -562,7 +618,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     hspec, ha, hb, hfs = region_spectrum(table, HEAD)
     head_pk = find_peak(hspec, ha, hb, hfs, region="head", side="head", noise_floor_mm=noise_floor_mm,
                         snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
-    if with_the_lips(head_pk):
+    if with_the_lips(head_pk, HEAD, np.ones(n, bool), 0.0):
         head_pk = replace(head_pk, detected=False, speech_like=True)
     head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
                       frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
@@ -571,7 +627,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     # pulse with it (a 2.5 s laugh bout whose lids moved 1 mm with each pulse read as an eye
     # tremor on both sides), so every facial region's rhythm at the lips' is left out.
     for k, p in enumerate(peaks):
-        if with_the_lips(p):
+        cols = tuple(x.format(side=p.side) for x in REGIONS.get(p.region, ()))
+        # the regions' gate on persistence as they were found (find_peak's default)
+        if cols and with_the_lips(p, cols, open_eyes if p.region in ("eye", "brow") else np.ones(n, bool), 1.0):
             peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head.tremor_detected:
