@@ -88,3 +88,16 @@ def test_hand_placed_ibug_points_read_the_same_way():
     pts[48], pts[54] = (130, 260), (190, 250)  # the image-left corner (the person's right) is lower
     s = static_measures(FacePoints.from_ibug68(pts), 0.25)
     assert s["mouth_corner_difference_mm"] == pytest.approx(2.5)
+
+
+def test_an_eye_closure_item_is_not_given_when_one_eye_has_no_rest_opening():
+    """An eye that shows no opening in the rest photo (shut, or its lids' points met) has no
+    closure to measure: its closure is unknown, not "did not close", so the eFACE-style item is
+    not given (it read 0, the most uneven), and the reason says which side."""
+    from smilescope.measures.photo import dynamic_measures
+
+    rest = _points(60.0, 60.0, right_eye_open_mm=0.0)
+    shut = _points(60.0, 60.0, right_eye_open_mm=0.0, left_eye_open_mm=0.5)
+    d = dynamic_measures(rest, shut, 1 / 5.0, expression="eye_closure")
+    assert math.isnan(d["eye_closure"]["right"]) and d["eye_closure"]["left"] == pytest.approx(0.95)
+    assert d["eface_style_item"] is None and "right side cannot be measured" in d["eface_style_not_given"]

@@ -292,3 +292,16 @@ def test_the_relaxed_eye_opening_is_the_first_third_of_a_second_at_any_frame_rat
                                                       {"right": eye[i], "left": eye[i]}, 0.1)) is not None]
     (rep,) = reps
     assert rep.eye_narrowing["right"] == pytest.approx(0.95, abs=0.02)
+
+
+def test_a_side_pulled_the_wrong_way_scores_no_balance_not_below_none():
+    """A brow raise whose left brow falls 1.5 mm while the right rises 4 mm: the left side did
+    nothing of the exercise, balance 0 (it read -38 of 100, and pulled the total down with it)."""
+    from smilescope.measures.practice import score_rep
+
+    t = np.arange(0, 2, 1 / FPS)
+    p = smile_profile(t, onset_s=0.2, rise_s=0.3, hold_s=1.0, fall_s=0.3)
+    eyes = {s: np.full(len(t), 10.0) for s in ("right", "left")}
+    rep = score_rep(t, {"right": 4.0 * p, "left": -1.5 * p}, eyes, np.full(len(t), 0.1),
+                    eye_rest_mm={"right": 10.0, "left": 10.0}, target_hold_s=1.0, movement="brow_raise")
+    assert rep.scores["balance"] == 0 and all(0 <= v <= 100 for v in rep.scores.values())

@@ -112,3 +112,75 @@ def test_a_lip_tremor_at_rest_still_gives_a_baseline(tmp_path):
     for f in ready:  # the tremor's own swing about the rest (rendered tracking is within 0.5 mm)
         assert max(f.excursion_mm.values()) < amp_mm + 0.5
     assert frames[-1].steadiness_mm > 1.0
+
+
+# --- the baseline's rules on hand-made frames (a stand-in analyzer: no video) -----------------
+
+class _Frames:
+    """A stand-in for the FaceAnalyzer that LiveMeasures reads: the engine's own mm conversion,
+    a running iris scale the test sets."""
+
+    def __init__(self, k: float = 0.1) -> None:
+        self.mm_per_px = k
+
+    def to_mm(self, r, k):
+        from smilescope.signals import to_mm
+        return {**to_mm(r.signals_px, k), **to_mm(r.head, k)}
+
+    def close(self) -> None:
+        pass
+
+
+def _frame(t_s, *, k=0.1, eye_mm=10.0, brow_mm=22.0, valid=True):
+    """One frame whose signals are given in mm at scale ``k`` (the analyzer holds them in px)."""
+    from smilescope.pipeline.engine import FrameResult
+    from smilescope.signals import FACIAL_SIGNALS_PX
+
+    if not valid:
+        return FrameResult(index=0, t_s=t_s, face_found=True, valid=False, reason="head turned", yaw_deg=35.0, pitch_deg=0.0)
+    px = {c: 0.0 for c in FACIAL_SIGNALS_PX}
+    for s in SIDES:
+        px[f"palpebral_{s}_height_px"] = eye_mm / k
+        px[f"brow_{s}_height_px"] = brow_mm / k
+    return FrameResult(index=0, t_s=t_s, face_found=True, valid=True, yaw_deg=0.0, pitch_deg=0.0, roll_deg=0.0,
+                       smile_score=0.1, lip_gap_px=2.0 / k, signals_px=px, head={})
+
+
+def test_the_baseline_is_not_taken_with_the_eyes_shut_or_across_frames_not_seen():
+    """A still, relaxed face with the eyes shut (0.5 mm) gives no baseline: the coach would
+    measure every later smile from a shut eye (a smile narrowing the eyes by half scored "eyes:
+    100"). Two relaxed frames a second apart with the head turned away in between are not a
+    second of relaxed face either; the baseline comes from a second of seen frames."""
+    live = LiveMeasures(_Frames(), baseline_s=1.0)
+    for i in range(60):
+        live.read(_frame(i / 30, eye_mm=0.5))
+    assert live.baseline_mm is None
+    for i in range(60, 95):  # eyes open: the baseline after a second of them
+        live.read(_frame(i / 30))
+    assert live.baseline_mm is not None and live.baseline_eye_mm["left"] == pytest.approx(10.0)
+
+    gap = LiveMeasures(_Frames(), baseline_s=1.0)
+    gap.read(_frame(0.0))
+    for i in range(1, 30):
+        gap.read(_frame(i / 30, valid=False))
+    gap.read(_frame(1.0))
+    assert gap.baseline_mm is None
+    t = [1.0 + i / 30 for i in range(1, 32)]
+    for x in t:
+        gap.read(_frame(x))
+    assert gap.baseline_mm is not None and gap.baseline_span_s[0] >= 1.0
+
+
+def test_a_drifting_iris_scale_does_not_move_the_brows_or_eyes_from_the_baseline():
+    """The running iris scale drifts by a few per cent after the baseline while the face stays
+    as it was: measured at the new scale, a brow 22 mm above the eye line "rose" 1.1 mm for a 5 %
+    drift (a brow-raise repetition began). Measures from the baseline keep its scale."""
+    frames = _Frames(k=0.1)
+    live = LiveMeasures(frames, baseline_s=1.0)
+    for i in range(40):
+        live.read(_frame(i / 30))
+    assert live.baseline_mm is not None
+    frames.mm_per_px = 0.105  # the same face (same px), the iris scale now 5 % larger
+    f = live.read(_frame(2.0))
+    assert all(abs(v) < 1e-9 for v in f.movement_mm.values() if v is not None)
+    assert f.eye_opening_mm["left"] == pytest.approx(live.baseline_eye_mm["left"])

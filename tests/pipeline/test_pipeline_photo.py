@@ -178,6 +178,25 @@ def test_an_expression_photo_turned_aside_gives_no_corner_movement():
     assert "turned" in turned["not_judged"] and "about 1 mm per degree" in turned["not_judged"]
 
 
+def test_a_pair_with_the_rest_photo_turned_or_either_photo_nodding_gives_no_movement():
+    """Only the expression photo's turn was checked: a rest photo turned 18 degrees with the
+    smile photo at 8 gave the corners' movement with no note, though the far corner's picture
+    is already foreshortened. And a photo tilted 40 degrees up or down, beyond the landmark
+    model's trusted range (a single photo names no side there), was measured."""
+    import dataclasses
+
+    from smilescope.pipeline.photo import dynamic_against
+
+    rest = analyze_photo(FACES / "yale01.jpg")
+    smile = analyze_photo(FACES / "yale01.jpg", expression="smile")
+    turned = dynamic_against(dataclasses.replace(rest, yaw_deg=-18.0), dataclasses.replace(smile, yaw_deg=-8.0))
+    assert turned["excursion_mm"] == {"right": None, "left": None} and turned["eface_style_item"] is None
+    assert "18 deg in the rest photo" in turned["not_judged"]
+    nodding = dynamic_against(rest, dataclasses.replace(smile, pitch_deg=40.0))
+    assert nodding["excursion_mm"] == {"right": None, "left": None} and nodding["brow_lift_mm"] == {"right": None, "left": None}
+    assert nodding["eface_style_item"] is None and "tilted 40 deg" in nodding["not_judged"]
+
+
 def test_the_annotated_picture_keeps_the_corners_and_the_chin_uncovered():
     """The distance labels sit beside their corners, not on them, and the legend is in a band
     below the photo (it covered the chin of a small photo, in text too thin to read)."""

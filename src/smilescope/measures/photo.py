@@ -213,7 +213,12 @@ def dynamic_measures(rest: FacePoints, expr: FacePoints, mm_per_px: float, *, ex
     moved_mm = ({s: closure[s] * a["palpebral_fissure_height_mm"][s] for s in SIDES} if expression == "eye_closure"
                 else moved)
     item, why = None, ""
-    if moved is not None:
+    if moved is not None and not all(np.isfinite(v) for v in moved.values()):
+        # a side whose movement is unknown (an eye shut in the rest photo has no opening to
+        # close) is not a side that did not move: no item, rather than 0, "the most uneven"
+        why = ("the movement of the " + " and ".join(s for s in SIDES if not np.isfinite(moved[s])) + " side cannot be "
+               "measured (for an eye closure: the eye is not open in the rest photo), so the sides are not compared")
+    elif moved is not None:
         lo, hi = sorted(max(0.0, v) for v in moved.values())
         need = min_item_movement_mm(k)
         if not max(max(0.0, v) for v in moved_mm.values()) >= need:

@@ -157,7 +157,9 @@ def score_rep(t_s: np.ndarray, excursion_mm: dict[str, np.ndarray], eye_mm: dict
     hold_mm = {s: float(np.nanmedian(excursion_mm[s][hold])) for s in SIDES}
     peak_mm = {s: float(np.nanmax(excursion_mm[s])) for s in SIDES}
     strong = max(hold_mm.values())
-    balance = float(min(hold_mm.values()) / strong) if strong > 0 else float("nan")
+    # a side pulled the wrong way (a palsied side dragged by the other) moved nothing of the
+    # exercise: balance 0, not below (it read -38 for a brow raise whose left brow fell 1.5 mm)
+    balance = float(max(0.0, min(hold_mm.values())) / strong) if strong > 0 else float("nan")
     steady = steadiness_mm[hold]
     steady_mm = float(np.nanmedian(steady)) if np.isfinite(steady).any() else None
     narrowing: dict[str, float | None] = {}

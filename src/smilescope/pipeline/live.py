@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from smilescope.geometry.calibration import IRIS_DIAMETER_MM
 from smilescope.landmarks import SIDES
 from smilescope.measures.shake import MIN_HZ as TREMOR_MIN_HZ, band_amplitude_mm
 from smilescope.measures.smile import (
     REST_MAX_ANGLE_DEG,
     REST_MAX_LIP_GAP_MM,
+    REST_EYES_OPEN,
     REST_MAX_SMILE_SCORE,
     REST_STILL_MM,
     corner_excursion,
@@ -60,6 +62,12 @@ def _num(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
 
+EYES_SEEN_S = 30.0  # the open eye is judged over the last half minute (the file analysis: the whole recording)
+# An open eye shows most of its iris (the upper lid covers 1-2 mm of its 11.7 mm): a fissure under
+# 40 % of the iris is an eye closing, even when it has been so since the session began
+OPEN_EYE_MIN_MM = 0.4 * IRIS_DIAMETER_MM
+
+
 class LiveMeasures:
     """Per-frame measures from a baseline, for live feedback.
 
@@ -92,14 +100,26 @@ class LiveMeasures:
         self.baseline_eye_mm: dict[str, float] | None = None
         self._capturing_moves: list[np.ndarray] = []
         self._recent: deque[tuple[float, np.ndarray]] = deque()
+        # the smaller eye's opening (px, in the aligned reference face: no scale in it) over the
+        # last EYES_SEEN_S of valid frames: its 90th percentile is the open eye, as in the file
+        # analysis (a baseline taken with the eyes shut made every later smile "open the eyes")
+        self._eyes_seen: deque[tuple[float, float]] = deque()
+        # the scale the baseline was taken at: measures from it stay at that scale (the running
+        # iris scale drifts by a few per cent, and a brow 20 mm above the eye line read 1 mm of
+        # "raise" for a 5 % drift)
+        self._baseline_k: float | None = None
 
     def capture_baseline(self) -> None:
         """Take a new baseline from the next ``baseline_s`` seconds of relaxed, still face."""
         self._capturing, self._capturing_moves = [], []
         self._capture = True
+        self._baseline_k = None
 
     def scale(self) -> float:
-        return self.fixed_mm_per_px if self.fixed_mm_per_px is not None else self.analyzer.mm_per_px
+        """mm per px of the measures: fixed if given, else the baseline's, else the running iris scale."""
+        if self.fixed_mm_per_px is not None:
+            return self.fixed_mm_per_px
+        return self._baseline_k if self._baseline_k is not None else self.analyzer.mm_per_px
 
     def push(self, rgb: np.ndarray, t_s: float) -> LiveFrame:
         """Analyse one upright RGB frame taken at ``t_s`` seconds."""
@@ -109,14 +129,21 @@ class LiveMeasures:
         """The read-out of a frame the analyzer has measured (frames in order)."""
         k = self.scale()
         if not r.valid or not np.isfinite(k):
+            if self._capture:
+                self._capturing, self._capturing_moves = [], []  # a baseline is a stretch of seen, relaxed face
             return LiveFrame(t_s=r.t_s, face=r.face_found, valid=False,
                              reason=r.reason if not r.valid else "calibrating", mm_per_px=_num(k),
                              baseline_ready=self.baseline_mm is not None,
                              head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg))
         mm = self.analyzer.to_mm(r, k)
         xy = {s: np.array([mm[c] for c in CORNER_COLUMNS[s]]) for s in SIDES}
+        eyes_px = min(r.signals_px.get("palpebral_right_height_px", np.nan), r.signals_px.get("palpebral_left_height_px", np.nan))
+        if np.isfinite(eyes_px):
+            self._eyes_seen.append((r.t_s, eyes_px))
+        while self._eyes_seen and r.t_s - self._eyes_seen[0][0] > EYES_SEEN_S:
+            self._eyes_seen.popleft()
         if self._capture:
-            if not self._relaxed(r, k):
+            if not (self._relaxed(r, k) and self._eyes_open(eyes_px) and eyes_px * k >= OPEN_EYE_MIN_MM):
                 self._capturing, self._capturing_moves = [], []  # the baseline is a stretch of relaxed face: start again
             else:
                 self._capturing.append((r.t_s, xy))
@@ -144,6 +171,7 @@ class LiveMeasures:
                     self.baseline_eye_mm = ({s: float(v) for s, v in zip(SIDES, eyes)}
                                             if np.isfinite(eyes).all() and (eyes > 0).all() else None)
                     self._capture = False
+                    self._baseline_k = k
         self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
         while self._recent and r.t_s - self._recent[0][0] > self.window_s:
             self._recent.popleft()
@@ -162,6 +190,14 @@ class LiveMeasures:
             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
             steadiness_mm=_num(band_amplitude_mm(t, v)), movement_mm=moves,
         )
+
+    def _eyes_open(self, eyes_px: float) -> bool:
+        """Both eyes at least REST_EYES_OPEN of their open opening (the 90th percentile of the
+        smaller eye's opening seen lately), as the file analysis' relaxed face."""
+        if not self._eyes_seen:
+            return False
+        usual = float(np.percentile([e for _, e in self._eyes_seen], 90))
+        return bool(np.isfinite(eyes_px) and eyes_px >= REST_EYES_OPEN * usual)
 
     @staticmethod
     def _relaxed(r: FrameResult, mm_per_px: float) -> bool:

@@ -20,6 +20,7 @@ from smilescope.geometry.align import fit_similarity
 from smilescope.measures.commissure import CornerFit, FoldFit, nasolabial_fold, refine_commissures, smoothed_grey
 from smilescope.measures.photo import (
     EXPRESSIONS,
+    MAX_PITCH_DEG,
     MAX_ROLL_DEG,
     MAX_YAW_DEG,
     FacePoints,
@@ -303,15 +304,24 @@ def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
     # a turn between the photos brings one mouth corner nearer the camera: each degree moves the
     # left-right difference of the corners' movement by about 1 mm (as in a video), so beyond
     # the photo rule's sideways limit the corners' movements and their eFACE-style item are not given
-    turn = max(abs(r.yaw_deg), abs(r.yaw_deg - rest.yaw_deg))
+    turn = max(abs(r.yaw_deg), abs(rest.yaw_deg), abs(r.yaw_deg - rest.yaw_deg))
     if turn > MAX_YAW_DEG:
         dyn["excursion_mm"] = {s: None for s in lm.SIDES}
         if r.expression in ("smile", "snarl", "pucker"):
             dyn["eface_style_item"] = None
-        dyn["not_judged"] = (f"the head is turned {abs(r.yaw_deg):.0f} deg to the side in this photo ({abs(r.yaw_deg - rest.yaw_deg):.0f} "
-                             f"deg from the rest photo; at most {MAX_YAW_DEG:g} deg): a turn changes each mouth corner's "
-                             "movement differently (about 1 mm per degree), so the corners' movement is not given; "
-                             "take both photos facing the camera")
+        dyn["not_judged"] = (f"the head is turned {abs(r.yaw_deg):.0f} deg to the side in this photo, {abs(rest.yaw_deg):.0f} deg in "
+                             f"the rest photo ({abs(r.yaw_deg - rest.yaw_deg):.0f} deg between them; at most {MAX_YAW_DEG:g} deg): a "
+                             "turn changes each mouth corner's movement differently (about 1 mm per degree), so the corners' "
+                             "movement is not given; take both photos facing the camera")
+    nod = max(abs(r.pitch_deg), abs(rest.pitch_deg))
+    if nod > MAX_PITCH_DEG:
+        # beyond it the landmark model is not trusted (as for one photo's side): no movement at all
+        for key in ("excursion_mm", "brow_lift_mm", "eye_closure"):
+            dyn[key] = {s: None for s in lm.SIDES}
+        dyn["eface_style_item"] = None
+        dyn["not_judged"] = (f"the head is tilted {nod:.0f} deg up or down in {'this photo' if abs(r.pitch_deg) >= abs(rest.pitch_deg) else 'the rest photo'} "
+                             f"(at most {MAX_PITCH_DEG:g} deg for the face's points to be trusted): no movement is given; "
+                             "take both photos with the camera at eye height")
     return dyn
 
 
