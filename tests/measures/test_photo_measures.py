@@ -101,3 +101,12 @@ def test_an_eye_closure_item_is_not_given_when_one_eye_has_no_rest_opening():
     d = dynamic_measures(rest, shut, 1 / 5.0, expression="eye_closure")
     assert math.isnan(d["eye_closure"]["right"]) and d["eye_closure"]["left"] == pytest.approx(0.95)
     assert d["eface_style_item"] is None and "right side cannot be measured" in d["eface_style_not_given"]
+
+
+def test_no_side_is_named_from_a_difference_or_a_pose_not_measured():
+    """A corner difference that is NaN (a hand-placed point missing) compared as "not under 2
+    mm" and named the left side, "by nan mm"; a NaN turn passed the pose limits."""
+    s = static_measures(_points(62.0, 57.0), 0.2)
+    assert affected_side(dict(s, mouth_corner_difference_mm=float("nan"))).side == "unknown"
+    assert affected_side(s, yaw_deg=float("nan")).side == "unknown"
+    assert affected_side(s).side == "right"

@@ -184,3 +184,15 @@ def test_a_drifting_iris_scale_does_not_move_the_brows_or_eyes_from_the_baseline
     f = live.read(_frame(2.0))
     assert all(abs(v) < 1e-9 for v in f.movement_mm.values() if v is not None)
     assert f.eye_opening_mm["left"] == pytest.approx(live.baseline_eye_mm["left"])
+
+
+def test_frames_whose_mouth_or_pose_was_not_measured_are_not_relaxed_face():
+    """A lip gap, smile score or head pose that was not measured (NaN) counted as relaxed; the
+    file analysis counts it as open, smiling or turned. No baseline is taken from such frames."""
+    import dataclasses
+
+    for field_, value in (("lip_gap_px", float("nan")), ("smile_score", float("nan")), ("pitch_deg", float("nan"))):
+        live = LiveMeasures(_Frames(), baseline_s=1.0)
+        for i in range(45):
+            live.read(dataclasses.replace(_frame(i / 30), **{field_: value}))
+        assert live.baseline_mm is None, field_

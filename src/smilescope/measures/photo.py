@@ -157,6 +157,8 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
                   roll_deg: float = 0.0, mm_per_px: float | None = None) -> SideCall:
     """The side that looks affected in one photo (see the module docstring). ``mm_per_px``: the
     photo's scale, for the pixel margin (none when not given, as for hand-placed points)."""
+    if not all(np.isfinite(v) for v in (yaw_deg, pitch_deg, roll_deg)):
+        return SideCall("unknown", "none", "the head's pose could not be measured, so no side is named")
     if abs(roll_deg) > MAX_ROLL_DEG:
         return SideCall("unknown", "none", f"the face lies {abs(roll_deg):.0f} deg on its side in the picture (at most "
                                            f"{MAX_ROLL_DEG:g} deg): turn the photo upright, or save it with its "
@@ -178,6 +180,9 @@ def affected_side(static: dict, *, expression: str = "rest", yaw_deg: float = 0.
     else:
         return SideCall("unknown", "none", f"a {expression.replace('_', ' ')} photo alone does not show a side; "
                                            "compare it with a rest photo of the same person")
+    if not np.isfinite(diff):
+        which = "eye openings" if expression == "eye_closure" else "mouth corners"
+        return SideCall("unknown", "none", f"the {which} could not both be measured, so no side is named")
     a = abs(diff)
     need_mm = weaker_side_min_diff_mm(mm_per_px, min_diff_mm=SIDE_MIN_MM)
     margin = need_mm - SIDE_MIN_MM

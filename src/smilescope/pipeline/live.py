@@ -166,7 +166,7 @@ class LiveMeasures:
                     self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
                     self.baseline_span_s = (self._capturing[0][0], r.t_s)
                     at_rest = np.stack(self._capturing_moves)
-                    self.baseline_moves_mm = np.median(at_rest[:, :len(MOVEMENT_COLUMNS)], axis=0)
+                    self.baseline_moves_mm = np.nanmedian(at_rest[:, :len(MOVEMENT_COLUMNS)], axis=0)
                     eyes = np.nanmedian(at_rest[:, len(MOVEMENT_COLUMNS):], axis=0)
                     self.baseline_eye_mm = ({s: float(v) for s, v in zip(SIDES, eyes)}
                                             if np.isfinite(eyes).all() and (eyes > 0).all() else None)
@@ -204,10 +204,12 @@ class LiveMeasures:
         """A frame that can be part of the relaxed face, by the file analysis' own rules
         (``measures.smile.find_baseline``): mouth not opened, facing the camera, no confident
         smile; stillness is checked over the stretch."""
+        # what was not measured counts against rest, as there (a lip gap not seen may be open)
         gap_mm = r.lip_gap_px * mm_per_px
-        return (not np.isfinite(gap_mm) or gap_mm <= REST_MAX_LIP_GAP_MM) \
-            and max(abs(r.yaw_deg), abs(r.pitch_deg)) <= REST_MAX_ANGLE_DEG \
-            and not (np.isfinite(r.smile_score) and r.smile_score >= REST_MAX_SMILE_SCORE)
+        angles = np.array([r.yaw_deg, r.pitch_deg], dtype=float)
+        return bool(np.isfinite(gap_mm) and gap_mm <= REST_MAX_LIP_GAP_MM
+                    and np.isfinite(angles).all() and np.abs(angles).max() <= REST_MAX_ANGLE_DEG
+                    and np.isfinite(r.smile_score) and r.smile_score < REST_MAX_SMILE_SCORE)
 
     def close(self) -> None:
         if self._own:
