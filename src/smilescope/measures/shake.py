@@ -305,17 +305,15 @@ def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.
     Presence or None
         None when no stretch is a window long.
     """
-    env = _envelopes(table, columns, mask, f0_hz, combine=combine)
+    env = _envelopes(table, columns, mask, f0_hz, combine=combine, present_fraction=present_fraction)
     if env is None:
         return None
-    times, envs, fs = env
-    ref = float(np.percentile(np.concatenate(envs), 95))
-    if ref <= 0:
+    stretches, fs = env
+    if not any(on.any() for _, _, on in stretches):  # no oscillation at all
         return Presence(0.0, 0.0, (float("nan"), float("nan")))
     present_amp, present_s, span = [], 0.0, (float("nan"), float("nan"))
-    for tg, env in zip(times, envs):
-        on = env >= present_fraction * ref
-        present_amp.append(env[on])
+    for tg, amp, on in stretches:
+        present_amp.append(amp[on])
         present_s += on.sum() / fs
         # longest uninterrupted run of present samples in this stretch
         for a, b in mask_runs(on):
@@ -325,10 +323,11 @@ def oscillation_presence(table: SignalTable, columns: tuple[str, ...], mask: np.
 
 
 def _envelopes(table: SignalTable, columns: tuple[str, ...], mask: np.ndarray | None, f0_hz: float, *,
-               combine: str) -> tuple[list[np.ndarray], list[np.ndarray], float] | None:
+               combine: str, present_fraction: float) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray]], float] | None:
     """The amplitude envelopes of :func:`oscillation_presence`: per usable stretch, the window
-    centres' times (s) and the amplitude there (mm); and the frame rate. None when no stretch
-    is a window long."""
+    centres' times (s), the amplitude there (mm) and whether the oscillation is present (at least
+    ``present_fraction`` of the 95th percentile of all amplitudes); and the frame rate. None when
+    no stretch is a window long."""
     if combine not in ("vector", "larger"):
         raise ValueError(f"Invalid value for the 'combine' parameter: 'vector' or 'larger', got {combine!r} instead.")
     cols = tuple(dict.fromkeys(columns))
@@ -359,7 +358,10 @@ def _envelopes(table: SignalTable, columns: tuple[str, ...], mask: np.ndarray | 
         env = np.sqrt(np.sum(a2, axis=0) if combine == "vector" else np.max(a2, axis=0))
         times.append(grid[nwin // 2: nwin // 2 + len(env)])
         envs.append(env)
-    return (times, envs, fs) if envs else None
+    if not envs:
+        return None
+    ref = float(np.percentile(np.concatenate(envs), 95))
+    return [(tg, e, (e >= present_fraction * ref) & (ref > 0)) for tg, e in zip(times, envs)], fs
 
 
 def present_frames(table: SignalTable, columns: tuple[str, ...], f0_hz: float, *, combine: str = "vector",
@@ -369,16 +371,10 @@ def present_frames(table: SignalTable, columns: tuple[str, ...], f0_hz: float, *
     frames it was measured from)."""
     n = len(table)
     out = np.zeros(n, bool)
-    env = _envelopes(table, columns, None, f0_hz, combine=combine)
-    if env is None:
-        return out
-    times, envs, fs = env
-    ref = float(np.percentile(np.concatenate(envs), 95))
-    if ref <= 0:
-        return out
+    env = _envelopes(table, columns, None, f0_hz, combine=combine, present_fraction=present_fraction)
     half_s = 0.5 * max(1.0, 4.0 / f0_hz)
-    for tg, e in zip(times, envs):
-        for a, b in mask_runs(e >= present_fraction * ref):
+    for tg, _, on in (env[0] if env is not None else []):
+        for a, b in mask_runs(on):
             out |= (table.t_s >= tg[a] - half_s) & (table.t_s <= tg[b] + half_s)
     return out
 
