@@ -95,6 +95,33 @@ def test_a_step_that_forgets_its_block_or_reuses_a_name_is_stopped():
         measure_all(table, ctx, steps=(*MEASURES, Step("quality", lambda t, c, d: {"quality": {"ok": True}})))
 
 
+def test_a_step_listed_before_what_it_reads_is_stopped_with_what_is_missing():
+    without_blinks = tuple(s for s in MEASURES if s.name != "blinks")
+    with pytest.raises(ValueError, match="'smile' needs eyes_shut, which no earlier step gave"):
+        measure_all(_smile_table(), MeasureContext(), steps=without_blinks)
+
+
+def test_every_step_names_what_it_reads_from_the_steps_before_it():
+    """A step reads from ``done`` only what it names in ``needs``: the list's order check is honest."""
+
+    class Watched(dict):
+        def __init__(self, done, allowed):
+            super().__init__(done)
+            self.allowed = allowed
+
+        def __getitem__(self, k):
+            assert k in self.allowed, f"read {k!r} without naming it in needs"
+            return super().__getitem__(k)
+
+    table, ctx, done = _smile_table(), MeasureContext(), {}
+    for step in MEASURES:
+        out = dict(step.run(table, ctx, Watched(done, step.needs)))
+        out.pop("warnings", None)
+        table.columns.update(out.pop("columns", {}))
+        done.update(out)
+    assert set(TYPED_BLOCKS) <= set(done)
+
+
 def test_the_names_a_step_cannot_take_are_the_documents_own():
     from smilescope.measures.registry import DOCUMENT_NAMES, TYPED_BLOCKS
     from smilescope.results import DOCUMENT_KEYS

@@ -91,13 +91,16 @@ class Step:
     """One measure family: ``run(table, context, done) -> {name: result}``.
 
     ``blocks``: the names among its results that are the recording's results (default: the
-    step's own name). A measure function takes keyword arguments (STYLE); ``run`` is the small
-    adapter that reads them from the table, the context and ``done``.
+    step's own name). ``needs``: the names it reads from ``done``, which earlier steps must give
+    (checked before it runs, so a list in the wrong order says so instead of failing inside the
+    step). A measure function takes keyword arguments (STYLE); ``run`` is the small adapter that
+    reads them from the table, the context and ``done``.
     """
 
     name: str
     run: StepFn
     blocks: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
 
     @property
     def result_names(self) -> tuple[str, ...]:
@@ -168,11 +171,11 @@ def _flags(table: SignalTable, ctx: MeasureContext, done: Mapping[str, Any]) -> 
 
 MEASURES: tuple[Step, ...] = (
     Step("blinks", _blinks),  # first: the smile's and synkinesis's eye measures leave blinks out
-    Step("smile", _smile),
-    Step("synkinesis", _synkinesis),
-    Step("shake", _shake),
+    Step("smile", _smile, needs=("eyes_shut",)),
+    Step("synkinesis", _synkinesis, needs=("smile", "smile_excursion", "eyes_shut")),
+    Step("shake", _shake, needs=("smile",)),  # reads the smile's episodes (the table's smile_episode column)
     Step("twitches", _twitches),
-    Step("flags", _flags),
+    Step("flags", _flags, needs=("smile", "shake", "blinks", "twitches", "synkinesis")),
 )
 
 
@@ -182,14 +185,18 @@ def measure_all(table: SignalTable, context: MeasureContext, *, steps: tuple[Ste
     Raises
     ------
     ValueError
-        A step that does not return a block it names, or a name an earlier step produced or
-        analysis.json uses for a block of its own (a programming error in the list, not bad input).
+        A step that needs a name no earlier step gave, that does not return a block it names, or
+        that returns a name an earlier step produced or analysis.json uses for a block of its own
+        (a programming error in the list, not bad input).
     """
     table = SignalTable(t_s=table.t_s, valid=table.valid, columns=dict(table.columns))
     done: dict[str, Any] = {}
     warnings: list[str] = []
     blocks: dict[str, Any] = {}
     for step in steps:
+        if absent := [n for n in step.needs if n not in done]:
+            raise ValueError(f"measure step {step.name!r} needs {', '.join(absent)}, which no earlier step gave: "
+                             f"put the step that gives it first")
         out = dict(step.run(table, context, done))
         warnings += out.pop("warnings", [])
         table.columns.update(out.pop("columns", {}))
