@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from smilescope.pipeline import analyze
 from smilescope.testing import synth
@@ -60,3 +61,20 @@ def test_warping_the_grey_part_under_the_face_equals_warping_the_whole_grey_fram
     # a face-sized patch well inside the frame: only it (and the bilinear taps' rim) goes grey
     grey, corner = _grey_under(rgb, np.array([[1.0, 0, 500], [0, 1.0, 200]]), (350, 450))
     assert corner == (498, 198) and grey.shape == (455, 355)
+
+
+def test_a_frame_whose_time_is_not_after_the_last_is_refused_and_the_stream_goes_on():
+    """Every measure reads time from the frames' stamps: a camera loop handing a frame back in
+    time (or an unstamped one) gets a clear error, and the next frame in order is taken."""
+    from smilescope.pipeline import FaceAnalyzer
+
+    seen = []
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    with FaceAnalyzer(detector=lambda img: seen.append(img) or None) as fa:
+        assert not fa.push(rgb, 0.0).face_found
+        for bad in (0.0, -0.5, float("nan"), float("inf")):
+            with pytest.raises(ValueError, match="not a finite time after the previous frame's"):
+                fa.push(rgb, bad)
+        assert len(seen) == 1  # nothing was looked at for the refused frames
+        r = fa.push(rgb, 0.033)
+        assert r.index == 1 and r.t_s == 0.033

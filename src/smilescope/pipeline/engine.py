@@ -235,6 +235,7 @@ class FaceAnalyzer:
         self._last_check_t = -math.inf
         self._last_calib_t = -math.inf
         self._index = 0
+        self._last_t_s = -math.inf
         self._points = tracked_landmarks()
         self._tracker: PatchTracker | None = None
         self._ref_px: np.ndarray | None = None
@@ -299,7 +300,19 @@ class FaceAnalyzer:
         return self.measure(self.observe(rgb, t_s))
 
     def observe(self, rgb: np.ndarray, t_s: float) -> Observation:
-        """Stage 1: landmarks of one frame (and, now and then, a count of the faces)."""
+        """Stage 1: landmarks of one frame (and, now and then, a count of the faces).
+
+        Raises
+        ------
+        ValueError
+            ``t_s`` is not a finite time after the previous frame's: every measure reads time
+            from the frames' own timestamps (a video file's reader guarantees them; a camera
+            loop must drop a frame that comes with an earlier time).
+        """
+        if not (math.isfinite(t_s) and t_s > self._last_t_s):
+            raise ValueError(f"frame time {t_s!r} s is not a finite time after the previous frame's "
+                             f"({self._last_t_s:.4f} s): give frames in the order taken, each with its own time")
+        self._last_t_s = float(t_s)
         i = self._index
         self._index += 1
         self._check_faces(rgb, t_s)
