@@ -294,12 +294,15 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoS
 def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
     """``r``'s movement from the rest photo: its landmarks are mapped onto the rest photo by a
     similarity fitted on the stable points (bone and cartilage: nasal bridge, inner canthi, upper
-    forehead), so a change of distance or tilt between the photos is not read as movement."""
-    sim = fit_similarity(r.landmarks_px[list(lm.STABLE), :2], rest.landmarks_px[list(lm.STABLE), :2])
-    aligned = r.landmarks_px.copy()
-    aligned[:, :2] = sim.apply(r.landmarks_px[:, :2])
-    refined = _refine_from_rest(rest, r, sim, aligned)
-    dyn = dynamic_measures(FacePoints.from_facemesh(rest.landmarks_px), FacePoints.from_facemesh(refined),
+    forehead), so a change of distance or tilt between the photos is not read as movement.
+
+    Both photos' points come from the same fit (:func:`_same_fit`)."""
+    rest_lms, r_lms = _same_fit(rest, r)
+    sim = fit_similarity(r_lms[list(lm.STABLE), :2], rest_lms[list(lm.STABLE), :2])
+    aligned = r_lms.copy()
+    aligned[:, :2] = sim.apply(r_lms[:, :2])
+    refined = _refine_from_rest(rest, rest_lms, r, sim, aligned)
+    dyn = dynamic_measures(FacePoints.from_facemesh(rest_lms), FacePoints.from_facemesh(refined),
                            rest.scale.mm_per_px, expression=r.expression)
     # a turn between the photos brings one mouth corner nearer the camera: each degree moves the
     # left-right difference of the corners' movement by about 1 mm (as in a video), so beyond
@@ -325,11 +328,24 @@ def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
     return dyn
 
 
+def _same_fit(rest: PhotoResult, r: PhotoResult) -> tuple[np.ndarray, np.ndarray]:
+    """The two photos' landmarks from one kind of fit: each half's own (where both photos have
+    it) or else the whole face's for both. The two fits place points differently (the whole
+    face's pulls a one-sided droop towards symmetry), and a movement between points of
+    different fits is partly that difference: the same picture, fitted by halves as the rest
+    photo and whole as the expression photo, read a brow "lift" of -0.6 mm and an eye
+    "closure" of -7 %."""
+    if (rest.whole_face_px is None) == (r.whole_face_px is None):
+        return rest.landmarks_px, r.landmarks_px
+    whole = [p.landmarks_px if p.whole_face_px is None else p.whole_face_px for p in (rest, r)]
+    return whole[0], whole[1]
+
+
 # The points whose movement a pair measures, re-found from the pixels as the video pipeline does.
 _REFINED = tuple(lm.MOUTH_CORNER[s] for s in lm.SIDES) + tuple(lm.BROW_MID[s] for s in lm.SIDES)
 
 
-def _refine_from_rest(rest: PhotoResult, r: PhotoResult, sim, aligned: np.ndarray) -> np.ndarray:
+def _refine_from_rest(rest: PhotoResult, rest_lms: np.ndarray, r: PhotoResult, sim, aligned: np.ndarray) -> np.ndarray:
     """The landmark model pulls a one-sided movement towards symmetry (a still corner "moves"
     1-1.4 mm when the other side smiles), so, as in a video, each measured point's patch in the
     rest photo is found again in the expression photo (warped onto the rest photo first), by
@@ -343,9 +359,9 @@ def _refine_from_rest(rest: PhotoResult, r: PhotoResult, sim, aligned: np.ndarra
                            max_from_guess_px=max(8.0, 4.0 * px_per_mm), margin_px=20.0 * px_per_mm)
     # the stable points and textured skin (forehead, nasal bridge) fix the residual head motion
     # that the landmark fit left (a fraction of a degree is most of a millimetre at the mouth)
-    anchors = anchor_features(gray_rest, rest.landmarks_px[:, :2], min_distance_px=2.0 * px_per_mm)
-    stable = rest.landmarks_px[list(lm.STABLE), :2]
-    ref_pts = np.vstack([rest.landmarks_px[list(_REFINED), :2], stable, anchors])
+    anchors = anchor_features(gray_rest, rest_lms[:, :2], min_distance_px=2.0 * px_per_mm)
+    stable = rest_lms[list(lm.STABLE), :2]
+    ref_pts = np.vstack([rest_lms[list(_REFINED), :2], stable, anchors])
     guess = np.vstack([aligned[list(_REFINED), :2], aligned[list(lm.STABLE), :2], anchors])
     tracker.set_reference(gray_rest, ref_pts)
     x0, y0, x1, y1 = tracker.roi
