@@ -129,13 +129,22 @@ def _object(doc: Any, what: str, name: str, hint: str) -> dict:
     return doc
 
 
-def load_answers(source: str | Path) -> dict:
-    """Questionnaire answers from a JSON file, checked (:func:`smilescope.assess.validate_answers`)."""
-    doc = _object(read_json(source, what="answers file", hint=ANSWERS_HINT), "answers file", _name(source), ANSWERS_HINT)
+def read_answers_doc(source: str | Path) -> dict:
+    """The answers file in ``source`` as a JSON object, not yet checked (:func:`check_answers`)."""
+    return _object(read_json(source, what="answers file", hint=ANSWERS_HINT), "answers file", _name(source), ANSWERS_HINT)
+
+
+def check_answers(doc: dict, source: str | Path) -> dict:
+    """An answers document checked (:func:`smilescope.assess.validate_answers`); an error names the file."""
     try:
         return validate_answers(doc)
     except BadInputError as e:
         raise BadInputError(f"In the answers file {_name(source)}: {e.what}", e.hint) from None
+
+
+def load_answers(source: str | Path) -> dict:
+    """Questionnaire answers from a JSON file, checked (:func:`smilescope.assess.validate_answers`)."""
+    return check_answers(read_answers_doc(source), source)
 
 
 def read_analysis_doc(source: str | Path) -> dict:

@@ -183,7 +183,7 @@ def test_reason_template_fills_answers_and_matched():
     table = GOOD.replace("    source: s\n  - id: fallback",
                          "    source: s\n    reason: '{matched}; stress {stress_0_10}, sleep {sleep_hours}'\n  - id: fallback", 1)
     m = assess({"one_sided": True, "stress_0_10": 8}, rules=parse_rules(table)).matches[0]
-    assert m.reason == "one side only: yes; stress 8, sleep don't know"
+    assert m.reason == "shaking on one side only: yes; stress 8, sleep don't know"
 
 
 def test_load_rules_from_a_path(tmp_path):

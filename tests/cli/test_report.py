@@ -156,6 +156,14 @@ def test_bad_answers_exit_2(folder, tmp_path):
     assert r.exit_code == 2 and "no_such_question" in _said(r)
 
 
+def test_bad_answers_that_state_a_stroke_still_show_the_emergency(folder, tmp_path):
+    answers = tmp_path / "answers.json"
+    answers.write_text('{"sudden_onset": true, "drooping": true, "no_such_question": true}')
+    r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--answers", str(answers)])
+    assert r.exit_code == 2 and "EMERGENCY: call emergency services now" in _said(r) and "no_such_question" in _said(r)
+    assert not (folder / "report.html").exists()
+
+
 def test_answers_change_the_guidance(folder, tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text('{"sudden_onset": true, "drooping": true}')

@@ -335,3 +335,44 @@ def test_store_off_or_broken_never_hides_the_guidance(answers_file, monkeypatch,
     # the guidance is shown; it was asked to be kept and was not: exit status 2
     assert r.exit_code == 2 and json.loads(r.stdout)["level"] == "emergency"
     assert "warning:" in r.stderr and "not saved" in r.stderr
+
+
+STROKE = {"facial_weakness": True, "sudden_onset": True, "onset_hours_ago": 2}
+
+
+@pytest.mark.parametrize("mistake, match", [
+    ({"any_shaking": False, "one_sided": True}, "any_shaking: false"),  # "one side" read as the weak side
+    ({"stres_0_10": 5}, "Unknown answer key 'stres_0_10'"),
+    ({"sleep_hours": 30}, "'sleep_hours'"),
+    ({"onset_days_ago": 0.1}, "onset is given more than once"),
+])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_faulty_answers_file_that_states_a_stroke_still_shows_the_emergency(answers_file, mistake, match, as_json):
+    """Sudden facial weakness 2 hours ago is an emergency whatever mistake sits beside it in the
+    file: before, the mistake stopped the command (exit 2) and no emergency message was shown.
+    The mistake still stops it, after the emergency message."""
+    r = runner.invoke(app, ["triage", "--answers", answers_file({**STROKE, **mistake}), "--no-save",
+                            *(["--json"] if as_json else [])])
+    assert r.exit_code == 2
+    shown = flat(r.stderr if as_json else r.stdout)
+    assert "EMERGENCY: call emergency services now" in shown and "already an emergency" in shown
+    assert match in flat(r.stderr)
+    if as_json:
+        assert r.stdout == ""  # no half JSON document: the emergency goes with the error
+
+
+@pytest.mark.parametrize("doc", [{"stres_0_10": 5}, {"facial_weakness": True, "onset_hours_ago": 200, "sudden_onset": True,
+                                                        "bogus": 1}])
+def test_a_faulty_answers_file_without_an_emergency_shows_only_the_mistake(answers_file, doc):
+    r = runner.invoke(app, ["triage", "--answers", answers_file(doc), "--no-save"])
+    assert r.exit_code == 2 and "EMERGENCY" not in r.output and "Unknown answer key" in flat(r.stderr)
+
+
+def test_the_answers_used_from_a_faulty_file_are_only_those_right_on_their_own():
+    from smilescope.assess import usable_answers
+
+    assert usable_answers({"facial_weakness": True, "stress_0_10": 12, "bogus": 1, "onset_days_ago": 1}) == \
+        {"facial_weakness": True, "onset_hours_ago": 24.0}
+    # two onsets: neither is used (a time not known counts as inside the stroke window)
+    assert usable_answers({"onset_hours_ago": 2, "onset_weeks_ago": 3}) == {}
+    assert usable_answers({"any_shaking": False, "one_sided": True, "at_rest": False}) == {"any_shaking": False, "at_rest": False}

@@ -20,10 +20,11 @@ or are given as flags:
 """
 
 from smilescope.assess.engine import DISCLAIMER, Assessment, Match, assess, measured_flags
-from smilescope.assess.questions import ANSWER_KEYS, FLAG_IDS, QUESTIONS, Question, validate_answers
+from smilescope.assess.questions import ANSWER_KEYS, FLAG_IDS, QUESTIONS, Question, usable_answers, validate_answers
 from smilescope.assess.rules import LEVELS, Rule, RuleFileError, load_rules, parse_rules
 
 __all__ = [
     "ANSWER_KEYS", "Assessment", "DISCLAIMER", "FLAG_IDS", "LEVELS", "Match", "QUESTIONS", "Question",
-    "Rule", "RuleFileError", "assess", "load_rules", "measured_flags", "parse_rules", "validate_answers",
+    "Rule", "RuleFileError", "assess", "load_rules", "measured_flags", "parse_rules", "usable_answers",
+    "validate_answers",
 ]

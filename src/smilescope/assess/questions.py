@@ -99,7 +99,8 @@ QUESTIONS: tuple[Question, ...] = (
     # --- shaking and twitching: asked only after a "yes" to any_shaking ---
     _b("any_shaking", "Does your face shake, tremble or twitch, or make movements you do not mean to make?",
        "shaking or twitching"),
-    _b("one_sided", "Is the shaking or twitching on one side of your face only?", "one side only", ask_if=_SHAKING),
+    _b("one_sided", "Is the shaking or twitching on one side of your face only?", "shaking on one side only",
+       ask_if=_SHAKING),
     _b("starts_at_eye", "Does it start around the eye?", "starts at the eye", ask_if=_SHAKING),
     _b("spreading", "Has it spread, for example from the eye to the cheek and mouth?", "spreading", ask_if=_SHAKING),
     _b("at_rest", "Does it happen when your face is completely relaxed, not only when you smile?", "at rest",
@@ -253,6 +254,30 @@ def validate_answers(raw: Mapping | None) -> dict:
             raise BadInputError(f"The answers say there is no shaking or twitching (any_shaking: false) but also "
                                 f"describe one ({', '.join(f'{k}: true' for k in said)}).",
                                 "Set any_shaking to true, or leave out the shaking answers.")
+    return clean
+
+
+def usable_answers(raw: Mapping) -> dict:
+    """The answers of a set that :func:`validate_answers` refused which are right on their own.
+
+    Each key is checked alone; what cannot be used is left out: an unknown key, a wrong value,
+    an onset given more than once (left out: a time not known counts as inside the stroke
+    window), and the shaking answers that contradict ``any_shaking: false``. For a safety read
+    of a faulty answers file only: sudden facial weakness within the stroke window in the
+    answers is an emergency whatever mistake sits beside it, so the emergency message must not
+    wait for the file to be mended.
+    """
+    clean: dict = {}
+    for key, value in raw.items():
+        try:
+            clean.update(validate_answers({key: value}))
+        except BadInputError:
+            continue
+    onsets = [k for k in ("onset_hours_ago", *ANSWER_ALIASES) if k in raw and raw[k] is not None]
+    if len(onsets) > 1:
+        clean.pop("onset_hours_ago", None)
+    if clean.get("any_shaking") is False:
+        clean = {k: v for k, v in clean.items() if not (k in SHAKING_SIGNS and v is True)}
     return clean
 
 

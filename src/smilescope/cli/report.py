@@ -16,8 +16,9 @@ import typer
 from smilescope.assess import assess
 from smilescope.cli.console import exit_on_bad_input, out, safe
 from smilescope.cli.store import store_off
+from smilescope.cli.triage import checked_answers
 from smilescope.errors import BadInputError
-from smilescope.inputs import ANALYSIS_HINT, load_answers, read_analysis_doc, read_json
+from smilescope.inputs import ANALYSIS_HINT, read_analysis_doc, read_json
 from smilescope.output import atomic_write
 from smilescope.report import browser, make
 from smilescope.report.html import writable_text
@@ -98,7 +99,7 @@ def gather(analysis: Path | None = None, *, last: bool = False, answers: Path | 
                             "Example: smilescope report out/demo/analysis.json")
     raw_answers = None
     if answers is not None:
-        raw_answers = load_answers(answers)
+        raw_answers = checked_answers(answers, None, out)  # a faulty file still shows an emergency it states
     notes: list[str] = []
     if last:
         doc, history, diary, triage = _last_stored(db)

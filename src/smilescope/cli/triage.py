@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
-from smilescope.assess import ANSWER_KEYS, QUESTIONS, Assessment, Question, assess, validate_answers
+from smilescope.assess import ANSWER_KEYS, QUESTIONS, Assessment, Question, assess, usable_answers, validate_answers
 from smilescope.assess.questions import ANSWER_ALIASES, parse_duration
 from smilescope.cli.console import err, exit_on_bad_input, out
 from smilescope.cli.store import store_off
 from smilescope.errors import BadInputError
-from smilescope.inputs import load_analysis, load_answers
+from smilescope.inputs import check_answers, load_analysis, read_answers_doc
 from smilescope.results import Analysis
 from smilescope import store as user_store
 
@@ -74,7 +74,7 @@ def triage(
         analysis = load_analysis(analysis_file) if analysis_file is not None else None
         shown = False  # the emergency panel was shown during the questions
         if answers_file is not None:
-            answers = load_answers(answers_file)
+            answers = checked_answers(answers_file, analysis, err if as_json else out)
             result = assess(answers, analysis)
         else:
             answers, result, shown = _ask(err if as_json else out, analysis)
@@ -91,6 +91,22 @@ triage.__doc__ = _help()  # built from the questionnaire, so --help lists every 
 
 
 # --- input ------------------------------------------------------------------------------
+
+
+def checked_answers(source: str | Path, analysis: Analysis | None, con: Console) -> dict:
+    """The answers file's answers, checked. A file that fails the check is still read for an
+    emergency first: if the answers that are right on their own (:func:`usable_answers`) already
+    make one (sudden facial weakness within the stroke window), its message is shown on ``con``
+    before the error, which then stops the command (exit 2) as for any bad input."""
+    doc = read_answers_doc(source)
+    try:
+        return check_answers(doc, source)
+    except BadInputError:
+        salvaged = assess(usable_answers(doc), analysis)
+        if salvaged.level == "emergency":
+            con.print("[bold]Your answers file has a mistake (below), but what it does say is already an emergency:[/]")
+            _print_headline(con, salvaged)
+        raise
 
 
 def _ask(con: Console, analysis: Analysis | None) -> tuple[dict, Assessment, bool]:

@@ -82,7 +82,9 @@
       const q = $("quality"); q.textContent = "";
       for (const w of msg.quality || []) { const li = document.createElement("li"); li.textContent = w; q.appendChild(li); }
     }
-    const status = !msg.face ? "No face found." : !msg.baseline_ready ? "Relax your face: taking your baseline…"
+    // repetitions are measured from the baseline: during an exercise, say that none is counted until it is taken
+    const status = !msg.face ? "No face found." : !msg.baseline_ready
+      ? "Relax your face: taking your baseline…" + (current && current.key !== "baseline" ? " Repetitions are counted once it is taken." : "")
       : msg.valid ? "Measuring." : "Not measured now: " + (msg.reason || "");
     if ($("status").textContent !== status) $("status").textContent = status;  // a live region: set only on a change
     if ("mesh" in msg) drawMesh(msg.mesh);
