@@ -190,6 +190,7 @@ class Analysis:
         tremor = sh.tremor if sh is not None else None
         out = [("smile movement", sm.not_judged if sm else ""),
                ("shaking (tremor)", tremor.not_judged if tremor and not tremor.detected else ""),
+               ("head tremor", sh.head.not_judged if sh is not None and not sh.head.tremor_detected else ""),
                ("twitches", tw.not_judged if tw is not None else ""),
                ("eye narrowing with the smile", sk.not_judged if sk is not None and sk.judged is False else "")]
         return [(what, why) for what, why in out if why]

@@ -126,6 +126,32 @@ def test_a_head_bobbing_with_laughter_is_not_head_tremor(laugh_s):
     tab.columns["lower_lip_y_mm"] += 4.0 * (1 + beat) * bout
     laughing = tremor(tab, noise_floor_mm=0.1)
     assert not laughing.head.tremor_detected and laughing.head.frequency_hz is None
+    # nor is it "no head tremor": a head tremor at the laugh's rhythm could not be told from it
+    # (a long bout reads as talking)
+    assert laughing.head.tremor_detected is None and ("the head moved at the rhythm of the lips' opening" in laughing.head.not_judged
+                                                      or laughing.head.not_judged.startswith("talking: the head moves"))
+
+
+def test_no_head_tremor_is_said_only_where_one_could_have_been_seen():
+    """A still head over 20 s of quiet face: judged, none. The same head while talking (the
+    head bobs with speech at its rate), in a picture too unsteady for a 1 mm tremor to pass
+    the amplitude gate, or over too short a stretch: not judged, with the reason, where it
+    read "No head tremor was found" before. A head tremor beside talking, at its own rate, is
+    still found."""
+    from test_speech import _talk as talking_lips  # syllables at 3-7 a second, as in speech
+
+    quiet = _noise_table(30, 20.0, 0, sigma_mm=0.1)
+    still = tremor(quiet, noise_floor_mm=0.1).head
+    assert still.tremor_detected is False and still.judged and still.to_dict()["judged"] is True
+    assert tremor(quiet, noise_floor_mm=1.0).head.not_judged.startswith("too unsteady")
+    assert tremor(_noise_table(30, 1.5, 0), noise_floor_mm=0.1).head.not_judged.startswith("too short")
+    talking = _noise_table(30, 20.0, 0, sigma_mm=0.1)
+    talking.columns["lower_lip_y_mm"] -= talking_lips(talking.t_s, 0.0, 20.0)
+    res = tremor(talking, noise_floor_mm=0.1)
+    assert res.speech.detected and res.head.tremor_detected is None and res.head.not_judged.startswith("talking")
+    talking.columns["head_y_mm"] += 1.5 * np.sin(2 * np.pi * 9.0 * talking.t_s)
+    shaking = tremor(talking, noise_floor_mm=0.1).head
+    assert shaking.tremor_detected and shaking.frequency_hz == pytest.approx(9.0, abs=0.3) and shaking.judged
 
 
 @pytest.mark.parametrize("where", ["head", "eyes"])

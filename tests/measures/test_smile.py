@@ -274,6 +274,38 @@ def test_no_relaxed_face_means_smiles_found_but_not_measured():
     assert res.to_dict()["not_judged"].startswith("no relaxed face")
 
 
+def test_no_relaxed_face_names_what_the_still_mouth_lacked_or_that_the_picture_is_too_unsteady():
+    """The reason is what the user can change. A mouth closed and still for 2 s while the eyes are
+    narrowed (to 45 % of their opening in the moving part) was reported as "the mouth never held
+    still (talking, ...)"; it lacked open eyes. And a picture whose frame-to-frame noise alone
+    spans the stillness limit over the window (about 3 x the noise over ten frames) cannot show
+    a still mouth: it says so instead of blaming talking."""
+    t = np.arange(0, 6, 1 / 30)
+    moving = t >= 2.0
+    wave = np.where(moving, 3.0 + 3.0 * np.sin(2 * np.pi * 3.0 * t), 0.0)
+    xy = (np.cos(ANGLE) * wave, np.sin(ANGLE) * wave)
+    eyes = np.where(moving, 10.0, 4.5)
+    tab = _table(t, xy, xy, lip_gap_mm=np.zeros(len(t)), palpebral_right_height_mm=eyes, palpebral_left_height_mm=eyes)
+    base = find_baseline(tab)
+    assert not base.found and base.reason.startswith("the eyes were narrowed or closed")
+    tab.columns["palpebral_right_height_mm"] = tab.columns["palpebral_left_height_mm"] = np.full(len(t), 10.0)
+    assert find_baseline(tab).found  # the same still mouth with the eyes open is the relaxed face
+    noisy = _table(t, (np.zeros(len(t)), np.zeros(len(t))), (np.zeros(len(t)), np.zeros(len(t))), lip_gap_mm=np.zeros(len(t)))
+    rng = np.random.default_rng(0)
+    for c in ("mouth_corner_right_x_mm", "mouth_corner_left_y_mm"):
+        noisy.columns[c] = rng.normal(0.0, 0.6, len(t))
+    base = find_baseline(noisy, noise_floor_mm=0.6)
+    assert not base.found and "too unsteady" in base.reason and "talking" not in base.reason
+    # talking raises the measured frame-to-frame noise too: there the picture is not blamed
+    from test_speech import _talk
+
+    noisy.columns["lower_lip_y_mm"] = -_talk(t, 0.0, 6.0)
+    assert "too unsteady" not in find_baseline(noisy, noise_floor_mm=0.6).reason
+    talking = _table(t, xy, xy, lip_gap_mm=np.zeros(len(t)))
+    talking.columns["mouth_corner_right_x_mm"] = np.cos(ANGLE) * (3.0 + 3.0 * np.sin(2 * np.pi * 3.0 * t))
+    assert "talking" in find_baseline(talking, noise_floor_mm=0.05).reason
+
+
 def test_a_held_smile_is_not_rest_for_a_face_the_classifier_reads_as_not_smiling_elsewhere():
     """The recording starts with a smile held still (the classifier reads 0.65), then the face,
     mouth closed and eyes open, reads 0.05 while it keeps moving. Readings up to 0.7 are allowed

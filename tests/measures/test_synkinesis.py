@@ -114,7 +114,8 @@ def test_synkinesis_cannot_be_told_without_a_relaxed_face():
     t = np.arange(0, 4, 1 / 30)
     plateau = (t > 1) & (t < 2)
     r = synkinesis(_table(t, narrowing_mm=3.0, smile=plateau.astype(float)), rest=np.zeros(len(t), bool), smile_plateau=plateau)
-    assert r.judged is False and not r.detected and "relaxed face" in r.not_judged
+    assert r.judged is False and "relaxed face" in r.not_judged
+    assert r.detected is None and r.side is None  # neither "no synkinesis" nor "no side" is known: null
 
 
 def test_synkinesis_on_a_face_too_small_for_the_lids_is_cannot_tell_not_none():
@@ -129,7 +130,7 @@ def test_synkinesis_on_a_face_too_small_for_the_lids_is_cannot_tell_not_none():
     good = synkinesis(_table(t, lid_noise_mm=0.05, narrowing_mm=3.0, smile=plateau.astype(float)), rest=rest, smile_plateau=plateau)
     assert good.judged and good.detected and good.side == "left"
     noisy = synkinesis(_table(t, lid_noise_mm=0.5, narrowing_mm=3.0, smile=plateau.astype(float)), rest=rest, smile_plateau=plateau)
-    assert noisy.judged is False and not noisy.detected and "noise" in noisy.not_judged
+    assert noisy.judged is False and noisy.detected is None and noisy.side is None and "noise" in noisy.not_judged
 
 
 def test_short_lip_rounding_of_speech_is_not_a_pucker():

@@ -322,6 +322,7 @@ def test_too_little_quiet_face_is_not_judged():
 def test_too_short_a_recording_is_not_judged():
     res = twitch_summary(_table(duration_s=1.5))
     assert not res.judged and "too short" in res.not_judged and res.twitches == []
+    assert res.spread_eye_to_mouth is None and res.spread_side is None  # not looked for: not "no spread"
 
 
 def test_too_noisy_a_face_is_not_judged():

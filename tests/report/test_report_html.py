@@ -350,7 +350,7 @@ def test_the_guidance_of_a_video_alone_names_what_it_could_not_show():
     html = render_analysis(a, assessment=assess(None, a), answers_given=False)
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "No warning sign stood out in these measurements" in text
-    assert "This video could not show everything: smile movement, shaking (tremor), twitches" in text
+    assert "This video could not show everything: smile movement, shaking (tremor), head tremor, twitches" in text
 
 
 def test_a_tremor_not_judged_lists_no_rhythms_or_sizes(doc, table):

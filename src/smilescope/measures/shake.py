@@ -505,11 +505,21 @@ class Tremor:
 
 @dataclass(frozen=True)
 class HeadTremor:
-    """The head's own oscillation, kept apart from the face."""
+    """The head's own oscillation, kept apart from the face (``tremor_detected`` False: none
+    called; None: the recording could not show one, ``not_judged`` says why)."""
 
-    tremor_detected: bool
+    tremor_detected: bool | None
     frequency_hz: float | None = None
     amplitude_mm: float | None = None
+    not_judged: str = ""  # why a head tremor could not be seen ("" when it could, or one was found)
+
+    @property
+    def judged(self) -> bool:
+        """The recording could show a head tremor (older files, without ``not_judged``, count as judged)."""
+        return not self.not_judged
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "judged": self.judged}
 
 
 @dataclass(frozen=True)
@@ -525,7 +535,7 @@ class ShakeResult:
         return self.tremor.by_region
 
     def to_dict(self) -> dict:
-        return {"tremor": self.tremor.to_dict(), "head": asdict(self.head), "speech": asdict(self.speech)}
+        return {"tremor": self.tremor.to_dict(), "head": self.head.to_dict(), "speech": asdict(self.speech)}
 
 
 def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.ndarray | None = None,
@@ -616,9 +626,20 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
                         snr_min=snr_min, consistency_min=0.0) if len(hspec.freq_hz) else None
     if with_the_lips(head_pk, HEAD, np.ones(n, bool), 0.0):
         head_pk = replace(head_pk, detected=False, speech_like=True)
-    head = HeadTremor(tremor_detected=bool(head_pk and head_pk.detected),
-                      frequency_hz=head_pk.frequency_hz if head_pk and head_pk.detected else None,
-                      amplitude_mm=head_pk.amplitude_mm if head_pk and head_pk.detected else None)
+    if head_pk is not None and head_pk.detected:
+        head = HeadTremor(tremor_detected=True, frequency_hz=head_pk.frequency_hz, amplitude_mm=head_pk.amplitude_mm)
+    else:
+        # none found is "none" only where one could have been seen: the face's reasons hold for the
+        # head (its peak passes the same amplitude gate, and talking or laughing bob the head at the
+        # lips' rhythm), so "no head tremor" is not said of a recording that could not show one
+        # (no head spectrum at all: too short; a spectrum without a peak in the band is judged)
+        flat = TremorPeak("head", "head", None, None, None, None, detected=False, near_nyquist=False,
+                          band_power_mm2=None, peak_share=None)
+        seen = [head_pk] if head_pk is not None else ([flat] if len(hspec.freq_hz) else [])
+        why = _why_not_judged(seen, speech, noise_floor_mm=noise_floor_mm)
+        if why.startswith("talking"):
+            why = "talking: the head moves with speech, at its rate (3-7 Hz), and a head tremor cannot be told from that"
+        head = HeadTremor(tremor_detected=None if why else False, not_judged=why.replace("the face moved", "the head moved"))
     # Laughter too: its "ha-ha" opens the lips at 4-5 Hz, and the cheeks and the eyes' squeeze
     # pulse with it (a 2.5 s laugh bout whose lids moved 1 mm with each pulse read as an eye
     # tremor on both sides), so every facial region's rhythm at the lips' is left out.

@@ -67,6 +67,7 @@ import numpy as np
 import scipy  # submodules load on first use (SciPy >= 1.9): readers of the result types stay light
 
 from smilescope.landmarks import SIDES
+from smilescope.measures.speech import lip_rhythm
 from smilescope.signals import SignalTable
 from smilescope.timebase import frame_interval_s, frame_rate_hz, mask_runs, seconds_to_frames, span_mask
 
@@ -281,11 +282,16 @@ def find_baseline(
         cand &= np.nan_to_num(cols["lip_gap_mm"], nan=np.inf) <= max_lip_gap_mm
     eyes = np.fmin(cols["palpebral_right_height_mm"], cols["palpebral_left_height_mm"])
     usual = np.nanpercentile(eyes[valid], 90) if np.isfinite(eyes[valid]).any() else np.nan
+    # the conditions a frame fails in the order they are applied, kept to say which one left no
+    # relaxed face when the mouth did hold still somewhere (below)
+    also = {"eyes": np.ones(n, bool), "pose": np.ones(n, bool), "score": np.ones(n, bool)}
     if np.isfinite(usual):
-        cand &= np.nan_to_num(eyes, nan=0.0) >= eyes_open * usual
+        also["eyes"] = np.nan_to_num(eyes, nan=0.0) >= eyes_open * usual
     for name in ("head_yaw_deg", "head_pitch_deg"):
         if name in cols:
-            cand &= np.abs(np.nan_to_num(cols[name], nan=np.inf)) <= max_angle_deg
+            also["pose"] &= np.abs(np.nan_to_num(cols[name], nan=np.inf)) <= max_angle_deg
+    mouth_ok = cand.copy()
+    cand &= also["eyes"] & also["pose"]
     if not cand.any():
         return Baseline(False, np.zeros(n, bool), none,
                         reason="the face was never relaxed and facing the camera with the eyes open and the mouth closed")
@@ -298,12 +304,39 @@ def find_baseline(
         # the odds of rest. On a face usually read lower, 0.5-0.7 is a smile, and a "rest"
         # taken there would measure the next smiles from a smile.
         limit = float(np.clip(_odds_times_e(np.nanmedian(score[valid])), MIN_SMILE_SCORE, max_smile_score))
-        cand &= score < limit
+        also["score"] = score < limit
+        cand &= also["score"]
         if not cand.any():
             return Baseline(False, np.zeros(n, bool), none, reason="the face shows a smile throughout")
+    def unsteady() -> str:
+        """The picture too unsteady to show a still mouth, as the reason where it is the reason.
+
+        Over a window of about ten frames, noise alone spans about three times its frame-to-frame
+        level: with that at the stillness limit, a face however still passes only by chance. But
+        talking raises the measured frame-to-frame "noise" too (the lips move between frames), so
+        where the person talks, talking is the reason given (as the tremor's reasons put it first).
+        """
+        if 3 * noise_floor_mm < still_mm or lip_rhythm(table).detected:
+            return ""
+        return (f"the mouth never held still within {still_mm:g} mm for {still_s:.1f} s at a stretch, and the picture is too "
+                f"unsteady to show it (frame-to-frame noise {noise_floor_mm:.2f} mm: a face too small or too far, poor light, "
+                "or much movement)")
+
     still = [f"mouth_corner_{s}_{c}_mm" for s in SIDES for c in "xy"] + (["lip_gap_mm"] if "lip_gap_mm" in cols else [])
-    cand &= _still(table, tuple(still), window_s=still_s, tol_mm=still_mm)
+    held = _still(table, tuple(still), window_s=still_s, tol_mm=still_mm)
+    cand &= held
     if not cand.any():
+        if why := unsteady():  # first: in such a picture a mouth passes as still only by chance
+            return Baseline(False, np.zeros(n, bool), none, reason=why)
+        # the mouth closed and still somewhere, but never with the eyes open, facing the camera or
+        # reading no smile: that condition is the reason (it, not talking, is what the user can change)
+        but = {"eyes": f"the eyes were narrowed or closed (under {eyes_open:.0%} of their usual opening) whenever the "
+                       "mouth was closed and still",
+               "pose": f"the head was turned or tilted (over {max_angle_deg:g} deg) whenever the mouth was closed and still",
+               "score": "the face read as smiling whenever the mouth was closed and still"}
+        for name, why in but.items():
+            if (mouth_ok & held & np.all([m for k, m in also.items() if k != name], axis=0)).any():
+                return Baseline(False, np.zeros(n, bool), none, reason=why)
         return Baseline(False, np.zeros(n, bool), none,
                         reason=f"the mouth never held still for {still_s:.1f} s (talking, or the expression changing throughout)")
     yaw = _smooth_yaw(table)
@@ -317,7 +350,7 @@ def find_baseline(
     stretches = [(a, b) for a, b in _runs(cand, t, merge_gap_s=0.0, min_duration_s=0.0) if t[b] - t[a] + dt >= min_rest_s]
     if not stretches:
         return Baseline(False, np.zeros(n, bool), none, rest_s=_duration(t, np.flatnonzero(cand)),
-                        reason=f"the face was never relaxed and still for {min_rest_s:.1f} s at a stretch")
+                        reason=unsteady() or f"the face was never relaxed and still for {min_rest_s:.1f} s at a stretch")
     pts = np.hstack([xy["right"], xy["left"]])
     radius = max(1.0, 2 * noise_floor_mm)
     yaw_known = yaw if yaw is not None else np.full(n, np.nan)

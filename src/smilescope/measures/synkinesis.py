@@ -76,8 +76,8 @@ def pucker_mask(table: SignalTable, rest: np.ndarray, *, inward_mm: float = 2.0,
 class SynkinesisResult:
     """Eye narrowing per side during smiles and puckers (% of the rest opening), and the call."""
 
-    detected: bool = False
-    side: str = "none"
+    detected: bool | None = False  # None: not judged (not_judged says why)
+    side: str | None = "none"  # None: not judged
     narrowing_pct: dict[str, float | None] = field(default_factory=dict)
     pucker_narrowing_pct: dict[str, float | None] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -125,7 +125,8 @@ def synkinesis(table: SignalTable, *, rest: np.ndarray, smile_plateau: np.ndarra
 
     def cannot_tell(why: str, smile=None, pucker=None) -> SynkinesisResult:
         none = {s: None for s in SIDES}
-        return SynkinesisResult(narrowing_pct=smile or none, pucker_narrowing_pct=pucker or none,
+        # neither "no synkinesis" nor "no side" is known: both left empty (null), as the tremor's
+        return SynkinesisResult(detected=None, side=None, narrowing_pct=smile or none, pucker_narrowing_pct=pucker or none,
                                 thresholds=thresholds, judged=False, not_judged=why)
 
     if rest.sum() < 3:

@@ -464,8 +464,8 @@ class TwitchResult:
 
     twitches: list[Twitch]
     twitch_rate_per_min: TwitchRates
-    spread_eye_to_mouth: bool
-    spread_side: str  # left / right / none
+    spread_eye_to_mouth: bool | None  # None: twitches not judged
+    spread_side: str | None  # left / right / none; None: not judged
     quiet_s: float | None = None  # seconds of face at rest in which twitches were looked for (None: older file)
     smallest_twitch_mm: float | None = None  # smallest excursion the detector accepts (None: older file)
 
@@ -515,8 +515,8 @@ def twitch_summary(table: SignalTable, *, min_pairs: int = 2, **kw) -> TwitchRes
                                                                                         for r in REGIONS}),
                        spread_eye_to_mouth=False, spread_side="none", quiet_s=quiet,
                        smallest_twitch_mm=smallest if np.isfinite(smallest) else None)
-    if not out.judged:
-        return out
+    if not out.judged:  # neither "no spread" nor "no side" is known: null
+        return replace(out, spread_eye_to_mouth=None, spread_side=None)
     events = detect_twitches(table, exclude=busy, **kw)
     minutes = quiet / 60
 

@@ -19,7 +19,7 @@ from smilescope.io import open_video
 from smilescope.measures.registry import MeasureContext, measure_all
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
-from smilescope.results import Analysis, Reference
+from smilescope.results import Analysis, Peaks, Reference
 from smilescope.track.facemesh import LandmarkDetector
 from smilescope.track.models import FaceModels
 
@@ -177,5 +177,9 @@ def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detecto
     fin.quality.warnings.extend(m.warnings)
     return Analysis(video=fin.video, quality=fin.quality, head_motion=fin.head_motion, smile=m.smile, shake=m.shake,
                     blinks=m.blinks, twitches=m.twitches, synkinesis=m.synkinesis, flags=m.flags,
-                    reference=Reference(t_s=reference_t_s, points_mm=points_mm), peaks=fin.peaks,
+                    reference=Reference(t_s=reference_t_s, points_mm=points_mm),
+                    # movement from the first frame is a measure only where that face was found relaxed
+                    # somewhere: without, it is movement from an expression (a 23 mm "cheek movement"
+                    # with the lips pressed), so it is not given (null), as the summary and report show none
+                    peaks=fin.peaks if m.smile.relaxed_face is not False else Peaks(),
                     signals=m.table, calibration=fin.calibration, extra=m.extra)

@@ -224,7 +224,9 @@ def _shake(analysis: Analysis) -> dict:
     elif sh.head.tremor_detected:
         out["head"] = (f"The head itself shakes at about {num(sh.head.frequency_hz, '.1f', ' Hz')}, "
                        f"by about {num(sh.head.amplitude_mm, '.1f', ' mm')}.")
-    elif not sh.tremor.judged and sh.tremor.not_judged.startswith("too short"):
+    elif not sh.head.judged:
+        out["head"] = f"Head tremor was not judged: {sh.head.not_judged}."
+    elif not sh.tremor.judged and sh.tremor.not_judged.startswith("too short"):  # a file from before the head's own reason
         out["head"] = f"Head tremor was not judged: {sh.tremor.not_judged}."
     else:
         out["head"] = "No head tremor was found."
