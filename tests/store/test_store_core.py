@@ -108,7 +108,9 @@ def _summary_of_document(doc: Mapping) -> dict[str, float | None]:
         "excursion_left_mm": get("smile", "excursion_mm", "left"),
         "excursion_right_mm": get("smile", "excursion_mm", "right"),
         "asymmetry_pct": get("smile", "asymmetry_pct"),
-        "tremor_amplitude_mm": get("shake", "tremor", "amplitude_mm"),
+        # looked for and not found: 0 mm; not judged (judged false, or detected null): empty
+        "tremor_amplitude_mm": 0.0 if (doc.get("shake") or {}).get("tremor", {}).get("detected") is False
+        and (doc.get("shake") or {}).get("tremor", {}).get("judged", True) else get("shake", "tremor", "amplitude_mm"),
         "tremor_frequency_hz": get("shake", "tremor", "frequency_hz"),
         "twitch_rate_per_min": rate if rate is not None else get("shake", "twitch_rate_per_min", "total"),
     }
@@ -126,6 +128,18 @@ def test_summary_by_attribute_equals_the_document_walk_on_a_generated_month():
         got = summary(a)
         assert got == _summary_of_document(a.to_dict())
         assert None not in got.values()
+
+
+def test_a_tremor_looked_for_and_not_found_is_kept_as_none_found_not_as_not_judged():
+    """History's tremor: 0 mm where it was looked for and none found (d0, a still smile); empty
+    where it could not be judged (d10, talking). Both were empty: the history plot said "not
+    judged in any of these analyses" of days without tremor."""
+    gold = {p.stem: Analysis.from_dict(json.loads(p.read_text())) for p in GOLDEN}
+    assert gold["liveportrait_d0"].shake.tremor.judged and gold["liveportrait_d0"].shake.tremor.detected is False
+    assert summary(gold["liveportrait_d0"])["tremor_amplitude_mm"] == 0.0
+    assert summary(gold["liveportrait_d0"])["tremor_frequency_hz"] is None
+    assert not gold["liveportrait_d10"].shake.tremor.judged
+    assert summary(gold["liveportrait_d10"])["tremor_amplitude_mm"] is None
 
 
 def test_golden_analyses_are_there():

@@ -628,15 +628,21 @@ class Store:
 # -- helpers ----------------------------------------------------------------------------------
 def summary(analysis: Analysis) -> dict[str, float | None]:
     """The history's summary columns of an analysis (a block not measured, or a number that is
-    ``None`` or not finite → ``None``)."""
+    ``None`` or not finite → ``None``).
+
+    A tremor looked for and not found is 0 mm, not ``None``: ``None`` is "not judged" (talking,
+    too unsteady), and a history that kept both as empty read "not judged in any of these
+    analyses" for days without tremor, and its day-to-day links compared only days with one.
+    """
     smile, shake, twitches = analysis.smile, analysis.shake, analysis.twitches
     excursion = smile.excursion_mm if smile is not None else {}  # per side: {"left": mm, "right": mm}
     tremor = shake.tremor if shake is not None else None
+    none_found = tremor is not None and tremor.judged and tremor.detected is False
     return {
         "excursion_left_mm": _number(excursion.get("left")),
         "excursion_right_mm": _number(excursion.get("right")),
         "asymmetry_pct": _number(smile.asymmetry_pct) if smile is not None else None,
-        "tremor_amplitude_mm": _number(tremor.amplitude_mm) if tremor is not None else None,
+        "tremor_amplitude_mm": 0.0 if none_found else _number(tremor.amplitude_mm) if tremor is not None else None,
         "tremor_frequency_hz": _number(tremor.frequency_hz) if tremor is not None else None,
         "twitch_rate_per_min": _number(twitches.twitch_rate_per_min.total) if twitches is not None else None,
     }
