@@ -383,3 +383,16 @@ def test_nothing_found_names_what_the_video_could_not_show():
     judged = assess({"facial_weakness": False}, golden("liveportrait_d0"))
     names = [w for w, _ in golden("liveportrait_d0").not_judged()]
     assert ("could not be judged" in judged.matches[0].message) == bool(names)
+
+
+@pytest.mark.parametrize("answers", [None, {}, {"sudden_onset": None}])
+def test_nothing_found_from_a_video_alone_does_not_speak_of_answers(answers):
+    """With nothing answered (no answers, or only "don't know"), "Nothing worrying was found in
+    what you told us" claimed answers nobody gave: it speaks of the measurements alone, and says
+    the video could not show what it could not."""
+    r = assess(answers, golden("liveportrait_d0"))
+    m = r.matches[0]
+    assert r.level == "info" and "what you told us" not in m.message and "No questions were answered" in m.message
+    assert "not a diagnosis" in m.message and "answers and measured flags" not in m.reason
+    told = assess({"facial_weakness": False}, golden("liveportrait_d0")).matches[0]
+    assert "what you told us" in told.message

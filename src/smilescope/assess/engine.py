@@ -132,11 +132,19 @@ def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
         given = analysis is not None or flags is not None or any(v is not None for v in clean.values())
         fallback = [rule for rule in table if rule.when == NOTHING_GIVEN] if not given else []
         matches = [_match(rule, [], clean) for rule in fallback or [rule for rule in table if rule.when is None]]
+        if not fallback and not any(v is not None for v in clean.values()):
+            # measured, nothing answered: "nothing worrying in what you told us" would claim answers nobody gave
+            matches = [replace(m, message=MEASURED_ONLY, reason=MEASURED_ONLY_REASON) for m in matches]
         if analysis is not None and not fallback:
             matches = [_with_not_judged(m, analysis.not_judged()) for m in matches]
     matches.sort(key=lambda m: RANK[m.level])  # stable: table order within a level
     return Assessment(level=matches[0].level if matches else "info", matches=matches)
 
+
+#: "Nothing found" from measurements alone, with no question answered.
+MEASURED_ONLY = ("No warning sign stood out in the measurements. No questions were answered, so this covers the "
+                 "video alone, not how the face changed or how you feel. This is not a diagnosis.")
+MEASURED_ONLY_REASON = "no warning sign among the measured flags (no questions were answered)"
 
 #: How "nothing found" goes on when the video could not show everything (a reader may keep that part).
 NOT_JUDGED_LEAD = " This video could not show everything:"
