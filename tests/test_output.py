@@ -82,6 +82,19 @@ def test_folders_made_for_the_results_are_owner_only(tmp_path):
     assert oct((tmp_path / "out").stat().st_mode & 0o777) == "0o700" and oct(out.stat().st_mode & 0o777) == "0o700"
 
 
+def test_folders_made_for_a_single_file_are_owner_only(tmp_path):
+    """``report --out out/new/sub/r.html`` made both folders 0755 (``atomic_write``'s own mkdir),
+    where every other command made them 0700; a folder that was there keeps its mode."""
+    from smilescope.output import atomic_write, atomic_write_bytes
+
+    (tmp_path / "mine").mkdir(mode=0o755)
+    atomic_write(tmp_path / "mine" / "new" / "sub" / "r.html", lambda fh: fh.write("<html></html>"))
+    atomic_write_bytes(tmp_path / "plots" / "h.png", b"png")
+    for made in ("mine/new", "mine/new/sub", "plots"):
+        assert oct((tmp_path / made).stat().st_mode & 0o777) == "0o700", made
+    assert oct((tmp_path / "mine").stat().st_mode & 0o777) == "0o755"
+
+
 def test_full_disk_in_the_middle_of_a_set_keeps_the_previous_set(tmp_path):
     from smilescope.output import save_run
 

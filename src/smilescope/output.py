@@ -87,6 +87,26 @@ def dumps(doc: dict, *, indent: int | None = 2) -> str:
     return json.dumps(plain(doc), indent=indent, allow_nan=False)
 
 
+def private_folder(folder: str | Path) -> Path:
+    """Create ``folder`` and any missing parents readable by the owner only (0700).
+
+    Folders that already exist are left as they are: they may be the user's own (a home
+    folder, a shared drive), chosen by them.
+    """
+    folder = Path(folder)
+    missing = []
+    p = folder
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process
+            pass
+    return folder
+
+
 def atomic_write(path: str | Path, write, *, binary: bool = False) -> Path:
     """Call ``write(fh)`` on a temporary text file beside ``path``, then rename it into place.
 
@@ -102,7 +122,7 @@ def atomic_write(path: str | Path, write, *, binary: bool = False) -> Path:
                 os.stat(path)
             except FileNotFoundError:  # a link to nothing: replaced, as a missing file would be created
                 pass  # (a link loop, ELOOP, is refused below, as every command refuses it, not replaced)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)  # what it creates is the owner's only: the files hold personal data
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise _os_error(e, path) from e

@@ -226,6 +226,25 @@ def test_exports_and_plots_are_owner_only(db, tmp_path):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
 
 
+def test_a_plot_name_that_is_not_a_png_is_refused_and_nothing_is_written(db, tmp_path):
+    """``--plot h.txt`` wrote PNG data over whatever h.txt was (the report refuses a non-.html --out)."""
+    with Store(db) as s:
+        load(s, *month(0, caffeine_effect_mm=0.0, days=3))
+    mine = tmp_path / "notes.txt"
+    mine.write_text("my notes")
+    r = run("history", "--plot", mine, "--db", db)
+    assert r.exit_code == 2 and "not a PNG file name" in " ".join(r.output.split())
+    assert mine.read_text() == "my notes"
+
+
+def test_python_m_smilescope_is_the_command():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "smilescope", "--help"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "analyze" in r.stdout
+
+
 def test_history_shows_the_video_subject_and_label_and_filters_by_subject(db):
     with Store(db) as s:
         diary, analyses = month(0, caffeine_effect_mm=0.0, days=3)

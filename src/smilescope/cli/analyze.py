@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from smilescope.cli.console import err, exit_on_bad_input, interrupt_at_safe_points, out, safe
 from smilescope.errors import BadInputError
@@ -178,7 +178,7 @@ def _run_analysis(pipeline, video: Path, *, label: str, bar: bool, **kw):
     with interrupt_at_safe_points() as check:
         if not bar:
             return pipeline.analyze(video, progress=check, **kw)
-        with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), TextColumn("{task.completed}/{task.total} frames"),
+        with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                       TimeRemainingColumn(), console=err, transient=True) as shown:
             task = shown.add_task("frames", total=None)
 

@@ -151,6 +151,9 @@ def history(
     A link needs at least 14 days with both a diary entry and an analysis; it never shows a cause.
     """
     with exit_on_bad_input():
+        if plot is not None and plot.suffix.lower() != ".png":
+            # refused before any work: any other name may be a file of the user's that the PNG would overwrite
+            raise BadInputError(f"--plot {safe(plot)} is not a PNG file name.", "Give a name ending in .png, e.g. --plot trends.png")
         with user_store.Store(db) as store:
             hist, diary = store.history(subject=subject), store.diary()
         effects = [user_store.nof1.relate(hist, diary, f, m) for f in user_store.FACTORS for m in user_store.nof1.MEASURES]

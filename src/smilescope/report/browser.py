@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from smilescope.errors import BadInputError
+from smilescope.output import private_folder
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
@@ -96,7 +97,7 @@ def _run(args: list[str], target: Path, *, timeout_s: float, isolate: bool = Tru
     if exe is None:
         raise BadInputError(f"No Chromium browser found, so {target.name} was not made.", INSTALL_HINT)
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)  # a new folder for a report is the owner's only, as every folder smilescope makes
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
     os.close(fd)
     os.unlink(tmp)  # Chromium creates the file itself; an empty one would look like success

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Mapping
 
-from smilescope.assess.engine import NOT_JUDGED_LEAD
+from smilescope.assess.engine import MEASURED_ONLY_REASON, NOT_JUDGED_LEAD
 from smilescope.measures.flags import FLAG_KINDS, MIN_RATE_S, Flag
 from smilescope.report import figures, words
 
@@ -345,7 +345,8 @@ def _guidance(assessment, saved_triage: Mapping | None = None, answers_given: bo
                     m["message"] = (MEASURED_ONLY if saved is None else MEASURED_ONLY_SAVED) + tail
                     # and its reason speaks of the measurements alone ("among the answers and
                     # measured flags" sat beside an urgent result from answers given before)
-                    m["reason"] = m["reason"].replace(MEASURED_REASON_FROM, MEASURED_REASON_TO, 1)
+                    for said in (MEASURED_REASON_FROM, MEASURED_ONLY_REASON):  # the engine's own, for a video alone
+                        m["reason"] = m["reason"].replace(said, MEASURED_REASON_TO, 1)
         now = {"level": level, "level_text": LEVEL_TEXT.get(level, level), "matches": matches,
                "disclaimer": d.get("disclaimer") or "", "answers_given": answers_given}
     if saved is None and now is None:

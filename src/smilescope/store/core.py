@@ -49,6 +49,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 from smilescope.errors import BadInputError
+from smilescope.output import private_folder
 from smilescope.output import dumps
 from smilescope.results import Analysis
 from smilescope.store.models import Analysis as AnalysisRow  # the table row; Analysis is the result
@@ -168,26 +169,6 @@ def head_revision() -> str:
 
 
 _HEAD: str | None = None
-
-
-def private_folder(folder: str | Path) -> Path:
-    """Create ``folder`` and any missing parents readable by the owner only (0700).
-
-    Folders that already exist are left as they are: they may be the user's own (a home
-    folder, a shared drive), chosen by them.
-    """
-    folder = Path(folder)
-    missing = []
-    p = folder
-    while not p.exists() and p != p.parent:
-        missing.append(p)
-        p = p.parent
-    for p in reversed(missing):
-        try:
-            p.mkdir(mode=0o700)
-        except FileExistsError:  # made meanwhile by another process
-            pass
-    return folder
 
 
 def private_file(path: str | Path) -> Path:
