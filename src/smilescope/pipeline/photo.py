@@ -312,10 +312,15 @@ def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
         dyn["excursion_mm"] = {s: None for s in lm.SIDES}
         if r.expression in ("smile", "snarl", "pucker"):
             dyn["eface_style_item"] = None
-        dyn["not_judged"] = (f"the head is turned {abs(r.yaw_deg):.0f} deg to the side in this photo, {abs(rest.yaw_deg):.0f} deg in "
-                             f"the rest photo ({abs(r.yaw_deg - rest.yaw_deg):.0f} deg between them; at most {MAX_YAW_DEG:g} deg): a "
-                             "turn changes each mouth corner's movement differently (about 1 mm per degree), so the corners' "
-                             "movement is not given; take both photos facing the camera")
+        # name what is over the limit (a photo's own turn, or the turn between them), not a list
+        # in which the limit sits beside a figure that passes
+        over = [f"{what} is turned {deg:.0f} deg" for what, deg in (("the head in this photo", abs(r.yaw_deg)),
+                                                                    ("the head in the rest photo", abs(rest.yaw_deg)),
+                                                                    ("the head between the two photos", abs(r.yaw_deg - rest.yaw_deg)))
+                if deg > MAX_YAW_DEG]
+        dyn["not_judged"] = (f"{' and '.join(over)} (at most {MAX_YAW_DEG:g} deg): a turn changes each mouth corner's "
+                             "movement differently (about 1 mm per degree), so the corners' movement is not given; take "
+                             "both photos facing the camera")
     nod = max(abs(r.pitch_deg), abs(rest.pitch_deg))
     if nod > MAX_PITCH_DEG:
         # beyond it the landmark model is not trusted (as for one photo's side): no movement at all
