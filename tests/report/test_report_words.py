@@ -233,3 +233,23 @@ def test_each_peak_says_why_it_does_not_count(d9):
     # the rows are shown where the tremor was judged (none found); not judged, none are listed
     doc["shake"]["tremor"].update(judged=True, not_judged="")
     assert "no — talking (moves with the lips at a syllable rate)" in report(doc)
+
+
+def test_sides_far_apart_without_synkinesis_say_which_rule_was_not_met():
+    """d9: 19 % against 4 % and "no linked eye movement stood out" left a clinician asking why;
+    the sentence names the rule the narrowing did not meet. Sides close together add nothing."""
+    import dataclasses
+    import json
+
+    from smilescope.results import Analysis
+
+    from conftest import ROOT
+
+    syn = Analysis.from_dict(json.loads((ROOT / "tests" / "data" / "golden" / "liveportrait_d9.json").read_text())).synkinesis
+    assert syn.judged and not syn.detected
+    said = words.eye_narrowing_sentence(syn)
+    assert "19 % on the right and 4 % on the left" in said and "not through 75 % of the smile's peak" in said
+    weak = dataclasses.replace(syn, narrowing_pct={"right": 12.0, "left": 1.0})
+    assert "within what healthy eyes do in a smile (synkinesis is called from 15 %)" in words.eye_narrowing_sentence(weak)
+    close = dataclasses.replace(syn, narrowing_pct={"right": 20.0, "left": 14.0})
+    assert words.eye_narrowing_sentence(close).endswith("No linked eye movement (synkinesis) stood out.")
