@@ -213,3 +213,31 @@ def test_an_expression_given_as_a_photo_name_gets_the_right_way_to_say_it(tmp_pa
     said = " ".join(r.output.split())
     assert r.exit_code == 2 and "'smile' is an expression, not a photo" in said and "-e rest -e smile" in said, said
     assert not (tmp_path / "o").exists()
+
+
+def test_a_photo_pair_prints_the_movement_from_the_rest_photo(tmp_path):
+    """The terminal gave each photo's static measures but never the comparison with the rest photo
+    (it was only in photo.json); and "none (none)" for a side not named. The same picture as rest
+    and smile moved nothing, and says why no item is given."""
+    import shutil
+
+    shutil.copy(FACES / "yale01.jpg", tmp_path / "smile.jpg")
+    r = runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(tmp_path / "smile.jpg"), "-e", "rest", "-e", "smile",
+                            "--out", str(tmp_path / "out")])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert "from the rest photo: mouth corners moved right 0.0 mm, left 0.0 mm" in said
+    assert "no eFACE-style item: neither side moved" in said and "(none)" not in said
+
+
+def test_the_movement_line_gives_what_the_pair_measured_and_what_it_did_not():
+    from smilescope.cli.photo import movement_line
+
+    dyn = {"excursion_mm": {"right": 3.04, "left": 6.0}, "brow_lift_mm": {"right": 0.1, "left": None},
+           "eye_closure": {"right": 0.5, "left": 1.0}, "eface_style_item": 50.7,
+           "eface_style_label": "eFACE-style, not clinically validated"}
+    line = movement_line(dyn, "smile")
+    assert line.startswith("from the rest photo: mouth corners moved right 3.0 mm, left 6.0 mm; brows rose right 0.1 mm, "
+                           "left not given; eFACE-style item 51 of 100 (eFACE-style, not clinically validated)")
+    assert "eyes closed right 50 %, left 100 % of their opening" in movement_line(dyn, "eye_closure")
+    assert movement_line({**dyn, "not_judged": "the head is turned"}, "smile").endswith("Not given: the head is turned.")

@@ -35,17 +35,43 @@ def photo(
                 raise BadInputError(f"'{p.name}' is an expression, not a photo.",
                                     f"Give -e before each expression, one per photo in order: -e rest -e {p.name}.")
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
-        results = photo_set(images, expressions=expression, mirrored=mirrored, out=target).photos
+        done = photo_set(images, expressions=expression, mirrored=mirrored, out=target)
+        results = done.photos
         where = check_out_dir(target)  # the folder as written (the user's ~ expanded)
-    for r in results:
+    for r, entry in zip(results, done.document["photos"]):
         s = r.static
         below = s["mouth_corner_below_eyes_mm"]
         out.print(f"[bold]{safe(Path(r.photo.path).name)}[/] ({r.expression}): mouth corners {below['right']:.1f} mm (right) and "
                   f"{below['left']:.1f} mm (left) below the eye line; difference {s['mouth_corner_difference_mm']:+.1f} mm "
                   f"(+: right lower). Scale: {r.scale.source}" + ("" if r.scale.accurate else " (less accurate)") + ".",
                   highlight=False)
-        out.print(f"  side that looks affected: {r.side.side} ({r.side.confidence}): {safe(r.side.why)}", highlight=False)
+        sure = f", {r.side.confidence} confidence" if r.side.side in ("left", "right") else ""
+        out.print(f"  side that looks affected: {r.side.side}{sure}: {safe(r.side.why)}", highlight=False)
+        if "dynamic" in entry:
+            out.print(f"  {safe(movement_line(entry['dynamic'], r.expression))}", highlight=False)
         for w in r.warnings:
             err.print(f"  warning: {safe(w)}", highlight=False)
     out.print(f"wrote {safe(where / 'photo.json')} and the annotated pictures. These are measurements, not a diagnosis.",
               highlight=False)
+
+
+def movement_line(dyn: dict, expression: str) -> str:
+    """An expression photo's movement from the rest photo, in one line (photo.json's ``dynamic``)."""
+    def pair(d: dict, fmt) -> str:
+        return ", ".join(f"{side} {fmt(d.get(side))}" for side in ("right", "left"))
+
+    mm = lambda v: "not given" if v is None else f"{v:.1f} mm"  # noqa: E731
+    pct = lambda v: "not given" if v is None else f"{100 * v:.0f} %"  # noqa: E731
+    parts = [f"from the rest photo: mouth corners moved {pair(dyn.get('excursion_mm') or {}, mm)}",
+             f"brows rose {pair(dyn.get('brow_lift_mm') or {}, mm)}"]
+    if expression == "eye_closure":
+        parts.append(f"eyes closed {pair(dyn.get('eye_closure') or {}, pct)} of their opening")
+    item = dyn.get("eface_style_item")
+    if item is not None:
+        parts.append(f"eFACE-style item {item:.0f} of 100 ({dyn.get('eface_style_label', 'not clinically validated')})")
+    elif dyn.get("eface_style_not_given"):
+        parts.append(f"no eFACE-style item: {dyn['eface_style_not_given']}")
+    line = "; ".join(parts) + "."
+    if dyn.get("not_judged"):
+        line += f" Not given: {dyn['not_judged']}."
+    return line
