@@ -633,13 +633,9 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
         # head (its peak passes the same amplitude gate, and talking or laughing bob the head at the
         # lips' rhythm), so "no head tremor" is not said of a recording that could not show one
         # (no head spectrum at all: too short; a spectrum without a peak in the band is judged)
-        flat = TremorPeak("head", "head", None, None, None, None, detected=False, near_nyquist=False,
-                          band_power_mm2=None, peak_share=None)
-        seen = [head_pk] if head_pk is not None else ([flat] if len(hspec.freq_hz) else [])
-        why = _why_not_judged(seen, speech, noise_floor_mm=noise_floor_mm)
-        if why.startswith("talking"):
-            why = "talking: the head moves with speech, at its rate (3-7 Hz), and a head tremor cannot be told from that"
-        head = HeadTremor(tremor_detected=None if why else False, not_judged=why.replace("the face moved", "the head moved"))
+        why = _why_not_judged(measured=bool(len(hspec.freq_hz)), lips_rhythm=bool(head_pk and head_pk.speech_like),
+                              speech=speech, noise_floor_mm=noise_floor_mm, part="head")
+        head = HeadTremor(tremor_detected=None if why else False, not_judged=why)
     # Laughter too: its "ha-ha" opens the lips at 4-5 Hz, and the cheeks and the eyes' squeeze
     # pulse with it (a 2.5 s laugh bout whose lids moved 1 mm with each pulse read as an eye
     # tremor on both sides), so every facial region's rhythm at the lips' is left out.
@@ -653,7 +649,8 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
         # a face that only follows the head shakes at the head's frequency on both sides
         found = [p for p in found if abs(p.frequency_hz - head.frequency_hz) > 0.5]
     if not found:
-        why = _why_not_judged(peaks, speech, noise_floor_mm=noise_floor_mm)
+        why = _why_not_judged(measured=bool(peaks), lips_rhythm=any(p.speech_like for p in peaks), speech=speech,
+                              noise_floor_mm=noise_floor_mm)
         # not judged: neither "no tremor" nor "no side" is known, so both are left empty (null)
         none = Tremor(detected=None if why else False, frequency_hz=None, amplitude_mm=None,
                       side=None if why else "none", region=None, phase=None, laterality_index=None, by_region=peaks,
@@ -673,25 +670,28 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     return ShakeResult(found_tremor, head, speech)
 
 
-def _why_not_judged(peaks: list[TremorPeak], speech: Speech, *, noise_floor_mm: float) -> str:
+def _why_not_judged(*, measured: bool, lips_rhythm: bool, speech: Speech, noise_floor_mm: float, part: str = "face") -> str:
     """Why a recording in which no tremor was found could not have shown one ("" if it could).
 
     No region spectrum at all: no stretch of measured face long enough (2 s). Speech: the
     mouth's syllable rhythm covers the band of rest tremor (3-7 Hz). A noise floor whose 3-fold
-    (the amplitude gate) exceeds ``MAX_UNSEEN_MM``: a 1 mm tremor could be lost in it.
+    (the amplitude gate) exceeds ``MAX_UNSEEN_MM``: a 1 mm tremor could be lost in it. A rhythm
+    set aside because the lips' opening shares it (``lips_rhythm``), without speech. ``part``:
+    "face" or "head", the part the reasons are said of (the head's peak passes the same gates).
     """
-    if not peaks:
+    if not measured:
         return "too short: no stretch of at least 2 s with the face measured"
     if speech.detected:  # before the noise: talking also raises the frame-to-frame "noise"
-        return "talking: the mouth's movement at the rate of speech (3-7 Hz) cannot be told from a tremor"
+        return ("talking: the mouth's movement at the rate of speech (3-7 Hz) cannot be told from a tremor" if part == "face"
+                else "talking: the head moves with speech, at its rate (3-7 Hz), and a head tremor cannot be told from that")
     if np.isfinite(noise_floor_mm) and 3 * noise_floor_mm > MAX_UNSEEN_MM:
         return (f"too unsteady: the picture's frame-to-frame noise ({noise_floor_mm:.2f} mm) would hide a tremor under "
                 f"{3 * noise_floor_mm:.1f} mm (a face too small or too far, poor light, or much movement)")
-    if any(p.speech_like for p in peaks):
+    if lips_rhythm:
         # a rhythm left out because the lips' opening shares it, without speech to explain it:
         # a laugh or chewing, but a jaw tremor opens the lips at its own rhythm too, so neither
         # "tremor" nor "no tremor" is known
-        return ("the face moved at the rhythm of the lips' opening (laughing, chewing, or a jaw tremor): "
+        return (f"the {part} moved at the rhythm of the lips' opening (laughing, chewing, or a jaw tremor): "
                 "a tremor cannot be told from it")
     return ""
 
