@@ -359,3 +359,27 @@ def test_overlay_shows_the_key_frames_with_the_tracked_points(tmp_path):
     assert r.exit_code == 0 and "overlay.png" in " ".join(r.stdout.split())  # the summary says it was written
     r = runner.invoke(app, ["analyze", str(clip), "--out", str(out), "--no-save", "--quiet"])
     assert r.exit_code == 0 and not (out / "overlay.png").exists()
+
+
+@pytest.mark.parametrize("command", ["analyze", "grade"])
+def test_a_photo_given_for_a_video_names_the_photo_command(tmp_path, command):
+    """A still photo needs the photo measures, not the movement analysis: exit 2 before any work,
+    naming `smilescope photo` with the path quoted as a shell would need it."""
+    photo = tmp_path / "my face.jpg"
+    photo.write_bytes((FACES / "faceapi_neutral.jpg").read_bytes())
+    seg = tmp_path / "seg.json"
+    seg.write_text(json.dumps({"rest": [0, 1]}))
+    args = [command, str(photo), "--out", str(tmp_path / "o")] + (["--segments", str(seg)] if command == "grade" else [])
+    r = runner.invoke(app, args)
+    assert r.exit_code == 2, r.output
+    said = " ".join(r.output.split())
+    bare = "".join(r.output.split())  # the terminal may fold a long path anywhere
+    assert "is a photo" in said and "smilescopephoto'" + str(photo).replace(" ", "") + "'" in bare, said
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_one_frame_video_is_not_taken_for_a_photo(tmp_path, face):
+    path = _write_video(tmp_path / "one.mp4", [face.rgb])
+    r = runner.invoke(app, ["analyze", str(path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    assert "is a photo" not in r.output and "needs a video" in " ".join(r.output.split())

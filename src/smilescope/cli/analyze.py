@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -38,6 +39,17 @@ def draw_figures(result) -> dict[str, bytes]:
     drawn["spectrum.png"] = figures.spectrum_png(result.signals, result.shake)
     drawn["twitches.png"] = figures.twitch_raster_png(result.signals, result.twitches, blinks=result.blinks)
     return drawn
+
+
+def refuse_photo(video: Path, command: str) -> None:
+    """A still photo given where a video is needed: refused with the command that measures photos."""
+    from smilescope.io.photo import is_still_photo  # smilescope.io loads PyAV and OpenCV: only when a video command runs
+
+    if is_still_photo(video):
+        raise BadInputError(f"'{video}' is a photo: `smilescope {command}` measures movement, which needs a video.",
+                            f"For a photo's measures (mouth-corner heights, brows, eye openings, the side that looks "
+                            f"affected), run `smilescope photo {shlex.quote(str(video))}`; to measure movement, record a video of a few "
+                            "seconds that starts with a relaxed face, looking at the camera.")
 
 
 def default_out_dir(video: Path) -> Path:
@@ -91,6 +103,7 @@ def analyze(
     """
     show = not quiet and err.is_terminal
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
+        refuse_photo(video, "analyze")
         if out_dir is None:
             out_dir = default_out_dir(video)
         check_out_dir(out_dir, kind="video")  # a file, a link loop, a folder of someone else's files: refused before the work
@@ -146,6 +159,7 @@ def grade(
             raise BadInputError(f"Invalid value for --affected-side: {affected_side!r}.", "Use left or right (the person's own).")
         # the file's shape and names first (before the video is even opened), then the ranges
         # against the video's length, before the long analysis
+        refuse_photo(video, "grade")
         seg = load_segments(segments, names=MOVEMENTS)
         out_dir = out_dir if out_dir is not None else Path("out") / f"{video.stem.lstrip('.') or 'video'}-grade"
         check_out_dir(out_dir, kind="video")  # before the long analysis

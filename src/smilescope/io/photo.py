@@ -71,6 +71,19 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
                  exif_orientation=orientation)
 
 
+def is_still_photo(path: str | Path) -> bool:
+    """Whether ``path`` is a file holding one still picture (a JPEG, PNG, ... or a one-frame GIF),
+    read from its header only; False for videos, animations, folders and anything unreadable."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        with Image.open(p) as img:
+            return int(getattr(img, "n_frames", 1) or 1) == 1
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+
+
 def _eight_bit(img: Image.Image) -> Image.Image:
     """A 16- or 32-bit greyscale picture (PNG, TIFF) as 8-bit grey: Pillow's own conversion to RGB
     clips every value above 255, which turns a 16-bit photo almost white."""
