@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from smilescope.assess import FLAG_IDS, LEVELS, QUESTIONS, assess, validate_answers
 from smilescope.assess.questions import SHAKING_SIGNS
 from smilescope.errors import BadInputError
+from smilescope.store.core import LIMITS
 from smilescope.measures.flags import Flag
 
 RANK = {lvl: i for i, lvl in enumerate(LEVELS)}
@@ -119,3 +120,13 @@ def test_measured_flags_never_lower_a_level_or_remove_a_warning(answers, flags, 
 def test_unknown_keys_are_always_refused(answers, key):
     with pytest.raises(BadInputError, match="Unknown answer key"):
         validate_answers({**answers, key: True})
+
+
+def test_the_questionnaire_takes_the_same_everyday_numbers_as_the_diary():
+    """Caffeine, drinks, sleep and stress are asked by triage and kept by the diary: a number one
+    accepts and the other refuses as a slip would confuse the person typing it."""
+    asked = {q.key: q for q in QUESTIONS}
+    for question, diary in (("caffeine_cups_per_day", "caffeine_cups"), ("water_glasses_per_day", "water_glasses"),
+                            ("sleep_hours", "sleep_hours"), ("stress_0_10", "stress_0_10")):
+        q, limit = asked[question], LIMITS[diary]
+        assert (q.lo, q.hi) == (limit.low, limit.high), (question, diary)

@@ -114,13 +114,15 @@ QUESTIONS: tuple[Question, ...] = (
        "Do you take a medicine for psychosis, sickness or nausea (for example an antipsychotic, "
        "metoclopramide or prochlorperazine)?", "dopamine-blocking medicine", ask_if=_SHAKING),
     # --- everyday factors that bring on twitching (their tips are about twitching) ---
+    # the same bounds as the diary's (store.core.LIMITS): 30 cups is about 3 g of caffeine, over seven
+    # times EFSA's safe 400 mg a day; 40 glasses is about 10 litres, more than kidneys pass in a day
     _n("caffeine_cups_per_day", "How many cups of coffee, tea, cola or energy drinks do you have a day?",
-       "caffeine cups a day", 0, 50, "cups", ask_if=_SHAKING),
+       "caffeine cups a day", 0, 30, "cups", ask_if=_SHAKING),
     _n("sleep_hours", "How many hours do you usually sleep a night?", "hours of sleep", 0, 24, "hours", ask_if=_SHAKING),
     _n("stress_0_10", "How stressed do you feel, from 0 (not at all) to 10 (the most)?", "stress (0-10)", 0, 10, "",
        ask_if=_SHAKING),
     _n("water_glasses_per_day", "How many glasses or cups of drinks do you have a day (water, tea, coffee, milk and "
-       "other drinks all count)?", "glasses or cups of drinks a day", 0, 50, "glasses", ask_if=_SHAKING),
+       "other drinks all count)?", "glasses or cups of drinks a day", 0, 40, "glasses", ask_if=_SHAKING),
     # --- mood ---
     _n("low_mood_weeks", "For how many weeks have you felt low, or lost the wish to smile? (0 if not)",
        "weeks of low mood", 0, 52 * 100, "weeks"),
