@@ -155,3 +155,30 @@ def test_history_plot_says_a_measure_was_never_judged(last_figure):
 
 def _texts_of(ax) -> str:
     return " ".join(t.get_text() for t in ax.texts)
+
+
+def test_spectrum_draws_what_the_measure_judged_and_says_where_nothing_was(drawn, last_figure):
+    """The eye and brow spectra leave blinks out, as the tremor measure does (a blink is not an
+    eyelid tremor); a region with no judged rhythm on a side says why instead of standing bare."""
+    import numpy as np
+
+    from smilescope.measures.shake import EYES_OPEN_REGIONS, MIN_HZ, REGIONS, region_spectrum
+    from smilescope.measures.twitch import closure_mask
+
+    a, table = drawn
+    figures.spectrum_png(table, a.shake, noise_floor_mm=a.quality.noise_floor_mm)
+    fig = last_figure[-1]
+    text = " ".join(_texts(fig).split())
+    open_eyes = ~closure_mask(table)
+    assert not open_eyes.all(), "the fixture should hold blinks"
+    listed = {(p.region, p.side) for p in a.shake.tremor.by_region}
+    for ax, (region, cols) in zip(fig.axes, REGIONS.items()):
+        assert ax.get_title() == region
+        frames = open_eyes if region in EYES_OPEN_REGIONS else None
+        for side, line in zip(("right", "left"), [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]):
+            spec = region_spectrum(table, tuple(c.format(side=side) for c in cols), frames)[0]
+            band = spec.freq_hz >= MIN_HZ
+            np.testing.assert_allclose(line.get_ydata(), spec.psd_mm2_per_hz[band])
+        for side in ("right", "left"):
+            if (region, side) not in listed:
+                assert f"{side}: not judged" in text or f"{side}: no rhythmic peak" in text or "both sides: " in text

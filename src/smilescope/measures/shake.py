@@ -72,6 +72,9 @@ REGIONS = {
     "eye": ("upper_lid_{side}_y_mm", "palpebral_{side}_height_mm"),
     "brow": ("brow_{side}_height_mm", "brow_{side}_height_mm"),
 }
+# regions judged on the frames with the eyes open only: a blink moves the lids (and the brow with
+# them) by millimetres, and is counted as a blink, not as an eyelid tremor
+EYES_OPEN_REGIONS = ("eye", "brow")
 HEAD = ("head_x_mm", "head_y_mm")
 # region -> the columns its amplitude is read from, and how they combine: "vector" (x and y of
 # one point: powers add) or "larger" (two views of one movement: the larger counts)
@@ -553,7 +556,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     n = len(table)
     smile_mask = np.zeros(n, bool) if smile_mask is None else np.asarray(smile_mask, bool)
     phases = {"rest": ~smile_mask, "smile": smile_mask}
-    open_eyes = ~closure_mask(table)  # a blink is not an eyelid tremor
+    open_eyes = ~closure_mask(table)  # a blink is not an eyelid tremor (EYES_OPEN_REGIONS)
     peaks: list[TremorPeak] = []
     phase_of: dict[tuple[str, str], set] = {}
     for region, cols in REGIONS.items():
@@ -561,7 +564,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
             c = tuple(x.format(side=side) for x in cols)
             best = None
             for phase, mask in phases.items():
-                frames = mask & open_eyes if region in ("eye", "brow") else mask
+                frames = mask & open_eyes if region in EYES_OPEN_REGIONS else mask
                 spec, a, b, fs = region_spectrum(table, c, frames)
                 if not len(spec.freq_hz):
                     continue
@@ -642,7 +645,7 @@ def tremor(table: SignalTable, *, noise_floor_mm: float = 0.0, smile_mask: np.nd
     for k, p in enumerate(peaks):
         cols = tuple(x.format(side=p.side) for x in REGIONS.get(p.region, ()))
         # the regions' gate on persistence as they were found (find_peak's default)
-        if cols and with_the_lips(p, cols, open_eyes if p.region in ("eye", "brow") else np.ones(n, bool), 1.0):
+        if cols and with_the_lips(p, cols, open_eyes if p.region in EYES_OPEN_REGIONS else np.ones(n, bool), 1.0):
             peaks[k] = replace(p, detected=False, speech_like=True)
     found = [p for p in peaks if p.detected]
     if head.tremor_detected:

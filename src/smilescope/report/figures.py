@@ -131,35 +131,55 @@ def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = No
     bytes
         The PNG file.
     """
-    from smilescope.measures.shake import MIN_HZ, REGIONS, region_spectrum  # SciPy and OpenCV: only when drawn
+    from smilescope.measures.shake import EYES_OPEN_REGIONS, MIN_HZ, REGIONS, region_spectrum  # SciPy: only when drawn
+    from smilescope.measures.twitch import closure_mask  # SciPy: only when drawn
 
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(8, 6.2), dpi=110, sharex=True)
     tremor = shake.tremor
     peaks = {(p.region, p.side): p for p in tremor.by_region}
+    open_eyes = ~closure_mask(table)
     for ax, (region, cols) in zip(axes.ravel(), REGIONS.items()):
-        said = []
+        said, drawn, unjudged = [], 0, {}
+        # the frames the measure judged: a blink is not an eyelid tremor, so the eye and brow
+        # spectra leave blinks out, as the measure does
+        frames = open_eyes if region in EYES_OPEN_REGIONS else None
         for side, colour in _SIDE_COLOURS.items():
             names = tuple(c.format(side=side) for c in cols)
             if not all(n in table.columns for n in names):
                 continue
-            spec, _, _, _ = region_spectrum(table, names)
+            spec, _, _, _ = region_spectrum(table, names, frames)
             if not len(spec.freq_hz):
                 continue
+            drawn += 1
             band = spec.freq_hz >= MIN_HZ
             f, p = spec.freq_hz[band], spec.psd_mm2_per_hz[band]
             ax.semilogy(f, p, color=colour, lw=1.2, label=f"{side} (person's)")
             ax.axhline(spec.noise_mm2_per_hz, color=colour, lw=0.8, ls="--", alpha=0.7)
             pk = peaks.get((region, side))
+            if pk is None:
+                unjudged[side] = (colour, _why_no_peak(table, names, frames))
             if pk is not None and _known(pk.frequency_hz) and len(f):
                 y = float(np.interp(pk.frequency_hz, f, p))
                 ax.plot([pk.frequency_hz], [y], marker="v" if not pk.detected else "*", ms=7 if pk.detected else 5,
                         color=colour, mec="k", mew=0.5, ls="none")
                 verdict = "counts" if pk.detected else "no: " + words.peak_reasons(pk, noise_floor_mm=noise_floor_mm)[0]
                 said.append((colour, f"{side} {pk.frequency_hz:.1f} Hz: {verdict}"))
+        reasons = {why for _, why in unjudged.values()}
+        if len(unjudged) == 2 and len(reasons) == 1:
+            said.append(("0.35", "both sides: " + reasons.pop()))
+        else:
+            said += [(colour, f"{side}: {why}") for side, (colour, why) in unjudged.items()]
+        said = [(colour, "\n".join(textwrap.wrap(text, 60))) for colour, text in said]
         for k, (colour, text) in enumerate(said):
             ax.text(0.02, 0.04 + 0.1 * k, text, transform=ax.transAxes, fontsize=6.5, color=colour, va="bottom",
                     bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1))
+        if not drawn:
+            gap = " with the eyes open (blinks are left out)" if frames is not None else " with the face measured"
+            ax.text(0.5, 0.5, "\n".join(textwrap.wrap(f"not judged: no stretch of 2 s or more{gap}", 34)),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=7.5, color="0.35")
+        elif frames is not None:
+            ax.text(0.98, 0.97, "blinks left out", transform=ax.transAxes, ha="right", va="top", fontsize=6.5, color="0.35")
         if tremor.detected and tremor.region == region and _known(tremor.frequency_hz):
             ax.axvline(tremor.frequency_hz, color="k", lw=0.8, ls=":")
             ax.text(tremor.frequency_hz, ax.get_ylim()[1], f" tremor {tremor.frequency_hz:.1f} Hz",
@@ -179,6 +199,20 @@ def spectrum_png(table, shake: ShakeResult, *, noise_floor_mm: float | None = No
                  color="0.25")
     fig.tight_layout(rect=(0, 0.07 if rule else 0, 1, 1))
     return _png(fig)
+
+
+def _why_no_peak(table, names: tuple[str, ...], frames) -> str:
+    """Why a side's region has no judged rhythm: the measure judges the frames at rest and those
+    within smiles apart (:func:`smilescope.measures.shake.tremor`), each needing a 2 s stretch."""
+    from smilescope.measures.shake import region_spectrum  # SciPy: only when drawn
+
+    smiling = table.columns["smile_episode"] > 0 if "smile_episode" in table.columns else np.zeros(len(table), bool)
+    for phase in (~smiling, smiling):
+        mask = phase if frames is None else phase & frames
+        if len(region_spectrum(table, names, mask)[0].freq_hz):
+            return "no rhythmic peak above 3 Hz"
+    eyes = " with the eyes open" if frames is not None else ""
+    return f"not judged: no 2 s stretch{eyes}, at rest or within one smile"
 
 
 def _twitch_size(peak_mm) -> float:
