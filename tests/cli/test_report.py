@@ -217,7 +217,7 @@ def test_answers_given_now_come_before_an_earlier_saved_result(folder, tmp_path,
     doc = json.loads((folder / "analysis.json").read_text())
     with Store() as store:
         store.add_analysis(Analysis.from_dict(doc), source=str(folder))
-        store.add_triage(_saved("info", "Nothing worrying was found in what you told us."), {})
+        store.add_triage(_saved("info", "Nothing worrying was found in what you told us."), {"any_shaking": False})
     answers = tmp_path / "answers.json"
     answers.write_text('{"sudden_onset": true, "drooping": true}')
     r = runner.invoke(app, ["report", str(folder / "analysis.json"), "--answers", str(answers), "--out", str(tmp_path / "r.html")])

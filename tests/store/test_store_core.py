@@ -167,6 +167,19 @@ def test_triage_round_trip(store):
     assert row["id"] == tid and row["level"] == "see_doctor" and row["result"] == result and row["answers"] == answers
 
 
+def test_the_last_triage_is_the_last_answered_one(store):
+    """A triage saved with nothing answered (the CLI keeps one; an older web form did) says nothing
+    about the person: the last answered one stands (the report's guidance, the coach's emergency stop)."""
+    assert store.last_triage() is None
+    store.add_triage({"level": "info", "matches": []}, {})
+    assert store.last_triage() is None
+    store.add_triage({"level": "emergency", "matches": []}, {"facial_weakness": True, "sudden_onset": True})
+    store.add_triage({"level": "info", "matches": []}, {"facial_weakness": None})
+    assert store.last_triage()["level"] == "emergency"
+    store.add_triage({"level": "self_care", "matches": []}, {"facial_weakness": False})
+    assert store.last_triage()["level"] == "self_care"
+
+
 def test_diary_upsert_updates_given_fields_and_keeps_the_others(store):
     day = date(2024, 5, 1)
     store.set_diary(day, caffeine_cups=3, sleep_hours=6.5, stress_0_10=7, water_glasses=4)

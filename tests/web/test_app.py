@@ -276,6 +276,23 @@ def test_questionnaire_guides_and_an_emergency_stops_practice(client, clip):
     assert client.get("/api/triage/last").json()["level"] != "emergency"
 
 
+def test_a_questionnaire_with_nothing_answered_neither_lifts_an_emergency_nor_counts(client):
+    """After answers that mean emergency, sending the form empty (or every answer "don't know")
+    gives the "nothing answered" guidance but keeps nothing: practice stays stopped and the last
+    answers stay the emergency's."""
+    emergency = {"facial_weakness": True, "sudden_onset": True, "onset_hours_ago": 2}
+    assert client.post("/api/triage", json=emergency, headers=OWN).json()["level"] == "emergency"
+    for empty in ({}, {"facial_weakness": None, "any_shaking": None}):
+        r = client.post("/api/triage", json=empty, headers=OWN).json()
+        assert r["level"] == "info" and r["saved"] is False and r["answered"] is False
+        assert client.get("/api/triage/last").json()["level"] == "emergency"
+        with client.websocket_connect(WS + "/ws/live", headers=OWN) as ws:
+            assert "emergency" in ws.receive_json()["stop"]
+    calm = {"facial_weakness": False, "drooping": False, "any_shaking": False}
+    assert client.post("/api/triage", json=calm, headers=OWN).json()["answered"] is True
+    assert client.get("/api/triage/last").json()["level"] != "emergency"
+
+
 def test_daily_reminder_is_a_calendar_file(client):
     r = client.get("/api/reminder.ics?at=07:30")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")

@@ -401,10 +401,17 @@ class Store:
             return s.scalar(select(AnalysisRow.doc).order_by(AnalysisRow.id.desc()).limit(1))
 
     def last_triage(self) -> dict | None:
-        """The guidance result most recently saved: ``created_at`` (local time), ``level``,
-        ``result`` (``Assessment.to_dict()``) and ``answers``; ``None`` when none is saved."""
+        """The guidance result most recently saved from answered questions: ``created_at`` (local
+        time), ``level``, ``result`` (``Assessment.to_dict()``) and ``answers``; ``None`` when none
+        is saved.
+
+        A questionnaire sent with nothing answered (every question left empty or "don't know")
+        is passed over: it says nothing about the person, so it must neither hide nor lift what
+        their earlier answers said (an emergency stops practice until they answer again).
+        """
         with self._tx() as s:
-            r = s.scalars(select(Triage).order_by(Triage.created_at.desc(), Triage.id.desc()).limit(1)).first()
+            rows = s.scalars(select(Triage).order_by(Triage.created_at.desc(), Triage.id.desc()))
+            r = next((r for r in rows if any(v is not None for v in (r.answers or {}).values())), None)
             return None if r is None else {"created_at": _local(r.created_at), "level": r.level,
                                            "result": r.result, "answers": r.answers}
 

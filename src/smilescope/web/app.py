@@ -49,7 +49,7 @@ from smilescope.pipeline import analyze as analyze_video
 from smilescope.pipeline.live import LiveMeasures
 from smilescope.report.browser import html_to_pdf
 from smilescope.report.html import render_html
-from smilescope.assess import QUESTIONS, assess
+from smilescope.assess import QUESTIONS, assess, validate_answers
 from smilescope.errors import BadInputError
 from smilescope.output import dumps
 from smilescope.store import FACTORS, Store, check_day
@@ -327,8 +327,12 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
             result = assess(answers).to_dict()
         except BadInputError as e:
             return JSONResponse({"error": str(e)}, status_code=400)
+        if not any(v is not None for v in validate_answers(answers).values()):
+            # an empty form is not kept: it would stand in for the person's last answers (the
+            # first-session gate, an emergency that stops practice) while saying nothing
+            return {**result, "saved": False, "answered": False}
         saved = stored(lambda s: s.add_triage(result, answers))
-        return {**result, "saved": not isinstance(saved, JSONResponse)}
+        return {**result, "saved": not isinstance(saved, JSONResponse), "answered": True}
 
     @app.get("/api/triage/last")
     def last_triage():

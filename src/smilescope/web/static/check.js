@@ -47,7 +47,10 @@
     }
     $("result-disclaimer").textContent = res.disclaimer;
     $("next").textContent = res.level === "emergency" ? "Practice is not for now. Call emergency services." : "";
-    if (res.level !== "emergency") { const a = document.createElement("a"); a.href = "/live"; a.textContent = "Go to practice"; $("next").appendChild(a); }
+    if (res.answered === false) {
+      // nothing answered is not kept: the last answers given still hold (an emergency still stops practice)
+      $("next").textContent = "Nothing was answered, so nothing was kept: your earlier answers, if any, still hold. Answer the questions above to go on to practice.";
+    } else if (res.level !== "emergency") { const a = document.createElement("a"); a.href = "/live"; a.textContent = "Go to practice"; $("next").appendChild(a); }
     $("level").focus();
   });
 })();
