@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from smilescope.errors import BadInputError
 from smilescope import landmarks as lm
 from smilescope.geometry.align import FaceFrame
 from smilescope.signals import (
@@ -89,6 +90,19 @@ def test_table_series_and_csv(tmp_path):
     assert lines[2].startswith("1,0.033000,0,,")
     with pytest.raises(KeyError, match="available"):
         tab.series("nope")
+
+
+def test_a_batch_parquet_reads_back_as_the_same_table(tmp_path):
+    tab = SignalTable(t_s=np.array([0.0, 0.033, 0.07]), valid=np.array([True, False, True]),
+                      columns={"mouth_corner_left_x_mm": np.array([0.0, np.nan, 1.25]), "smile_episode": np.array([0, 1, 1])})
+    tab.to_frame().to_parquet(tmp_path / "signals.parquet")
+    back = SignalTable.read_parquet(tmp_path / "signals.parquet")
+    np.testing.assert_array_equal(back.t_s, tab.t_s)
+    assert back.valid.tolist() == [True, False, True] and back.names == tab.names
+    np.testing.assert_array_equal(back.columns["mouth_corner_left_x_mm"], tab.columns["mouth_corner_left_x_mm"])
+    (tmp_path / "other.parquet").write_bytes(b"not parquet")
+    with pytest.raises(BadInputError, match="Cannot read the signals file"):
+        SignalTable.read_parquet(tmp_path / "other.parquet")
 
 
 def test_an_episode_number_is_written_as_a_whole_number(tmp_path):

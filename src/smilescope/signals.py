@@ -144,9 +144,25 @@ class SignalTable:
         except (OSError, ValueError) as e:
             raise BadInputError(f"Cannot read the signals file {path}: {e}.",
                                 "Give the signals.csv that `smilescope analyze` wrote beside analysis.json.") from e
+        return cls._from_frame(df, path)
+
+    @classmethod
+    def read_parquet(cls, path) -> "SignalTable":
+        """Read back a ``signals.parquet`` written by a batch (:meth:`to_frame`, one row per frame)."""
+        import pandas as pd  # heavy (~0.3 s): loaded only when a file is read back
+
+        try:
+            df = pd.read_parquet(path)
+        except (OSError, ValueError, ImportError) as e:
+            raise BadInputError(f"Cannot read the signals file {path}: {e}.",
+                                "Give the signals.parquet that `smilescope batch` wrote beside analysis.json.") from e
+        return cls._from_frame(df, path)
+
+    @classmethod
+    def _from_frame(cls, df, path) -> "SignalTable":
         if "t_s" not in df or "valid" not in df:
-            raise BadInputError(f"{path} has no t_s/valid columns; it is not a smilescope signals.csv.",
-                                "Give the signals.csv that `smilescope analyze` wrote.")
+            raise BadInputError(f"{path} has no t_s/valid columns; it is not a smilescope signals file.",
+                                "Give the signals.csv that `smilescope analyze` wrote (or a batch's signals.parquet).")
         cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if c not in ("frame", "t_s", "valid")}
         return cls(t_s=df["t_s"].to_numpy(dtype=float), valid=df["valid"].to_numpy().astype(bool), columns=cols)
 

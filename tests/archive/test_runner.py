@@ -375,3 +375,72 @@ def test_a_result_written_but_not_yet_collected_when_stopped_is_read_from_its_fo
     found = runner.written_since(items, out, {}, settings=settings, since=started)
     assert list(found) == ["new"] and found["new"]["status"] == "ok" and found["new"]["reused"] is False
     assert runner.written_since(items, out, {"new": {}}, settings=settings, since=started) == {}  # already collected
+
+
+def test_the_fingerprint_follows_the_code_not_only_its_version(tmp_path, monkeypatch):
+    """A fix pulled into a checkout keeps the version number: the code's own hash tells the
+    change, so a batch redoes its videos instead of keeping numbers the code no longer gives."""
+    pkg = tmp_path / "smilescope"
+    shutil.copytree(Path(runner.__file__).resolve().parents[1], pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    first = runner.code_sha256(pkg)
+    calibration = pkg / "geometry" / "calibration.py"
+    calibration.write_text(calibration.read_text().replace("11.7", "12.5"))
+    assert runner.code_sha256.__wrapped__(pkg) != first
+    calibration.write_text(calibration.read_text().replace("12.5", "11.7"))
+    (pkg / "web" / "static" / "coach.css").write_text("/* a page's look measures nothing */")
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "x.pyc").write_bytes(b"compiled")
+    assert runner.code_sha256.__wrapped__(pkg) == first
+
+    before = runner.BatchSettings().fingerprint()
+    runner._versions.cache_clear()
+    monkeypatch.setattr(runner, "code_sha256", lambda root=None: "another build")
+    try:
+        assert runner.BatchSettings().fingerprint() != before
+    finally:
+        runner._versions.cache_clear()
+
+
+def test_a_frame_rate_for_image_folders_neither_reaches_nor_redoes_a_video_file(tmp_path, videos):
+    src = tmp_path / "v"
+    src.mkdir()
+    shutil.copy(videos / "even.mp4", src / "clip.mp4")
+    out = tmp_path / "out"
+    assert runner.batch(src, out, workers=1)["status"].tolist() == ["ok"]
+    notes = []
+    again = runner.batch(src, out, workers=1, fps=25, notes=notes)
+    assert again["reused"].tolist() == [True]
+    assert any("applies to folders of images only" in n and "1 video file uses its own timestamps" in n for n in notes), notes
+
+
+def test_a_video_measured_anew_is_in_the_summary_on_disk_at_once(tmp_path, videos):
+    """A rerun that redoes a changed video rewrites the summary when that video is done: a kill
+    after it must not leave the earlier row standing beside the new analysis.json."""
+    src = tmp_path / "v"
+    src.mkdir()
+    shutil.copy(videos / "even.mp4", src / "clip.mp4")
+    out = tmp_path / "out"
+    runner.batch(src, out, workers=1)
+    shutil.copy(videos / "weak_left.mp4", src / "clip.mp4")
+    on_disk = []
+    runner.batch(src, out, workers=1, progress=lambda p: on_disk.append(pd.read_csv(out / "summary.csv")))
+    (row,) = on_disk[0].to_dict("records")
+    assert abs(row["excursion_left_mm"] - SMILES["weak_left"][1]) < TOL_MM, row
+
+
+def test_a_report_of_a_batch_result_has_its_plots_from_the_parquet_signals(first_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from smilescope.cli import app
+    from smilescope.signals import SignalTable
+
+    out, _, _ = first_run
+    folder = out / "even"
+    assert (folder / "signals.parquet").is_file() and not (folder / "signals.csv").exists()
+    table = SignalTable.read_parquet(folder / "signals.parquet")
+    assert len(table) == json.loads((folder / "analysis.json").read_text())["video"]["frames"]
+    page = tmp_path / "r.html"
+    r = CliRunner().invoke(app, ["report", str(folder / "analysis.json"), "--out", str(page)])
+    assert r.exit_code == 0, r.output
+    html = page.read_text()
+    assert "Plots over time need" not in html and html.count("data:image/png;base64") >= 2

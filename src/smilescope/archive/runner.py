@@ -61,7 +61,8 @@ from smilescope.output import check_out_dir, save_run
 #: batch.json's layout; a change makes earlier records unreadable as "done" (they are redone).
 RECORD_SCHEMA = 1
 RECORD = "batch.json"
-#: A long batch rewrites its summary this often (s), so a kill loses at most this much of it.
+#: A long batch rewrites its summary after each video measured anew, and at least this often (s)
+#: while it keeps earlier results, so a kill loses at most this much of it.
 SUMMARY_EVERY_S = 60.0
 #: What a worker needs for a long video (MB): 430-510 MB measured (benchmarks/batch.py), +7 MB
 #: per minute of video; with room for a 30-minute recording.
@@ -91,10 +92,15 @@ class BatchSettings:
     mirrored: bool | None = None
     refine: bool = True
 
+    def for_item(self, path: Path) -> "BatchSettings":
+        """The settings that apply to one input: a video file carries its own timestamps, so
+        ``fps`` (for folders of images) neither reaches its analysis nor redoes it when changed."""
+        return dataclasses.replace(self, fps=None) if Path(path).is_file() else self
+
     def fingerprint(self) -> str:
-        """SHA-256 of the settings, the pipeline's configuration and the versions of smilescope
-        and the libraries whose numbers it reports (computed where the work runs: a worker of
-        another installation gets its own)."""
+        """SHA-256 of the settings, the pipeline's configuration, the versions of smilescope
+        and the libraries whose numbers it reports, and smilescope's own code (computed where the
+        work runs: a worker of another installation gets its own)."""
         from smilescope.pipeline import PipelineConfig  # noqa: PLC0415 - MediaPipe: only in workers
 
         cfg = dataclasses.asdict(PipelineConfig(refine=self.refine))
@@ -108,13 +114,32 @@ def _versions() -> dict[str, str | None]:
     """smilescope's version and those of the libraries that make its numbers (read once per process)."""
     from importlib import metadata
 
-    out: dict[str, str | None] = {"smilescope": __version__}
+    out: dict[str, str | None] = {"smilescope": __version__, "smilescope_code_sha256": code_sha256()}
     for dist in ("mediapipe", "av", "opencv-contrib-python", "opencv-python", "numpy", "scipy"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = None
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def code_sha256(root: Path | None = None) -> str:
+    """SHA-256 of smilescope's own code and data (every file of the installed package but its
+    caches and the web app's pages), read once per process.
+
+    The version number alone does not show a change: a fix pulled into a checkout, or a newer
+    build under the same number, measures differently, and a batch must then redo its videos
+    rather than keep numbers the code no longer gives. ``root``: the package folder (default:
+    this installation's)."""
+    root = Path(__file__).resolve().parents[1] if root is None else Path(root)
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*")):
+        rel = f.relative_to(root).as_posix()
+        if not f.is_file() or "__pycache__" in f.parts or rel.startswith("web/") or f.suffix in (".pyc", ".pyo"):
+            continue
+        h.update(rel.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -181,6 +206,7 @@ def analyse_one(item: BatchItem, out_root: str, settings: BatchSettings, *, pin:
     ``pin``: keep this worker process on one core of its own (our local cluster, a worker per
     core; see :func:`_one_core`)."""
     t0 = time.perf_counter()
+    settings = settings.for_item(item.path)
     fingerprint = settings.fingerprint()
     folder = Path(out_root) / item.name
     row = {"name": item.name, "path": _text(item.path), "subject": item.subject, "session": item.session,
@@ -361,6 +387,11 @@ def batch(
     _check_out(out)
     settings = BatchSettings(fps=fps, mirrored=mirrored, refine=refine)
     items = keep_earlier_names(inputs.items, out)
+    files = sum(Path(it.path).is_file() for it in items)
+    if fps is not None and files and notes is not None:
+        notes.append(f"the frame rate given ({fps:g} fps) applies to folders of images only: the {files} video "
+                     f"file{'s' if files > 1 else ''} use{'' if files > 1 else 's'} {'their' if files > 1 else 'its'} "
+                     "own timestamps")
     rows: dict[str, dict] = {}
     t0 = time.perf_counter()
     started_at = time.time()  # wall clock: a record written since then is this run's
@@ -384,7 +415,10 @@ def batch(
                     it = futures[fut]
                     row = _collect(fut, it, out)
                     rows[it.name] = row
-                    if time.monotonic() - last_summary > SUMMARY_EVERY_S:  # a long batch: what is done so far
+                    # a video measured anew: the summary on disk may still hold its earlier row
+                    # (a rerun after it changed), which a kill must not leave standing; and a long
+                    # batch of kept results: what is done so far
+                    if not row.get("reused") or time.monotonic() - last_summary > SUMMARY_EVERY_S:
                         write_summary(to_frame([rows[x.name] for x in items if x.name in rows]), out)
                         last_summary = time.monotonic()
                     failed += row.get("status") != "ok"
@@ -421,10 +455,10 @@ def written_since(items, out: Path, rows: dict, *, settings: BatchSettings, sinc
     ``since`` (the run's start, wall clock) with this run's settings. Read from disk, no hashing,
     so stopping stays quick."""
     found = {}
-    fingerprint = settings.fingerprint()
     for it in items:
         if it.name in rows:
             continue
+        fingerprint = settings.for_item(it.path).fingerprint()
         folder = out / it.name
         try:
             fresh = (folder / RECORD).stat().st_mtime >= since

@@ -66,13 +66,19 @@ def load_analysis(path: Path) -> dict:
 
 
 def signals_beside(folder: Path | None, analysis: Analysis):
-    """The SignalTable from ``folder/signals.csv`` when it exists and matches ``analysis``; else (None, why)."""
-    if folder is None or not (Path(folder) / "signals.csv").is_file():
-        return None, "Plots over time need the signals.csv that `smilescope analyze` writes beside analysis.json; it was not found."
-    table = SignalTable.read_csv(Path(folder) / "signals.csv")
+    """The SignalTable from ``folder/signals.csv`` (``smilescope analyze``) or, failing that,
+    ``folder/signals.parquet`` (``smilescope batch``) when it exists and matches ``analysis``;
+    else (None, why)."""
+    found = [Path(folder) / name for name in ("signals.csv", "signals.parquet")
+             if folder is not None and (Path(folder) / name).is_file()]
+    if not found:
+        return None, ("Plots over time need the signals.csv that `smilescope analyze` writes beside analysis.json "
+                      "(or the signals.parquet of `smilescope batch`); neither was found.")
+    path = found[0]
+    table = SignalTable.read_csv(path) if path.suffix == ".csv" else SignalTable.read_parquet(path)
     frames = analysis.video.frames
     if frames and len(table) != frames:
-        return None, (f"The signals.csv in {folder} has {len(table)} frames but this analysis has {frames}; "
+        return None, (f"The {path.name} in {folder} has {len(table)} frames but this analysis has {frames}; "
                       "it belongs to another run, so plots over time are left out.")
     return table, None
 
