@@ -77,6 +77,8 @@ def test_the_summary_holds_what_was_rendered_and_the_errors(first_run):
         assert 3.9 < row["duration_s"] < 4.1 and row["valid_frames_ratio"] > 0.8
         assert row["worker_peak_mb"] > 50
         assert (out / name / "analysis.json").is_file() and (out / name / "signals.parquet").is_file()
+        doc = json.loads((out / name / "analysis.json").read_text())
+        assert row["warnings"] == "; ".join(doc["quality"]["warnings"])  # a truncated tail would show here
     for name, words in (("truncated", "truncated"), ("notes", "not a video")):
         row = rows.loc[name]
         assert row["status"] == "failed" and row["error_kind"] == "bad input" and words in row["error"]

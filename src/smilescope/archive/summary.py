@@ -52,6 +52,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "synkinesis_side": ("string", "the eye that narrows with the smile: left / right / both / none (NA: not judged)"),
     "flags": ("string", "the findings for the guidance, ';'-separated (id:side)"),
     "not_judged": ("string", "what could not be judged and why, ';'-separated"),
+    "warnings": ("string", "the recording's quality warnings, as in analysis.json (a truncated file, few frames with a face, ...), ';'-separated"),
     "processing_s": ("Float64", "time this video took in its worker: hashing, analysis, files (s)"),
     "worker_peak_mb": ("Float64", "peak resident memory of the worker process that analysed it, so far (MB)"),
 }
@@ -103,6 +104,7 @@ def summary_row(analysis: Analysis) -> dict:
         "synkinesis_side": sk.side if sk and sk.judged is not False else "",
         "flags": ";".join(f"{f.id}:{f.side}" for f in a.flags),
         "not_judged": "; ".join(not_judged),
+        "warnings": "; ".join(q.warnings),
     }
 
 
