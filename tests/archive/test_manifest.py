@@ -144,3 +144,19 @@ def test_names_keep_letters_of_any_script(tmp_path):
     _touch(tmp_path / "Jose\u0301 smile.mp4")
     names = sorted(i.name for i in read_inputs(tmp_path).items)
     assert names == ["José_smile", "clinic_p1__Zoë"]
+
+
+def test_the_advice_for_columns_not_carried_joins_every_row(tmp_path):
+    """A manifest's own columns (age, group) are not carried: following the note's advice (resolve
+    its relative paths from its folder) joins them to the summary's absolute 'path' on every row."""
+    for rel in ("v/p1.mp4", "v/p2.mp4"):
+        _touch(tmp_path / rel)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,subject,age\nv/p1.mp4,p1,61\nv/p2.mp4,p2,70\n")
+    got = read_inputs(manifest)
+    (note,) = got.notes
+    assert "age" in note and "absolute path" in note and str(tmp_path) in note
+    summary = pd.DataFrame({"path": [str(i.path) for i in got.items]})
+    table = pd.read_csv(manifest)
+    table["path"] = [str((manifest.parent / p).resolve()) for p in table["path"]]
+    assert len(summary.merge(table, on="path")) == 2

@@ -203,7 +203,8 @@ def _from_rows(rows: Sequence[dict], *, base: Path, what: str) -> BatchInputs:
         notes.append(f"{len(blank)} row(s) of {what} have no path and were left out (line {where})")
     extra = sorted(set(rows[0].get("_columns", ())) - {"path", *CARRIED})
     if extra:
-        notes.append(f"columns not carried into the results: {', '.join(extra)} (join them on 'path')")
+        notes.append(f"columns not carried into the results: {', '.join(extra)} (to join them, resolve the "
+                     f"manifest's paths from {base}: the summary's 'path' is each video's absolute path)")
     names = _names([_relative(p, base) for p in paths], resolved)
     items = tuple(BatchItem(path=p, name=n, **{c: r.get(c, "") for c in CARRIED})
                   for p, n, r in zip(resolved, names, rows))
