@@ -57,3 +57,25 @@ def test_a_batch_where_every_video_failed_says_which_and_exits_2(tmp_path, monke
     r = CliRunner().invoke(app, ["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o"), *(["-q"] if quiet else [])])
     assert r.exit_code == 2, r.output
     assert "text.mp4: not a video" in r.output and "empty.mp4: empty file" in r.output
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_long_failure_message_stays_on_one_line_in_a_log(tmp_path, monkeypatch, quiet):
+    """`grep failed batch.log` must show the whole message: no wrapping at 80 columns off a terminal."""
+    from typer.testing import CliRunner
+
+    from smilescope.archive import runner
+    from smilescope.cli import app
+
+    long = "the file looks truncated: decoding stopped at frame 331 of about 587; " * 3 + "record it again."
+
+    def fake_batch(source, out, *, progress, **kw):
+        return pd.DataFrame({"name": ["clinic__p01__smile", "ok"], "status": ["failed", "ok"], "reused": [False, False],
+                             "error_kind": ["bad input", ""], "error": [long, ""]})
+
+    monkeypatch.setattr(runner, "batch", fake_batch)
+    (tmp_path / "v").mkdir()
+    r = CliRunner().invoke(app, ["batch", str(tmp_path / "v"), "--out", str(tmp_path / "o"), *(["-q"] if quiet else [])])
+    assert r.exit_code == 0, r.output
+    (line,) = [ln for ln in r.output.splitlines() if "failed (bad input)" in ln]
+    assert line.strip() == f"failed (bad input): clinic__p01__smile: {long}"

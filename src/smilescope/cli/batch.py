@@ -76,13 +76,16 @@ def batch(
     failed = frame[frame["status"] != "ok"]
     if quiet:  # errors only: each video that failed, on stderr
         for _, r in failed.iterrows():
-            err.print(f"failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
+            # one line per video, however long its message: a log is read with grep
+            err.print(f"failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False,
+                      soft_wrap=not err.is_terminal)
     else:
         for n in notes:
             err.print(f"note: {safe(n)}", highlight=False)
         out.print(tally(frame), highlight=False)
         for _, r in failed.iterrows():
-            out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False)
+            out.print(f"  failed ({r['error_kind']}): {safe(r['name'])}: {safe(r['error'])}", highlight=False,
+                      soft_wrap=not out.is_terminal)
         out.print(f"wrote {safe(Path(out_dir) / 'summary.parquet')} and summary.csv (one row per video) and a folder per "
                   "video. These are measurements, not a diagnosis.", highlight=False)
     if len(frame) and len(failed) == len(frame):
