@@ -276,7 +276,7 @@ def test_a_batch_runs_on_a_separate_dask_scheduler_and_worker(tmp_path, videos):
 @pytest.mark.parametrize("args,words", [
     (["--scheduler", "tcp://127.0.0.1:9"], "Cannot reach the Dask scheduler"),
     (["--scheduler", "http://127.0.0.1:8787/status"], "Cannot reach the Dask scheduler"),
-    (["--workers", "0"], "--workers must be 1 or more"),
+    (["--workers", "0"], "must be 1 or more"),
     (["--fps", "-3"], "positive number"),
 ])
 def test_bad_batch_options_are_clear_errors(tmp_path, videos, args, words):

@@ -81,8 +81,8 @@ def read_inputs(source, *, out_dir: Path | None = None) -> BatchInputs:
         p = Path(os.fsdecode(source)).expanduser()
         if p.is_dir():
             if out_dir is not None and out_dir.resolve() == p.resolve():
-                raise BadInputError(f"--out is the videos' own folder ({p}).",
-                                    "Give another folder for the results, e.g. --out results/.")
+                raise BadInputError(f"The output folder is the videos' own folder ({p}).",
+                                    "Give another folder for the results (--out), e.g. results/.")
             return _from_folder(p, out_dir=out_dir)
         if p.suffix.lower() == ".csv" and p.is_file():
             return _from_rows(_csv_rows(p), base=p.resolve().parent, what=str(p))

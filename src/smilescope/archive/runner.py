@@ -378,7 +378,7 @@ def batch(
     """
     out = Path(out).expanduser()
     if workers is not None and workers < 1:
-        raise BadInputError(f"--workers must be 1 or more (got {workers}).", "Leave it out to use every core.")
+        raise BadInputError(f"The number of workers must be 1 or more (got {workers}).", "Leave it out (--workers) to use every core.")
     if fps is not None:
         check_positive("fps", fps)
     inputs = read_inputs(source, out_dir=out)
@@ -501,11 +501,11 @@ def _collect(fut, item: BatchItem, out: Path) -> dict:
 
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise BadInputError(f"{out} is a file; the batch's output is a folder.", "Give a folder with --out.")
+        raise BadInputError(f"{out} is a file; the batch's output is a folder.", "Give a folder for the output (--out).")
     try:
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as e:
-        raise BadInputError(f"Cannot create the output folder {out}: {e.strerror or e}.", "Choose another folder with --out.") from e
+        raise BadInputError(f"Cannot create the output folder {out}: {e.strerror or e}.", "Choose another output folder (--out).") from e
     check_out_dir(out / ".smilescope-check")  # writable, not a link loop (the name is never created)
 
 
@@ -540,7 +540,7 @@ class _client:
             n = max(1, min(n, total_mb // WORKER_MB))  # a worker per core, as memory allows
         elif total_mb and n * WORKER_MB > total_mb:
             raise BadInputError(f"{n} workers need about {n * WORKER_MB} MB of memory; this computer has {total_mb} MB.",
-                                f"Use --workers {max(1, total_mb // WORKER_MB)} or fewer.")
+                                f"Use {max(1, total_mb // WORKER_MB)} workers or fewer (--workers).")
         self.pin = n == cores
         # One thread per worker: MediaPipe and the per-frame steps are not shared between
         # videos, and a core per worker is what the workers are counted in. No dashboard, and
