@@ -578,3 +578,16 @@ def test_open_mirrors_are_limited_and_a_closed_one_frees_its_place(client, clip)
             time.sleep(0.25)
         else:
             raise AssertionError("a closed mirror did not free its place")
+
+
+def test_the_physio_report_rounds_as_the_progress_page_does():
+    """The progress page writes numbers with JavaScript's toFixed (half up, on the exact binary
+    value); the physio report is rendered in Python, whose % rounds half to even: a median score
+    of 48.5 read 49 on one and 48 on the other."""
+    from smilescope.web.app import fixed
+
+    assert fixed(48.5, 0) == "49" and fixed(47.5, 0) == "48"
+    assert fixed(0.125, 2) == "0.13"  # exact in binary: half up, as (0.125).toFixed(2)
+    assert fixed(1.005, 2) == "1.00"  # 1.00499... in binary, as (1.005).toFixed(2)
+    assert fixed(0.0, 1, sign=True) == "+0.0" and fixed(-0.04, 1, sign=True) == "-0.0" and fixed(2.25, 1, sign=True) == "+2.3"
+    assert fixed(None) == "—" and fixed(float("nan")) == "—"

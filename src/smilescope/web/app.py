@@ -22,6 +22,7 @@ import unicodedata
 from urllib.parse import unquote
 from collections.abc import Callable
 from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -100,7 +101,19 @@ CONTENT_SECURITY_POLICY = "frame-ancestors 'none'"
 def template_env() -> jinja2.Environment:
     """The pages' templates, every one autoescaped (Starlette's default escapes only files named
     *.html, and ours are *.html.j2): a video's name or any stored text is shown, never run."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    env.filters["fixed"] = fixed
+    return env
+
+
+def fixed(value, digits: int = 1, *, sign: bool = False) -> str:
+    """``value`` with ``digits`` decimals, rounded half up as the pages' JavaScript
+    ``toFixed`` does (Python's ``%`` rounds half to even: a median score of 48.5 read 48 in the
+    physio report and 49 on the progress page); "—" when not measured."""
+    if value is None or value != value:
+        return "—"
+    text = str(Decimal(value).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return ("+" if sign and value >= 0 else "") + text
 
 
 class OriginGuard:

@@ -56,12 +56,12 @@ function drawCharts(weeks) {
   }
   $("plan-time").textContent = `About ${p.plan_minutes} minutes in all, with a relaxed pause after each repetition.`;
   const body = $("weeks").querySelector("tbody");
-  const f = (v, d) => (v === null || v === undefined ? "–" : v.toFixed(d));
+  const f = (v, d) => (v === null || v === undefined ? "—" : v.toFixed(d));
   for (const w of p.weeks) {
     const tr = document.createElement("tr");
     const ch = w.change_since_first_week.hold_mm;
     for (const c of [w.week, w.exercise.replace("_", " "), w.reps, f(w.hold_mm.right, 1), f(w.hold_mm.left, 1), f(w.balance, 2), f(w.score, 0),
-                     `${ch.right === null ? "–" : (ch.right >= 0 ? "+" : "") + ch.right.toFixed(1)} / ${ch.left === null ? "–" : (ch.left >= 0 ? "+" : "") + ch.left.toFixed(1)}`]) {
+                     `${ch.right === null ? "—" : (ch.right >= 0 ? "+" : "") + ch.right.toFixed(1)} / ${ch.left === null ? "—" : (ch.left >= 0 ? "+" : "") + ch.left.toFixed(1)}`]) {
       const td = document.createElement("td"); td.textContent = c; tr.appendChild(td);
     }
     body.appendChild(tr);
