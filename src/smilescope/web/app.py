@@ -150,13 +150,28 @@ def reminder_ics(hour: int, minute: int, *, minutes: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+MAX_JSON_BYTES = 100_000  # answers, a diary day or a journal text: a few kB at most
+
+
+class BodyTooLarge(Exception):
+    """A JSON request larger than :data:`MAX_JSON_BYTES` (answered 413)."""
+
+
 async def json_body(request: Request):
-    """The request's JSON body, or None when it is not JSON (or nested absurdly deep)."""
-    raw = await request.body()
-    if len(raw) > 100_000:
-        return None
+    """The request's JSON body, or None when it is not JSON (or nested absurdly deep).
+
+    Read as it arrives and given up past :data:`MAX_JSON_BYTES` (:class:`BodyTooLarge`), so a
+    huge body is neither held in memory nor answered as if it were merely malformed."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise BodyTooLarge
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_JSON_BYTES:
+            raise BodyTooLarge
     try:
-        return json.loads(raw)
+        return json.loads(bytes(raw))
     except (ValueError, RecursionError):
         return None
 
@@ -212,6 +227,11 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
     """The app. ``measures`` makes the per-connection engine (tests pass a factory)."""
     make_measures = measures or LiveMeasures
     app = FastAPI(title="smilescope coach", version=__version__, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge):
+        return JSONResponse({"error": f"the request is larger than {MAX_JSON_BYTES // 1000} kB; nothing was kept"},
+                            status_code=413)
     templates = Jinja2Templates(env=template_env())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -490,7 +510,9 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         doc = stored(lambda s: s.export())
         if isinstance(doc, JSONResponse):
             return doc
-        return JSONResponse(doc, headers={"Content-Disposition": 'attachment; filename="smilescope-export.json"'})
+        # all the person's data: never kept in the browser's cache, where it would outlive a delete
+        return JSONResponse(doc, headers={"Content-Disposition": 'attachment; filename="smilescope-export.json"',
+                                          "Cache-Control": "no-store"})
 
     @app.post("/api/delete")
     async def delete(request: Request):
