@@ -233,6 +233,20 @@ def test_several_good_moments_are_kept_all_or_none(store):
     assert store.diary().empty
 
 
+def test_a_note_or_good_moment_is_text_of_a_few_sentences(store):
+    """The same rules from the command line and the web page (whose fields take 2000 characters):
+    a control character (a NUL cuts the text short in readers of the export) or a 90 000-character
+    note is refused with what to do; tabs and line breaks are words' company."""
+    with pytest.raises(BadInputError, match=r"control character \(U\+0000\) at position 5"):
+        store.add_journal("good\u0000 day")
+    with pytest.raises(BadInputError, match="90000 characters long; at most 2000"):
+        store.set_diary(date(2024, 5, 1), note="x" * 90_000)
+    assert store.journal().empty and store.diary().empty
+    store.set_diary(date(2024, 5, 1), note="slept well\n\tthen a walk")
+    assert store.diary_entry(date(2024, 5, 1))["note"] == "slept well\n\tthen a walk"
+    store.add_journal("y" * 2000)
+
+
 def test_numbers_beyond_any_float_and_other_date_forms_are_refused(store):
     with pytest.raises(BadInputError, match="Invalid value for sleep_hours"):
         store.set_diary(date(2024, 5, 1), sleep_hours=10 ** 400)  # an int too large for a float

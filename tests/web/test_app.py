@@ -290,7 +290,9 @@ def test_a_questionnaire_with_nothing_answered_neither_lifts_an_emergency_nor_co
             assert "emergency" in ws.receive_json()["stop"]
     calm = {"facial_weakness": False, "drooping": False, "any_shaking": False}
     assert client.post("/api/triage", json=calm, headers=OWN).json()["answered"] is True
-    assert client.get("/api/triage/last").json()["level"] != "emergency"
+    last = client.get("/api/triage/last").json()
+    assert last["level"] != "emergency"
+    assert datetime.fromisoformat(last["created_at"]).utcoffset() is not None  # as the export's times
 
 
 def test_daily_reminder_is_a_calendar_file(client):
@@ -596,3 +598,13 @@ def test_the_physio_report_rounds_as_the_progress_page_does():
     assert fixed(1.005, 2) == "1.00"  # 1.00499... in binary, as (1.005).toFixed(2)
     assert fixed(0.0, 1, sign=True) == "+0.0" and fixed(-0.04, 1, sign=True) == "-0.0" and fixed(2.25, 1, sign=True) == "+2.3"
     assert fixed(None) == "—" and fixed(float("nan")) == "—"
+
+
+def test_a_diary_note_or_journal_text_is_held_to_the_pages_limits_through_the_api(client):
+    post = {**OWN, "content-type": "application/json"}
+    before = client.get("/api/journal").json(), client.get("/api/diary").json()
+    for url, body, said in (("/api/diary", {"note": "x" * 90_000}, "at most 2000"),
+                            ("/api/journal", {"texts": ["good\u0000 day"]}, "control character")):
+        r = client.post(url, content=json.dumps(body).encode(), headers=post)
+        assert r.status_code in (400, 413) and said in r.json()["error"], (url, r.json())
+    assert (client.get("/api/journal").json(), client.get("/api/diary").json()) == before

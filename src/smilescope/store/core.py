@@ -31,6 +31,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -65,6 +66,7 @@ BUSY_TIMEOUT_S = 30.0  # wait this long for another smilescope's write (which ta
 EARLIEST_DAY = date(1900, 1, 1)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # YYYY-MM-DD, as the messages ask
 MAX_NAME_CHARS = 200  # a subject or label is a name, not a note
+MAX_TEXT_CHARS = 2000  # a diary note or a journal entry: a few sentences (the pages' fields take as many)
 _WRITE = "smilescope_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
 _PG_LOCK = 0x5e1e5c09  # PostgreSQL advisory lock id held while the schema is created or upgraded
 _WHERE = "Give another database with --db URL or the SMILESCOPE_DB environment variable."
@@ -690,6 +692,14 @@ def check_text(text: Any, what: str) -> str:
     except UnicodeEncodeError as e:
         raise BadInputError(f"{what} holds a broken character at position {e.start + 1} (half of a character, not text).",
                             "Type it again, or copy it again from its source.") from None
+    # control characters (a NUL cuts the text short in many readers of the export) are not
+    # words; a tab or a line break is
+    if (bad := next((i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)) is not None:
+        raise BadInputError(f"{what} holds a control character (U+{ord(text[bad]):04X}) at position {bad + 1}, not text.",
+                            "Type it again, or copy it again from its source.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadInputError(f"{what} is {len(text)} characters long; at most {MAX_TEXT_CHARS} are kept.",
+                            "Keep it to a few sentences.")
     return text
 
 

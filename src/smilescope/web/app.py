@@ -373,7 +373,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
         last = stored(lambda s: s.last_triage())
         if isinstance(last, JSONResponse) or last is None:
             return last
-        return {"created_at": last["created_at"].isoformat(), "level": last["level"], "result": last["result"]}
+        # local time with its offset, as the export's times carry theirs
+        return {"created_at": last["created_at"].astimezone().isoformat(), "level": last["level"], "result": last["result"]}
 
     @app.get("/analyse", response_class=HTMLResponse)
     def analyse_page(request: Request):
