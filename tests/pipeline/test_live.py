@@ -196,3 +196,40 @@ def test_frames_whose_mouth_or_pose_was_not_measured_are_not_relaxed_face():
         for i in range(45):
             live.read(dataclasses.replace(_frame(i / 30), **{field_: value}))
         assert live.baseline_mm is None, field_
+
+
+def test_a_baseline_that_keeps_restarting_says_why_after_a_few_seconds():
+    """A person whose baseline never settles saw "taking your baseline…" for half a minute with
+    nothing to act on (a blink or lips apart every second restarted it). After BASELINE_HINT_S the
+    read-out names what restarted it last, in words to act on; it stays put for HINT_HOLD_S, and
+    is gone once the baseline is taken."""
+    import dataclasses
+
+    from smilescope.pipeline.live import BASELINE_HINT_S, HINT_HOLD_S, WAIT_WORDS
+
+    live = LiveMeasures(_Frames(), baseline_s=1.0)
+    for i in range(20):  # open eyes seen first (the open eye is judged from what was seen), under a second
+        live.read(_frame(i / 30))
+    live.capture_baseline()
+    causes = {"lips": {"lip_gap_px": 150.0}, "smile": {"smile_score": 0.9}, "turned": {"yaw_deg": 25.0}, "eyes": {}}
+    hints = []
+    t = 1.0
+    for cause, change in causes.items():
+        for i in range(60):  # 2 s of a relaxed face broken every 0.5 s
+            f = _frame(t, eye_mm=2.0) if cause == "eyes" and i % 15 == 0 else _frame(t)
+            if i % 15 == 0 and change:
+                f = dataclasses.replace(f, **change)
+            hints.append((t, cause, live.read(f).baseline_wait))
+            t += 1 / 30
+    assert live.baseline_mm is None
+    assert all(h is None for x, _, h in hints if x - 1.0 < BASELINE_HINT_S - 1e-9)
+    shown = [(x, h) for x, _, h in hints if h is not None]
+    assert shown and {h for _, h in shown} <= set(WAIT_WORDS.values())
+    assert WAIT_WORDS["turned"] in {h for _, h in shown} or WAIT_WORDS["eyes"] in {h for _, h in shown}
+    changes = [i for i in range(1, len(shown)) if shown[i][1] != shown[i - 1][1]]
+    starts = [shown[0][0]] + [shown[i][0] for i in changes]
+    assert all(b - a >= HINT_HOLD_S - 1e-9 for a, b in zip(starts, starts[1:]))
+    for _ in range(40):  # now still and relaxed: the baseline is taken and the hint goes
+        f = live.read(_frame(t))
+        t += 1 / 30
+    assert live.baseline_mm is not None and f.baseline_wait is None

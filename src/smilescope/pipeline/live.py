@@ -56,11 +56,26 @@ class LiveFrame:
     head_roll_deg: float | None = None
     steadiness_mm: float | None = None
     movement_mm: dict[str, float | None] = field(default_factory=dict)  # MOVEMENT_COLUMNS from the baseline
+    # while a baseline is awaited for more than BASELINE_HINT_S: what keeps restarting it, as advice
+    baseline_wait: str | None = None
 
 
 def _num(x: float) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None
 
+
+# A baseline takes a second of relaxed, still face; past this long without one, the person is told
+# what keeps restarting it (a blink, lips apart, a smile, a turned head, moving), which they
+# cannot see for themselves. A hint stays at least HINT_HOLD_S, so it is read, not flickered.
+BASELINE_HINT_S = 4.0
+HINT_HOLD_S = 2.0
+WAIT_WORDS = {
+    "lips": "Rest your mouth closed, without talking: it opened.",
+    "turned": "Look straight at the camera: the head was turned.",
+    "smile": "Let the smile go: the baseline is your relaxed face.",
+    "eyes": "Keep your eyes open and soft: a blink or a squint starts the second again.",
+    "moved": "Hold still for a second: the face moved.",
+}
 
 EYES_SEEN_S = 30.0  # the open eye is judged over the last half minute (the file analysis: the whole recording)
 # An open eye shows most of its iris (the upper lid covers 1-2 mm of its 11.7 mm): a fissure under
@@ -108,12 +123,33 @@ class LiveMeasures:
         # iris scale drifts by a few per cent, and a brow 20 mm above the eye line read 1 mm of
         # "raise" for a 5 % drift)
         self._baseline_k: float | None = None
+        self._waiting_since: float | None = None  # the first frame seen while this baseline is awaited
+        self._restart: tuple[float, str] | None = None  # (t_s, WAIT_WORDS key): the latest restart
+        self._hint: tuple[float, str] | None = None  # (since t_s, words): the hint shown
 
     def capture_baseline(self) -> None:
         """Take a new baseline from the next ``baseline_s`` seconds of relaxed, still face."""
         self._capturing, self._capturing_moves = [], []
         self._capture = True
         self._baseline_k = None
+        self._waiting_since = self._restart = self._hint = None
+
+    def _waiting(self, t_s: float, reason: str | None) -> str | None:
+        """Note a restart of the baseline's stretch (``reason``: a WAIT_WORDS key or the frame's
+        own reason it was not measured) and give the hint to show at ``t_s``, if any."""
+        if not self._capture:
+            return None
+        if self._waiting_since is None:
+            self._waiting_since = t_s
+        if reason is not None:
+            self._restart = (t_s, reason)
+        if t_s - self._waiting_since < BASELINE_HINT_S or self._restart is None:
+            return None
+        key = self._restart[1]
+        words = WAIT_WORDS.get(key, f"The face is not measured now: {key}.")
+        if self._hint is None or (self._hint[1] != words and t_s - self._hint[0] >= HINT_HOLD_S):
+            self._hint = (t_s, words)
+        return self._hint[1]
 
     def scale(self) -> float:
         """mm per px of the measures: fixed if given, else the baseline's, else the running iris scale."""
@@ -129,12 +165,13 @@ class LiveMeasures:
         """The read-out of a frame the analyzer has measured (frames in order)."""
         k = self.scale()
         if not r.valid or not np.isfinite(k):
+            reason = r.reason if not r.valid else "calibrating"
             if self._capture:
                 self._capturing, self._capturing_moves = [], []  # a baseline is a stretch of seen, relaxed face
-            return LiveFrame(t_s=r.t_s, face=r.face_found, valid=False,
-                             reason=r.reason if not r.valid else "calibrating", mm_per_px=_num(k),
+            return LiveFrame(t_s=r.t_s, face=r.face_found, valid=False, reason=reason, mm_per_px=_num(k),
                              baseline_ready=self.baseline_mm is not None,
-                             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg))
+                             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
+                             baseline_wait=self._waiting(r.t_s, reason or "no face"))
         mm = self.analyzer.to_mm(r, k)
         xy = {s: np.array([mm[c] for c in CORNER_COLUMNS[s]]) for s in SIDES}
         eyes_px = min(r.signals_px.get("palpebral_right_height_px", np.nan), r.signals_px.get("palpebral_left_height_px", np.nan))
@@ -142,9 +179,14 @@ class LiveMeasures:
             self._eyes_seen.append((r.t_s, eyes_px))
         while self._eyes_seen and r.t_s - self._eyes_seen[0][0] > EYES_SEEN_S:
             self._eyes_seen.popleft()
+        restarted = None
         if self._capture:
-            if not (self._relaxed(r, k) and self._eyes_open(eyes_px) and eyes_px * k >= OPEN_EYE_MIN_MM):
+            not_relaxed = self._not_relaxed(r, k)
+            if not_relaxed is None and not (self._eyes_open(eyes_px) and eyes_px * k >= OPEN_EYE_MIN_MM):
+                not_relaxed = "eyes"
+            if not_relaxed is not None:
                 self._capturing, self._capturing_moves = [], []  # the baseline is a stretch of relaxed face: start again
+                restarted = not_relaxed
             else:
                 self._capturing.append((r.t_s, xy))
                 self._capturing_moves.append(np.array([mm[c] for c in MOVEMENT_COLUMNS + EYE_COLUMNS]))
@@ -162,6 +204,7 @@ class LiveMeasures:
                 if max(np.linalg.norm(now[:2] - centre[:2]), np.linalg.norm(now[2:] - centre[2:])) > REST_STILL_MM:
                     self._capturing = self._capturing[-1:]
                     self._capturing_moves = self._capturing_moves[-1:]
+                    restarted = "moved"
                 if r.t_s - self._capturing[0][0] >= self.baseline_s:
                     self.baseline_mm = {s: np.median([x[s] for _, x in self._capturing], axis=0) for s in SIDES}
                     self.baseline_span_s = (self._capturing[0][0], r.t_s)
@@ -172,6 +215,7 @@ class LiveMeasures:
                                             if np.isfinite(eyes).all() and (eyes > 0).all() else None)
                     self._capture = False
                     self._baseline_k = k
+        wait = self._waiting(r.t_s, restarted)
         self._recent.append((r.t_s, np.concatenate([xy["right"], xy["left"]])))
         while self._recent and r.t_s - self._recent[0][0] > self.window_s:
             self._recent.popleft()
@@ -188,7 +232,7 @@ class LiveMeasures:
             baseline_ready=self.baseline_mm is not None, excursion_mm=exc,
             eye_opening_mm={s: float(mm[f"palpebral_{s}_height_mm"]) for s in SIDES},
             head_yaw_deg=_num(r.yaw_deg), head_pitch_deg=_num(r.pitch_deg), head_roll_deg=_num(r.roll_deg),
-            steadiness_mm=_num(band_amplitude_mm(t, v)), movement_mm=moves,
+            steadiness_mm=_num(band_amplitude_mm(t, v)), movement_mm=moves, baseline_wait=wait,
         )
 
     def _eyes_open(self, eyes_px: float) -> bool:
@@ -200,16 +244,21 @@ class LiveMeasures:
         return bool(np.isfinite(eyes_px) and eyes_px >= REST_EYES_OPEN * usual)
 
     @staticmethod
-    def _relaxed(r: FrameResult, mm_per_px: float) -> bool:
-        """A frame that can be part of the relaxed face, by the file analysis' own rules
-        (``measures.smile.find_baseline``): mouth not opened, facing the camera, no confident
-        smile; stillness is checked over the stretch."""
+    def _not_relaxed(r: FrameResult, mm_per_px: float) -> str | None:
+        """None for a frame that can be part of the relaxed face, by the file analysis' own rules
+        (``measures.smile.find_baseline``): facing the camera, mouth not opened, no confident
+        smile (stillness is checked over the stretch); else the condition it fails, a
+        :data:`WAIT_WORDS` key."""
         # what was not measured counts against rest, as there (a lip gap not seen may be open)
         gap_mm = r.lip_gap_px * mm_per_px
         angles = np.array([r.yaw_deg, r.pitch_deg], dtype=float)
-        return bool(np.isfinite(gap_mm) and gap_mm <= REST_MAX_LIP_GAP_MM
-                    and np.isfinite(angles).all() and np.abs(angles).max() <= REST_MAX_ANGLE_DEG
-                    and np.isfinite(r.smile_score) and r.smile_score < REST_MAX_SMILE_SCORE)
+        if not (np.isfinite(angles).all() and np.abs(angles).max() <= REST_MAX_ANGLE_DEG):
+            return "turned"
+        if not (np.isfinite(gap_mm) and gap_mm <= REST_MAX_LIP_GAP_MM):
+            return "lips"
+        if not (np.isfinite(r.smile_score) and r.smile_score < REST_MAX_SMILE_SCORE):
+            return "smile"
+        return None
 
     def close(self) -> None:
         if self._own:

@@ -71,6 +71,7 @@ class Reading:
     head_pitch_deg: float | None
     steadiness_mm: float | None
     quality: list[str]
+    baseline_wait: str | None = None  # what keeps restarting a baseline awaited for some seconds, as advice
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -183,7 +184,7 @@ class LiveSession:
             mm_per_px=f.mm_per_px, excursion_mm=f.excursion_mm or {"right": None, "left": None},
             eye_opening_mm=f.eye_opening_mm or {"right": None, "left": None},
             head_yaw_deg=f.head_yaw_deg, head_pitch_deg=f.head_pitch_deg, steadiness_mm=f.steadiness_mm,
-            quality=quality_warnings(rgb, f, r.face_width_px),
+            quality=quality_warnings(rgb, f, r.face_width_px), baseline_wait=f.baseline_wait,
         ).to_dict()
         if self.magnifier is not None and ob.face is not None and f.valid:
             span = self.measures.baseline_span_s

@@ -84,7 +84,8 @@
     }
     // repetitions are measured from the baseline: during an exercise, say that none is counted until it is taken
     const status = !msg.face ? "No face found." : !msg.baseline_ready
-      ? "Relax your face: taking your baseline…" + (current && current.key !== "baseline" ? " Repetitions are counted once it is taken." : "")
+      ? "Relax your face: taking your baseline…" + (msg.baseline_wait ? " " + msg.baseline_wait : "")
+        + (current && current.key !== "baseline" ? " Repetitions are counted once it is taken." : "")
       : msg.valid ? "Measuring." : "Not measured now: " + (msg.reason || "");
     if ($("status").textContent !== status) $("status").textContent = status;  // a live region: set only on a change
     if ("mesh" in msg) drawMesh(msg.mesh);
