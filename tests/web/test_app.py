@@ -486,7 +486,11 @@ def test_delete_removes_the_reports_too_and_a_name_in_any_script_is_kept(clip, t
         assert r.status_code == 200, r.text
         url = r.json()["report_url"]
         assert own.get(url).status_code == 200
-        assert own.get("/api/export").json()["analyses"][0]["video"] == "笑顔.mp4"
+        stored = own.get("/api/export").json()["analyses"][0]
+        assert stored["video"] == "笑顔.mp4"
+        # the upload's temporary copy is gone: its path is kept nowhere (the history, the report)
+        assert "smilescope-upload-" not in json.dumps(stored, ensure_ascii=False)
+        assert "smilescope-upload-" not in own.get(url).text
         assert own.post("/api/delete", json={"confirm": True}, headers=OWN).json() == {"deleted": True}
         gone = own.get(url)
         assert gone.status_code == 404 and "deleting your data removes them" in gone.json()["error"]

@@ -14,6 +14,7 @@ guards against the two ways a web page elsewhere could reach it:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -415,6 +416,8 @@ def create_app(settings: Settings = Settings(), *, measures: Callable[[], LiveMe
                 # the message names the file as the person chose it, not the temporary copy
                 shown = "".join(ch for ch in name if ch.isprintable()) or "the clip"  # no NUL or escape from the header
                 return JSONResponse({"error": str(e).replace(str(path), shown)}, status_code=422)
+        # the temporary copy is gone: the history and the report name the clip as the person chose it
+        result.video = dataclasses.replace(result.video, path=path.name)
         kept = stored(lambda st: st.add_analysis(result, source="coach upload"))
 
         def html_of(st):
