@@ -233,6 +233,11 @@ def test_nothing_found_when_nothing_matches(answers):
     r = assess(answers)
     assert r.level == "info" and ids(r) == {"nothing_found"}
     assert "not a diagnosis" in r.matches[0].message
+    # answers alone: nothing was measured, and "nothing found" does not say it was
+    assert "what was measured" not in r.matches[0].message and "Nothing was measured here" in r.matches[0].message
+    assert "measured flags" not in r.matches[0].reason
+    with_flags = assess(answers, flags=[]).matches[0]
+    assert "what you told us and what was measured" in with_flags.message
 
 
 @pytest.mark.parametrize("answers", [None, {}, {"sudden_onset": None, "stress_0_10": None}])

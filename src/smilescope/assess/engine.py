@@ -135,6 +135,9 @@ def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
         if not fallback and not any(v is not None for v in clean.values()):
             # measured, nothing answered: "nothing worrying in what you told us" would claim answers nobody gave
             matches = [replace(m, message=MEASURED_ONLY, reason=MEASURED_ONLY_REASON) for m in matches]
+        elif not fallback and analysis is None and flags is None:
+            # answered, nothing measured: "... and what was measured" would claim a measurement nobody made
+            matches = [replace(m, message=ANSWERED_ONLY, reason=ANSWERED_ONLY_REASON) for m in matches]
         if analysis is not None and not fallback:
             matches = [_with_not_judged(m, analysis.not_judged()) for m in matches]
     matches.sort(key=lambda m: RANK[m.level])  # stable: table order within a level
@@ -145,6 +148,11 @@ def assess(answers: Mapping | None = None, analysis: Analysis | None = None, *,
 MEASURED_ONLY = ("No warning sign stood out in the measurements. No questions were answered, so this covers the "
                  "video alone, not how the face changed or how you feel. This is not a diagnosis.")
 MEASURED_ONLY_REASON = "no warning sign among the measured flags (no questions were answered)"
+
+#: "Nothing found" from answers alone, with nothing measured (no video analysis given).
+ANSWERED_ONLY = ("Nothing worrying was found in what you told us. Nothing was measured here (no video was "
+                 "analysed with these answers). This is not a diagnosis, and a questionnaire can miss things.")
+ANSWERED_ONLY_REASON = "no warning sign among the answers (nothing was measured)"
 
 #: How "nothing found" goes on when the video could not show everything (a reader may keep that part).
 NOT_JUDGED_LEAD = " This video could not show everything:"
