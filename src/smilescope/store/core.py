@@ -31,7 +31,6 @@ import math
 import os
 import re
 import stat
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -692,11 +691,6 @@ def check_text(text: Any, what: str) -> str:
     except UnicodeEncodeError as e:
         raise BadInputError(f"{what} holds a broken character at position {e.start + 1} (half of a character, not text).",
                             "Type it again, or copy it again from its source.") from None
-    # control characters (a NUL cuts the text short in many readers of the export) are not
-    # words; a tab or a line break is
-    if (bad := next((i for i, ch in enumerate(text) if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)) is not None:
-        raise BadInputError(f"{what} holds a control character (U+{ord(text[bad]):04X}) at position {bad + 1}, not text.",
-                            "Type it again, or copy it again from its source.")
     if len(text) > MAX_TEXT_CHARS:
         raise BadInputError(f"{what} is {len(text)} characters long; at most {MAX_TEXT_CHARS} are kept.",
                             "Keep it to a few sentences.")
