@@ -333,8 +333,8 @@ def test_full_disk_says_so_and_keeps_every_row(small_disk, tmp_path):
 
     def fill():
         results = []
-        for i in range(200):
-            r = cli("journal", "add", f"entry {i} " + "x" * 8000, "--date", "2024-05-02", "--db", url)
+        for i in range(400):  # entries of about 2 kB, the most a journal entry takes: 800 kB in all, past any limit here
+            r = cli("journal", "add", f"entry {i} " + "x" * 1980, "--date", "2024-05-02", "--db", url)
             results.append(r)
             if r["exit"] != 0:
                 break
@@ -348,7 +348,7 @@ def test_full_disk_says_so_and_keeps_every_row(small_disk, tmp_path):
         assert last["exit"] == 2, last
         assert "disk is full" in last["output"] and "Free some space" in last["output"], last
         assert "Traceback" not in last["output"]
-        added = [f"entry {i} " + "x" * 8000 for i, r in enumerate(results) if r["exit"] == 0]
+        added = [f"entry {i} " + "x" * 1980 for i, r in enumerate(results) if r["exit"] == 0]
         assert len(added) >= 1  # it did fill up, not fail at once
         assert _journal(url) == ["kept one", "kept two", *added]
         with Store(url) as s, s.engine.connect() as conn:
