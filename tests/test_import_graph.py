@@ -34,6 +34,8 @@ LOCAL_OK = {
     ("smilescope.archive.runner", "smilescope.io"): "PyAV and OpenCV: only in the batch's workers",
     ("smilescope.archive.runner", "smilescope._version"): "a worker checks that smilescope is installed there (and its version)",
     ("smilescope.report.figures", "smilescope.measures.shake"): "SciPy, only when a spectrum is drawn",
+    ("smilescope.report.figures", "smilescope.measures.twitch"): "SciPy, only when a spectrum is drawn (the blinks it leaves out)",
+    ("smilescope.cli.analyze", "smilescope.io.photo"): "smilescope.io loads PyAV and OpenCV: only when analyze or grade runs (a photo given is refused)",
     ("smilescope.report.html", "smilescope.store.figures"): "Matplotlib, only when a history figure is drawn",
 }
 
