@@ -241,3 +241,44 @@ def test_the_movement_line_gives_what_the_pair_measured_and_what_it_did_not():
                            "left not given; eFACE-style item 51 of 100 (eFACE-style, not clinically validated)")
     assert "eyes closed right 50 %, left 100 % of their opening" in movement_line(dyn, "eye_closure")
     assert movement_line({**dyn, "not_judged": "the head is turned"}, "smile").endswith("Not given: the head is turned.")
+
+
+_STOP_AT_IMPORT = """
+import importlib.abc, os, signal, sys
+target, signum = sys.argv[1], getattr(signal, sys.argv[2])
+class Stop(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target_=None):
+        if name == target:  # the signal arrives just as this module starts to load
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signum)
+        return None
+sys.meta_path.insert(0, Stop())
+sys.argv = ["smilescope", *sys.argv[3:]]
+from smilescope.cli import main  # what the console script does
+main()
+"""
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("module,signame", [
+    ("numpy._core._multiarray_umath", "SIGINT"),  # NumPy turns it into "numpy._core.multiarray failed to import"
+    ("mediapipe", "SIGINT"),
+    ("mediapipe", "SIGTERM"),  # `kill`: as Ctrl-C, not a silent death halfway
+])
+def test_a_photo_run_stopped_while_it_loads_says_interrupted_and_writes_nothing(tmp_path, module, signame):
+    """Ctrl-C 0.3 s into `smilescope photo` gave "internal error: ImportError ... This is a bug"
+    (exit 1); SIGTERM ended it without a word. Both now say "interrupted", exit 130, write nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    r = subprocess.run([sys.executable, "-c", _STOP_AT_IMPORT, module, signame, "photo", str(FACES / "yale01.jpg"),
+                        "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 130, r.stderr
+    assert r.stderr.strip().splitlines()[-1].startswith("interrupted") and "internal error" not in r.stderr
+    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o*"))

@@ -129,6 +129,12 @@ def main() -> None:
     (e.g. while a command loads MediaPipe) says "interrupted" and exits 130; any unexpected error
     exits 1 with a plea to report it."""
     _silence_native_logs()
+    # `kill` (SIGTERM) ends any command as Ctrl-C does: its files are left whole (the old set or
+    # the new one), and what it says is the same (a command may set its own, as batch does)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     try:
         app()
     except SystemExit as e:
@@ -139,10 +145,43 @@ def main() -> None:
         err.print("interrupted", highlight=False)
         _exit_now(130)
     except Exception as e:  # noqa: BLE001 - last resort: say it is our fault, exit 1
+        if _after_interrupt(e):  # Ctrl-C inside a library's import surfaces as its ImportError
+            err.print("interrupted", highlight=False)
+            _exit_now(130)
         err.print(f"[bold red]internal error:[/] {type(e).__name__}: {safe(e)}\n"
-                  "This is a bug in smilescope, not a problem with your video; please report it with the command you ran.",
-                  highlight=False)
+                  "This is a bug in smilescope, not a problem with what you gave it; please report it with the "
+                  "command you ran.", highlight=False)
         sys.exit(1)
+
+
+_INTERRUPTS: list[int] = []  # the signals that asked this run to stop (SIGINT, SIGTERM)
+
+
+def _interrupted(signum, frame) -> None:
+    """Ctrl-C: Python's own KeyboardInterrupt, remembered (see :func:`_after_interrupt`)."""
+    _INTERRUPTS.append(signum)
+    raise KeyboardInterrupt
+
+
+def _terminated(signum, frame) -> None:
+    _INTERRUPTS.append(signum)
+    raise KeyboardInterrupt
+
+
+def _after_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` came of an interrupt: one was asked for in this run, or ``e`` was raised
+    while one was handled. A library interrupted while it loads may report an ImportError
+    instead (NumPy prints the KeyboardInterrupt and raises "numpy._core.multiarray failed to
+    import", its context lost in C)."""
+    if _INTERRUPTS:
+        return True
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 if _loading_handler is not None:  # loaded: later interrupts raise KeyboardInterrupt, handled per command
