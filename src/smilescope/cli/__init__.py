@@ -47,7 +47,7 @@ import typer  # noqa: E402
 
 from smilescope import __version__  # noqa: E402
 from smilescope.cli import analyze, batch, photo, report, serve, store, triage  # noqa: E402
-from smilescope.cli.console import err, exit_on_bad_input, out, safe  # noqa: E402
+from smilescope.cli.console import came_of_interrupt, err, exit_on_bad_input, on_interrupt, out, safe  # noqa: E402
 
 __all__ = ["app", "err", "exit_on_bad_input", "main", "out", "safe"]
 
@@ -132,9 +132,9 @@ def main() -> None:
     # `kill` (SIGTERM) ends any command as Ctrl-C does: its files are left whole (the old set or
     # the new one), and what it says is the same (a command may set its own, as batch does)
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _terminated)
+        signal.signal(signal.SIGTERM, on_interrupt)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _interrupted)
+        signal.signal(signal.SIGINT, on_interrupt)
     try:
         app()
     except SystemExit as e:
@@ -145,43 +145,13 @@ def main() -> None:
         err.print("interrupted", highlight=False)
         _exit_now(130)
     except Exception as e:  # noqa: BLE001 - last resort: say it is our fault, exit 1
-        if _after_interrupt(e):  # Ctrl-C inside a library's import surfaces as its ImportError
+        if came_of_interrupt(e):  # Ctrl-C inside a library's import surfaces as its ImportError
             err.print("interrupted", highlight=False)
             _exit_now(130)
         err.print(f"[bold red]internal error:[/] {type(e).__name__}: {safe(e)}\n"
                   "This is a bug in smilescope, not a problem with what you gave it; please report it with the "
                   "command you ran.", highlight=False)
         sys.exit(1)
-
-
-_INTERRUPTS: list[int] = []  # the signals that asked this run to stop (SIGINT, SIGTERM)
-
-
-def _interrupted(signum, frame) -> None:
-    """Ctrl-C: Python's own KeyboardInterrupt, remembered (see :func:`_after_interrupt`)."""
-    _INTERRUPTS.append(signum)
-    raise KeyboardInterrupt
-
-
-def _terminated(signum, frame) -> None:
-    _INTERRUPTS.append(signum)
-    raise KeyboardInterrupt
-
-
-def _after_interrupt(e: BaseException) -> bool:
-    """Whether ``e`` came of an interrupt: one was asked for in this run, or ``e`` was raised
-    while one was handled. A library interrupted while it loads may report an ImportError
-    instead (NumPy prints the KeyboardInterrupt and raises "numpy._core.multiarray failed to
-    import", its context lost in C)."""
-    if _INTERRUPTS:
-        return True
-    seen = set()
-    while e is not None and id(e) not in seen:
-        if isinstance(e, KeyboardInterrupt):
-            return True
-        seen.add(id(e))
-        e = e.__cause__ or e.__context__
-    return False
 
 
 if _loading_handler is not None:  # loaded: later interrupts raise KeyboardInterrupt, handled per command

@@ -74,6 +74,24 @@ def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None 
         raise typer.Exit(130) from None
 
 
+INTERRUPTS: list[int] = []  # the signals that asked this run to stop (SIGINT, SIGTERM)
+
+
+def on_interrupt(signum, frame) -> None:
+    """The CLI's Ctrl-C and `kill` (SIGTERM): Python's KeyboardInterrupt, remembered (see
+    :func:`came_of_interrupt`)."""
+    INTERRUPTS.append(signum)
+    raise KeyboardInterrupt
+
+
+def came_of_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` came of an interrupt: one was asked for in this run, or ``e`` was raised
+    while one was handled. A library interrupted while it loads may report an ImportError
+    instead (NumPy prints the KeyboardInterrupt and raises "numpy._core.multiarray failed to
+    import", its context lost in C)."""
+    return bool(INTERRUPTS) or _during_interrupt(e)
+
+
 @contextmanager
 def interrupt_at_safe_points() -> Iterator[Callable[..., None]]:
     """Ctrl-C during an analysis sets a flag instead of raising on whatever line the main
@@ -86,8 +104,9 @@ def interrupt_at_safe_points() -> Iterator[Callable[..., None]]:
     module lock held (the process hangs for good). Nothing is written during the analysis, so a
     second Ctrl-C losing nothing may end it without clean-up.
     """
+    ours = (signal.default_int_handler, on_interrupt)
     if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            or signal.getsignal(signal.SIGINT) not in ours):
         yield lambda *_: None  # not ours to change (an embedding program, a thread): Python's own behaviour
         return
     pressed: list[bool] = []
@@ -99,16 +118,20 @@ def interrupt_at_safe_points() -> Iterator[Callable[..., None]]:
             finally:
                 os._exit(130)
         pressed.append(True)
+        INTERRUPTS.append(signum)
 
     def check(*_) -> None:
         if pressed:
             raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGINT, on_sigint)
+    # `kill` (SIGTERM) waits for the same safe points, where the CLI turns it into Ctrl-C
+    signals = [signal.SIGINT] + ([signal.SIGTERM] if signal.getsignal(signal.SIGTERM) is on_interrupt else [])
+    old = {sig: signal.signal(sig, on_sigint) for sig in signals}
     try:
         yield check
     finally:
-        signal.signal(signal.SIGINT, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
     check()
 
 

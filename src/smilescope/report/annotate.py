@@ -4,6 +4,8 @@ eye line, the midline and the measured distances drawn on it, sides named as the
 
 from __future__ import annotations
 
+import unicodedata
+
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,7 +182,9 @@ NAME_BYTES = 200  # of a file name's 255 bytes (most file systems), leaving room
 
 def short_stem(stem: str) -> str:
     """``stem`` cut to :data:`NAME_BYTES` bytes (whole characters), so the annotated picture's name
-    fits the file system however long the photo's name is."""
+    fits the file system however long the photo's name is; control characters (a newline in a
+    file name) become ``_``, so every tool reads the name as one line."""
+    stem = "".join("_" if unicodedata.category(ch) == "Cc" else ch for ch in stem)
     raw = stem.encode("utf-8", "surrogateescape")
     if len(raw) <= NAME_BYTES:
         return stem
@@ -188,11 +192,21 @@ def short_stem(stem: str) -> str:
 
 
 def side_caption(side) -> str:
-    """The annotated picture's words for the side call: "none" (the sides were compared and came
-    out even) and "unknown" (they were not compared) are not the same finding."""
+    """The annotated picture's words for the side call: "none" (the sides were compared and do
+    not differ clearly: under 2 mm, or under what the picture's resolution can tell apart) and
+    "unknown" (they were not compared, and why) are not the same finding; neither says "even"."""
     if side.side in ("left", "right"):
         return f"looks affected: {side.side} ({side.confidence})"
-    return "sides even: no side named" if side.side == "none" else "side not judged (see photo.json)"
+    if side.side == "none":
+        return "no side named: the sides do not differ clearly"
+    why = side.why
+    if "turned" in why:
+        return "side not judged: the head is turned"
+    if "tilted" in why:
+        return "side not judged: the head is tilted"
+    if "alone does not show a side" in why:
+        return "side not judged from this expression alone"
+    return "side not judged: " + why.split(",")[0].split(":")[0]
 
 
 def photo_files(photos: "PhotoSet") -> dict[str, str | bytes]:
