@@ -161,3 +161,46 @@ def test_browser_runs_with_networking_off():
         assert flag in cmd
     if isolation_prefix():  # where an empty network namespace can be made, it is used
         assert browser_command("/usr/bin/chromium", "/tmp/p", [])[:2] == [isolation_prefix()[0], "--net"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 160 KiB tmpfs (root with mount), too small for a report's PDF (about 250 kB)."""
+    import os
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount") or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=160k", "tmpfs", str(where)], capture_output=True).returncode:
+        pytest.skip("a small tmpfs needs root and mount")
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_pdf_cut_off_by_a_full_disk_is_refused_and_nothing_is_left(report_html, small_disk):
+    """Chromium writing to a full disk left a PDF cut off before its trailer (180 of 252 kB) and
+    exited 0: smilescope said "wrote report.pdf". Now the disk-full error, and no file."""
+    from smilescope.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="disk is full") as e:
+        html_to_pdf(report_html, small_disk / "r.pdf")
+    assert "Free some space" in e.value.hint
+    assert list(small_disk.iterdir()) == []
+
+
+def test_a_pdf_named_as_a_folder_is_a_clear_error(report_html, tmp_path):
+    from smilescope.errors import BadInputError
+
+    (tmp_path / "r.pdf").mkdir()
+    with pytest.raises(BadInputError, match="is a folder"):
+        html_to_pdf(report_html, tmp_path / "r.pdf")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]
+
+
+def test_only_a_whole_file_counts(tmp_path):
+    from smilescope.report.browser import _whole
+
+    whole = b"%PDF-1.4\n" + b"x" * 5000 + b"\n%%EOF\n"
+    (tmp_path / "a.pdf").write_bytes(whole)
+    (tmp_path / "b.pdf").write_bytes(whole[:3000])
+    assert _whole(str(tmp_path / "a.pdf"), ".pdf") and not _whole(str(tmp_path / "b.pdf"), ".pdf")

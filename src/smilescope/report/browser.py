@@ -21,10 +21,12 @@ checks that none goes to an address off the machine.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from smilescope.errors import BadInputError
@@ -91,37 +93,108 @@ def browser_command(exe: str, profile: str, args: list[str], *, isolate: bool = 
     return [*prefix, exe, *_FLAGS, *NO_NETWORK_FLAGS, f"--user-data-dir={profile}", *args]
 
 
+# What a whole file of each kind ends with: Chromium writing to a full disk leaves a cut-off file
+# (180 kB of 252 kB, no trailer) and still exits 0.
+_ENDS = {".pdf": (b"%%EOF", 1024), ".png": (b"IEND\xaeB`\x82", 12)}
+STALE_S = 3600.0  # a private print folder older than this belongs to no running print (a killed one's)
+
+
 def _run(args: list[str], target: Path, *, timeout_s: float, isolate: bool = True) -> Path:
-    """Run Chromium with ``args`` + an output flag writing a temporary file, then rename it to ``target``."""
+    """Run Chromium with ``args`` + an output flag writing a temporary file, check that the file is
+    whole, then rename it to ``target``.
+
+    The browser writes into a private (0700) temporary folder beside ``target``, so a file it
+    finishes after smilescope was stopped is readable by the owner only and never takes
+    ``target``'s place; it runs in its own process group, ended with smilescope (Ctrl-C, `kill`,
+    an error; on Linux also when smilescope itself is killed)."""
     exe = find_chromium()
     if exe is None:
         raise BadInputError(f"No Chromium browser found, so {target.name} was not made.", INSTALL_HINT)
     target = Path(target)
+    if target.is_dir():
+        raise BadInputError(f"{target} is a folder, so {target.name} cannot be written there.",
+                            f"Give a file name for the {target.suffix.lstrip('.').upper() or 'output'} (e.g. --pdf report.pdf).")
     private_folder(target.parent)  # a new folder for a report is the owner's only, as every folder smilescope makes
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    os.unlink(tmp)  # Chromium creates the file itself; an empty one would look like success
+    _remove_stale(target)
+    work = tempfile.mkdtemp(prefix=f".{target.name}.smilescope-print-", dir=target.parent)  # 0700
+    tmp = os.path.join(work, target.name)
     try:
         with tempfile.TemporaryDirectory(prefix="smilescope-chromium-") as profile:
             cmd = browser_command(exe, profile, [a.replace("{out}", tmp) for a in args], isolate=isolate)
+            # its own config and cache folders inside the throw-away profile: Chromium otherwise
+            # makes ~/.config/chromium/Crash Reports and ~/.cache/dconf in the person's home
+            env = {**os.environ, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
+            proc = subprocess.Popen([*_die_with_parent(), *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True, env=env, start_new_session=True)
             try:
-                # its own config and cache folders inside the throw-away profile: Chromium otherwise
-                # makes ~/.config/chromium/Crash Reports and ~/.cache/dconf in the person's home
-                env = {**os.environ, "XDG_CONFIG_HOME": profile, "XDG_CACHE_HOME": profile}
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False, env=env)
+                _, stderr = proc.communicate(timeout=timeout_s)
             except subprocess.TimeoutExpired as e:
                 raise BadInputError(f"Chromium did not finish {target.name} within {timeout_s:.0f} s.",
                                     "Try again, or open the HTML report in a browser and print it.") from e
-        if not os.path.exists(tmp) or os.path.getsize(tmp) == 0:
-            tail = (proc.stderr or "").strip().splitlines()[-3:]
-            raise BadInputError(f"Chromium ({exe}) could not write {target.name} (exit {proc.returncode}): "
-                                + " / ".join(tail), "Open the HTML report in a browser and print it instead.")
+            finally:
+                _end(proc)
+        size = os.path.getsize(tmp) if os.path.exists(tmp) else 0
+        if proc.returncode != 0 or size == 0 or not _whole(tmp, target.suffix):
+            tail = " / ".join((stderr or "").strip().splitlines()[-3:])
+            if size and shutil.disk_usage(work).free < max(1 << 20, size):
+                raise BadInputError(f"The disk is full: Chromium wrote only {size} bytes of {target.name}, so it was "
+                                    "not kept.", "Free some space and run again.")
+            raise BadInputError(f"Chromium ({exe}) could not write {target.name} whole (exit {proc.returncode}, "
+                                f"{size} bytes){': ' + tail if tail else ''}.",
+                                "Open the HTML report in a browser and print it instead.")
         os.chmod(tmp, 0o600)  # a report is personal data: owner only, like every file smilescope writes
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as e:
+            raise BadInputError(f"Cannot write {target}: {e.strerror or e}.",
+                                "Choose another file name or folder.") from None
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _die_with_parent() -> list[str]:
+    """A prefix that has the browser killed when smilescope dies (util-linux ``setpriv
+    --pdeathsig``, Linux), so a `kill -9` of smilescope does not leave the browser finishing the
+    file on its own; ``[]`` where there is none (the file then stays in its private folder)."""
+    exe = shutil.which("setpriv")
+    return [exe, "--pdeathsig", "KILL"] if exe else []
+
+
+def _end(proc: subprocess.Popen) -> None:
+    """Stop the browser and every process it started (its own process group), if still running."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+def _whole(path: str, suffix: str) -> bool:
+    """The file ends as a whole file of its kind does (PDF: its %%EOF trailer; PNG: its IEND chunk)."""
+    end, within = _ENDS.get(suffix.lower(), (b"", 0))
+    if not end:
+        return True
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, fh.tell() - within))
+        return end in fh.read()
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove what a killed earlier print left: its private print folder beside ``target`` and its
+    browser profile in the temporary folder (older than :data:`STALE_S`: a print running now is
+    younger)."""
+    now = time.time()
+    leftovers = [*target.parent.glob(f".{glob.escape(target.name)}.smilescope-print-*"),
+                 *Path(tempfile.gettempdir()).glob("smilescope-chromium-*")]  # a killed print's browser profile
+    for old in leftovers:
+        try:
+            if old.is_dir() and now - old.stat().st_mtime > STALE_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def html_to_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout_s: float = 90.0, isolate: bool = True) -> Path:
