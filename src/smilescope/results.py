@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 
@@ -379,7 +379,9 @@ def _document_adapter() -> pydantic.TypeAdapter:
 # -- photo.json (``smilescope photo``) -------------------------------------------------------------
 PHOTO_SCHEMA_VERSION = 1
 
-_Num = float | None  # a measure that could not be taken is null
+# a measure that could not be taken is null; a number is finite and within what any measure of a
+# photo can be (mm, degrees, ratios: far under 10 000): NaN, Infinity or 1e300 is a damaged file
+_Num = Annotated[float, pydantic.Field(allow_inf_nan=False, ge=-1e4, le=1e4)] | None
 
 
 class _Sides(pydantic.BaseModel):
@@ -407,7 +409,7 @@ class _PhotoDynamic(pydantic.BaseModel):
     excursion_mm: _Sides | None = None
     brow_lift_mm: _Sides | None = None
     eye_closure: _Sides | None = None
-    eface_style_item: _Num = None
+    eface_style_item: Annotated[float, pydantic.Field(allow_inf_nan=False, ge=0, le=100)] | None = None
     not_judged: str | None = None
 
 
@@ -427,7 +429,7 @@ class _PhotoEntry(pydantic.BaseModel):
 
 class _PhotoDocument(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="allow")
-    schema_version: int
+    schema_version: pydantic.StrictInt
     photos: list[_PhotoEntry] = pydantic.Field(min_length=1)
 
 
@@ -441,7 +443,7 @@ def check_photo_document(doc: Any, *, source: str = "the photo analysis") -> dic
     """
     hint = "Give the photo.json that `smilescope photo` wrote, unedited (the annotated pictures beside it)."
     version = doc.get("schema_version") if isinstance(doc, dict) else None
-    if isinstance(version, int) and version != PHOTO_SCHEMA_VERSION:
+    if isinstance(version, int) and not isinstance(version, bool) and version != PHOTO_SCHEMA_VERSION:
         raise BadInputError(f"{source} has schema_version {version!r}; this smilescope reads photo "
                             f"analyses of schema {PHOTO_SCHEMA_VERSION}.", "Analyse the photos again with this version of smilescope.")
     try:

@@ -282,3 +282,47 @@ def test_a_photo_run_stopped_while_it_loads_says_interrupted_and_writes_nothing(
     assert r.returncode == 130, r.stderr
     assert r.stderr.strip().splitlines()[-1].startswith("interrupted") and "internal error" not in r.stderr
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o*"))
+
+
+def test_a_damaged_photo_json_is_refused_naming_the_field_and_a_missing_picture_is_said(tmp_path):
+    """NaN, Infinity and absurd numbers went into the report ("nan of 100", "inf mm"); a version
+    given as "1" or true was taken; a photo.json copied without its pictures gave a page without
+    them and no word."""
+    out = tmp_path / "res"
+    assert runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), str(FACES / "yale01.jpg"), "-e", "rest", "-e", "smile",
+                               "--out", str(out)]).exit_code == 0
+    text = (out / "photo.json").read_text()
+
+    def damaged_with(change) -> str:
+        doc = json.loads(text)
+        change(doc)
+        return json.dumps(doc)  # NaN and Infinity written as JSON readers accept them
+
+    cases = ((lambda d: d["photos"][1]["dynamic"].update(eface_style_item=float("nan")), "eface_style_item"),
+             (lambda d: d["photos"][1]["dynamic"].update(eface_style_item=1e300), "eface_style_item"),
+             (lambda d: d["photos"][0]["static"].update(mouth_corner_difference_mm=float("inf")), "mouth_corner_difference_mm"),
+             (lambda d: d["photos"][1]["dynamic"]["excursion_mm"].update(left=float("-inf")), "excursion_mm"),
+             (lambda d: d.update(schema_version="1"), "schema_version"),
+             (lambda d: d.update(schema_version=True), "schema_version"))
+    for change, field in cases:
+        damaged = tmp_path / "damaged.json"
+        damaged.write_text(damaged_with(change))
+        r = runner.invoke(app, ["report", str(damaged), "--out", str(tmp_path / "r.html")])
+        assert r.exit_code == 2 and field in " ".join(r.output.split()), r.output
+        assert not (tmp_path / "r.html").exists()
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "photo.json").write_text(text)
+    r = runner.invoke(app, ["report", str(alone / "photo.json")])
+    assert r.exit_code == 0, r.output
+    html = " ".join((alone / "report.html").read_text().split())
+    assert "is not beside photo.json, so it is not shown" in html
+
+
+def test_an_unreadable_photo_json_is_told_how_to_get_a_photo_analysis(tmp_path):
+    for content in (b"", b'{"photos": [', b"\xff\xfe\x00"):
+        bad = tmp_path / "photo.json"
+        bad.write_bytes(content)
+        r = runner.invoke(app, ["report", str(bad)])
+        said = " ".join(r.output.split())
+        assert r.exit_code == 2 and "smilescope photo" in said and "smilescope analyze" not in said, said

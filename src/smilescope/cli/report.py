@@ -22,7 +22,7 @@ from smilescope.inputs import ANALYSIS_HINT, read_analysis_doc, read_json
 from smilescope.output import atomic_write
 from smilescope.report import browser, make
 from smilescope.report.html import writable_text
-from smilescope.report.photo_html import photo_report_html
+from smilescope.report.photo_html import HINT as PHOTO_HINT, photo_report_html
 from smilescope.results import Analysis, check_photo_document
 from smilescope import store as user_store
 
@@ -45,7 +45,10 @@ def report(
     Plain words on the smile, shaking, twitches and blinks; trends of stored analyses; guidance with sources. Not a diagnosis.
     """
     with exit_on_bad_input(interrupted="interrupted; no report was written"):
-        doc = read_json(analysis, what="analysis file", hint=ANALYSIS_HINT) \
+        # a photo.json that cannot be read is told how to get a good one (photo), not a video's analysis.json
+        photo_named = analysis is not None and analysis.name.lower().startswith("photo")
+        doc = read_json(analysis, what="photo analysis" if photo_named else "analysis file",
+                        hint=PHOTO_HINT if photo_named else ANALYSIS_HINT) \
             if analysis is not None and not last and analysis.suffix.lower() == ".json" and analysis.is_file() else None
         check_report_path(out_path, analysis)
         if isinstance(doc, dict) and "photos" in doc:  # `smilescope photo`'s photo.json

@@ -100,6 +100,10 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             except OSError as e:  # unreadable (permissions): the report goes on without the picture
                 notes.append(f"The annotated picture {name} could not be read ({e.strerror or type(e).__name__}), so it is "
                              "not shown.")
+        elif isinstance(name, str) and name:
+            # photo.json copied without its pictures: say so, rather than a page silently without them
+            notes.append(f"The annotated picture {Path(name).name} is not beside photo.json, so it is not shown (keep "
+                         "the folder smilescope photo wrote together).")
         scale = p.get("scale") or {}
         dyn = p.get("dynamic")
         dynamic = []
