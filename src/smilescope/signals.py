@@ -163,8 +163,28 @@ class SignalTable:
         if "t_s" not in df or "valid" not in df:
             raise BadInputError(f"{path} has no t_s/valid columns; it is not a smilescope signals file.",
                                 "Give the signals.csv that `smilescope analyze` wrote (or a batch's signals.parquet).")
-        cols = {c: df[c].to_numpy(dtype=float) for c in df.columns if c not in ("frame", "t_s", "valid")}
-        return cls(t_s=df["t_s"].to_numpy(dtype=float), valid=df["valid"].to_numpy().astype(bool), columns=cols)
+        hint = "Give the signals file smilescope wrote beside analysis.json, unedited (or analyse the video again)."
+        cols = {}
+        for c in df.columns:
+            try:
+                values = df[c].to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                bad = next((v for v in df[c] if not _is_number(v)), None)
+                raise BadInputError(f"{path}: the column {c!r} holds {str(bad)[:40]!r}, which is not a number.", hint) from None
+            if c not in ("frame", "t_s", "valid"):
+                cols[c] = values
+        t_s = df["t_s"].to_numpy(dtype=float)
+        if not (np.isfinite(t_s).all() and (np.diff(t_s) > 0).all()):
+            raise BadInputError(f"{path}: its times (t_s) are not finite and increasing from frame to frame.", hint)
+        return cls(t_s=t_s, valid=df["valid"].to_numpy().astype(bool), columns=cols)
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 # --- which landmarks each facial signal reads --------------------------------------------

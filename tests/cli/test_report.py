@@ -51,6 +51,24 @@ def test_report_out_and_without_signals(folder, tmp_path):
     assert "data:image/png" not in html and "signals.csv" in html
 
 
+@pytest.mark.parametrize("damage", ["a cell", "a time"])
+def test_a_damaged_signals_csv_is_a_clear_error_not_a_bug(folder, damage):
+    """One cell 'abc', or a time 'nan', in signals.csv gave "internal error: ValueError ... This is
+    a bug" (exit 1): now exit 2 naming what is wrong and what to do, and no report."""
+    path = folder / "signals.csv"
+    lines = path.read_text().splitlines()
+    head = lines[0].split(",")
+    row = lines[5].split(",")
+    row[head.index("t_s" if damage == "a time" else "mouth_corner_left_x_mm")] = "nan" if damage == "a time" else "abc"
+    lines[5] = ",".join(row)
+    path.write_text("\n".join(lines) + "\n")
+    r = runner.invoke(app, ["report", str(folder / "analysis.json")])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "internal error" not in said, said
+    assert ("'abc', which is not a number" in said) if damage == "a cell" else ("not finite and increasing" in said)
+    assert "unedited" in said and not (folder / "report.html").exists()
+
+
 def test_history_from_the_store_appears(folder):
     doc = json.loads((folder / "analysis.json").read_text())
     with Store() as store:  # the private test database (SMILESCOPE_DB)
