@@ -30,3 +30,12 @@ def check_positive(name: str, value: float) -> None:
         raise BadInputError(
             f"Invalid value for the {name!r} parameter: expected a positive number, got {value!r}."
         )
+
+
+class InterruptedAfterWriting(KeyboardInterrupt):
+    """Ctrl-C (or `kill`) that came once the results were in place: the run stops, but what it
+    wrote is whole and kept, and the message must not say "nothing was written"."""
+
+    def __init__(self, written) -> None:
+        self.written = written
+        super().__init__(f"interrupted after writing {written}")

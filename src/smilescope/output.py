@@ -21,8 +21,10 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
@@ -31,7 +33,7 @@ from typing import IO, Any, Union
 
 import numpy as np
 
-from smilescope.errors import BadInputError
+from smilescope.errors import BadInputError, InterruptedAfterWriting
 
 try:  # POSIX only: on other systems two runs into one parent folder are not serialised
     import fcntl
@@ -283,24 +285,45 @@ def save_run(out_dir: str | Path, files: Mapping[str, FileContent]) -> Path:
         _private_parents(parent)
     except OSError as e:
         raise _os_error(e, out / next(iter(files), "analysis.json")) from e
-    with _locked(parent):
-        _recover(out)
-        new = None
-        try:
-            new = Path(tempfile.mkdtemp(prefix=f".{out.name}{_MARK}new-", dir=parent))
-            for name, content in files.items():
-                _write_file(new / name, content)
-                _checkpoint("file-written")
-            _fsync(new)
-            _checkpoint("before-swap")
-            new = _swap(new, out)
-            _fsync(parent)
-        except OSError as e:
-            raise _os_error(e, out / getattr(e, "_smilescope_name", "")) from e
-        finally:
-            if new is not None:
-                _remove(new)
+    swapped: list[bool] = []  # set in the same held-signals step as the swap itself
+    try:
+        with _locked(parent):
+            _recover(out)
+            new = None
+            try:
+                new = Path(tempfile.mkdtemp(prefix=f".{out.name}{_MARK}new-", dir=parent))
+                for name, content in files.items():
+                    _write_file(new / name, content)
+                    _checkpoint("file-written")
+                _fsync(new)
+                _checkpoint("before-swap")
+                new = _swap(new, out, swapped)
+                _fsync(parent)
+            except OSError as e:
+                raise _os_error(e, out / getattr(e, "_smilescope_name", "")) from e
+            finally:
+                if new is not None:
+                    with _signals_held():  # a set is removed whole, never half (an interrupt waits)
+                        _remove(new)
+    except KeyboardInterrupt:
+        if swapped:  # the new set is in place, whole: say so, not "nothing was written"
+            raise InterruptedAfterWriting(out) from None
+        raise
     return out
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and `kill` (SIGTERM) wait until the block is done (then act as usual), on the main
+    thread; elsewhere signals do not arrive anyway."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _private_parents(folder: Path) -> None:
@@ -335,22 +358,33 @@ def _write_file(path: Path, content: FileContent) -> None:
         raise
 
 
-def _swap(new: Path, out: Path) -> Path | None:
-    """Put ``new`` in the place of ``out``; return what is left to remove (the old set), if anything."""
+def _swap(new: Path, out: Path, swapped: list[bool]) -> Path | None:
+    """Put ``new`` in the place of ``out``; return what is left to remove (the old set), if
+    anything. ``swapped`` gets True in the same step (signals held) as the rename that puts the
+    new set in place, so an interrupt is known to have come before or after it."""
     if not os.path.lexists(out):
-        os.rename(new, out)
+        with _signals_held():
+            os.rename(new, out)
+            swapped.append(True)
         _checkpoint("after-swap")
         return None
-    if _exchange(new, out):  # one atomic step: no moment without a complete folder
+    with _signals_held():
+        exchanged = _exchange(new, out)  # one atomic step: no moment without a complete folder
+        if exchanged:
+            swapped.append(True)
+    if exchanged:
         _checkpoint("after-swap")
         return new
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}{_MARK}old-", dir=out.parent))
     os.rename(out, old)  # replaces the empty placeholder folder
     try:
         _checkpoint("between-renames")
-        os.rename(new, out)
+        with _signals_held():
+            os.rename(new, out)
+            swapped.append(True)
     except BaseException:  # an error or Ctrl-C between the renames: the previous set goes back
-        os.rename(old, out)
+        if not swapped:
+            os.rename(old, out)
         raise
     _checkpoint("after-swap")
     return old

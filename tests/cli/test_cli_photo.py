@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from typer.testing import CliRunner
 
@@ -326,3 +327,30 @@ def test_an_unreadable_photo_json_is_told_how_to_get_a_photo_analysis(tmp_path):
         r = runner.invoke(app, ["report", str(bad)])
         said = " ".join(r.output.split())
         assert r.exit_code == 2 and "smilescope photo" in said and "smilescope analyze" not in said, said
+
+
+@pytest.mark.parametrize("point,written", [("before-swap", False), ("after-swap", True)])
+def test_ctrl_c_says_whether_the_results_were_written(tmp_path, monkeypatch, point, written):
+    """Ctrl-C right after the new set was put in place said "interrupted; nothing was written"
+    while --out held the new results (and the old set could be left half-deleted beside it)."""
+    import smilescope.output as o
+
+    out = tmp_path / "res"
+    assert runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), "--out", str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def checkpoint(p):
+        if p == point:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(o, "_checkpoint", checkpoint)
+    r = runner.invoke(app, ["photo", str(FACES / "yale05.jpg"), "--out", str(out)])
+    assert r.exit_code == 130, r.output
+    said = " ".join(r.output.split())
+    if written:
+        assert f"the results were written to {out}" in said and "nothing was written" not in said
+        assert {p.name for p in out.iterdir()} == {"photo.json", "01_yale05_annotated.png"}
+    else:
+        assert "nothing was written" in said
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".res.")]  # no set left beside it

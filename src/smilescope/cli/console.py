@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from smilescope.errors import BadInputError
+from smilescope.errors import BadInputError, InterruptedAfterWriting
 
 err = Console(stderr=True)
 out = Console()
@@ -62,6 +62,9 @@ def exit_on_bad_input(*, interrupted: str = "interrupted", written: Path | None 
         kept = f" {written} was written." if written is not None else ""
         err.print(f"[bold red]error:[/] {safe(e)}{safe(kept)}", highlight=False)
         raise typer.Exit(2) from None
+    except InterruptedAfterWriting as e:  # the results were in place, whole, when it came
+        err.print(f"interrupted; the results were written to {safe(e.written)}", highlight=False)
+        raise typer.Exit(130) from None
     except KeyboardInterrupt:
         err.print(interrupted, highlight=False)
         raise typer.Exit(130) from None
