@@ -238,8 +238,10 @@ def test_the_movement_line_gives_what_the_pair_measured_and_what_it_did_not():
            "eye_closure": {"right": 0.5, "left": 1.0}, "eface_style_item": 50.7,
            "eface_style_label": "eFACE-style, not clinically validated"}
     line = movement_line(dyn, "smile")
-    assert line.startswith("from the rest photo: mouth corners moved right 3.0 mm, left 6.0 mm; brows rose right 0.1 mm, "
+    assert line.startswith("from the rest photo: mouth corners moved right 3.0 mm, left 6.0 mm; brows: right rose 0.1 mm, "
                            "left not given; eFACE-style item 51 of 100 (eFACE-style, not clinically validated)")
+    lowered = movement_line({**dyn, "brow_lift_mm": {"right": -2.2, "left": 0.0}}, "smile")
+    assert "brows: right lowered 2.2 mm, left rose 0.0 mm" in lowered  # not "rose -2.2 mm"
     assert "eyes closed right 50 %, left 100 % of their opening" in movement_line(dyn, "eye_closure")
     assert movement_line({**dyn, "not_judged": "the head is turned"}, "smile").endswith("Not given: the head is turned.")
 
@@ -354,3 +356,35 @@ def test_ctrl_c_says_whether_the_results_were_written(tmp_path, monkeypatch, poi
         assert "nothing was written" in said
         assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".res.")]  # no set left beside it
+
+
+def test_a_second_photo_of_the_same_name_says_it_replaced_the_first_and_a_side_named_warns_of_stroke(tmp_path):
+    """photo a/rest.jpg then photo b/rest.jpg (another person) both went to out/rest and the second
+    replaced the first without a word; a side named came with no word on sudden weakness."""
+    for sub, face in (("a", "yale01.jpg"), ("b", "yale05.jpg")):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "rest.jpg").write_bytes((FACES / face).read_bytes())
+    first = runner.invoke(app, ["photo", str(tmp_path / "a" / "rest.jpg"), "--out", str(tmp_path / "out")])
+    assert first.exit_code == 0 and "held the analysis" not in first.output
+    again = runner.invoke(app, ["photo", str(tmp_path / "a" / "rest.jpg"), "--out", str(tmp_path / "out")])
+    assert again.exit_code == 0 and "held the analysis" not in again.output  # the same photo again: nothing to say
+    other = runner.invoke(app, ["photo", str(tmp_path / "b" / "rest.jpg"), "--out", str(tmp_path / "out")])
+    said = " ".join(other.output.split())
+    assert other.exit_code == 0 and "held the analysis of rest.jpg; it was replaced" in said and "--out" in said
+
+
+def test_a_named_side_comes_with_the_stroke_warning(tmp_path):
+    """A central (stroke-type) palsy photo got "affected: right, high confidence" and not a word
+    on sudden weakness; a face with no side named gets no alarm."""
+    from conftest import SHARED
+
+    photo = SHARED / "images" / "palda" / "central" / "image0081.jpg"
+    if not photo.exists():
+        pytest.skip(f"the shared Palda photos are not at {photo.parent}")
+    named = runner.invoke(app, ["photo", str(photo), "--out", str(tmp_path / "a")])
+    doc = json.loads((tmp_path / "a" / "photo.json").read_text())
+    assert named.exit_code == 0 and doc["photos"][0]["affected_side"] in ("left", "right")
+    said = " ".join(named.output.split())
+    assert "call emergency services now: it can be a stroke" in said
+    healthy = runner.invoke(app, ["photo", str(FACES / "yale01.jpg"), "--out", str(tmp_path / "b")])
+    assert healthy.exit_code == 0 and "stroke" not in healthy.output

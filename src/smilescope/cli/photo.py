@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -35,6 +37,7 @@ def photo(
                 raise BadInputError(f"'{p.name}' is an expression, not a photo.",
                                     f"Give -e before each expression, one per photo in order: -e rest -e {p.name}.")
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
+        before = previous_photos(target)
         done = photo_set(images, expressions=expression, mirrored=mirrored, out=target)
         results = done.photos
         where = check_out_dir(target)  # the folder as written (the user's ~ expanded)
@@ -51,8 +54,28 @@ def photo(
             out.print(f"  {safe(movement_line(entry['dynamic'], r.expression))}", highlight=False)
         for w in r.warnings:
             err.print(f"  warning: {safe(w)}", highlight=False)
+    now = [os.path.abspath(r.photo.path) for r in results]
+    if before is not None and sorted(before) != sorted(now):
+        # a default --out is named after the first photo: rest.jpg of another folder (or person) lands there too
+        err.print(f"note: {safe(where)} held the analysis of {safe(', '.join(Path(b).name for b in before))}; it was "
+                  "replaced by this one's (give --out to keep both).", highlight=False)
     out.print(f"wrote {safe(where / 'photo.json')} and the annotated pictures. These are measurements, not a diagnosis.",
               highlight=False)
+    if any(r.side.side in ("left", "right") for r in results):
+        out.print(STROKE_WARNING, highlight=False)
+
+
+STROKE_WARNING = ("If the weakness came on suddenly (within hours or days), call emergency services now: it can be a "
+                  "stroke. Otherwise see a doctor about a face that looks affected on one side.")
+
+
+def previous_photos(folder: Path) -> list[str] | None:
+    """The photos whose analysis ``folder`` holds now (its photo.json), if readable."""
+    try:
+        doc = json.loads((Path(folder).expanduser() / "photo.json").read_text(encoding="utf-8"))
+        return [os.path.abspath(p["path"]) for p in doc["photos"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def movement_line(dyn: dict, expression: str) -> str:
@@ -62,8 +85,9 @@ def movement_line(dyn: dict, expression: str) -> str:
 
     mm = lambda v: "not given" if v is None else f"{v:.1f} mm"  # noqa: E731
     pct = lambda v: "not given" if v is None else f"{100 * v:.0f} %"  # noqa: E731
+    brow = lambda v: "not given" if v is None else f"rose {v:.1f} mm" if v >= 0 else f"lowered {-v:.1f} mm"  # noqa: E731
     parts = [f"from the rest photo: mouth corners moved {pair(dyn.get('excursion_mm') or {}, mm)}",
-             f"brows rose {pair(dyn.get('brow_lift_mm') or {}, mm)}"]
+             f"brows: {pair(dyn.get('brow_lift_mm') or {}, brow)}"]
     if expression == "eye_closure":
         parts.append(f"eyes closed {pair(dyn.get('eye_closure') or {}, pct)} of their opening")
     item = dyn.get("eface_style_item")
