@@ -315,3 +315,25 @@ def test_a_pair_is_measured_between_points_of_the_same_fit(name):
         dyn = dynamic_against(a, b)
         for key, most in (("excursion_mm", 0.01), ("brow_lift_mm", 0.01), ("eye_closure", 0.001)):
             assert all(abs(v) < most for v in dyn[key].values()), (key, dyn[key])
+
+
+def test_a_photo_set_is_measured_at_the_rest_photos_scale():
+    """Yale subject 4, one camera: the rest photo's iris gave 1.16 mm/px, the eye-closure photo
+    (irises hidden) fell back to the inter-canthal width, 0.92 mm/px, and the same face read 75 mm
+    from eye line to mouth corner at rest and 56 mm with the eyes shut. Carried over from the rest
+    photo by the stable points, the set's millimetres agree (the mouth hardly moved)."""
+    from conftest import SHARED
+
+    folder = SHARED / "images" / "yalefaces"
+    if not folder.is_dir():
+        pytest.skip(f"the shared Yale photos are not at {folder}")
+    doc, results = analyze_photos([folder / "subject04.normal.gif", folder / "subject04.sleepy.gif"],
+                                  expressions=["rest", "eye_closure"])
+    rest, shut = doc["photos"]
+    assert shut["scale"]["source"] == "rest photo" and "carried over" in shut["scale"]["why"]
+    assert shut["scale"]["mm_per_px"] == pytest.approx(rest["scale"]["mm_per_px"], rel=0.1)  # same camera, same place
+    for side in ("right", "left"):
+        a = rest["static"]["mouth_corner_below_eyes_mm"][side]
+        b = shut["static"]["mouth_corner_below_eyes_mm"][side]
+        assert b == pytest.approx(a, rel=0.05), (side, a, b)
+    assert not any("inter-canthal" in w for w in shut["warnings"])  # its own scale is no longer the one used

@@ -28,6 +28,10 @@ IRIS_DIAMETER_MM = 11.7
 # lengths can be 10 % off: flagged as less accurate.
 INTERCANTHAL_MM = 32.0
 MIN_IRIS_PX = 8.0  # under this the iris's edges are a pixel or two: the scale is unreliable
+# The iris's outline is placed to about a pixel: under this many pixels across, that pixel is
+# over 5 % of the scale (10 % at 10 px), as uncertain as the inter-canthal average; the iris is
+# still used (it is the person's own), but the scale is not called accurate.
+ACCURATE_IRIS_PX = 20.0
 
 
 def iris_mm_per_px(iris_px: float) -> float:
@@ -70,6 +74,11 @@ def photo_scale(iris_px, eye_opening_px: dict, intercanthal_px: float) -> Scale:
     elif abs(iris[0] - iris[1]) > 0.15 * d_iris:
         problem = "the two irises disagree by more than 15 %"
     if problem is None:
+        if d_iris < ACCURATE_IRIS_PX:
+            return Scale(iris_mm_per_px(d_iris), "iris", False,
+                         f"iris {d_iris:.1f} px = {IRIS_DIAMETER_MM} mm; so small an iris puts each pixel at about "
+                         f"{100 / d_iris:.0f} % of the scale, so lengths may be that much off (a closer or larger photo "
+                         "is more accurate)")
         return Scale(iris_mm_per_px(d_iris), "iris", True, f"iris {d_iris:.1f} px = {IRIS_DIAMETER_MM} mm")
     icw = float(intercanthal_px)
     return Scale(INTERCANTHAL_MM / icw, "intercanthal", False,

@@ -283,12 +283,43 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoS
             if r.expression != "unknown":
                 r.warnings.append("no rest photo was given, so this photo's movement could not be measured: give the "
                                   "relaxed photo with --expression rest (one --expression per photo, in order)")
+    if rest is not None:
+        results = [r if r is rest else on_rest_scale(rest, r) for r in results]
+        rest = next(r for r in results if r.expression == "rest")
     doc = {"schema_version": PHOTO_SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
     if rest is not None:
         for r, entry in zip(results, doc["photos"]):
             if r is not rest:
                 entry["dynamic"] = dynamic_against(rest, r)
     return PhotoSet(doc, results)
+
+
+def on_rest_scale(rest: PhotoResult, r: PhotoResult) -> PhotoResult:
+    """``r`` (another photo of the same person) measured in millimetres at the rest photo's scale,
+    carried over by the similarity that maps ``r``'s stable points (nasal bridge, inner eye
+    corners, upper forehead: bone and cartilage, which no expression moves) onto the rest photo's.
+
+    Each photo's own scale may come from another source: an eye-closure photo hides the iris and
+    falls back to the inter-canthal width, and the same camera then read a 25 % larger face than
+    the rest photo's iris did; the brows of the static table and of the movement disagreed. One
+    scale for the set keeps every millimetre of it comparable; the photo's own is named in ``why``."""
+    rest_lms, r_lms = _same_fit(rest, r)
+    sim = fit_similarity(r_lms[list(lm.STABLE), :2], rest_lms[list(lm.STABLE), :2])
+    k = rest.scale.mm_per_px * sim.scale
+    if not (np.isfinite(k) and k > 0 and r.points is not None):
+        return r
+    static = {**r.static, **static_measures(r.points, k)}
+    ratio = k / r.scale.mm_per_px
+    static["nasolabial_fold_visible_mm"] = {s: (v * ratio if v is not None and np.isfinite(v) else v)
+                                            for s, v in r.static["nasolabial_fold_visible_mm"].items()}
+    side = affected_side(static, expression=r.expression, yaw_deg=r.yaw_deg, pitch_deg=r.pitch_deg, roll_deg=r.roll_deg,
+                         mm_per_px=k)
+    scale = Scale(k, "rest photo", rest.scale.accurate,
+                  f"the rest photo's scale ({rest.scale.source}: {rest.scale.why}), carried over by aligning the stable "
+                  f"points (nasal bridge, inner eye corners, forehead); this photo's own would be {r.scale.mm_per_px:.3f} "
+                  f"mm/px from the {r.scale.source}")
+    warnings = [w for w in r.warnings if w != r.scale.why]  # the photo's own scale is no longer used
+    return replace(r, scale=scale, static=static, side=side, warnings=warnings)
 
 
 def dynamic_against(rest: PhotoResult, r: PhotoResult) -> dict:
