@@ -110,3 +110,25 @@ def test_no_side_is_named_from_a_difference_or_a_pose_not_measured():
     assert affected_side(dict(s, mouth_corner_difference_mm=float("nan"))).side == "unknown"
     assert affected_side(s, yaw_deg=float("nan")).side == "unknown"
     assert affected_side(s).side == "right"
+
+
+def test_a_brow_raise_names_the_brow_that_rose_clearly_less_than_the_other():
+    """With a rest photo, a brow raise's movement shows a side (the forehead is spared in a
+    central palsy, lost on the affected side in a peripheral one), by a video's weaker-side rule:
+    3 mm and 20 % of the larger, plus 2 px; a healthy pair, a brow not measured, or another
+    expression names none (or leaves the call to the photo itself)."""
+    from smilescope.measures.photo import affected_side_from_movement
+
+    def call(right, left, k=0.1, expression="brow_raise"):
+        return affected_side_from_movement({"brow_lift_mm": {"right": right, "left": left}}, expression, k)
+
+    weak = call(1.0, 8.0)
+    assert weak.side == "right" and "rose 1.0 mm" in weak.why and weak.confidence == "moderate"
+    assert call(8.0, 1.0).side == "left"
+    assert call(8.4, 6.8).side == "none" and "under the" in call(8.4, 6.8).why  # healthy: 1.6 mm apart
+    assert call(12.0, 8.5).side == "left"  # 3.5 mm apart: over 3 mm + 2 px (3.2 mm) and 20 % of 12 mm (2.4 mm)
+    assert call(12.0, 8.5, k=0.5).side == "none"  # a coarse picture: 3 mm + 2 px = 4 mm
+    assert call(20.0, 16.5).side == "none"  # 3.5 mm apart, under 20 % of 20 mm
+    assert call(0.5, 0.2).side == "none" and "no movement to compare" in call(0.5, 0.2).why
+    assert call(float("nan"), 5.0).side == "unknown" and call(None, 5.0).side == "unknown"
+    assert call(1.0, 8.0, expression="smile") is None and call(1.0, 8.0, expression="eye_closure") is None

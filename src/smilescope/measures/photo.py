@@ -245,6 +245,42 @@ def dynamic_measures(rest: FacePoints, expr: FacePoints, mm_per_px: float, *, ex
     return out
 
 
+MOVED_LESS_MIN_MM = 3.0  # a movement's side, as a video's smile names one: 3 mm and 20 % of the larger
+MOVED_LESS_MIN_SHARE = 0.2
+
+
+def affected_side_from_movement(dynamic: dict, expression: str, mm_per_px: float) -> SideCall | None:
+    """The side that looks affected in a brow-raise photo, from its movement against the rest
+    photo (:func:`dynamic_measures`): the brow that rose clearly less, by the rule a video names a
+    weaker side with (at least 3 mm and 20 % of the larger, plus the picture's 2 px); None for
+    the other expressions (their own photo shows a side, or none is named from them).
+
+    A brow raise alone shows no side (brows sit at different heights in healthy faces), but with
+    a rest photo its movement does: forehead movement is spared in a central (stroke-type) palsy
+    and lost on the affected side in a peripheral (Bell's-type) one."""
+    if expression != "brow_raise":
+        return None
+    lift = dynamic.get("brow_lift_mm") or {}
+    if not all(isinstance(lift.get(s), (int, float)) and np.isfinite(lift[s]) for s in SIDES):
+        return SideCall("unknown", "none", "the brows' movement from the rest photo could not both be measured, so no "
+                                           "side is named")
+    hi_side = max(SIDES, key=lambda s: lift[s])
+    lo_side = "left" if hi_side == "right" else "right"
+    hi, lo = lift[hi_side], lift[lo_side]
+    moved = min_item_movement_mm(mm_per_px)
+    if hi < moved:
+        return SideCall("none", "none", f"neither brow rose {moved:.1f} mm or more from the rest photo (right "
+                                        f"{lift['right']:.1f}, left {lift['left']:.1f} mm): no movement to compare the sides on")
+    need = max(weaker_side_min_diff_mm(mm_per_px, min_diff_mm=MOVED_LESS_MIN_MM), MOVED_LESS_MIN_SHARE * hi)
+    if hi - lo < need:
+        return SideCall("none", "none", f"the brows rose {lift['right']:.1f} mm (right) and {lift['left']:.1f} mm (left) "
+                                        f"from the rest photo: {hi - lo:.1f} mm apart, under the {need:.1f} mm from which "
+                                        "a side is named (3 mm and 20 % of the larger, plus 2 px of this picture)")
+    return SideCall(lo_side, "moderate", f"the {lo_side} brow rose {lo:.1f} mm from the rest photo, the {hi_side} "
+                                         f"{hi:.1f} mm: {hi - lo:.1f} mm less (at least {need:.1f} mm: 3 mm and 20 % "
+                                         "of the larger, plus 2 px of this picture)")
+
+
 def min_item_movement_mm(mm_per_px: float) -> float:
     """The smallest movement (mm) of the larger side for which an eFACE-style item is given:
     three times the two photos' alignment precision (about 2 px, the margin the side rule

@@ -27,6 +27,7 @@ from smilescope.measures.photo import (
     Scale,
     SideCall,
     affected_side,
+    affected_side_from_movement,
     dynamic_measures,
     eye_frame,
     photo_scale,
@@ -286,11 +287,17 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoS
     if rest is not None:
         results = [r if r is rest else on_rest_scale(rest, r) for r in results]
         rest = next(r for r in results if r.expression == "rest")
-    doc = {"schema_version": PHOTO_SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
+    moves: dict[int, dict] = {}
     if rest is not None:
-        for r, entry in zip(results, doc["photos"]):
+        for i, r in enumerate(results):
             if r is not rest:
-                entry["dynamic"] = dynamic_against(rest, r)
+                moves[i] = dynamic_against(rest, r)
+                # a brow raise shows its side in its movement from the rest photo
+                if (call := affected_side_from_movement(moves[i], r.expression, rest.scale.mm_per_px)) is not None:
+                    results[i] = replace(r, side=call)
+    doc = {"schema_version": PHOTO_SCHEMA_VERSION, "photos": [r.to_dict() for r in results]}
+    for i, dyn in moves.items():
+        doc["photos"][i]["dynamic"] = dyn
     return PhotoSet(doc, results)
 
 
