@@ -57,6 +57,14 @@ def test_report_of_a_photo_analysis_has_the_annotated_pictures(tmp_path):
     assert "Nasolabial fold, visible length" in html
     assert "not a diagnosis" in html and "not clinically validated" in html
     assert "http://" not in html and "https://" not in html
+    flat = " ".join(html.split())
+    # the rules' sources by title, and the item named (a person read "affected: right" beside "item 98")
+    assert "Determining the threshold for asymmetry detection in facial expressions" in flat and "The eFACE" in flat
+    from smilescope.report.photo_html import photo_report_html
+
+    doc = json.loads((out / "photo.json").read_text())
+    doc["photos"][1]["dynamic"]["eface_style_item"] = 80.0  # the same picture twice moves nothing: an item for the words
+    assert "eFACE-style item for the smile (mouth corner movement): 80 of 100" in " ".join(photo_report_html(doc, out).split())
     bad = tmp_path / "photo.json"
     bad.write_text('{"photos": "nope"}')
     r = runner.invoke(app, ["report", str(bad)])
@@ -239,7 +247,8 @@ def test_the_movement_line_gives_what_the_pair_measured_and_what_it_did_not():
            "eface_style_label": "eFACE-style, not clinically validated"}
     line = movement_line(dyn, "smile")
     assert line.startswith("from the rest photo: mouth corners moved right 3.0 mm, left 6.0 mm; brows: right rose 0.1 mm, "
-                           "left not given; eFACE-style item 51 of 100 (eFACE-style, not clinically validated)")
+                           "left not given; eFACE-style item for the smile (mouth corner movement) 51 of 100 "
+                           "(eFACE-style, not clinically validated)")
     lowered = movement_line({**dyn, "brow_lift_mm": {"right": -2.2, "left": 0.0}}, "smile")
     assert "brows: right lowered 2.2 mm, left rose 0.0 mm" in lowered  # not "rose -2.2 mm"
     assert "eyes closed right 50 %, left 100 % of their opening" in movement_line(dyn, "eye_closure")

@@ -13,7 +13,7 @@ from smilescope import photo as photo_set  # a plain function: it loads MediaPip
 from smilescope.cli.console import err, exit_on_bad_input, out, safe
 from smilescope.errors import BadInputError
 from smilescope.output import check_out_dir
-from smilescope.measures.photo import EXPRESSIONS
+from smilescope.measures.photo import EFACE_ITEM_NAMES, EXPRESSIONS
 
 
 def photo(
@@ -44,9 +44,12 @@ def photo(
     for r, entry in zip(results, done.document["photos"]):
         s = r.static
         below = s["mouth_corner_below_eyes_mm"]
+        diff = s["mouth_corner_difference_mm"]
+        lower = "the right is" if diff > 0 else "the left is"
         out.print(f"[bold]{safe(Path(r.photo.path).name)}[/] ({r.expression}): mouth corners {below['right']:.1f} mm (right) and "
-                  f"{below['left']:.1f} mm (left) below the eye line; difference {s['mouth_corner_difference_mm']:+.1f} mm "
-                  f"(+: right lower). Scale: {r.scale.source}" + ("" if r.scale.accurate else " (less accurate)") + ".",
+                  f"{below['left']:.1f} mm (left) below the eye line; "
+                  + (f"{lower} {abs(diff):.1f} mm lower" if abs(diff) >= 0.05 else "level")
+                  + f" (sides are the person's own). Scale: {r.scale.source}" + ("" if r.scale.accurate else " (less accurate)") + ".",
                   highlight=False)
         sure = f", {r.side.confidence} confidence" if r.side.side in ("left", "right") else ""
         out.print(f"  side that looks affected: {r.side.side}{sure}: {safe(r.side.why)}", highlight=False)
@@ -92,7 +95,9 @@ def movement_line(dyn: dict, expression: str) -> str:
         parts.append(f"eyes closed {pair(dyn.get('eye_closure') or {}, pct)} of their opening")
     item = dyn.get("eface_style_item")
     if item is not None:
-        parts.append(f"eFACE-style item {item:.0f} of 100 ({dyn.get('eface_style_label', 'not clinically validated')})")
+        what = EFACE_ITEM_NAMES.get(expression)
+        parts.append(f"eFACE-style item{' for the ' + what if what else ''} {item:.0f} of 100 "
+                     f"({dyn.get('eface_style_label', 'not clinically validated')})")
     elif dyn.get("eface_style_not_given"):
         parts.append(f"no eFACE-style item: {dyn['eface_style_not_given']}")
     line = "; ".join(parts) + "."

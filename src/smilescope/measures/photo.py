@@ -245,6 +245,21 @@ def dynamic_measures(rest: FacePoints, expr: FacePoints, mm_per_px: float, *, ex
     return out
 
 
+# what each expression's eFACE-style item scores (the eFACE's dynamic items: Banks et al. 2015)
+EFACE_ITEM_NAMES = {"smile": "smile (mouth corner movement)", "snarl": "snarl (upper lip and corner movement)",
+                    "pucker": "pucker (mouth corner movement)", "brow_raise": "brow elevation",
+                    "eye_closure": "gentle eye closure"}
+#: The sources of the photo measures' rules, by title, for the report.
+PHOTO_SOURCES = (
+    "Hohman MH et al., \"Determining the threshold for asymmetry detection in facial expressions\", The Laryngoscope "
+    "2014: a 3 mm smile difference is noticed over 90 % of the time, an eyelid difference from 2 mm",
+    "Banks CA et al., \"Clinician-Graded Electronic Facial Paralysis Assessment: The eFACE\", Plastic and Reconstructive "
+    "Surgery 2015: the items scored here in its style (not clinically validated)",
+    "MediaPipe Iris (Google, 2020): the visible iris is about 11.7 mm across in adults, the scale of every millimetre",
+    "Farkas LG, \"Anthropometry of the Head and Face\" (1994): the adult inter-canthal width, about 32 mm, the scale "
+    "where the iris cannot be used",
+)
+
 MOVED_LESS_MIN_MM = 3.0  # a movement's side, as a video's smile names one: 3 mm and 20 % of the larger
 MOVED_LESS_MIN_SHARE = 0.2
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from smilescope.errors import BadInputError
+from smilescope.measures.photo import EFACE_ITEM_NAMES, PHOTO_SOURCES
 from smilescope.report.html import EMERGENCY, png_data_uri
 
 NOT_DIAGNOSIS = ("smilescope measures the face in photos; this report is not a diagnosis and does not replace a "
@@ -120,7 +121,9 @@ def photo_report_html(doc: dict, folder: Path) -> str:
             "name": Path(str(p.get("path", "photo"))).name, "expression": str(p.get("expression", "rest")).replace("_", " "),
             "side": p.get("affected_side", "unknown"), "confidence": p.get("confidence", "none"), "why": p.get("why", ""),
             "image": image, "rows": _rows(static), "dynamic": dynamic,
-            "eface": (f"eFACE-style item for this movement: {item:.0f} of 100 (100 = both sides move alike); not clinically validated."
+            "eface": (f"eFACE-style item for the {EFACE_ITEM_NAMES.get(p.get('expression'), 'movement')}: {item:.0f} of 100 "
+                      "(the smaller side's movement over the larger's; 100 = both sides move alike, whichever side looks "
+                      "affected at rest); not clinically validated."
                       if isinstance(item, (int, float)) else
                       f"No eFACE-style item for this movement: {dyn['eface_style_not_given']}."
                       if isinstance(dyn, dict) and isinstance(dyn.get("eface_style_not_given"), str) else None),
@@ -132,4 +135,5 @@ def photo_report_html(doc: dict, folder: Path) -> str:
     env = Environment(loader=PackageLoader("smilescope.report", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return env.get_template("photo_report.html.j2").render(
-        photos=shown, made_at=datetime.now().strftime("%Y-%m-%d %H:%M"), emergency=EMERGENCY, not_diagnosis=NOT_DIAGNOSIS)
+        photos=shown, made_at=datetime.now().strftime("%Y-%m-%d %H:%M"), emergency=EMERGENCY, not_diagnosis=NOT_DIAGNOSIS,
+        sources=PHOTO_SOURCES)
