@@ -201,7 +201,8 @@ def test_a_pair_with_the_rest_photo_turned_or_either_photo_nodding_gives_no_move
 
 def test_the_annotated_picture_keeps_the_corners_and_the_chin_uncovered():
     """The distance labels sit beside their corners, not on them, and the legend is in a band
-    below the photo (it covered the chin of a small photo, in text too thin to read)."""
+    below the photo (it covered the chin of a small photo, in text too thin to read); a photo
+    narrower than 800 px is drawn enlarged (on 240 px the labels covered the cheeks)."""
     import cv2
     import numpy as np
 
@@ -210,11 +211,14 @@ def test_the_annotated_picture_keeps_the_corners_and_the_chin_uncovered():
     r = analyze_photo(FACES / "yale01.jpg")
     png = annotated_png(r.photo.rgb, r.points, r.static, "no side named", corners=r.corners, folds=r.folds)
     img = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    from smilescope.report.annotate import MIN_WIDTH_PX
+
     h, w = r.photo.rgb.shape[:2]
-    assert img.shape[1] == w and img.shape[0] > h + 40  # the legend's band
-    assert np.median(img[h + 2:, :, :]) < 60  # a dark band with light text
+    f = max(1.0, MIN_WIDTH_PX / w)  # a small photo is drawn enlarged, so its labels have room
+    assert img.shape[1] == round(w * f) and img.shape[0] > round(h * f) + 40  # the legend's band
+    assert np.median(img[round(h * f) + 2:, :, :]) < 60  # a dark band with light text
     for s in ("right", "left"):
-        x, y = np.round(r.points.mouth_corner[s]).astype(int)
+        x, y = np.round(r.points.mouth_corner[s] * f).astype(int)
         assert np.abs(img[y, x].astype(int) - GREEN).max() < 40, s  # the corner's dot, not a label's box
 
 
@@ -234,8 +238,9 @@ def test_on_a_face_that_fills_the_picture_the_labels_leave_the_corners_visible(n
     r = analyze_photo(path)
     png = annotated_png(r.photo.rgb, r.points, r.static, "x", corners=r.corners, folds=r.folds)
     img = cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    f = img.shape[1] / r.photo.rgb.shape[1]  # drawn enlarged when small
     for s in ("right", "left"):
-        x, y = np.round(r.points.mouth_corner[s]).astype(int)
+        x, y = np.round(r.points.mouth_corner[s] * f).astype(int)
         assert np.abs(img[y, x].astype(int) - GREEN).max() < 40, (s, img[y, x])
 
 
