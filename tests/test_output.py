@@ -210,3 +210,18 @@ def test_a_link_loop_is_refused_not_replaced_by_a_file(tmp_path):
     dangling.symlink_to(tmp_path / "missing")
     atomic_write(dangling, lambda fh: fh.write("x"))  # a link to nothing is written like a missing file
     assert dangling.read_text() == "x"
+
+
+def test_an_output_folder_name_too_long_for_its_temporary_twin_is_refused_before_the_work(tmp_path):
+    """A default --out named after a photo of 240 characters fitted the file system, but the new
+    set is first written beside it under a longer temporary name: "File name too long" came only
+    after the whole analysis. Now refused at the start, with what to do."""
+    import pytest
+
+    from smilescope.errors import BadInputError
+    from smilescope.output import check_out_dir
+
+    with pytest.raises(BadInputError, match="Choose a shorter folder name") as e:
+        check_out_dir(tmp_path / ("x" * 240))
+    assert "240 bytes long" in str(e.value)
+    assert check_out_dir(tmp_path / ("x" * 200)).name == "x" * 200

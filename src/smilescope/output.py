@@ -51,6 +51,7 @@ _ANNOTATED = re.compile(r"\d{2,}_.+_annotated\.png")  # 01_..., 100_... (``photo
 # A temporary that a killed single-file write left (``atomic_write``: .NAME.XXXXXXXX.tmp; Chromium
 # printing report.pdf: .report.pdf.XXXXXXXX.pdf): smilescope's own, replaced with the folder.
 _OWN_TEMP = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.(?:tmp|pdf)")
+NAME_MAX_BYTES = 255  # a file name's limit on the usual file systems (ext4, APFS, NTFS in UTF-16 units)
 # What file managers drop into any folder they show; harmless to replace with the folder.
 _CLUTTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 # Sibling temporaries of an output folder OUT: .OUT.smilescope-new-XXXX (a run being written) and
@@ -198,6 +199,13 @@ def check_out_dir(out_dir: str | Path, *, kind: str | None = None) -> Path:
     p = Path(os.path.abspath(given))
     if p.parent == p:
         raise BadInputError(f"--out {given} is the root of the file system.", "Choose a folder for the results, e.g. --out out/NAME.")
+    # the new set is written beside it as .NAME.smilescope-new-XXXXXXXX first: a name that fits
+    # alone but not so failed only after the whole analysis ("File name too long")
+    room = NAME_MAX_BYTES - len(f".{_MARK}new-XXXXXXXX.")
+    if len(os.fsencode(p.name)) > room:
+        raise BadInputError(f"The folder name {p.name[:40]}… is {len(os.fsencode(p.name))} bytes long; at most {room} "
+                            "can be used (its results are written beside it under a longer temporary name first).",
+                            "Choose a shorter folder name with --out, e.g. --out out/NAME.")
     try:
         st = os.stat(p)
     except FileNotFoundError:
