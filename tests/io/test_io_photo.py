@@ -74,3 +74,24 @@ def test_a_named_pipe_is_refused_at_once(tmp_path):
     os.mkfifo(fifo)  # reading it would wait for a writer for ever
     with pytest.raises(BadInputError, match="not a regular file"):
         read_photo(fifo)
+
+
+def test_an_animation_says_its_first_picture_is_read_and_a_bomb_is_refused_without_a_raw_warning(tmp_path, monkeypatch):
+    """An animated GIF was read as its first frame without a word; a picture just over the pixel
+    limit printed Pillow's raw DecompressionBombWarning and was decoded in full (1.8 GB)."""
+    import warnings
+
+    from smilescope.io import photo as io_photo
+
+    face = Image.open(FACES / "yale01.jpg").convert("RGB")
+    face.save(tmp_path / "anim.gif", save_all=True, append_images=[face.transpose(Image.Transpose.FLIP_LEFT_RIGHT), face.rotate(5)])
+    assert read_photo(tmp_path / "anim.gif").frames == 3 and read_photo(FACES / "yale01.jpg").frames == 1
+    from smilescope.pipeline.photo import analyze_photo
+
+    assert any("holds 3 pictures" in w for w in analyze_photo(tmp_path / "anim.gif").warnings)
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", face.width * face.height - 1)  # this photo is now "just over"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning reaching the user fails the test
+        with pytest.raises(BadInputError, match="too large to be a photo"):
+            io_photo.read_photo(FACES / "yale01.jpg")

@@ -9,6 +9,7 @@ the iris (the millimetre scale) keeps 30+ px on any face that fills a fifth of t
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Photo:
     original_size_px: tuple[int, int]  # (width, height) as stored, before orientation and shrinking
     scale: float  # shown pixels per original pixel (1 = full size)
     exif_orientation: int  # the EXIF orientation tag that was applied (1 = none)
+    frames: int = 1  # pictures in the file (an animated GIF or WebP: its first is read)
 
 
 def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
@@ -50,7 +52,10 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
         raise BadInputError(f"'{p}' is not a regular file (a pipe or a device), so it cannot be read as a photo.",
                             "Save the photo to a file and give that file.")
     try:
-        with Image.open(p) as img:
+        with warnings.catch_warnings(), Image.open(p) as img:
+            # past MAX_IMAGE_PIXELS Pillow only warns (up to twice it): refused here, as beyond
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            frames = int(getattr(img, "n_frames", 1) or 1)
             size = img.size
             orientation = int(img.getexif().get(0x0112, 1) or 1)
             if img.format == "JPEG":
@@ -61,14 +66,14 @@ def read_photo(path: str | Path, *, max_side_px: int = MAX_SIDE_PX) -> Photo:
             upright = _eight_bit(ImageOps.exif_transpose(img))
             rgb = upright.convert("RGB")  # greyscale, palette, CMYK and alpha all become RGB
             arr = np.asarray(rgb, dtype=np.uint8).copy()
-    except Image.DecompressionBombError as e:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise BadInputError(f"'{p}' is too large to be a photo ({e}).", "Use a camera photo of normal size.") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise BadInputError(f"'{p}' could not be read as an image ({type(e).__name__}: {e}).",
                             "Give a JPEG, PNG, WebP or TIFF photo of the face.") from None
     upright_w = size[1] if orientation in (5, 6, 7, 8) else size[0]
     return Photo(path=str(p), rgb=arr, original_size_px=size, scale=arr.shape[1] / upright_w,
-                 exif_orientation=orientation)
+                 exif_orientation=orientation, frames=frames)
 
 
 def is_still_photo(path: str | Path) -> bool:

@@ -117,8 +117,7 @@ def analyze_photo(path: str | Path, *, expression: str = "rest", mirrored: bool 
         raise BadInputError(f"Unknown expression {expression!r}.", f"Use one of: {', '.join(EXPRESSIONS)}.")
     photo = read_photo(path)
     if mirrored:
-        photo = Photo(path=photo.path, rgb=np.ascontiguousarray(photo.rgb[:, ::-1]), original_size_px=photo.original_size_px,
-                      scale=photo.scale, exif_orientation=photo.exif_orientation)
+        photo = replace(photo, rgb=np.ascontiguousarray(photo.rgb[:, ::-1]))
     own = detector is None
     det = detector or MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4)
     try:
@@ -138,6 +137,8 @@ def _analyze(photo: Photo, expression: str, det: MediaPipeFaceMesh, mirrored: bo
         raise BadInputError(f"The face in '{photo.path}' is only {width:.0f} px wide (at least {MIN_FACE_PX:g} px is needed "
                             "to measure millimetres).", "Use a closer or larger photo of the face.")
     warnings = []
+    if photo.frames > 1:
+        warnings.append(f"the file holds {photo.frames} pictures (an animation): the first was measured")
     if obs.n_faces > 1:
         warnings.append(f"{obs.n_faces} faces in the photo: the largest was measured")
     if not_faces:
