@@ -42,3 +42,26 @@ def test_photo_files_name_a_picture_per_photo_in_order_and_photo_json_names_them
     assert [p["annotated"] for p in doc["photos"]] == ["01_yale01_annotated.png", "02_astronaut_annotated.png"]
     assert doc == json.loads(json.dumps(result.document))  # the document handed back names them too
     assert all(files[n].startswith(b"\x89PNG") for n in list(files)[1:])
+
+
+def test_an_eye_closure_picture_draws_each_eyes_opening():
+    """The eye-closure picture showed only the mouth corners' distances, not the eyes it is
+    judged on: each eye's opening is drawn, lid to lid, with its value."""
+    import cv2
+    import numpy as np
+
+    from smilescope.report.annotate import MIN_WIDTH_PX, YELLOW, annotated_png
+
+    (r,) = analyze_photos([FACES / "yale01.jpg"], expressions=["eye_closure"]).photos
+    f = max(1.0, MIN_WIDTH_PX / r.photo.rgb.shape[1])
+
+    def picture(expression):
+        png = annotated_png(r.photo.rgb, r.points, r.static, "x", expression=expression)
+        return cv2.cvtColor(cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+    closure, rest = picture("eye_closure"), picture("rest")
+    for s in ("right", "left"):
+        lid = r.points.upper_lid[s] * 0.25 + r.points.lower_lid[s] * 0.75  # on the lid-to-lid line, off the eye line
+        x, y = np.round(lid * f).astype(int)
+        assert np.abs(closure[y, x].astype(int) - YELLOW).max() < 60, s
+        assert np.abs(rest[y, x].astype(int) - YELLOW).max() >= 60, s

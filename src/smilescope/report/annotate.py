@@ -70,7 +70,8 @@ def _label(img, text: str, at, scale: float, *, avoid=(), margin_px: int = 0) ->
     cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, WHITE, _stroke(scale), cv2.LINE_AA)
 
 
-def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str, *, corners=None, folds=None) -> bytes:
+def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str, *, corners=None, folds=None,
+                  expression: str = "rest") -> bytes:
     """PNG bytes of the photo with what was measured drawn on it; ``corners`` (side -> CornerFit):
     FaceMesh's own corner is ringed where the pixels moved it; ``folds`` (side -> FoldFit): the
     nasolabial fold traced.
@@ -118,6 +119,17 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
         if fold is not None and fold.path_px is not None:
             cv2.polylines(img, [np.round(fold.path_px).astype(np.int32)], False, MAGENTA if fold.visible else WHITE,
                           max(1, lw // 2), cv2.LINE_AA)
+    if expression == "eye_closure":
+        # what an eye-closure photo is judged on: each eye's remaining opening, lid to lid
+        for s in SIDES:
+            cv2.line(img, _pt(pts.upper_lid[s]), _pt(pts.lower_lid[s]), YELLOW, lw, cv2.LINE_AA)
+            mm = static["palpebral_fissure_height_mm"][s]
+            text = f"open {mm:.1f} mm"
+            tw = _text_size(text, fs)[0]
+            gap = 3 * lw + 8
+            # beyond the eye's outer corner, on its own side, as the corners' labels are
+            at = pts.eye_outer[s] + 0.02 * size * up + (-(tw + gap) * x if s == "right" else gap * x)
+            labels.append((text, at, [pts.upper_lid[s], pts.lower_lid[s], pts.eye_outer[s]]))
     for p in (pts.upper_lip, pts.lower_lip):
         cv2.circle(img, _pt(p), 2 * lw + 1, GREEN, -1, cv2.LINE_AA)
     for s in SIDES:  # the measured corners on top of the rings and fold traces that end at them
@@ -129,7 +141,8 @@ def annotated_png(rgb: np.ndarray, pts: FacePoints, static: dict, side_text: str
     img = _with_legend(img, ["yellow: eye line, blue: midline", "green: points used (sides: the person's own)"]
                        + (["magenta ring: the corner as the face model put it, before it was re-found in the pixels"]
                           if ringed else [])
-                       + ["nasolabial fold: magenta, white if faint"])
+                       + ["nasolabial fold: magenta, white if faint"]
+                       + (["yellow across each eye: its opening, lid to lid"] if expression == "eye_closure" else []))
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     return buf.tobytes()
 
@@ -230,6 +243,6 @@ def photo_files(photos: "PhotoSet") -> dict[str, str | bytes]:
     for i, r in enumerate(photos.photos):
         name = f"{i + 1:02d}_{short_stem(Path(r.photo.path).stem)}_annotated.png"
         files[name] = annotated_png(r.photo.rgb, r.points or FacePoints.from_facemesh(r.landmarks_px), r.static,
-                                    side_caption(r.side), corners=r.corners, folds=r.folds)
+                                    side_caption(r.side), corners=r.corners, folds=r.folds, expression=r.expression)
         photos.document["photos"][i]["annotated"] = name
     return {"photo.json": dumps(photos.document) + "\n", **files}
