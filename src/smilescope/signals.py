@@ -171,12 +171,13 @@ class SignalTable:
             except (TypeError, ValueError):
                 bad = next((v for v in df[c] if not _is_number(v)), None)
                 raise BadInputError(f"{path}: the column {c!r} holds {str(bad)[:40]!r}, which is not a number.", hint) from None
-            if c not in ("frame", "t_s", "valid"):
-                cols[c] = values
-        t_s = df["t_s"].to_numpy(dtype=float)
+            cols[c] = values
+        t_s = cols.pop("t_s")
+        cols.pop("frame", None)
+        valid = cols.pop("valid").astype(bool)
         if not (np.isfinite(t_s).all() and (np.diff(t_s) > 0).all()):
             raise BadInputError(f"{path}: its times (t_s) are not finite and increasing from frame to frame.", hint)
-        return cls(t_s=t_s, valid=df["valid"].to_numpy().astype(bool), columns=cols)
+        return cls(t_s=t_s, valid=valid, columns=cols)
 
 
 def _is_number(v) -> bool:

@@ -455,10 +455,14 @@ def written_since(items, out: Path, rows: dict, *, settings: BatchSettings, sinc
     ``since`` (the run's start, wall clock) with this run's settings. Read from disk, no hashing,
     so stopping stays quick."""
     found = {}
+    fingerprints: dict[bool, str] = {}  # by "a video file": the two settings an input can have
     for it in items:
         if it.name in rows:
             continue
-        fingerprint = settings.for_item(it.path).fingerprint()
+        is_file = Path(it.path).is_file()
+        if is_file not in fingerprints:
+            fingerprints[is_file] = settings.for_item(it.path).fingerprint()
+        fingerprint = fingerprints[is_file]
         folder = out / it.name
         try:
             fresh = (folder / RECORD).stat().st_mtime >= since

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from smilescope.cli.console import err, exit_on_bad_input, is_loopback, out, safe
+from smilescope.cli.console import err, exit_on_bad_input, is_loopback, on_interrupt, out, safe
 
 
 def batch(
@@ -46,7 +46,7 @@ def batch(
         err.print(f"note: the videos' paths, subjects and results travel to {safe(scheduler)} and its workers over the "
                   "network; tcp:// is not encrypted (Dask's tls:// with its security settings is).", highlight=False)
     # `kill` (SIGTERM) ends the batch as Ctrl-C does: the finished videos are summarised first
-    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
+    previous = signal.signal(signal.SIGTERM, on_interrupt) if threading.current_thread() is threading.main_thread() else None
 
     show = not quiet and err.is_terminal
     notes: list[str] = []
@@ -91,10 +91,6 @@ def batch(
     if len(frame) and len(failed) == len(frame):
         # nothing was analysed: a script must not read this as success (the summary is written)
         raise typer.Exit(2)
-
-
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
 
 
 def _loopback(address: str) -> bool:
