@@ -172,6 +172,11 @@ def main() -> None:
         size = f"{st.codec_context.width}x{st.codec_context.height}"
     print(f"video: {video.relative_to(ROOT)}  {n_frames} frames, {duration:.1f} s, {size}; "
           f"cpus {os.cpu_count()}, python {sys.executable}")
+    sys.path.insert(0, str(ROOT / "src"))
+    from smilescope.pipeline.stages import STAGES_ENV, choose_stages, usable_cores
+
+    print(f"whole runs its landmark stage in {choose_stages()} ({usable_cores()} usable cores"
+          f"{f', {STAGES_ENV} set' if os.environ.get(STAGES_ENV) else ''})")
 
     if not args.no_decode:
         n, dt = decode_only(video)

@@ -184,6 +184,102 @@ def _same_picture(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(a[::16, ::16], b[::16, ::16]) and np.array_equal(a, b)
 
 
+class FaceObserver:
+    """Stage 1 of the engine: the landmarks of each frame, in order.
+
+    Holds what this stage keeps from frame to frame: the landmark model (FaceMesh tracks the
+    face from the previous frame), the periodic look for a second face (after which the mesh
+    asks for several faces and keeps the largest) and the search for a small face. It keeps no
+    picture, so it can run in another thread or process than :class:`FaceAnalyzer`'s measuring
+    (stage 2); given the same frames in the same order it gives the same observations.
+
+    Parameters are :class:`FaceAnalyzer`'s (``models``: graphs to reuse, or ``None``).
+    """
+
+    def __init__(self, *, detector: LandmarkDetector | None = None, config: PipelineConfig = PipelineConfig(),
+                 count_faces: bool = True, find_small_faces: bool = True, models: FaceModels | None = None) -> None:
+        self.config = config
+        self._models = models if detector is None else None
+        self._own_detector = detector is None
+        self._detector = detector if detector is not None else (self._models.tracker(1) if self._models else MediaPipeFaceMesh())
+        self._counter = ((self._models.counter() if self._models else FaceCounter())
+                         if count_faces and self._own_detector else None)
+        # faces down to 3/4 of the measurable width are found, so that a video of a face
+        # slightly too small is refused as such rather than as "no face"
+        self._small = (SmallFaceFinder(search_interval_s=config.small_face_search_interval_s,
+                                       min_face_px=0.75 * config.min_face_width_px,
+                                       finder=self._models.still() if self._models else None)
+                       if find_small_faces and self._own_detector else None)
+        self._multi = False
+        self._last_check_t = -math.inf
+        self._index = 0
+        self._last_t_s = -math.inf
+
+    @property
+    def multi_face_seen(self) -> bool:
+        """The periodic face check saw a second face (the mesh then follows several)."""
+        return self._multi
+
+    @property
+    def small_face_searches(self) -> int:
+        """How many times the frame was searched for a small face (the full frame showed none)."""
+        return 0 if self._small is None else self._small.searches
+
+    def observe(self, rgb: np.ndarray, t_s: float) -> Observation:
+        """Landmarks of one frame (and, now and then, a count of the faces).
+
+        Raises
+        ------
+        ValueError
+            ``t_s`` is not a finite time after the previous frame's: every measure reads time
+            from the frames' own timestamps (a video file's reader guarantees them; a camera
+            loop must drop a frame that comes with an earlier time).
+        """
+        if not (math.isfinite(t_s) and t_s > self._last_t_s):
+            raise ValueError(f"frame time {t_s!r} s is not a finite time after the previous frame's "
+                             f"({self._last_t_s:.4f} s): give frames in the order taken, each with its own time")
+        self._last_t_s = float(t_s)
+        i = self._index
+        self._index += 1
+        self._check_faces(rgb, t_s)
+        face = self._detector(rgb)
+        if self._small is not None:
+            if face is None:
+                face = self._small(rgb, t_s)  # a small face the full frame misses
+            elif self._small.following:
+                self._small.reset()
+        return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
+
+    def close(self) -> None:
+        if self._small is not None:
+            self._small.close()
+        if self._models is not None:
+            return  # the graphs are the process's, kept for its next recording
+        if self._own_detector:
+            self._detector.close()
+        if self._counter is not None:
+            self._counter.close()
+
+    def __enter__(self) -> "FaceObserver":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
+        if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
+            return
+        self._last_check_t = t_s
+        if self._counter(rgb) > 1:
+            # from now on ask the mesh for several faces and keep the largest
+            if self._models is not None:
+                self._detector = self._models.tracker(3)
+            else:
+                self._detector.close()
+                self._detector = MediaPipeFaceMesh(max_num_faces=3)
+            self._multi = True
+
+
 class FaceAnalyzer:
     """Incremental pipeline: push one frame at a time, read its measures at once.
 
@@ -211,31 +307,25 @@ class FaceAnalyzer:
         Graphs to take (reset) instead of building new ones, and to leave open at
         :meth:`close`: a batch worker's, reused from one recording to the next. Only with the
         default ``detector``.
+    observe_here : bool
+        Run stage 1 here (:class:`FaceObserver`, default). ``False``: only :meth:`measure`
+        works, on observations made elsewhere (another process:
+        :func:`smilescope.pipeline.stages.observed_elsewhere`); no tracking graph is built.
     """
 
     def __init__(self, *, detector: LandmarkDetector | None = None, iris_detector: LandmarkDetector | None = None,
                  config: PipelineConfig = PipelineConfig(), count_faces: bool = True,
-                 find_small_faces: bool = True, models: FaceModels | None = None) -> None:
+                 find_small_faces: bool = True, models: FaceModels | None = None,
+                 observe_here: bool = True) -> None:
         self.config = config
         self._models = models if detector is None else None
-        self._own_detector = detector is None
-        self._detector = detector if detector is not None else (self._models.tracker(1) if self._models else MediaPipeFaceMesh())
-        self._own_iris = iris_detector is None and self._own_detector
+        self._own_iris = iris_detector is None and detector is None
+        self._observer = (FaceObserver(detector=detector, config=config, count_faces=count_faces,
+                                       find_small_faces=find_small_faces, models=self._models)
+                          if observe_here else None)
         self._iris_detector = ((self._models.still() if self._models else MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1))
                                if self._own_iris else iris_detector)
-        self._counter = ((self._models.counter() if self._models else FaceCounter())
-                         if count_faces and self._own_detector else None)
-        # faces down to 3/4 of the measurable width are found, so that a video of a face
-        # slightly too small is refused as such rather than as "no face"
-        self._small = (SmallFaceFinder(search_interval_s=config.small_face_search_interval_s,
-                                       min_face_px=0.75 * config.min_face_width_px,
-                                       finder=self._models.still() if self._models else None)
-                       if find_small_faces and self._own_detector else None)
-        self._multi = False
-        self._last_check_t = -math.inf
         self._last_calib_t = -math.inf
-        self._index = 0
-        self._last_t_s = -math.inf
         self._points = tracked_landmarks()
         self._tracker: PatchTracker | None = None
         self._ref_px: np.ndarray | None = None
@@ -258,13 +348,13 @@ class FaceAnalyzer:
 
     @property
     def multi_face_seen(self) -> bool:
-        """A second face was seen, in a landmark frame or by the periodic face check."""
-        return self._multi or self.multi_face_frames > 0
+        """A second face was seen, in a landmark frame or by this analyzer's periodic face check."""
+        return (self._observer is not None and self._observer.multi_face_seen) or self.multi_face_frames > 0
 
     @property
     def small_face_searches(self) -> int:
         """How many times the frame was searched for a small face (the full frame showed none)."""
-        return 0 if self._small is None else self._small.searches
+        return 0 if self._observer is None else self._observer.small_face_searches
 
     @property
     def mm_per_px(self) -> float:
@@ -300,29 +390,10 @@ class FaceAnalyzer:
         return self.measure(self.observe(rgb, t_s))
 
     def observe(self, rgb: np.ndarray, t_s: float) -> Observation:
-        """Stage 1: landmarks of one frame (and, now and then, a count of the faces).
-
-        Raises
-        ------
-        ValueError
-            ``t_s`` is not a finite time after the previous frame's: every measure reads time
-            from the frames' own timestamps (a video file's reader guarantees them; a camera
-            loop must drop a frame that comes with an earlier time).
-        """
-        if not (math.isfinite(t_s) and t_s > self._last_t_s):
-            raise ValueError(f"frame time {t_s!r} s is not a finite time after the previous frame's "
-                             f"({self._last_t_s:.4f} s): give frames in the order taken, each with its own time")
-        self._last_t_s = float(t_s)
-        i = self._index
-        self._index += 1
-        self._check_faces(rgb, t_s)
-        face = self._detector(rgb)
-        if self._small is not None:
-            if face is None:
-                face = self._small(rgb, t_s)  # a small face the full frame misses
-            elif self._small.following:
-                self._small.reset()
-        return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
+        """Stage 1: landmarks of one frame (:meth:`FaceObserver.observe`)."""
+        if self._observer is None:
+            raise RuntimeError("this analyzer measures observations made elsewhere (observe_here=False)")
+        return self._observer.observe(rgb, t_s)
 
     def measure(self, ob: Observation) -> FrameResult:
         """Stage 2: align, refine and measure one observed frame; frames must come in order.
@@ -400,16 +471,10 @@ class FaceAnalyzer:
                            lip_gap_px=float(np.linalg.norm(lms[lm.INNER_LIP_CENTRE["upper"]] - lms[lm.INNER_LIP_CENTRE["lower"]])) / sim.scale)
 
     def close(self) -> None:
-        if self._small is not None:
-            self._small.close()
-        if self._models is not None:
-            return  # the graphs are the process's, kept for its next recording
-        if self._own_detector:
-            self._detector.close()
-        if self._own_iris and self._iris_detector is not None:
+        if self._observer is not None:
+            self._observer.close()
+        if self._models is None and self._own_iris and self._iris_detector is not None:
             self._iris_detector.close()
-        if self._counter is not None:
-            self._counter.close()
 
     def __enter__(self) -> "FaceAnalyzer":
         return self
@@ -469,19 +534,6 @@ class FaceAnalyzer:
         if obs is None:
             return float("nan")
         return float(iris_diameters_px(obs.landmarks_px).mean())
-
-    def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
-        if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
-            return
-        self._last_check_t = t_s
-        if self._counter(rgb) > 1:
-            # from now on ask the mesh for several faces and keep the largest
-            if self._models is not None:
-                self._detector = self._models.tracker(3)
-            else:
-                self._detector.close()
-                self._detector = MediaPipeFaceMesh(max_num_faces=3)
-            self._multi = True
 
     def _set_reference(self, gray: np.ndarray, lms: np.ndarray, t_s: float) -> None:
         iris_px = float(iris_diameters_px(lms).mean())

@@ -1,67 +1,29 @@
 """Whole recordings: :func:`analyze` reads a video and composes the stages; it writes nothing.
 
-decode and landmarks, stage 1 (a thread) -> alignment, flow and signals, stage 2 (the caller's
-thread) -> finishing (calibration, quality) -> every measure (``measures.registry``). FFmpeg,
-MediaPipe and OpenCV release the GIL, so on two cores the stages overlap across frames; each
-stage still sees its frames in order, so the numbers do not depend on the overlap. (Decoding
-in a third thread was no faster on two cores: measured 11.0 s against 10.4 s for a 30 s video.)
+decode and landmarks, stage 1 (a thread, or a child process on more than two cores) ->
+alignment, flow and signals, stage 2 (the caller's thread) -> finishing (calibration, quality)
+-> every measure (``measures.registry``). FFmpeg, MediaPipe and OpenCV release the GIL, so on
+two cores the stages overlap across frames in two threads; where they run is chosen in
+:mod:`smilescope.pipeline.stages`. Each stage still sees its frames in order, so the numbers do
+not depend on the overlap. (On two cores, decoding in a third thread was no faster: measured
+11.0 s against 10.4 s for a 30 s video.)
 """
 
 from __future__ import annotations
 
 import importlib
-import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from smilescope.io import open_video
 from smilescope.measures.registry import MeasureContext, measure_all
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
+from smilescope.pipeline.stages import ObservedElsewhere, choose_stages, prefetch
 from smilescope.results import Analysis, Peaks, Reference
 from smilescope.track.facemesh import LandmarkDetector
 from smilescope.track.models import FaceModels
-
-
-def prefetch(it: Iterable, depth: int = 8) -> Iterator:
-    """Run the iterator ``it`` ahead in a thread, at most ``depth`` items ahead.
-
-    Errors raised in the thread reach the consumer; when the consumer stops early (an error,
-    Ctrl-C), the thread is told to stop and is waited for, so no native call is left running
-    on a closed resource.
-    """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def work():
-        try:
-            for x in it:
-                if stop.is_set():
-                    return
-                q.put(x)
-            q.put(done)
-        except BaseException as e:  # hand the error to the consumer
-            q.put(e)
-
-    th = threading.Thread(target=work, daemon=True)
-    th.start()
-    try:
-        while True:
-            x = q.get()
-            if x is done:
-                return
-            if isinstance(x, BaseException):
-                raise x
-            yield x
-    finally:
-        stop.set()
-        while th.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                th.join(0.05)
 
 
 # SciPy's submodules load on first use (about 0.5 s of imports the measures need at the end).
@@ -100,6 +62,7 @@ def analyze(
     progress: Callable[[int, int], None] | None = None,
     models: FaceModels | None = None,
     one_core: bool = False,
+    stages: str = "auto",
 ) -> Analysis:
     """Analyse a face video (or image sequence) into calibrated signals and every measure.
 
@@ -126,6 +89,12 @@ def analyze(
         Work on one core: decode on this thread and run the landmark stage in turn with the
         alignment, instead of ahead of it in a second thread (the default overlaps them on two
         cores). A batch worker, one per core, uses it; the numbers are the same either way.
+    stages : {"auto", "one", "threads", "processes"}
+        Where the landmark stage runs (:mod:`smilescope.pipeline.stages`): ``"auto"`` takes a
+        child process on more than two usable cores, else a second thread; ``one_core=True``
+        means ``"one"``; the environment variable ``SMILESCOPE_STAGES`` overrides both. Only
+        the default landmark models run in a child process (an injected ``detector`` or
+        ``models`` run in threads). The numbers are the same every way.
 
     Returns
     -------
@@ -142,7 +111,8 @@ def analyze(
     warm = _Warm()
     try:
         return _analyze(path, warm, fps=fps, mirrored=mirrored, config=config, detector=detector,
-                        iris_detector=iris_detector, progress=progress, models=models, one_core=one_core)
+                        iris_detector=iris_detector, progress=progress, models=models,
+                        stages="one" if one_core else stages)
     finally:
         # also on an error or Ctrl-C: a process that exits while this thread is still importing a
         # compiled module can crash at shutdown (a segfault, seen with Ctrl-C during the first frames)
@@ -150,23 +120,37 @@ def analyze(
 
 
 def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detector, progress, models,
-             one_core) -> Analysis:
+             stages) -> Analysis:
+    how = choose_stages(stages)
+    if how == "processes" and (detector is not None or iris_detector is not None or models is not None):
+        how = "threads"  # what was handed in lives in this process
     results: list[FrameResult] = []
-    with open_video(path, fps=fps, mirrored=mirrored, threaded_decode=not one_core) as src:
+
+    def step(ob) -> None:
+        results.append(fa.measure(ob))
+        if progress is not None:
+            progress(len(results), total)
+
+    with open_video(path, fps=fps, mirrored=mirrored, threaded_decode=how != "one") as src:
         info = src.info
         total = int(info.frames or 0)
-        with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
-            warm.start()
-            observed = (fa.observe(f.rgb, f.t_s) for f in src)
-            if not one_core:
-                observed = prefetch(observed, depth=4)
-            for ob in observed:
-                results.append(fa.measure(ob))
-                if progress is not None:
-                    progress(len(results), total)
-            reference_t_s = fa.reference_t_s
-            reference_face = fa.reference_face_px()
-            multi = fa.multi_face_seen
+        if how == "processes":
+            with ObservedElsewhere(path, fps=fps, mirrored=mirrored, config=config) as elsewhere, \
+                    FaceAnalyzer(config=config, observe_here=False) as fa:
+                warm.start()
+                for f in prefetch(src, depth=4):  # this process's own decoding, beside the measuring
+                    step(elsewhere.observation(f.rgb, f.t_s))
+                elsewhere.finish()
+                reference_t_s, reference_face = fa.reference_t_s, fa.reference_face_px()
+                multi = fa.multi_face_seen or elsewhere.multi_face_seen
+        else:
+            with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
+                warm.start()
+                observed = (fa.observe(f.rgb, f.t_s) for f in src)
+                for ob in (prefetch(observed, depth=4) if how == "threads" else observed):
+                    step(ob)
+                reference_t_s, reference_face = fa.reference_t_s, fa.reference_face_px()
+                multi = fa.multi_face_seen
         warnings = list(src.warnings)
     warm.join()
     fin = finish(results, path=path, info=info, warnings=warnings, multi_face=multi, config=config)
