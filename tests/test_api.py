@@ -26,7 +26,7 @@ def test_smilescope_analyze_shows_its_real_signature_and_docstring():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert r.returncode == 0, r.stderr
-    assert "['path', 'fps', 'mirrored', 'config', 'detector', 'iris_detector', 'progress', 'models', 'one_core']" in r.stdout
+    assert "['path', 'fps', 'mirrored', 'config', 'detector', 'iris_detector', 'progress', 'models', 'one_core', 'stages']" in r.stdout
     helped = r.stdout.split("FUNCTIONS", 1)[1]
     assert "analyze(path" in helped and "Analyse a face video" in helped  # help(smilescope) shows it
 

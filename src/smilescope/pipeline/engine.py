@@ -1,9 +1,9 @@
 """The per-frame engine: one upright RGB frame in, one :class:`FrameResult` out.
 
-A frame passes two stages, which :func:`smilescope.pipeline.analyze` runs in two threads so
-that they overlap across frames (MediaPipe and OpenCV release the GIL):
+A frame passes two stages, which :func:`smilescope.pipeline.analyze` runs in two threads, or
+two processes (:mod:`smilescope.pipeline.stages`), so that they overlap across frames:
 
-1. :meth:`FaceAnalyzer.observe` — the landmark model (MediaPipe FaceMesh by default) and, about
+1. :meth:`FaceObserver.observe` — the landmark model (MediaPipe FaceMesh by default) and, about
    once a second, a look for a second face;
 2. :meth:`FaceAnalyzer.measure` — what the frame gives alone (grey image, head angles, smile
    score, teeth shown), head alignment, optical-flow refinement of the facial points, the

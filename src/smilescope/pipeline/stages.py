@@ -8,11 +8,12 @@ each see every frame in order, so the numbers do not depend on where they run:
 - ``"threads"``: stage 1 in a second thread, ahead of stage 2 (two cores);
 - ``"processes"``: stage 1 in a child process that decodes the video itself and sends back
   only each frame's landmarks (about 11 kB); stage 2 decodes its own copy of the frames. With
-  more than two cores this is the faster way: the two stages then share no interpreter lock.
-  In threads, measured on a 16-core machine, each hand-over of the lock between MediaPipe's
-  caller and the alignment's Python made the landmark stage wait, and the whole analysis took
-  1.36 times as long as decode + FaceMesh alone. Decoding twice costs about 2 CPU-seconds for
-  a 30 s 720p video: cheap where cores are free, not on two.
+  more than two cores this is the faster way, as the two stages then share no interpreter
+  lock. Measured on a 16-core machine (``benchmarks/pipeline.py``, a 30 s 720p video), the
+  whole ``smilescope analyze`` took 1/0.65 of the time of bare decode + FaceMesh with the
+  stages in threads, and 1/0.90 in processes (numbers identical). On two cores the child's
+  second decoding and start-up take CPU the stages need (measured there: no faster), and held
+  to 3 and 4 cores it gave 0.59 and 0.67 (threads on 4 cores: 0.62 in an earlier run).
 
 ``"auto"`` (the default) takes processes on more than two usable cores, else threads; the
 environment variable ``SMILESCOPE_STAGES`` (``one``, ``threads``, ``processes``) overrides it.
@@ -32,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from smilescope.errors import BadInputError
 from smilescope.io import open_video
 from smilescope.pipeline.engine import FaceObserver, Observation, PipelineConfig
 from smilescope.track.facemesh import FaceObservation
@@ -50,16 +52,26 @@ def usable_cores() -> int:
 
 def choose_stages(stages: str = "auto") -> str:
     """``stages`` (one of :data:`STAGES`, or ``"auto"``) as it will run: the environment's
-    ``SMILESCOPE_STAGES`` first, then processes on more than two usable cores, else threads."""
+    ``SMILESCOPE_STAGES`` first, then processes on more than two usable cores, else threads.
+
+    Raises
+    ------
+    BadInputError
+        An unknown name, or processes where they cannot run (not POSIX).
+    """
     env = os.environ.get(STAGES_ENV, "").strip().lower()
     if env:
         if env not in STAGES:
-            raise ValueError(f"{STAGES_ENV}={env!r} is not one of {', '.join(STAGES)}")
-        return env
+            raise BadInputError(f"The environment variable {STAGES_ENV}={env!r} is not one of {', '.join(STAGES)}.",
+                                f"Unset it (the default chooses by the cores free) or set one of those.")
+        stages = env
+    if stages == "processes" and os.name != "posix":  # the child is handed its socket by descriptor
+        raise BadInputError("The landmark stage runs in a child process only on Linux and macOS.",
+                            f"Use threads ({STAGES_ENV}=threads).")
     if stages == "auto":
-        return "processes" if usable_cores() > 2 else "threads"
+        return "processes" if usable_cores() > 2 and os.name == "posix" else "threads"
     if stages not in STAGES:
-        raise ValueError(f"stages={stages!r} is not one of auto, {', '.join(STAGES)}")
+        raise BadInputError(f"stages={stages!r} is not one of auto, {', '.join(STAGES)}.")
     return stages
 
 
