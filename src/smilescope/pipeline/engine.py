@@ -34,11 +34,11 @@ from smilescope.geometry.calibration import IRIS_DIAMETER_MM, RunningScale, good
 from smilescope.measures.smile_score import smile_score
 from smilescope.pipeline.pixels import anchor_features, dental_show
 from smilescope.signals import facial_signals_px, to_mm, tracked_landmarks
-from smilescope.track.crops import CropBox, SmallFaceFinder
+from smilescope.track.crops import CropBox
 from smilescope.track.facemesh import FaceObservation, LandmarkDetector, MediaPipeFaceMesh, head_angles_deg
 from smilescope.track.flow import PatchTracker
 from smilescope.track.models import FaceModels
-from smilescope.track.multiface import FaceCounter
+from smilescope.track.observer import FaceObserver, Observation
 
 
 # Crop for the detection-mode iris pass on a small face: the face spans 40 % of it, as in
@@ -92,6 +92,15 @@ class PipelineConfig:
     small_face_search_interval_s: float = 0.5
 
 
+def observer_settings(config: PipelineConfig) -> dict[str, float]:
+    """What the landmark stage (:class:`~smilescope.track.observer.FaceObserver`) takes of ``config``."""
+    return {"face_check_interval_s": config.face_check_interval_s,
+            "small_face_search_interval_s": config.small_face_search_interval_s,
+            # faces down to 3/4 of the measurable width are found, so that a video of a face
+            # slightly too small is refused as such rather than as "no face"
+            "min_face_px": 0.75 * config.min_face_width_px}
+
+
 @dataclass(frozen=True)
 class FrameValues:
     """What one frame gives from its own pixels and landmarks alone, needing no reference face."""
@@ -107,16 +116,6 @@ class FrameValues:
         yaw, pitch, roll = head_angles_deg(face.landmarks_px)
         return cls(yaw_deg=yaw, pitch_deg=pitch, roll_deg=roll,
                    smile_score=smile_score(face.landmarks_px), dental_show=dental_show(rgb, face.landmarks_px[:, :2]))
-
-
-@dataclass(frozen=True)
-class Observation:
-    """Stage 1's output for one frame: the frame and its landmarks (``None``: no face)."""
-
-    index: int
-    t_s: float
-    rgb: np.ndarray
-    face: FaceObservation | None
 
 
 @dataclass(frozen=True)
@@ -184,102 +183,6 @@ def _same_picture(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and np.array_equal(a[::16, ::16], b[::16, ::16]) and np.array_equal(a, b)
 
 
-class FaceObserver:
-    """Stage 1 of the engine: the landmarks of each frame, in order.
-
-    Holds what this stage keeps from frame to frame: the landmark model (FaceMesh tracks the
-    face from the previous frame), the periodic look for a second face (after which the mesh
-    asks for several faces and keeps the largest) and the search for a small face. It keeps no
-    picture, so it can run in another thread or process than :class:`FaceAnalyzer`'s measuring
-    (stage 2); given the same frames in the same order it gives the same observations.
-
-    Parameters are :class:`FaceAnalyzer`'s (``models``: graphs to reuse, or ``None``).
-    """
-
-    def __init__(self, *, detector: LandmarkDetector | None = None, config: PipelineConfig = PipelineConfig(),
-                 count_faces: bool = True, find_small_faces: bool = True, models: FaceModels | None = None) -> None:
-        self.config = config
-        self._models = models if detector is None else None
-        self._own_detector = detector is None
-        self._detector = detector if detector is not None else (self._models.tracker(1) if self._models else MediaPipeFaceMesh())
-        self._counter = ((self._models.counter() if self._models else FaceCounter())
-                         if count_faces and self._own_detector else None)
-        # faces down to 3/4 of the measurable width are found, so that a video of a face
-        # slightly too small is refused as such rather than as "no face"
-        self._small = (SmallFaceFinder(search_interval_s=config.small_face_search_interval_s,
-                                       min_face_px=0.75 * config.min_face_width_px,
-                                       finder=self._models.still() if self._models else None)
-                       if find_small_faces and self._own_detector else None)
-        self._multi = False
-        self._last_check_t = -math.inf
-        self._index = 0
-        self._last_t_s = -math.inf
-
-    @property
-    def multi_face_seen(self) -> bool:
-        """The periodic face check saw a second face (the mesh then follows several)."""
-        return self._multi
-
-    @property
-    def small_face_searches(self) -> int:
-        """How many times the frame was searched for a small face (the full frame showed none)."""
-        return 0 if self._small is None else self._small.searches
-
-    def observe(self, rgb: np.ndarray, t_s: float) -> Observation:
-        """Landmarks of one frame (and, now and then, a count of the faces).
-
-        Raises
-        ------
-        ValueError
-            ``t_s`` is not a finite time after the previous frame's: every measure reads time
-            from the frames' own timestamps (a video file's reader guarantees them; a camera
-            loop must drop a frame that comes with an earlier time).
-        """
-        if not (math.isfinite(t_s) and t_s > self._last_t_s):
-            raise ValueError(f"frame time {t_s!r} s is not a finite time after the previous frame's "
-                             f"({self._last_t_s:.4f} s): give frames in the order taken, each with its own time")
-        self._last_t_s = float(t_s)
-        i = self._index
-        self._index += 1
-        self._check_faces(rgb, t_s)
-        face = self._detector(rgb)
-        if self._small is not None:
-            if face is None:
-                face = self._small(rgb, t_s)  # a small face the full frame misses
-            elif self._small.following:
-                self._small.reset()
-        return Observation(index=i, t_s=t_s, rgb=rgb, face=face)
-
-    def close(self) -> None:
-        if self._small is not None:
-            self._small.close()
-        if self._models is not None:
-            return  # the graphs are the process's, kept for its next recording
-        if self._own_detector:
-            self._detector.close()
-        if self._counter is not None:
-            self._counter.close()
-
-    def __enter__(self) -> "FaceObserver":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _check_faces(self, rgb: np.ndarray, t_s: float) -> None:
-        if self._counter is None or self._multi or t_s - self._last_check_t < self.config.face_check_interval_s:
-            return
-        self._last_check_t = t_s
-        if self._counter(rgb) > 1:
-            # from now on ask the mesh for several faces and keep the largest
-            if self._models is not None:
-                self._detector = self._models.tracker(3)
-            else:
-                self._detector.close()
-                self._detector = MediaPipeFaceMesh(max_num_faces=3)
-            self._multi = True
-
-
 class FaceAnalyzer:
     """Incremental pipeline: push one frame at a time, read its measures at once.
 
@@ -320,8 +223,8 @@ class FaceAnalyzer:
         self.config = config
         self._models = models if detector is None else None
         self._own_iris = iris_detector is None and detector is None
-        self._observer = (FaceObserver(detector=detector, config=config, count_faces=count_faces,
-                                       find_small_faces=find_small_faces, models=self._models)
+        self._observer = (FaceObserver(detector=detector, count_faces=count_faces, find_small_faces=find_small_faces,
+                                       models=self._models, **observer_settings(config))
                           if observe_here else None)
         self._iris_detector = ((self._models.still() if self._models else MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1))
                                if self._own_iris else iris_detector)

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from smilescope.io import open_video
+from smilescope.io.ahead import prefetch
 from smilescope.measures.registry import MeasureContext, measure_all
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
-from smilescope.pipeline.stages import ObservedElsewhere, choose_stages, prefetch
+from smilescope.pipeline.stages import ObservedElsewhere, choose_stages
 from smilescope.results import Analysis, Peaks, Reference
 from smilescope.track.facemesh import LandmarkDetector
 from smilescope.track.models import FaceModels

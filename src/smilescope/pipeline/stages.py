@@ -23,19 +23,14 @@ from __future__ import annotations
 
 import math
 import os
-import queue
-import signal
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from smilescope.errors import BadInputError
-from smilescope.io import open_video
-from smilescope.pipeline.engine import FaceObserver, Observation, PipelineConfig
+from smilescope.pipeline.engine import Observation, PipelineConfig, observer_settings
 from smilescope.track.facemesh import FaceObservation
 
 STAGES = ("one", "threads", "processes")
@@ -63,7 +58,7 @@ def choose_stages(stages: str = "auto") -> str:
     if env:
         if env not in STAGES:
             raise BadInputError(f"The environment variable {STAGES_ENV}={env!r} is not one of {', '.join(STAGES)}.",
-                                f"Unset it (the default chooses by the cores free) or set one of those.")
+                                "Unset it (the default chooses by the cores free) or set one of those.")
         stages = env
     if stages == "processes" and os.name != "posix":  # the child is handed its socket by descriptor
         raise BadInputError("The landmark stage runs in a child process only on Linux and macOS.",
@@ -75,74 +70,9 @@ def choose_stages(stages: str = "auto") -> str:
     return stages
 
 
-def prefetch(it: Iterable, depth: int = 8) -> Iterator:
-    """Run the iterator ``it`` ahead in a thread, at most ``depth`` items ahead.
-
-    Errors raised in the thread reach the consumer; when the consumer stops early (an error,
-    Ctrl-C), the thread is told to stop and is waited for, so no native call is left running
-    on a closed resource.
-    """
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def work():
-        try:
-            for x in it:
-                if stop.is_set():
-                    return
-                q.put(x)
-            q.put(done)
-        except BaseException as e:  # hand the error to the consumer
-            q.put(e)
-
-    th = threading.Thread(target=work, daemon=True)
-    th.start()
-    try:
-        while True:
-            x = q.get()
-            if x is done:
-                return
-            if isinstance(x, BaseException):
-                raise x
-            yield x
-    finally:
-        stop.set()
-        while th.is_alive():
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                th.join(0.05)
-
-
-def _observe_in_child(conn) -> None:
-    """The child process: receive ``(path, fps, mirrored, config)``, decode the video and send
-    each frame's ``("frame", t_s, face)``, then ``("end", multi_face_seen)``; an error is sent as
-    ``("error", exception)``. A send to a parent that has gone (killed) fails, and the child
-    ends with it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends this process
-    try:
-        path, fps, mirrored, config = conn.recv()
-        with open_video(path, fps=fps, mirrored=mirrored) as src, FaceObserver(config=config) as observer:
-            # decoding runs a frame ahead, beside the landmark model (FFmpeg releases the lock)
-            for f in prefetch(src, depth=4):
-                ob = observer.observe(f.rgb, f.t_s)
-                conn.send(("frame", ob.t_s, ob.face))
-            conn.send(("end", observer.multi_face_seen))
-    except (BrokenPipeError, ConnectionResetError, EOFError):
-        return  # the parent stopped reading: nothing to tell
-    except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
-        try:
-            conn.send(("error", e))
-        except Exception:  # an exception that does not pickle: its words
-            conn.send(("error", RuntimeError(f"{type(e).__name__}: {e}")))
-    finally:
-        conn.close()
-
-
 # The child's program, given its socket's file descriptor.
 CHILD = ("import sys; from multiprocessing.connection import Connection; "
-         "from smilescope.pipeline.stages import _observe_in_child; _observe_in_child(Connection(int(sys.argv[1])))")
+         "from smilescope.track.observer import observe_in_child; observe_in_child(Connection(int(sys.argv[1])))")
 
 
 class ObservedElsewhere:
@@ -166,7 +96,7 @@ class ObservedElsewhere:
                                           pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, env=env)
         self._conn = Connection(mine.detach())
-        self._conn.send((str(path), fps, mirrored, config))
+        self._conn.send((str(path), fps, mirrored, observer_settings(config)))
         self._index = 0
         self.multi_face_seen = False
 
