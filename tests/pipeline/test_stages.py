@@ -1,10 +1,12 @@
 """Where the per-frame stages run (one thread, two threads, two processes): the same numbers
-every way, and a child process that never outlives its use or hides an error."""
+every way, and a child process that never outlives its use, never hides an error, and never
+stops an analysis that threads could do."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,15 +19,19 @@ from smilescope.errors import BadInputError
 from smilescope.io import open_video
 from smilescope.pipeline import PipelineConfig, analyze
 from smilescope.pipeline import stages
-from smilescope.pipeline.stages import STAGES_ENV, ObservedElsewhere, choose_stages
+from smilescope.pipeline.stages import STAGES_ENV, ObservedElsewhere, can_read_twice, choose_stages
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "d0.mp4"
+FACE = ROOT / "tests" / "data" / "faces" / "faceapi_neutral.jpg"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+
+needs_example = pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads processes from /proc (Linux)")
 
 
 def _alive(pid: int) -> bool:
-    """The process exists and is not a zombie (a killed child whose parent is gone may wait
-    a moment to be reaped)."""
+    """The process exists and is not a zombie (an orphan waits a moment to be reaped)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (FileNotFoundError, ProcessLookupError, IndexError):
@@ -33,14 +39,50 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(_alive(p) for p in pids)
+
+
+@pytest.fixture
+def long_recording(tmp_path) -> Path:
+    """3000 frames of one face (hard links to one picture), to be read at 30 fps: a 100 s
+    recording that the landmark process needs far longer than the tests' few seconds for, so
+    a child that ends within them was ended, and did not just finish."""
+    d = tmp_path / "frames"
+    d.mkdir()
+    first = d / "f00000.jpg"
+    shutil.copyfile(FACE, first)
+    for i in range(1, 3000):
+        os.link(first, d / f"f{i:05d}.jpg")
+    return d
+
+
 def test_auto_takes_processes_only_where_cores_are_free(monkeypatch):
     monkeypatch.delenv(STAGES_ENV, raising=False)
-    for cores, how in [(1, "threads"), (2, "threads"), (3, "processes"), (16, "processes")]:
+    monkeypatch.setattr(stages, "_can_start_python", lambda: True)
+    for cores, how in [(1, "threads"), (2, "threads"), (3, "threads"), (4, "processes"), (16, "processes")]:
         monkeypatch.setattr(stages, "usable_cores", lambda c=cores: c)
         assert choose_stages("auto") == how
-    assert choose_stages("one") == "one"
+    monkeypatch.setattr(stages, "_can_start_python", lambda: False)  # an embedded or frozen application
+    assert choose_stages("auto") == "threads"
+    with pytest.raises(BadInputError, match="only from a Python interpreter"):
+        choose_stages("processes")
+
+
+def test_the_environment_decides_only_what_the_caller_left_to_it(monkeypatch):
     monkeypatch.setenv(STAGES_ENV, "Threads")
-    assert choose_stages("auto") == choose_stages("processes") == "threads"  # the environment decides
+    assert choose_stages("auto") == "threads"
+    assert choose_stages("one") == "one"  # a batch worker's one core stays one core
     monkeypatch.setenv(STAGES_ENV, "gpu")
     with pytest.raises(BadInputError, match="SMILESCOPE_STAGES='gpu' is not one of one, threads, processes"):
         choose_stages()
@@ -49,16 +91,34 @@ def test_auto_takes_processes_only_where_cores_are_free(monkeypatch):
         choose_stages("fast")
 
 
+def test_a_containers_cpu_quota_counts(monkeypatch):
+    """`docker --cpus=2` on a 32-core host: the affinity says 32, the quota 2."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(32)), raising=False)
+    monkeypatch.setattr(stages, "_cgroup_quota", lambda: 2.0)
+    assert stages.usable_cores() == 2
+    monkeypatch.setattr(stages, "_cgroup_quota", lambda: 3.5)
+    assert stages.usable_cores() == 4
+    monkeypatch.setattr(stages, "_cgroup_quota", lambda: None)
+    assert stages.usable_cores() == 32
+
+
+def test_only_what_can_be_read_twice_goes_to_a_child(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert not can_read_twice(fifo)  # a pipe (or /dev/stdin) is seen by one reader only
+    assert can_read_twice(EXAMPLE) and can_read_twice(tmp_path) and can_read_twice(tmp_path / "*.png")
+
+
 def test_a_misspelt_stages_setting_exits_2_with_what_to_do(tmp_path):
     r = subprocess.run([sys.executable, "-c", "from smilescope.cli import main; main()", "analyze", str(EXAMPLE),
                         "--out", str(tmp_path / "o"), "--no-save"], capture_output=True, text=True, timeout=300,
-                       env={**os.environ, "PYTHONPATH": str(ROOT / "src"), STAGES_ENV: "proceses"})
+                       env={**ENV, STAGES_ENV: "proceses"})
     assert r.returncode == 2, r.stderr
     assert "SMILESCOPE_STAGES='proceses'" in r.stderr and "Unset it" in r.stderr
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
+@needs_example
 def test_every_way_of_running_the_stages_gives_the_same_analysis(monkeypatch):
     """A real face video (the bundled example, 78 frames): landmarks made in a child process
     from its own decoding give exactly the document of one thread and of two."""
@@ -69,7 +129,28 @@ def test_every_way_of_running_the_stages_gives_the_same_analysis(monkeypatch):
     assert json.loads(docs["processes"])["quality"]["valid_frames_ratio"] > 0.9  # a real analysis, not an empty one
 
 
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
+@needs_example
+@pytest.mark.parametrize("program", ["/bin/true", "hangs"])
+def test_a_child_that_cannot_start_leaves_the_analysis_to_threads(monkeypatch, tmp_path, program):
+    """An interpreter that is not a plain Python (an application embedding one): it exits at
+    once, or ignores what it is asked and runs on. The analysis is then done in threads, the
+    same, and the program that would not answer is ended."""
+    monkeypatch.delenv(STAGES_ENV, raising=False)
+    if program == "hangs":
+        program = tmp_path / "host"
+        program.write_text("#!/bin/sh\nexec sleep 600\n")
+        program.chmod(0o755)
+        monkeypatch.setattr(stages, "READY_TIMEOUT_S", 1.0)
+    expected = json.dumps(analyze(EXAMPLE, stages="threads").to_dict(), sort_keys=True)
+    monkeypatch.setattr(sys, "executable", str(program))
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(stages.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+    assert json.dumps(analyze(EXAMPLE, stages="processes").to_dict(), sort_keys=True) == expected
+    assert len(started) == 1 and started[0].returncode is not None  # tried, and not left running
+
+
+@needs_example
 def test_an_error_in_the_landmark_process_reaches_the_caller(tmp_path):
     """The child's own error (here: its video cannot be read) is raised in the parent as the
     same kind of error, not as a broken pipe or a hang."""
@@ -81,14 +162,14 @@ def test_an_error_in_the_landmark_process_reaches_the_caller(tmp_path):
     assert e._proc.returncode is not None
 
 
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
-def test_a_landmark_process_that_dies_is_an_error_not_a_hang():
+@needs_example
+def test_a_landmark_process_that_dies_is_an_error_that_says_how_not_a_hang():
     with open_video(EXAMPLE) as src, ObservedElsewhere(EXAMPLE, fps=None, mirrored=None, config=PipelineConfig()) as e:
         frames = iter(src)
         f = next(frames)
         assert e.observation(f.rgb, f.t_s).face is not None
         e._proc.kill()  # as the system's memory killer would
-        with pytest.raises(RuntimeError, match="the landmark process ended unexpectedly"):
+        with pytest.raises(RuntimeError, match="the landmark process ended unexpectedly .stopped by SIGKILL: out of memory"):
             for f in frames:  # what it sent before dying is read first
                 e.observation(f.rgb, f.t_s)
             e.finish()
@@ -99,61 +180,52 @@ import sys, time
 from smilescope.io import open_video
 from smilescope.pipeline import PipelineConfig
 from smilescope.pipeline.stages import ObservedElsewhere
-src = open_video(sys.argv[1])
-e = ObservedElsewhere(sys.argv[1], fps=None, mirrored=None, config=PipelineConfig())
-frames = iter(src)
-f = next(frames)
+src = open_video(sys.argv[1], fps=30)
+e = ObservedElsewhere(sys.argv[1], fps=30, mirrored=None, config=PipelineConfig())
+f = next(iter(src))
 e.observation(f.rgb, f.t_s)
 print(e._proc.pid, flush=True)
 time.sleep(600)
 """
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc (Linux)")
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
-def test_the_landmark_process_ends_when_its_parent_is_killed():
+@needs_proc
+def test_the_landmark_process_ends_when_its_parent_is_killed(long_recording):
     """A parent killed outright (SIGKILL: no clean-up runs) leaves no landmark process behind:
-    the child's next send finds the socket closed and it ends."""
-    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(EXAMPLE)], stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    the child's next send finds the socket closed and it ends, long before its recording would."""
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(long_recording)], stdout=subprocess.PIPE, text=True,
+                              env=ENV)
     try:
         child = int(parent.stdout.readline())
         assert _alive(child)
         parent.send_signal(signal.SIGKILL)
         parent.wait(30)
-        deadline = time.monotonic() + 30
-        while _alive(child) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _alive(child)
+        assert _gone_within([child], 10)
     finally:
         if parent.poll() is None:
             parent.kill()
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="the bundled example video is missing")
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stopping_the_command_stops_the_landmark_process(tmp_path, sig):
-    """Ctrl-C or ``kill`` during ``smilescope analyze`` with the landmark stage in a child
-    process: the command says it was interrupted (exit 130), writes nothing, and the child is
-    gone with it."""
-    cmd = [sys.executable, "-c", "from smilescope.cli import main; main()", "analyze", str(EXAMPLE),
-           "--out", str(tmp_path / "o"), "--no-save"]
+@needs_proc
+@pytest.mark.parametrize("how", ["Ctrl-C at the terminal", "kill"])
+def test_stopping_the_command_stops_the_landmark_process(tmp_path, long_recording, how):
+    """Ctrl-C (SIGINT to the terminal's whole process group) or ``kill`` (SIGTERM to the
+    command) during ``smilescope analyze`` with the landmark stage in a child process: the
+    command says it was interrupted (exit 130), writes nothing, and the child is gone with it."""
+    cmd = [sys.executable, "-c", "from smilescope.cli import main; main()", "analyze", str(long_recording),
+           "--fps", "30", "--out", str(tmp_path / "o"), "--no-save"]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                         env={**os.environ, "PYTHONPATH": str(ROOT / "src"), STAGES_ENV: "processes"})
+                         env={**ENV, STAGES_ENV: "processes"}, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while not (kids := _children(p.pid)) and p.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert kids, "the landmark process was not started"
-        p.send_signal(sig)
+        time.sleep(1.0)  # into the frames
+        if how == "kill":
+            p.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(p.pid, signal.SIGINT)
         _, err = p.communicate(timeout=120)
     finally:
         if p.poll() is None:
@@ -161,7 +233,32 @@ def test_stopping_the_command_stops_the_landmark_process(tmp_path, sig):
     assert p.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err, err
     assert not (tmp_path / "o").exists()
-    deadline = time.monotonic() + 30
-    while any(_alive(k) for k in kids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(_alive(k) for k in kids)
+    assert _gone_within(kids, 10)
+
+
+@needs_example
+def test_the_child_imports_what_the_parent_imports_not_the_folders_files(tmp_path):
+    """Run from a folder holding a ``queue.py`` (say, a downloaded folder of videos and scripts):
+    the child starts isolated with the parent's own import path, so that file is never run and
+    the analysis is the one threads give."""
+    script = Path(sys.executable).parent / "smilescope"
+    if not script.exists():
+        pytest.skip("no smilescope console script beside this interpreter")
+    (tmp_path / "queue.py").write_text("open('RAN', 'w').write('ran')\nraise ImportError('not the real queue')\n")
+    r = subprocess.run([str(script), "analyze", str(EXAMPLE), "--out", str(tmp_path / "o"), "--no-save", "--quiet"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**ENV, STAGES_ENV: "processes"})
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / "RAN").exists()
+
+
+@needs_example
+def test_a_service_without_stdin_or_stdout_can_use_a_child(tmp_path):
+    """With file descriptors 0 and 1 closed (a service), the socket to the child may get those
+    numbers; it is moved above them before the child's own stdin and stdout are set."""
+    code = ("import sys; from smilescope.pipeline import analyze; "
+            f"a = analyze({str(EXAMPLE)!r}, stages='processes'); "
+            f"open({str(tmp_path / 'done')!r}, 'w').write(str(len(a.smile.episodes)))")
+    r = subprocess.run(["sh", "-c", 'exec "$0" -c "$1" <&- >&-', sys.executable, code], capture_output=False,
+                       stderr=subprocess.PIPE, text=True, timeout=300, env=ENV)
+    assert r.returncode == 0, r.stderr
+    assert int((tmp_path / "done").read_text()) >= 1

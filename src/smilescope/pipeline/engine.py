@@ -213,7 +213,7 @@ class FaceAnalyzer:
     observe_here : bool
         Run stage 1 here (:class:`FaceObserver`, default). ``False``: only :meth:`measure`
         works, on observations made elsewhere (another process:
-        :func:`smilescope.pipeline.stages.observed_elsewhere`); no tracking graph is built.
+        :class:`smilescope.pipeline.stages.ObservedElsewhere`); no tracking graph is built.
     """
 
     def __init__(self, *, detector: LandmarkDetector | None = None, iris_detector: LandmarkDetector | None = None,

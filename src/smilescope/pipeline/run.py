@@ -21,7 +21,7 @@ from smilescope.io.ahead import prefetch
 from smilescope.measures.registry import MeasureContext, measure_all
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
-from smilescope.pipeline.stages import ObservedElsewhere, choose_stages
+from smilescope.pipeline.stages import ChildUnavailable, ObservedElsewhere, can_read_twice, choose_stages
 from smilescope.results import Analysis, Peaks, Reference
 from smilescope.track.facemesh import LandmarkDetector
 from smilescope.track.models import FaceModels
@@ -123,8 +123,9 @@ def analyze(
 def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detector, progress, models,
              stages) -> Analysis:
     how = choose_stages(stages)
-    if how == "processes" and (detector is not None or iris_detector is not None or models is not None):
-        how = "threads"  # what was handed in lives in this process
+    if how == "processes" and (detector is not None or iris_detector is not None or models is not None
+                               or not can_read_twice(path)):
+        how = "threads"  # what was handed in lives in this process; a pipe can be read once
     results: list[FrameResult] = []
 
     def step(ob) -> None:
@@ -136,15 +137,25 @@ def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detecto
         info = src.info
         total = int(info.frames or 0)
         if how == "processes":
-            with ObservedElsewhere(path, fps=fps, mirrored=mirrored, config=config) as elsewhere, \
-                    FaceAnalyzer(config=config, observe_here=False) as fa:
-                warm.start()
-                for f in prefetch(src, depth=4):  # this process's own decoding, beside the measuring
-                    step(elsewhere.observation(f.rgb, f.t_s))
-                elsewhere.finish()
-                reference_t_s, reference_face = fa.reference_t_s, fa.reference_face_px()
-                multi = fa.multi_face_seen or elsewhere.multi_face_seen
-        else:
+            try:
+                elsewhere = ObservedElsewhere(path, fps=fps, mirrored=mirrored, config=config)
+            except ChildUnavailable:
+                how = "threads"
+        if how == "processes":
+            try:
+                with FaceAnalyzer(config=config, observe_here=False) as fa:  # built while the child starts
+                    elsewhere.ready()
+                    warm.start()
+                    for f in prefetch(src, depth=4):  # this process's own decoding, beside the measuring
+                        step(elsewhere.observation(f.rgb, f.t_s))
+                    elsewhere.finish()
+                    reference_t_s, reference_face = fa.reference_t_s, fa.reference_face_px()
+                    multi = fa.multi_face_seen or elsewhere.multi_face_seen
+            except ChildUnavailable:
+                how = "threads"  # no child Python here (an embedded interpreter, say): the same, in threads
+            finally:
+                elsewhere.close()
+        if how != "processes":
             with FaceAnalyzer(detector=detector, iris_detector=iris_detector, config=config, models=models) as fa:
                 warm.start()
                 observed = (fa.observe(f.rgb, f.t_s) for f in src)

@@ -1,6 +1,6 @@
 """Where the two per-frame stages of a whole recording run: one thread, two threads or two processes.
 
-Stage 1 (decode and landmarks, :class:`~smilescope.pipeline.engine.FaceObserver`) and stage 2
+Stage 1 (decode and landmarks, :class:`~smilescope.track.observer.FaceObserver`) and stage 2
 (alignment, optical flow, signals, :meth:`~smilescope.pipeline.engine.FaceAnalyzer.measure`)
 each see every frame in order, so the numbers do not depend on where they run:
 
@@ -15,17 +15,22 @@ each see every frame in order, so the numbers do not depend on where they run:
   second decoding and start-up take CPU the stages need (measured there: no faster), and held
   to 3 and 4 cores it gave 0.59 and 0.67 (threads on 4 cores: 0.62 in an earlier run).
 
-``"auto"`` (the default) takes processes on more than two usable cores, else threads; the
-environment variable ``SMILESCOPE_STAGES`` (``one``, ``threads``, ``processes``) overrides it.
+``"auto"`` (the default) takes processes on at least :data:`MIN_CORES_FOR_PROCESSES` usable
+cores (a container's CPU quota counted), for a file that can be read twice, else threads; the
+environment variable ``SMILESCOPE_STAGES`` (``one``, ``threads``, ``processes``) decides
+instead. When the child cannot be started, the analysis runs in threads.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -35,87 +40,217 @@ from smilescope.track.facemesh import FaceObservation
 
 STAGES = ("one", "threads", "processes")
 STAGES_ENV = "SMILESCOPE_STAGES"
+# Processes where at least this many cores are free. Measured on a 16-core machine held to 2, 3
+# and 4 cores: threads 0.59 of bare on 2; processes 0.59 on 3 and 0.67 on 4, where threads gave 0.62.
+MIN_CORES_FOR_PROCESSES = 4
 
 
 def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the system says; else all)."""
+    """Cores this process may use: its CPU affinity (else all cores), capped by a container's
+    CPU quota (cgroup ``cpu.max``, or v1's ``cpu.cfs_quota_us``) where one is set."""
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(1, min(n, math.ceil(quota))) if quota else n
+
+
+def _cgroup_quota() -> float | None:
+    """CPUs allowed by the cgroup's quota (quota / period), or None when unlimited or unknown."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _can_start_python() -> bool:
+    """A child Python can be started: POSIX (the child is handed its socket by descriptor), an
+    interpreter on disk (not a frozen or embedded application)."""
+    exe = sys.executable
+    return os.name == "posix" and bool(exe) and os.path.isfile(exe) and not getattr(sys, "frozen", False)
 
 
 def choose_stages(stages: str = "auto") -> str:
-    """``stages`` (one of :data:`STAGES`, or ``"auto"``) as it will run: the environment's
-    ``SMILESCOPE_STAGES`` first, then processes on more than two usable cores, else threads.
+    """``stages`` (one of :data:`STAGES`, or ``"auto"``) as it will run. For ``"auto"``: the
+    environment's ``SMILESCOPE_STAGES`` if set, else processes on at least
+    :data:`MIN_CORES_FOR_PROCESSES` usable cores, else threads. A choice made by the caller
+    (a batch worker's ``"one"``) is kept.
 
     Raises
     ------
     BadInputError
-        An unknown name, or processes where they cannot run (not POSIX).
+        An unknown name, or processes where no child Python can be started.
     """
-    env = os.environ.get(STAGES_ENV, "").strip().lower()
-    if env:
-        if env not in STAGES:
+    if stages == "auto":
+        env = os.environ.get(STAGES_ENV, "").strip().lower()
+        if env and env not in STAGES:
             raise BadInputError(f"The environment variable {STAGES_ENV}={env!r} is not one of {', '.join(STAGES)}.",
                                 "Unset it (the default chooses by the cores free) or set one of those.")
-        stages = env
-    if stages == "processes" and os.name != "posix":  # the child is handed its socket by descriptor
-        raise BadInputError("The landmark stage runs in a child process only on Linux and macOS.",
-                            f"Use threads ({STAGES_ENV}=threads).")
-    if stages == "auto":
-        return "processes" if usable_cores() > 2 and os.name == "posix" else "threads"
+        if env:
+            stages = env
+        else:
+            return "processes" if usable_cores() >= MIN_CORES_FOR_PROCESSES and _can_start_python() else "threads"
     if stages not in STAGES:
         raise BadInputError(f"stages={stages!r} is not one of auto, {', '.join(STAGES)}.")
+    if stages == "processes" and not _can_start_python():
+        raise BadInputError("The landmark stage can run in a child process only from a Python interpreter on "
+                            "Linux or macOS.", f"Use threads ({STAGES_ENV}=threads).")
     return stages
 
 
-# The child's program, given its socket's file descriptor.
-CHILD = ("import sys; from multiprocessing.connection import Connection; "
-         "from smilescope.track.observer import observe_in_child; observe_in_child(Connection(int(sys.argv[1])))")
+def can_read_twice(path: str | Path) -> bool:
+    """Both processes can open ``path`` each for itself: a regular file, a folder or a pattern of
+    images; not a pipe or a device (``/dev/stdin``), which only one reader sees."""
+    p = Path(path)
+    if not p.exists():
+        return True  # a glob pattern of image files
+    return p.is_dir() or p.is_file()  # follows links: /dev/stdin (a pipe) is neither
+
+
+# The child's program, given its socket's file descriptor: it says it runs, takes the parent's
+# import path (so it imports the very same smilescope and libraries), then works.
+CHILD = ("import sys; from multiprocessing.connection import Connection; c = Connection(int(sys.argv[1])); "
+         "c.send(('ready',)); sys.path[:] = c.recv(); "
+         "from smilescope.track.observer import observe_in_child; observe_in_child(c)")
+
+# The child is up within this (a Python start); past it, the analysis runs in threads instead.
+READY_TIMEOUT_S = 60.0
+
+
+class ChildUnavailable(RuntimeError):
+    """The child process could not be started, or did not answer."""
 
 
 class ObservedElsewhere:
     """Stage 1 in a child process, read frame by frame: :meth:`observation` pairs the parent's
     own decoded frame with the child's landmarks for it.
 
-    The child is a plain Python process (:data:`CHILD`; not :mod:`multiprocessing`,
-    whose start methods either copy a parent that has threads, or run the caller's main script
-    again in the child) talking over a socket pair. Use as a context manager: leaving it (also
-    on an error or Ctrl-C) ends the child.
+    The child is a plain, isolated Python process (:data:`CHILD`, ``python -I``; not
+    :mod:`multiprocessing`, whose start methods either copy a parent that has threads or run the
+    caller's main script again) talking over a socket pair. It runs in its own session, so a
+    Ctrl-C at the terminal reaches only the parent, which ends it; its messages (MediaPipe's,
+    or why it failed) go to a private temporary file, quoted when it fails. Use as a context
+    manager: leaving it (also on an error or Ctrl-C) ends the child, and so does any error in
+    the constructor.
     """
 
     def __init__(self, path: str | Path, *, fps: float | None, mirrored: bool | None, config: PipelineConfig) -> None:
-        mine, theirs = socket.socketpair()
-        env = dict(os.environ)
-        # the child imports this very smilescope, wherever it was imported from
-        here = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join([here, *filter(None, [env.get("PYTHONPATH")])])
-        with theirs:
-            self._proc = subprocess.Popen([sys.executable, "-c", CHILD, str(theirs.fileno())],
-                                          pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                          stdout=subprocess.DEVNULL, env=env)
-        self._conn = Connection(mine.detach())
-        self._conn.send((str(path), fps, mirrored, observer_settings(config)))
-        self._index = 0
-        self.multi_face_seen = False
+        """Start the child and hand it its work (it reads it once it runs; see :meth:`ready`).
 
-    def _receive(self):
+        Raises
+        ------
+        ChildUnavailable
+            The interpreter could not be started.
+        """
+        self._proc: subprocess.Popen | None = None
+        self._log = None
+        self._conn: Connection | None = None
+        self._index = 0
+        self._ready = False
+        self.multi_face_seen = False
+        try:
+            mine, theirs = socket.socketpair()
+            self._conn = Connection(mine.detach())
+            # above 0-2: with stdin or stdout closed (a service), the pair can get those numbers,
+            # which the child's own stdin/stdout would then overwrite
+            import fcntl  # POSIX only, as this class (choose_stages checks)
+
+            fd = fcntl.fcntl(theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 3)
+            theirs.close()
+            debug = bool(os.environ.get("SMILESCOPE_DEBUG"))
+            self._log = None if debug else tempfile.TemporaryFile()  # 0600, already unlinked
+            try:
+                self._proc = subprocess.Popen([sys.executable, "-I", "-c", CHILD, str(fd)], pass_fds=(fd,),
+                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                              stderr=None if debug else self._log, start_new_session=True)
+            except OSError as e:  # no such program, not executable
+                raise ChildUnavailable(f"the landmark process could not be started: {e}") from e
+            finally:
+                os.close(fd)
+            # sent now, read by the child once it runs
+            try:
+                self._conn.send(list(sys.path))
+                self._conn.send((str(path), fps, mirrored, observer_settings(config)))
+            except OSError:  # it ended already: not a Python that runs CHILD
+                raise ChildUnavailable(f"the landmark process did not start ({self._ended()})") from None
+        except BaseException:
+            self.close()
+            raise
+
+    def ready(self, timeout_s: float | None = None) -> None:
+        """Wait until the child runs (at most ``timeout_s``, default :data:`READY_TIMEOUT_S`);
+        the first :meth:`observation` waits for it too.
+
+        Raises
+        ------
+        ChildUnavailable
+            It ended, or did not answer in time.
+        """
+        if self._ready:
+            return
+        deadline = time.monotonic() + (READY_TIMEOUT_S if timeout_s is None else timeout_s)
+        while not self._conn.poll(0.05):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                raise ChildUnavailable(f"the landmark process did not start ({self._ended()})")
         try:
             msg = self._conn.recv()
-        except (EOFError, ConnectionResetError):
-            raise RuntimeError(f"the landmark process ended unexpectedly (exit code {self._proc.poll()})") from None
+        except (EOFError, OSError):
+            raise ChildUnavailable(f"the landmark process did not start ({self._ended()})") from None
+        if msg != ("ready",):
+            raise ChildUnavailable(f"the landmark process answered {msg!r:.80} instead of starting")
+        self._ready = True
+
+    def _ended(self) -> str:
+        """How the child ended, and the end of what it wrote."""
+        try:
+            rc = self._proc.wait(5)
+        except subprocess.TimeoutExpired:
+            return "still running, not answering"
+        if rc < 0:
+            name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+            how = f"stopped by {name}" + (": out of memory?" if -rc == signal.SIGKILL else "")
+        else:
+            how = f"exit code {rc}"
+        if self._log is not None:
+            self._log.seek(0, os.SEEK_END)
+            self._log.seek(max(0, self._log.tell() - 1500))
+            tail = self._log.read().decode(errors="replace").strip()
+            if tail:
+                how += "; it wrote: " + tail
+        return how
+
+    def _receive(self):
+        self.ready()
+        try:
+            msg = self._conn.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(f"the landmark process ended unexpectedly ({self._ended()})") from None
         if msg[0] == "error":
             raise msg[1]
         return msg
 
     def observation(self, rgb, t_s: float) -> Observation:
-        """The observation of the parent's next frame (``rgb`` at ``t_s``)."""
+        """The observation of the parent's next frame (``rgb`` at ``t_s``).
+
+        Raises
+        ------
+        BadInputError
+            The child read the file differently (it changed between the two reads).
+        """
         msg = self._receive()
         if msg[0] != "frame" or not math.isclose(msg[1], t_s, rel_tol=0, abs_tol=1e-9):
             got = "no more frames" if msg[0] == "end" else f"a frame at {msg[1]:.6f} s"
-            raise RuntimeError(f"the landmark process decoded the video differently: {got} where this process has "
-                               f"frame {self._index} at {t_s:.6f} s")
+            raise BadInputError(f"The video read differently twice: {got} where frame {self._index} is at {t_s:.6f} s "
+                                f"(is it still being written or copied?).",
+                                f"Run it again once the file is complete, or set {STAGES_ENV}=threads to read it once.")
         face: FaceObservation | None = msg[2]
         ob = Observation(index=self._index, t_s=t_s, rgb=rgb, face=face)
         self._index += 1
@@ -125,14 +260,20 @@ class ObservedElsewhere:
         """After the parent's last frame: the child must have no frame more; read what it saw."""
         msg = self._receive()
         if msg[0] != "end":
-            raise RuntimeError(f"the landmark process decoded more frames than this process ({self._index})")
+            raise BadInputError(f"The video read differently twice: more than {self._index} frames the second time "
+                                f"(is it still being written or copied?).",
+                                f"Run it again once the file is complete, or set {STAGES_ENV}=threads to read it once.")
         self.multi_face_seen = bool(msg[1])
 
     def close(self) -> None:
-        self._conn.close()
-        if self._proc.poll() is None:
-            self._proc.kill()  # done or given up: what it would still do (close its graphs) is not needed
-        self._proc.wait()
+        if self._conn is not None:
+            self._conn.close()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()  # done or given up: what it would still do (close its graphs) is not needed
+            self._proc.wait()
+        if self._log is not None:
+            self._log.close()
 
     def __enter__(self) -> "ObservedElsewhere":
         return self
