@@ -37,6 +37,10 @@ LOCAL_OK = {
     ("smilescope.report.figures", "smilescope.measures.twitch"): "SciPy, only when a spectrum is drawn (the blinks it leaves out)",
     ("smilescope.cli.analyze", "smilescope.io.photo"): "smilescope.io loads PyAV and OpenCV: only when analyze or grade runs (a photo given is refused)",
     ("smilescope.report.html", "smilescope.store.figures"): "Matplotlib, only when a history figure is drawn",
+    ("smilescope.pipeline.stages", "smilescope.pipeline.engine"):
+        "stages loads light: the CLI starts the landmark process (start_early) before OpenCV and MediaPipe load",
+    ("smilescope.pipeline.stages", "smilescope.track.observer"):
+        "stages loads light: the CLI starts the landmark process (start_early) before OpenCV and MediaPipe load",
 }
 
 

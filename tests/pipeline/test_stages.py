@@ -159,7 +159,7 @@ def test_an_error_in_the_landmark_process_reaches_the_caller(tmp_path):
         f = next(iter(src))
         with pytest.raises(BadInputError, match="gone.mp4"):
             e.observation(f.rgb, f.t_s)
-    assert e._proc.returncode is not None
+    assert e.process.returncode is not None
 
 
 @needs_example
@@ -168,7 +168,7 @@ def test_a_landmark_process_that_dies_is_an_error_that_says_how_not_a_hang():
         frames = iter(src)
         f = next(frames)
         assert e.observation(f.rgb, f.t_s).face is not None
-        e._proc.kill()  # as the system's memory killer would
+        e.process.kill()  # as the system's memory killer would
         with pytest.raises(RuntimeError, match="the landmark process ended unexpectedly .stopped by SIGKILL: out of memory"):
             for f in frames:  # what it sent before dying is read first
                 e.observation(f.rgb, f.t_s)
@@ -184,7 +184,7 @@ src = open_video(sys.argv[1], fps=30)
 e = ObservedElsewhere(sys.argv[1], fps=30, mirrored=None, config=PipelineConfig())
 f = next(iter(src))
 e.observation(f.rgb, f.t_s)
-print(e._proc.pid, flush=True)
+print(e.process.pid, flush=True)
 time.sleep(600)
 """
 
@@ -262,3 +262,88 @@ def test_a_service_without_stdin_or_stdout_can_use_a_child(tmp_path):
                        stderr=subprocess.PIPE, text=True, timeout=300, env=ENV)
     assert r.returncode == 0, r.stderr
     assert int((tmp_path / "done").read_text()) >= 1
+
+
+def _started_popens(monkeypatch) -> list:
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(stages.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+    return started
+
+
+@needs_example
+def test_a_landmark_process_started_early_is_the_one_the_analysis_uses(monkeypatch):
+    """``start_early`` (the CLI calls it before its own imports) starts the child; the analysis
+    that follows takes it instead of starting another, and its document is the one threads give."""
+    monkeypatch.delenv(STAGES_ENV, raising=False)
+    expected = json.dumps(analyze(EXAMPLE, stages="threads").to_dict(), sort_keys=True)
+    monkeypatch.setenv(STAGES_ENV, "processes")
+    started = _started_popens(monkeypatch)
+    stages.start_early()
+    stages.start_early()  # once only
+    assert len(started) == 1
+    assert json.dumps(analyze(EXAMPLE).to_dict(), sort_keys=True) == expected
+    assert len(started) == 1 and started[0].returncode is not None  # taken, used and ended
+    assert stages._take_early() is None
+
+
+@needs_example
+def test_a_landmark_process_started_early_ends_when_the_analysis_runs_in_threads(monkeypatch):
+    """An analysis given its own models (a batch worker's) runs in threads, as one of a pipe
+    does: the child started for it is ended then, not kept idle (with its models) until the
+    command exits."""
+    from smilescope.track.models import FaceModels
+
+    monkeypatch.setenv(STAGES_ENV, "processes")
+    started = _started_popens(monkeypatch)
+    stages.start_early()
+    models = FaceModels()
+    try:
+        analyze(EXAMPLE, models=models)
+    finally:
+        models.close()
+    assert len(started) == 1 and started[0].returncode is not None
+    assert stages._take_early() is None
+
+
+def test_nothing_is_started_early_where_the_analysis_would_use_threads(monkeypatch):
+    started = _started_popens(monkeypatch)
+    monkeypatch.delenv(STAGES_ENV, raising=False)
+    monkeypatch.setattr(stages, "usable_cores", lambda: 2)
+    stages.start_early()
+    monkeypatch.setenv(STAGES_ENV, "proceses")  # said (exit 2) when the analysis starts, not here
+    stages.start_early()
+    assert started == [] and stages._take_early() is None
+
+
+@needs_proc
+@pytest.mark.parametrize("how", ["API, never used", "a refused photo", "help"])
+def test_a_landmark_process_started_early_and_not_used_ends_with_the_command(tmp_path, how):
+    """Started before the command knew what it would analyse, and not needed (a photo refused
+    with exit 2, a program that never analyses): it is gone when the command ends. The help
+    text starts none."""
+    if how == "API, never used":
+        cmd = [sys.executable, "-c", "from smilescope.pipeline import stages; stages.start_early(); "
+               "import time; time.sleep(1)"]
+    else:
+        cmd = [sys.executable, "-c", "from smilescope.cli import main; main()", "analyze", str(FACE),
+               "--out", str(tmp_path / "o"), "--no-save"] + (["--help"] if how == "help" else [])
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**ENV, STAGES_ENV: "processes"})
+    seen: set[int] = set()
+    try:
+        while p.poll() is None:
+            seen.update(_children(p.pid))
+            time.sleep(0.01)
+        _, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == (2 if how == "a refused photo" else 0), err
+    if how == "help":
+        assert not seen
+    else:
+        assert seen, "no landmark process was started early"
+        assert _gone_within(list(seen), 10)
+    if how == "a refused photo":
+        assert "is a photo" in err

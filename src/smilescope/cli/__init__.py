@@ -41,6 +41,16 @@ if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
 # the user's own wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+# The commands that analyse a video start their landmark process before anything else loads
+# (it builds its models while this process loads its own, most of a second on either side);
+# where the analysis would not use one (few cores, a pipe, a photo, bad arguments), it is ended
+# unused. Nothing else depends on it: an analysis without it starts its own.
+_VIDEO_COMMANDS = ("analyze", "grade")
+if len(sys.argv) > 2 and sys.argv[1] in _VIDEO_COMMANDS and not {"--help", "-h"} & set(sys.argv):
+    from smilescope.pipeline.stages import start_early  # noqa: E402 - the standard library only
+
+    start_early()
+
 from typing import Optional  # noqa: E402
 
 import typer  # noqa: E402

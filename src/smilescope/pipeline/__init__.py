@@ -12,11 +12,34 @@
   (``analyze --overlay``).
 """
 
-from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, Observation, PipelineConfig
-from smilescope.pipeline.live import LiveFrame, LiveMeasures
-from smilescope.pipeline.run import analyze
-from smilescope.results import Analysis
-from smilescope.signals import HEAD_SIGNALS
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # editors and type checkers see the real names
+    from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, Observation, PipelineConfig
+    from smilescope.pipeline.live import LiveFrame, LiveMeasures
+    from smilescope.pipeline.run import analyze
+    from smilescope.results import Analysis
+    from smilescope.signals import HEAD_SIGNALS
+
+# Loaded on first use, not with the package: OpenCV and MediaPipe take most of a second, and
+# smilescope.pipeline.stages.start_early must run before them (it starts the landmark process
+# while they load).
+_WHERE = {"FaceAnalyzer": "engine", "FrameResult": "engine", "Observation": "engine", "PipelineConfig": "engine",
+          "LiveFrame": "live", "LiveMeasures": "live", "analyze": "run"}
+_ELSEWHERE = {"Analysis": "smilescope.results", "HEAD_SIGNALS": "smilescope.signals"}
 
 __all__ = ["Analysis", "FaceAnalyzer", "FrameResult", "HEAD_SIGNALS", "LiveFrame", "LiveMeasures", "Observation",
            "PipelineConfig", "analyze"]
+
+
+def __getattr__(name: str):
+    import importlib  # noqa: PLC0415
+
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    elif name in _ELSEWHERE:
+        value = getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # from now on a plain attribute
+    return value

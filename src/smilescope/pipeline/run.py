@@ -1,6 +1,6 @@
 """Whole recordings: :func:`analyze` reads a video and composes the stages; it writes nothing.
 
-decode and landmarks, stage 1 (a thread, or a child process on more than two cores) ->
+decode and landmarks, stage 1 (a thread, or a child process on four or more cores) ->
 alignment, flow and signals, stage 2 (the caller's thread) -> finishing (calibration, quality)
 -> every measure (``measures.registry``). FFmpeg, MediaPipe and OpenCV release the GIL, so on
 two cores the stages overlap across frames in two threads; where they run is chosen in
@@ -21,7 +21,7 @@ from smilescope.io.ahead import prefetch
 from smilescope.measures.registry import MeasureContext, measure_all
 from smilescope.pipeline.engine import FaceAnalyzer, FrameResult, PipelineConfig
 from smilescope.pipeline.finish import finish
-from smilescope.pipeline.stages import ChildUnavailable, ObservedElsewhere, can_read_twice, choose_stages
+from smilescope.pipeline.stages import ChildUnavailable, ObservedElsewhere, can_read_twice, choose_stages, end_early
 from smilescope.results import Analysis, Peaks, Reference
 from smilescope.track.facemesh import LandmarkDetector
 from smilescope.track.models import FaceModels
@@ -92,8 +92,9 @@ def analyze(
         cores). A batch worker, one per core, uses it; the numbers are the same either way.
     stages : {"auto", "one", "threads", "processes"}
         Where the landmark stage runs (:mod:`smilescope.pipeline.stages`): ``"auto"`` takes a
-        child process on more than two usable cores, else a second thread; ``one_core=True``
-        means ``"one"``; the environment variable ``SMILESCOPE_STAGES`` overrides both. Only
+        child process on at least four usable cores, else a second thread; ``one_core=True``
+        means ``"one"``; the environment variable ``SMILESCOPE_STAGES`` decides what is left to
+        ``"auto"``. Only
         the default landmark models run in a child process (an injected ``detector`` or
         ``models`` run in threads). The numbers are the same every way.
 
@@ -126,6 +127,8 @@ def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detecto
     if how == "processes" and (detector is not None or iris_detector is not None or models is not None
                                or not can_read_twice(path)):
         how = "threads"  # what was handed in lives in this process; a pipe can be read once
+    if how != "processes":
+        end_early()  # a landmark process started for this analysis (smilescope analyze) is not needed
     results: list[FrameResult] = []
 
     def step(ob) -> None:

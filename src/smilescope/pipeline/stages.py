@@ -7,11 +7,14 @@ each see every frame in order, so the numbers do not depend on where they run:
 - ``"one"``: one after the other on the caller's thread (a batch worker, one per core);
 - ``"threads"``: stage 1 in a second thread, ahead of stage 2 (two cores);
 - ``"processes"``: stage 1 in a child process that decodes the video itself and sends back
-  only each frame's landmarks (about 11 kB); stage 2 decodes its own copy of the frames. With
-  more than two cores this is the faster way, as the two stages then share no interpreter
-  lock. Measured on a 16-core machine (``benchmarks/pipeline.py``, a 30 s 720p video), the
-  whole ``smilescope analyze`` took 1/0.65 of the time of bare decode + FaceMesh with the
-  stages in threads, and 1/0.90 in processes (numbers identical). On two cores the child's
+  only each frame's landmarks (about 11 kB), up to 256 frames ahead; stage 2 decodes its own
+  copy of the frames. With more than two cores this is the faster way, as the two stages then
+  share no interpreter lock. ``smilescope analyze`` starts the child before its own imports
+  (:func:`start_early`). Measured on a 16-core machine (``benchmarks/pipeline.py``, a 30 s
+  720p video, medians of 3 rounds), the whole ``smilescope analyze`` took 1/0.65 of the time
+  of bare decode + FaceMesh with the stages in threads, 1/0.86 in processes started after the
+  imports and sending as the socket took them, and 1/1.01 (0.95-1.04) started early and
+  sending ahead (numbers identical every way). On two cores the child's
   second decoding and start-up take CPU the stages need (measured there: no faster), and held
   to 3 and 4 cores it gave 0.59 and 0.67 (threads on 4 cores: 0.62 in an earlier run).
 
@@ -23,6 +26,7 @@ instead. When the child cannot be started, the analysis runs in threads.
 
 from __future__ import annotations
 
+import atexit
 import math
 import os
 import signal
@@ -33,10 +37,14 @@ import tempfile
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smilescope.errors import BadInputError
-from smilescope.pipeline.engine import Observation, PipelineConfig, observer_settings
-from smilescope.track.facemesh import FaceObservation
+
+if TYPE_CHECKING:  # this module loads with the standard library only: start_early runs before the heavy imports
+    from smilescope.pipeline.engine import PipelineConfig
+    from smilescope.track.facemesh import FaceObservation
+    from smilescope.track.observer import Observation
 
 STAGES = ("one", "threads", "processes")
 STAGES_ENV = "SMILESCOPE_STAGES"
@@ -129,39 +137,28 @@ class ChildUnavailable(RuntimeError):
     """The child process could not be started, or did not answer."""
 
 
-class ObservedElsewhere:
-    """Stage 1 in a child process, read frame by frame: :meth:`observation` pairs the parent's
-    own decoded frame with the child's landmarks for it.
+class _Child:
+    """A started child Python running :data:`CHILD`, and the parent's end of its socket.
 
-    The child is a plain, isolated Python process (:data:`CHILD`, ``python -I``; not
-    :mod:`multiprocessing`, whose start methods either copy a parent that has threads or run the
-    caller's main script again) talking over a socket pair. It runs in its own process group, so
-    a Ctrl-C at the terminal reaches only the parent, which ends it (not in a session of its own:
-    where the kernel shares the CPU by session (autogroup), the child then ran against the
-    parent as a separate group, and on two cores the thread pools' waiting doubled, 380 000
-    against 210 000 ``sched_yield`` calls for a 30 s video, with about 1 s more); its messages (MediaPipe's,
-    or why it failed) go to a private temporary file, quoted when it fails. Use as a context
-    manager: leaving it (also on an error or Ctrl-C) ends the child, and so does any error in
-    the constructor.
+    Started before its work is known (:func:`start_early`), it imports the landmark layer and
+    builds its models meanwhile, then waits for its video. Its messages go to a private
+    temporary file (0600, already unlinked), quoted by :meth:`ended`; with ``SMILESCOPE_DEBUG``
+    set they go to the terminal.
+
+    Raises
+    ------
+    ChildUnavailable
+        The interpreter could not be started.
     """
 
-    def __init__(self, path: str | Path, *, fps: float | None, mirrored: bool | None, config: PipelineConfig) -> None:
-        """Start the child and hand it its work (it reads it once it runs; see :meth:`ready`).
-
-        Raises
-        ------
-        ChildUnavailable
-            The interpreter could not be started.
-        """
-        self._proc: subprocess.Popen | None = None
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
         self._log = None
-        self._conn: Connection | None = None
-        self._index = 0
         self._ready = False
-        self.multi_face_seen = False
         try:
             mine, theirs = socket.socketpair()
-            self._conn = Connection(mine.detach())
+            self.conn = Connection(mine.detach())
             # above 0-2: with stdin or stdout closed (a service), the pair can get those numbers,
             # which the child's own stdin/stdout would then overwrite
             import fcntl  # POSIX only, as this class (choose_stages checks)
@@ -169,28 +166,32 @@ class ObservedElsewhere:
             fd = fcntl.fcntl(theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 3)
             theirs.close()
             debug = bool(os.environ.get("SMILESCOPE_DEBUG"))
-            self._log = None if debug else tempfile.TemporaryFile()  # 0600, already unlinked
+            self._log = None if debug else tempfile.TemporaryFile()
             try:
-                self._proc = subprocess.Popen([sys.executable, "-I", "-c", CHILD, str(fd)], pass_fds=(fd,),
-                                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                              stderr=None if debug else self._log, process_group=0)
+                # its own process group: a Ctrl-C at the terminal reaches only the parent, which
+                # ends it (not a session of its own: see ObservedElsewhere)
+                self.proc = subprocess.Popen([sys.executable, "-I", "-c", CHILD, str(fd)], pass_fds=(fd,),
+                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                             stderr=None if debug else self._log, process_group=0)
             except OSError as e:  # no such program, not executable
                 raise ChildUnavailable(f"the landmark process could not be started: {e}") from e
             finally:
                 os.close(fd)
-            # sent now, read by the child once it runs
-            try:
-                self._conn.send(list(sys.path))
-                self._conn.send((str(path), fps, mirrored, observer_settings(config)))
-            except OSError:  # it ended already: not a Python that runs CHILD
-                raise ChildUnavailable(f"the landmark process did not start ({self._ended()})") from None
+            self.send(list(sys.path))  # read by the child once it runs
         except BaseException:
             self.close()
             raise
 
+    def send(self, msg) -> None:
+        """Send ``msg``; a child that has ended already (not a Python that runs :data:`CHILD`)
+        is :class:`ChildUnavailable`."""
+        try:
+            self.conn.send(msg)
+        except OSError:
+            raise ChildUnavailable(f"the landmark process did not start ({self.ended()})") from None
+
     def ready(self, timeout_s: float | None = None) -> None:
-        """Wait until the child runs (at most ``timeout_s``, default :data:`READY_TIMEOUT_S`);
-        the first :meth:`observation` waits for it too.
+        """Wait until the child runs (at most ``timeout_s``, default :data:`READY_TIMEOUT_S`).
 
         Raises
         ------
@@ -200,21 +201,21 @@ class ObservedElsewhere:
         if self._ready:
             return
         deadline = time.monotonic() + (READY_TIMEOUT_S if timeout_s is None else timeout_s)
-        while not self._conn.poll(0.05):
-            if self._proc.poll() is not None or time.monotonic() > deadline:
-                raise ChildUnavailable(f"the landmark process did not start ({self._ended()})")
+        while not self.conn.poll(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise ChildUnavailable(f"the landmark process did not start ({self.ended()})")
         try:
-            msg = self._conn.recv()
+            msg = self.conn.recv()
         except (EOFError, OSError):
-            raise ChildUnavailable(f"the landmark process did not start ({self._ended()})") from None
+            raise ChildUnavailable(f"the landmark process did not start ({self.ended()})") from None
         if msg != ("ready",):
             raise ChildUnavailable(f"the landmark process answered {msg!r:.80} instead of starting")
         self._ready = True
 
-    def _ended(self) -> str:
+    def ended(self) -> str:
         """How the child ended, and the end of what it wrote."""
         try:
-            rc = self._proc.wait(5)
+            rc = self.proc.wait(5)
         except subprocess.TimeoutExpired:
             return "still running, not answering"
         if rc < 0:
@@ -230,12 +231,119 @@ class ObservedElsewhere:
                 how += "; it wrote: " + tail
         return how
 
+    def close(self) -> None:
+        """End the child (what it would still do, close its graphs, is not needed) and wait for it."""
+        if self.conn is not None:
+            self.conn.close()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+        if self._log is not None:
+            self._log.close()
+
+
+_early: _Child | None = None
+
+
+def start_early() -> None:
+    """Start the landmark process now, for an analysis that this process is about to run.
+
+    For a command that analyses a video (``smilescope analyze``), called before its own
+    imports: the child then imports the landmark layer and builds its models (MediaPipe's
+    first graph takes most of a second) while this process loads the measures, instead of
+    after. The next :class:`ObservedElsewhere` takes it. Nothing is started where the
+    analysis would not use a child (:func:`choose_stages`), or a second time; a child never
+    taken is ended when this process exits, and in any case on finding its socket closed.
+    """
+    global _early
+    if _early is not None:
+        return
+    try:
+        if choose_stages("auto") != "processes":
+            return
+        _early = _Child()
+    except (BadInputError, ChildUnavailable):
+        return  # said, or done in threads, when the analysis starts
+    atexit.register(end_early)
+
+
+def _take_early() -> _Child | None:
+    global _early
+    child, _early = _early, None
+    return child
+
+
+def end_early() -> None:
+    """End the landmark process started early, if it is still unused (an analysis that runs
+    in threads after all: a pipe, a detector handed in)."""
+    child = _take_early()
+    if child is not None:
+        child.close()
+
+
+class ObservedElsewhere:
+    """Stage 1 in a child process, read frame by frame: :meth:`observation` pairs the parent's
+    own decoded frame with the child's landmarks for it.
+
+    The child is a plain, isolated Python process (:data:`CHILD`, ``python -I``; not
+    :mod:`multiprocessing`, whose start methods either copy a parent that has threads or run the
+    caller's main script again) talking over a socket pair; one started by :func:`start_early`
+    is taken when there is one. It runs in its own process group, so
+    a Ctrl-C at the terminal reaches only the parent, which ends it (not in a session of its own:
+    where the kernel shares the CPU by session (autogroup), the child then ran against the
+    parent as a separate group, and on two cores the thread pools' waiting doubled, 380 000
+    against 210 000 ``sched_yield`` calls for a 30 s video, with about 1 s more); its messages (MediaPipe's,
+    or why it failed) go to a private temporary file, quoted when it fails. Use as a context
+    manager: leaving it (also on an error or Ctrl-C) ends the child, and so does any error in
+    the constructor.
+    """
+
+    def __init__(self, path: str | Path, *, fps: float | None, mirrored: bool | None, config: PipelineConfig) -> None:
+        """Start the child (or take the one started early) and hand it its work.
+
+        Raises
+        ------
+        ChildUnavailable
+            The interpreter could not be started.
+        """
+        # this module loads with the standard library only (start_early); these are loaded by now
+        from smilescope.pipeline.engine import observer_settings  # noqa: PLC0415
+        from smilescope.track.observer import Observation  # noqa: PLC0415
+
+        self._observation = Observation
+        self._child: _Child | None = None
+        self._index = 0
+        self.multi_face_seen = False
+        try:
+            self._child = _take_early() or _Child()
+            self._child.send((str(path), fps, mirrored, observer_settings(config)))
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def process(self) -> subprocess.Popen:
+        """The child process."""
+        return self._child.proc
+
+    def ready(self, timeout_s: float | None = None) -> None:
+        """Wait until the child runs (at most ``timeout_s``, default :data:`READY_TIMEOUT_S`);
+        the first :meth:`observation` waits for it too.
+
+        Raises
+        ------
+        ChildUnavailable
+            It ended, or did not answer in time.
+        """
+        self._child.ready(timeout_s)
+
     def _receive(self):
         self.ready()
         try:
-            msg = self._conn.recv()
+            msg = self._child.conn.recv()
         except (EOFError, OSError):
-            raise RuntimeError(f"the landmark process ended unexpectedly ({self._ended()})") from None
+            raise RuntimeError(f"the landmark process ended unexpectedly ({self._child.ended()})") from None
         if msg[0] == "error":
             raise msg[1]
         return msg
@@ -255,7 +363,7 @@ class ObservedElsewhere:
                                 f"(is it still being written or copied?).",
                                 f"Run it again once the file is complete, or set {STAGES_ENV}=threads to read it once.")
         face: FaceObservation | None = msg[2]
-        ob = Observation(index=self._index, t_s=t_s, rgb=rgb, face=face)
+        ob = self._observation(index=self._index, t_s=t_s, rgb=rgb, face=face)
         self._index += 1
         return ob
 
@@ -269,17 +377,12 @@ class ObservedElsewhere:
         self.multi_face_seen = bool(msg[1])
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.kill()  # done or given up: what it would still do (close its graphs) is not needed
-            self._proc.wait()
-        if self._log is not None:
-            self._log.close()
+        if self._child is not None:
+            self._child.close()
 
     def __enter__(self) -> "ObservedElsewhere":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+

@@ -137,23 +137,40 @@ class FaceObserver:
             self._multi = True
 
 
+# How far the child's landmarks may run ahead of the parent's measuring, in frames: about 8 s of
+# 30 fps video, 6 MB of landmarks (11.7 kB a frame). The socket alone holds some 18 frames, so
+# without this the landmark model, the slower stage, would wait whenever the measuring is slow
+# for a moment (its start-up, a calibration frame).
+SEND_AHEAD_FRAMES = 256
+
+
 def observe_in_child(conn) -> None:
-    """The child process: receive ``(path, fps, mirrored, settings)`` (``settings``: the
-    :class:`FaceObserver` keywords), decode the video and send
-    each frame's ``("frame", t_s, face)``, then ``("end", multi_face_seen)``; an error is sent as
+    """The child process: build the landmark models, receive ``(path, fps, mirrored, settings)``
+    (``settings``: the :class:`FaceObserver` keywords), decode the video and send each frame's
+    ``("frame", t_s, face)``, then ``("end", multi_face_seen)``; an error is sent as
     ``("error", exception)``. A send to a parent that has gone (killed) fails, and the child
-    ends with it."""
+    ends with it; so does a parent that closes the socket before sending work.
+
+    The models are built before the work arrives: a child started early (before the parent's
+    own imports, :func:`smilescope.pipeline.stages.start_early`) builds them meanwhile. They
+    are :class:`FaceModels`, reset for the recording, so the landmarks are those of new ones.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends this process
     try:
+        models = FaceModels()
+        models.tracker(1)
+        models.counter()
+        models.still()
         path, fps, mirrored, settings = conn.recv()
-        with open_video(path, fps=fps, mirrored=mirrored) as src, FaceObserver(**settings) as observer:
-            # decoding runs a frame ahead, beside the landmark model (FFmpeg releases the lock)
-            for f in prefetch(src, depth=4):
-                ob = observer.observe(f.rgb, f.t_s)
-                conn.send(("frame", ob.t_s, ob.face))
+        with open_video(path, fps=fps, mirrored=mirrored) as src, FaceObserver(models=models, **settings) as observer:
+            # decoding runs a frame ahead, beside the landmark model (FFmpeg releases the lock),
+            # and the sending behind it
+            observed = (observer.observe(f.rgb, f.t_s) for f in prefetch(src, depth=4))
+            for t_s, face in prefetch(((ob.t_s, ob.face) for ob in observed), depth=SEND_AHEAD_FRAMES):
+                conn.send(("frame", t_s, face))
             conn.send(("end", observer.multi_face_seen))
     except (BrokenPipeError, ConnectionResetError, EOFError):
-        return  # the parent stopped reading: nothing to tell
+        return  # the parent stopped reading, or never sent work: nothing to tell
     except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
         try:
             conn.send(("error", e))
