@@ -37,6 +37,11 @@ LOCAL_OK = {
     ("smilescope.report.figures", "smilescope.measures.twitch"): "SciPy, only when a spectrum is drawn (the blinks it leaves out)",
     ("smilescope.cli.analyze", "smilescope.io.photo"): "smilescope.io loads PyAV and OpenCV: only when analyze or grade runs (a photo given is refused)",
     ("smilescope.report.html", "smilescope.store.figures"): "Matplotlib, only when a history figure is drawn",
+    ("smilescope.pipeline", "smilescope.pipeline.engine"): "the package's names load on first use (start_early first)",
+    ("smilescope.pipeline", "smilescope.pipeline.live"): "the package's names load on first use (start_early first)",
+    ("smilescope.pipeline", "smilescope.pipeline.run"): "the package's names load on first use (start_early first)",
+    ("smilescope.pipeline", "smilescope.results"): "the package's names load on first use (start_early first)",
+    ("smilescope.pipeline", "smilescope.signals"): "the package's names load on first use (start_early first)",
     ("smilescope.pipeline.stages", "smilescope.pipeline.engine"):
         "stages loads light: the CLI starts the landmark process (start_early) before OpenCV and MediaPipe load",
     ("smilescope.pipeline.stages", "smilescope.track.observer"):

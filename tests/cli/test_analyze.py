@@ -306,12 +306,12 @@ def test_mirrored_flips_sides_and_the_summary_says_which_convention(tmp_path, fa
 
 _INTERRUPT_AT_IMPORT = """
 import importlib.abc, os, signal, sys
-target = sys.argv[1]
+target, how = sys.argv[1].split(":") if ":" in sys.argv[1] else (sys.argv[1], "SIGINT")
 class Interrupt(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target_=None):
-        if name == target:  # Ctrl-C arrives just as this module starts to load
+        if name == target:  # Ctrl-C (or kill) arrives just as this module starts to load
             sys.meta_path.remove(self)
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), getattr(signal, how))
         return None
 sys.meta_path.insert(0, Interrupt())
 sys.argv = ["smilescope", *sys.argv[2:]]
@@ -325,7 +325,9 @@ main()
 # and SciPy's, loaded by a thread beside MediaPipe (the same race could leave an import lock held:
 # a hang)
 @pytest.mark.parametrize("module", ["typer", "numpy", "pydantic", "rich.progress", "cv2",
-                                    "google.protobuf.descriptor_pool", "mediapipe", "scipy.stats"])
+                                    "google.protobuf.descriptor_pool", "mediapipe", "scipy.stats",
+                                    # kill (SIGTERM) while the command module loads, a landmark process started
+                                    "typer:SIGTERM", "numpy:SIGTERM"])
 def test_ctrl_c_while_modules_load_says_interrupted(tmp_path, module):
     import os
     import subprocess

@@ -143,9 +143,7 @@ def test_a_child_that_cannot_start_leaves_the_analysis_to_threads(monkeypatch, t
         monkeypatch.setattr(stages, "READY_TIMEOUT_S", 1.0)
     expected = json.dumps(analyze(EXAMPLE, stages="threads").to_dict(), sort_keys=True)
     monkeypatch.setattr(sys, "executable", str(program))
-    started = []
-    real_popen = subprocess.Popen
-    monkeypatch.setattr(stages.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+    started = _started_popens(monkeypatch)
     assert json.dumps(analyze(EXAMPLE, stages="processes").to_dict(), sort_keys=True) == expected
     assert len(started) == 1 and started[0].returncode is not None  # tried, and not left running
 
@@ -264,27 +262,129 @@ def test_a_service_without_stdin_or_stdout_can_use_a_child(tmp_path):
     assert int((tmp_path / "done").read_text()) >= 1
 
 
+@pytest.fixture(autouse=True)
+def no_early_child_left():
+    """A test that fails with a landmark process started early leaves none to the next."""
+    yield
+    stages.end_early()
+
+
 def _started_popens(monkeypatch) -> list:
+    """The processes ``stages`` starts from now on (only its own Popen is watched)."""
     started = []
-    real_popen = subprocess.Popen
-    monkeypatch.setattr(stages.subprocess, "Popen", lambda *a, **k: started.append(real_popen(*a, **k)) or started[-1])
+    real = subprocess
+
+    class Watched:
+        DEVNULL = real.DEVNULL
+        TimeoutExpired = real.TimeoutExpired
+
+        @staticmethod
+        def Popen(*a, **k):
+            started.append(real.Popen(*a, **k))
+            return started[-1]
+
+    monkeypatch.setattr(stages, "subprocess", Watched)
     return started
 
 
 @needs_example
 def test_a_landmark_process_started_early_is_the_one_the_analysis_uses(monkeypatch):
     """``start_early`` (the CLI calls it before its own imports) starts the child; the analysis
-    that follows takes it instead of starting another, and its document is the one threads give."""
+    that follows takes it instead of starting another, its landmarks are used (not threads'
+    after a silent fallback), and its document is the one threads give."""
     monkeypatch.delenv(STAGES_ENV, raising=False)
     expected = json.dumps(analyze(EXAMPLE, stages="threads").to_dict(), sort_keys=True)
     monkeypatch.setenv(STAGES_ENV, "processes")
     started = _started_popens(monkeypatch)
+    received = []
+    real_observation = ObservedElsewhere.observation
+    monkeypatch.setattr(ObservedElsewhere, "observation",
+                        lambda self, rgb, t_s: received.append(t_s) or real_observation(self, rgb, t_s))
     stages.start_early()
     stages.start_early()  # once only
     assert len(started) == 1
-    assert json.dumps(analyze(EXAMPLE).to_dict(), sort_keys=True) == expected
+    a = analyze(EXAMPLE)
+    assert json.dumps(a.to_dict(), sort_keys=True) == expected
+    assert len(received) == len(a.signals) > 0  # every frame's landmarks came from the child
     assert len(started) == 1 and started[0].returncode is not None  # taken, used and ended
     assert stages._take_early() is None
+
+
+@needs_example
+def test_a_landmark_process_started_early_opens_the_file_it_is_given_from_any_folder(monkeypatch, tmp_path):
+    """The child keeps the working folder it was started in; a relative path given after a
+    change of folder is the caller's file all the same."""
+    monkeypatch.setenv(STAGES_ENV, "processes")
+    stages.start_early()
+    shutil.copyfile(EXAMPLE, tmp_path / "clip.mp4")
+    monkeypatch.chdir(tmp_path)
+    with open_video("clip.mp4") as src, ObservedElsewhere("clip.mp4", fps=None, mirrored=None, config=PipelineConfig()) as e:
+        for f in src:
+            e.observation(f.rgb, f.t_s)
+        e.finish()
+
+
+def test_the_early_start_never_stops_the_command(monkeypatch, tmp_path):
+    """No descriptors, no temporary folder: nothing is started, nothing is raised (the
+    analysis then says what is wrong, or runs in threads)."""
+    monkeypatch.setenv(STAGES_ENV, "processes")
+
+    def no_file(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(stages.tempfile, "TemporaryFile", no_file)
+    stages.start_early()
+    assert stages._take_early() is None
+    with pytest.raises(stages.ChildUnavailable, match="No space left"):
+        ObservedElsewhere(EXAMPLE, fps=None, mirrored=None, config=PipelineConfig())
+
+
+def test_the_pipeline_loads_light_and_every_name_it_offers_is_there():
+    """``smilescope.pipeline.stages`` (which the CLI imports to start the child first) loads no
+    NumPy, OpenCV or MediaPipe; the package's names load on first use, all of them."""
+    code = ("import sys; from smilescope.pipeline import stages; "
+            "heavy = [m for m in ('numpy', 'cv2', 'mediapipe', 'av') if m in sys.modules]; "
+            "assert not heavy, heavy; "
+            "import smilescope.pipeline as p; missing = [n for n in p.__all__ if not hasattr(p, n)]; "
+            "assert not missing, missing; assert set(p.__all__) <= set(dir(p))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=ENV)
+    assert r.returncode == 0, r.stderr
+
+
+@needs_example
+def test_an_error_in_the_childs_landmark_stage_reaches_the_parent_as_it_was(monkeypatch):
+    """The child's landmark model fails on frame 8 while its decoding runs ahead in another
+    thread: the parent is sent that error, not one of the video closing under the decoder.
+    (The child's function, run here with a socket pair; several times, as the decoder's timing
+    varies.)"""
+    import socket
+    from multiprocessing.connection import Connection
+
+    from smilescope.pipeline.engine import observer_settings
+    from smilescope.track import observer as observer_module
+
+    monkeypatch.setattr(observer_module.signal, "signal", lambda *a: None)  # the test process keeps its Ctrl-C
+    real_observe = observer_module.FaceObserver.observe
+
+    def failing(self, rgb, t_s):
+        if self._index == 8:
+            raise RuntimeError("the landmark model failed on frame 8")
+        return real_observe(self, rgb, t_s)
+
+    monkeypatch.setattr(observer_module.FaceObserver, "observe", failing)
+    for _ in range(4):
+        a, b = socket.socketpair()
+        parent, child = Connection(a.detach()), Connection(b.detach())
+        parent.send((str(EXAMPLE), None, None, observer_settings(PipelineConfig())))
+        observer_module.observe_in_child(child)
+        msgs = []
+        try:
+            while True:  # all it sent, up to its end of the socket closing
+                msgs.append(parent.recv())
+        except EOFError:
+            parent.close()
+        assert [m[0] for m in msgs] == ["frame"] * 8 + ["error"]
+        assert str(msgs[-1][1]) == "the landmark model failed on frame 8"
 
 
 @needs_example
@@ -317,17 +417,22 @@ def test_nothing_is_started_early_where_the_analysis_would_use_threads(monkeypat
 
 
 @needs_proc
-@pytest.mark.parametrize("how", ["API, never used", "a refused photo", "help"])
+@pytest.mark.parametrize("how", ["API, never used", "a refused photo", "grade, a refused photo", "help"])
 def test_a_landmark_process_started_early_and_not_used_ends_with_the_command(tmp_path, how):
     """Started before the command knew what it would analyse, and not needed (a photo refused
     with exit 2, a program that never analyses): it is gone when the command ends. The help
     text starts none."""
     if how == "API, never used":
-        cmd = [sys.executable, "-c", "from smilescope.pipeline import stages; stages.start_early(); "
-               "import time; time.sleep(1)"]
+        # its own exit hook, registered first, runs last: it sees whether the child was ended by then
+        cmd = [sys.executable, "-c", "import atexit; box = []; "
+               "atexit.register(lambda: print('ended' if box[0].proc.poll() is not None else 'running')); "
+               "from smilescope.pipeline import stages; stages.start_early(); box.append(stages._early); "
+               "import time; time.sleep(0.5)"]
     else:
-        cmd = [sys.executable, "-c", "from smilescope.cli import main; main()", "analyze", str(FACE),
-               "--out", str(tmp_path / "o"), "--no-save"] + (["--help"] if how == "help" else [])
+        args = {"a refused photo": ["analyze", str(FACE), "--no-save"],
+                "grade, a refused photo": ["grade", str(FACE), "--segments", str(tmp_path / "s.json")],
+                "help": ["analyze", str(FACE), "--help"]}[how]
+        cmd = [sys.executable, "-c", "from smilescope.cli import main; main()", *args, "--out", str(tmp_path / "o")]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**ENV, STAGES_ENV: "processes"})
     seen: set[int] = set()
@@ -335,15 +440,17 @@ def test_a_landmark_process_started_early_and_not_used_ends_with_the_command(tmp
         while p.poll() is None:
             seen.update(_children(p.pid))
             time.sleep(0.01)
-        _, err = p.communicate(timeout=300)
+        out, err = p.communicate(timeout=300)
     finally:
         if p.poll() is None:
             p.kill()
-    assert p.returncode == (2 if how == "a refused photo" else 0), err
+    assert p.returncode == (2 if "refused" in how else 0), err
+    if how == "API, never used":
+        assert out.strip() == "ended"  # by this process, at its exit, not later by the child itself
     if how == "help":
         assert not seen
     else:
         assert seen, "no landmark process was started early"
         assert _gone_within(list(seen), 10)
-    if how == "a refused photo":
+    if "refused" in how:
         assert "is a photo" in err

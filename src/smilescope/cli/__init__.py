@@ -16,8 +16,9 @@ import sys
 
 
 def _interrupted_while_loading(signum, frame) -> None:
-    """Ctrl-C while the modules below load (a second or more: Typer, Rich, SQLAlchemy, Jinja):
-    the same one word and exit status as an interrupt later on, instead of a long traceback."""
+    """Ctrl-C or ``kill`` while the modules below load (a second or more: Typer, Rich,
+    SQLAlchemy, Jinja): the same one word and exit status as an interrupt later on, instead of
+    a long traceback or a silent death."""
     try:
         os.write(2, b"interrupted\n")
     except OSError:
@@ -26,13 +27,19 @@ def _interrupted_while_loading(signum, frame) -> None:
 
 
 # Installed before the heavy imports and put back once they are done (see the end of this module).
-# Only where Ctrl-C still has Python's own behaviour: a program that imports this module with its
+# Only where Ctrl-C and `kill` still have their default behaviour: a program that imports this module with its
 # own handler keeps it.
 _loading_handler = None
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     try:
         _loading_handler = signal.signal(signal.SIGINT, _interrupted_while_loading)
     except ValueError:  # imported from a thread other than the main one: no signals there
+        pass
+_loading_term_handler = None
+if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    try:
+        _loading_term_handler = signal.signal(signal.SIGTERM, _interrupted_while_loading)
+    except ValueError:
         pass
 
 # The per-frame arithmetic is on tiny arrays (2x2 transforms, ~70 points): OpenBLAS's worker
@@ -41,10 +48,10 @@ if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
 # the user's own wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-# The commands that analyse a video start their landmark process before anything else loads
-# (it builds its models while this process loads its own, most of a second on either side);
-# where the analysis would not use one (few cores, a pipe, a photo, bad arguments), it is ended
-# unused. Nothing else depends on it: an analysis without it starts its own.
+# The commands that analyse a video start their landmark process before anything else loads:
+# it builds its models (about 1.3 s) while this process loads its own (about 1 s). Where it turns
+# out not to be needed (a pipe, a photo, bad arguments) it is ended unused; on few cores none is
+# started. Nothing else depends on it: an analysis without it starts its own.
 _VIDEO_COMMANDS = ("analyze", "grade")
 if len(sys.argv) > 2 and sys.argv[1] in _VIDEO_COMMANDS and not {"--help", "-h"} & set(sys.argv):
     from smilescope.pipeline.stages import start_early  # noqa: E402 - the standard library only
@@ -131,6 +138,9 @@ def _exit_now(code: int) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
+    stages = sys.modules.get("smilescope.pipeline.stages")
+    if stages is not None:  # a landmark process started early and not yet used: ended now, as exit would
+        stages.end_early()
     os._exit(code)
 
 
@@ -166,3 +176,5 @@ def main() -> None:
 
 if _loading_handler is not None:  # loaded: later interrupts raise KeyboardInterrupt, handled per command
     signal.signal(signal.SIGINT, _loading_handler)
+if _loading_term_handler is not None:  # main() sets the one for the commands
+    signal.signal(signal.SIGTERM, _loading_term_handler)

@@ -111,7 +111,7 @@ def analyze(
             user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
             user_store.check_name(subject, "--subject")
             user_store.check_name(label, "--label")
-        from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
+        from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
 
         cfg = pipeline.PipelineConfig(refine=not no_refine)
         result = _run_analysis(pipeline, video, label="analysing", bar=show, fps=fps, mirrored=mirrored, config=cfg)
@@ -151,7 +151,7 @@ def grade(
       smilescope grade session.mp4 --segments session.json --out out/session
     Movements: rest (required), brow_raise, eye_closure, smile, snarl, pucker.
     """
-    from smilescope import pipeline  # loads MediaPipe and OpenCV: only when a video is analysed
+    from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
     from smilescope.io.video import open_video  # loads PyAV and OpenCV: only when grading
 
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):

@@ -24,22 +24,26 @@ if TYPE_CHECKING:  # editors and type checkers see the real names
 # Loaded on first use, not with the package: OpenCV and MediaPipe take most of a second, and
 # smilescope.pipeline.stages.start_early must run before them (it starts the landmark process
 # while they load).
-_WHERE = {"FaceAnalyzer": "engine", "FrameResult": "engine", "Observation": "engine", "PipelineConfig": "engine",
-          "LiveFrame": "live", "LiveMeasures": "live", "analyze": "run"}
-_ELSEWHERE = {"Analysis": "smilescope.results", "HEAD_SIGNALS": "smilescope.signals"}
-
 __all__ = ["Analysis", "FaceAnalyzer", "FrameResult", "HEAD_SIGNALS", "LiveFrame", "LiveMeasures", "Observation",
            "PipelineConfig", "analyze"]
 
 
 def __getattr__(name: str):
-    import importlib  # noqa: PLC0415
-
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    elif name in _ELSEWHERE:
-        value = getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    if name in ("FaceAnalyzer", "FrameResult", "Observation", "PipelineConfig"):
+        from smilescope.pipeline import engine as module
+    elif name in ("LiveFrame", "LiveMeasures"):
+        from smilescope.pipeline import live as module
+    elif name == "analyze":
+        from smilescope.pipeline import run as module
+    elif name == "Analysis":
+        from smilescope import results as module
+    elif name == "HEAD_SIGNALS":
+        from smilescope import signals as module
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value  # from now on a plain attribute
+    value = globals()[name] = getattr(module, name)  # from now on a plain attribute
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

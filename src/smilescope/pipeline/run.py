@@ -146,7 +146,7 @@ def _analyze(path, warm: _Warm, *, fps, mirrored, config, detector, iris_detecto
                 how = "threads"
         if how == "processes":
             try:
-                with FaceAnalyzer(config=config, observe_here=False) as fa:  # built while the child starts
+                with FaceAnalyzer(config=config, observe_here=False) as fa:  # built while the child builds its own
                     elsewhere.ready()
                     warm.start()
                     for f in prefetch(src, depth=4):  # this process's own decoding, beside the measuring

@@ -7,16 +7,18 @@ each see every frame in order, so the numbers do not depend on where they run:
 - ``"one"``: one after the other on the caller's thread (a batch worker, one per core);
 - ``"threads"``: stage 1 in a second thread, ahead of stage 2 (two cores);
 - ``"processes"``: stage 1 in a child process that decodes the video itself and sends back
-  only each frame's landmarks (about 11 kB), up to 256 frames ahead; stage 2 decodes its own
-  copy of the frames. With more than two cores this is the faster way, as the two stages then
-  share no interpreter lock. ``smilescope analyze`` starts the child before its own imports
+  only each frame's landmarks (about 11 kB), up to
+  :data:`~smilescope.track.observer.SEND_AHEAD_FRAMES` ahead; stage 2 decodes its own copy of
+  the frames. With four or more cores this is the faster way, as the two stages then share no
+  interpreter lock. ``smilescope analyze`` starts the child before its own imports
   (:func:`start_early`). Measured on a 16-core machine (``benchmarks/pipeline.py``, a 30 s
-  720p video, medians of 3 rounds), the whole ``smilescope analyze`` took 1/0.65 of the time
-  of bare decode + FaceMesh with the stages in threads, 1/0.86 in processes started after the
-  imports and sending as the socket took them, and 1/1.01 (0.95-1.04) started early and
-  sending ahead (numbers identical every way). On two cores the child's
-  second decoding and start-up take CPU the stages need (measured there: no faster), and held
-  to 3 and 4 cores it gave 0.59 and 0.67 (threads on 4 cores: 0.62 in an earlier run).
+  720p video), the ratio of bare decode + FaceMesh to the whole ``smilescope analyze``,
+  median of 3 rounds (min-max): in one run, 0.86 (0.75-0.96) with the child started after the
+  imports and sending only as fast as the socket took its landmarks, and 1.01 (0.95-1.04)
+  started early and sending ahead; in an earlier run, 0.65 with the stages in threads. The
+  numbers are identical every way. On two cores the child's second decoding and start-up take
+  CPU the stages need (measured there: no faster), and held to 3 and 4 cores it gave 0.59 and
+  0.67 (threads on 4 cores: 0.62 in an earlier run), before the early start.
 
 ``"auto"`` (the default) takes processes on at least :data:`MIN_CORES_FOR_PROCESSES` usable
 cores (a container's CPU quota counted), for a file that can be read twice, else threads; the
@@ -34,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -148,47 +151,55 @@ class _Child:
     Raises
     ------
     ChildUnavailable
-        The interpreter could not be started.
+        The interpreter could not be started, or the socket or the private file could not be
+        made (no descriptors left, no usable temporary folder).
     """
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen | None = None
         self.conn: Connection | None = None
+        self.owner_pid = os.getpid()
         self._log = None
         self._ready = False
         try:
-            mine, theirs = socket.socketpair()
-            self.conn = Connection(mine.detach())
-            # above 0-2: with stdin or stdout closed (a service), the pair can get those numbers,
-            # which the child's own stdin/stdout would then overwrite
-            import fcntl  # POSIX only, as this class (choose_stages checks)
-
-            fd = fcntl.fcntl(theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 3)
-            theirs.close()
-            debug = bool(os.environ.get("SMILESCOPE_DEBUG"))
-            self._log = None if debug else tempfile.TemporaryFile()
-            try:
-                # its own process group: a Ctrl-C at the terminal reaches only the parent, which
-                # ends it (not a session of its own: see ObservedElsewhere)
-                self.proc = subprocess.Popen([sys.executable, "-I", "-c", CHILD, str(fd)], pass_fds=(fd,),
-                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                             stderr=None if debug else self._log, process_group=0)
-            except OSError as e:  # no such program, not executable
-                raise ChildUnavailable(f"the landmark process could not be started: {e}") from e
-            finally:
-                os.close(fd)
-            self.send(list(sys.path))  # read by the child once it runs
+            self._start()
+        except OSError as e:  # no such program, no descriptors, no temporary folder
+            self.close()
+            raise ChildUnavailable(f"the landmark process could not be started: {e}") from e
         except BaseException:
             self.close()
             raise
 
+    def _start(self) -> None:
+        mine, theirs = socket.socketpair()
+        self.conn = Connection(mine.detach())
+        # above 0-2: with stdin or stdout closed (a service), the pair can get those numbers,
+        # which the child's own stdin/stdout would then overwrite
+        import fcntl  # POSIX only, as this class (choose_stages checks)
+
+        try:
+            fd = fcntl.fcntl(theirs.fileno(), fcntl.F_DUPFD_CLOEXEC, 3)
+        finally:
+            theirs.close()
+        try:
+            debug = bool(os.environ.get("SMILESCOPE_DEBUG"))
+            self._log = None if debug else tempfile.TemporaryFile()
+            # its own process group: a Ctrl-C at the terminal reaches only the parent, which
+            # ends it (not a session of its own: see ObservedElsewhere)
+            self.proc = subprocess.Popen([sys.executable, "-I", "-c", CHILD, str(fd)], pass_fds=(fd,),
+                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=None if debug else self._log, process_group=0)
+        finally:
+            os.close(fd)
+        self.send(list(sys.path))  # read by the child once it runs
+
     def send(self, msg) -> None:
-        """Send ``msg``; a child that has ended already (not a Python that runs :data:`CHILD`)
-        is :class:`ChildUnavailable`."""
+        """Send ``msg``; a child that has ended already (not a Python that runs :data:`CHILD`,
+        or one started early and since stopped) is :class:`ChildUnavailable`."""
         try:
             self.conn.send(msg)
         except OSError:
-            raise ChildUnavailable(f"the landmark process did not start ({self.ended()})") from None
+            raise ChildUnavailable(f"the landmark process is not running ({self.ended()})") from None
 
     def ready(self, timeout_s: float | None = None) -> None:
         """Wait until the child runs (at most ``timeout_s``, default :data:`READY_TIMEOUT_S`).
@@ -244,6 +255,7 @@ class _Child:
 
 
 _early: _Child | None = None
+_early_lock = threading.Lock()
 
 
 def start_early() -> None:
@@ -251,35 +263,46 @@ def start_early() -> None:
 
     For a command that analyses a video (``smilescope analyze``), called before its own
     imports: the child then imports the landmark layer and builds its models (MediaPipe's
-    first graph takes most of a second) while this process loads the measures, instead of
-    after. The next :class:`ObservedElsewhere` takes it. Nothing is started where the
-    analysis would not use a child (:func:`choose_stages`), or a second time; a child never
-    taken is ended when this process exits, and in any case on finding its socket closed.
+    first graph: about 1.3 s measured on a 16-core machine) while this process loads the
+    measures, instead of after. The next :class:`ObservedElsewhere` in this process takes it.
+    Nothing is started where the analysis would not use a child (:func:`choose_stages`), or a
+    second time. A child not taken is ended by :func:`end_early` (the analysis runs in
+    threads after all), at this process's exit, and in any case on finding its socket closed
+    (a process ended by ``os._exit`` or a signal). It never raises: it only saves time.
     """
     global _early
-    if _early is not None:
-        return
-    try:
-        if choose_stages("auto") != "processes":
+    with _early_lock:
+        if _early is not None and _early.owner_pid == os.getpid():
             return
-        _early = _Child()
-    except (BadInputError, ChildUnavailable):
-        return  # said, or done in threads, when the analysis starts
-    atexit.register(end_early)
+        try:
+            if choose_stages("auto") != "processes":
+                return
+            _early = _Child()
+        except Exception as e:  # noqa: BLE001 - said, or done in threads, when the analysis starts
+            if os.environ.get("SMILESCOPE_DEBUG"):
+                print(f"smilescope: no early landmark process: {type(e).__name__}: {e}", file=sys.stderr)
 
 
 def _take_early() -> _Child | None:
+    """The child started early, once, and only in the process that started it (a forked
+    worker sees its parent's and leaves it)."""
     global _early
-    child, _early = _early, None
-    return child
+    with _early_lock:
+        if _early is None or _early.owner_pid != os.getpid():
+            return None
+        child, _early = _early, None
+        return child
 
 
 def end_early() -> None:
     """End the landmark process started early, if it is still unused (an analysis that runs
-    in threads after all: a pipe, a detector handed in)."""
+    in threads after all: a pipe, models handed in; a command that ends without analysing)."""
     child = _take_early()
     if child is not None:
         child.close()
+
+
+atexit.register(end_early)
 
 
 class ObservedElsewhere:
@@ -317,7 +340,8 @@ class ObservedElsewhere:
         self.multi_face_seen = False
         try:
             self._child = _take_early() or _Child()
-            self._child.send((str(path), fps, mirrored, observer_settings(config)))
+            # absolute: a child started early keeps the working folder it was started in
+            self._child.send((os.path.abspath(path), fps, mirrored, observer_settings(config)))
         except BaseException:
             self.close()
             raise
@@ -385,4 +409,3 @@ class ObservedElsewhere:
 
     def __exit__(self, *exc) -> None:
         self.close()
-

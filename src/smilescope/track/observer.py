@@ -138,7 +138,7 @@ class FaceObserver:
 
 
 # How far the child's landmarks may run ahead of the parent's measuring, in frames: about 8 s of
-# 30 fps video, 6 MB of landmarks (11.7 kB a frame). The socket alone holds some 18 frames, so
+# 30 fps video, 3 MB of landmarks (11.7 kB a frame). The socket alone holds about 17 frames, so
 # without this the landmark model, the slower stage, would wait whenever the measuring is slow
 # for a moment (its start-up, a calibration frame).
 SEND_AHEAD_FRAMES = 256
@@ -156,18 +156,27 @@ def observe_in_child(conn) -> None:
     are :class:`FaceModels`, reset for the recording, so the landmarks are those of new ones.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which ends this process
+    models = FaceModels()
     try:
-        models = FaceModels()
         models.tracker(1)
         models.counter()
         models.still()
         path, fps, mirrored, settings = conn.recv()
         with open_video(path, fps=fps, mirrored=mirrored) as src, FaceObserver(models=models, **settings) as observer:
-            # decoding runs a frame ahead, beside the landmark model (FFmpeg releases the lock),
-            # and the sending behind it
-            observed = (observer.observe(f.rgb, f.t_s) for f in prefetch(src, depth=4))
-            for t_s, face in prefetch(((ob.t_s, ob.face) for ob in observed), depth=SEND_AHEAD_FRAMES):
-                conn.send(("frame", t_s, face))
+            # decoding runs a frame ahead of the landmark model (FFmpeg releases the lock), in
+            # a thread driven by the landmark model's own thread, and the sending behind both
+            frames = prefetch(src, depth=4)
+            ahead = prefetch(((ob.t_s, ob.face) for ob in (observer.observe(f.rgb, f.t_s) for f in frames)),
+                             depth=SEND_AHEAD_FRAMES)
+            try:
+                for t_s, face in ahead:
+                    conn.send(("frame", t_s, face))
+            finally:
+                # on an error too, both threads end before the video closes: the landmark
+                # thread first (it drives the decoding), then the decoding; a decoder still
+                # running at the close would raise its own error in place of the real one
+                ahead.close()
+                frames.close()
             conn.send(("end", observer.multi_face_seen))
     except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the parent stopped reading, or never sent work: nothing to tell
@@ -178,3 +187,4 @@ def observe_in_child(conn) -> None:
             conn.send(("error", RuntimeError(f"{type(e).__name__}: {e}")))
     finally:
         conn.close()
+        models.close()
