@@ -6,7 +6,11 @@ formula, same mm scale: :mod:`smilescope.measures.photo`), on peripheral/ and ce
 |difference|, Bland-Altman bias and 95 % limits; the lower-corner side agreement where the hand
 landmarks differ by >= 2 mm (goal >= 90 %); Healthy/: share with no side called (goal >= 85 %).
 The hand points of peripheral/ and central/ were clicked on a 900x900 copy of each photo
-(SOURCES.md): they are scaled by W/900, H/900.
+(SOURCES.md): they are scaled by W/900, H/900. How exact the reference itself is: two photographs
+appear twice in peripheral/ (other crop, other size), each copy annotated by hand separately
+(:data:`SAME_PHOTO_TWICE`): the measure from the two annotations, and from smilescope's two
+readings, is printed per pair; and the same agreement against Healthy/'s landmarks, which are
+machine-made (one consistent fit, no hand).
 
 Part 3: rest/smile photo pairs of healthy people (Yale faces: normal vs happy, 15 subjects;
 face-api.js: neutral vs happy): each side's corner movement (mm), the eFACE-style smile item,
@@ -38,6 +42,9 @@ from smilescope.track.facemesh import MediaPipeFaceMesh
 
 ROOT = Path(__file__).resolve().parents[1]
 PALDA = ROOT.parent / "shared" / "data" / "images" / "palda"
+# The same photograph twice (another crop and size; found by the shapes of their FaceMesh
+# landmarks, then looked at side by side), each copy with its own hand-placed landmarks.
+SAME_PHOTO_TWICE = (("peripheral", "image0092.jpg", "image0522.jpg"), ("peripheral", "image079.jpg", "image081.jpg"))
 
 
 def scores(folder: Path, det) -> list[float]:
@@ -67,7 +74,7 @@ def photo_agreement() -> None:
     from smilescope.measures.photo import SIDE_MIN_MM, FacePoints, affected_side, static_measures
     from smilescope.pipeline.photo import analyze_photo
 
-    rows, healthy_calls, skipped = [], [], []
+    rows, healthy_calls, skipped, machine = [], [], [], []
     with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
         for folder in ("peripheral", "central", "Healthy"):
             for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
@@ -77,13 +84,14 @@ def photo_agreement() -> None:
                 except BadInputError as e:
                     skipped.append(f"{folder}/{f.name}: {e}")
                     continue
-                if folder == "Healthy":
-                    healthy_calls.append(r.side.side)
-                    continue
                 if not npy.exists():
                     continue
                 hand_pts = FacePoints.from_ibug68(hand_points(npy, r.photo, folder))
                 hand = static_measures(hand_pts, r.scale.mm_per_px)
+                if folder == "Healthy":
+                    healthy_calls.append(r.side.side)
+                    machine.append(r.static["mouth_corner_difference_mm"] - hand["mouth_corner_difference_mm"])
+                    continue
                 # the same measure with the hand corners on smilescope's eye line: what the eye line adds
                 eyes_only = static_measures(replace(r.points, mouth_corner=hand_pts.mouth_corner), r.scale.mm_per_px)
                 rows.append((folder, f.name, r.static["mouth_corner_difference_mm"], hand["mouth_corner_difference_mm"],
@@ -114,6 +122,17 @@ def photo_agreement() -> None:
           f"(goal >= 85 %); of these, {unknown} not judged (head turned) rather than measured even")
     unknown_palsy = sum(1 for r in rows if r[4] == "unknown")
     print(f"  palsy photos not judged (head turned): {unknown_palsy}/{len(rows)}")
+    print("  how exact the reference is:")
+    by_name = {(r[0], r[1]): r for r in rows}
+    for folder, a, b in SAME_PHOTO_TWICE:
+        if (folder, a) in by_name and (folder, b) in by_name:
+            ra, rb = by_name[folder, a], by_name[folder, b]
+            print(f"    {folder}/{a} and {b}, the same photograph annotated twice: hand {ra[3]:+.2f} and {rb[3]:+.2f} mm "
+                  f"(apart {abs(ra[3] - rb[3]):.2f}); smilescope {ra[2]:+.2f} and {rb[2]:+.2f} mm (apart {abs(ra[2] - rb[2]):.2f})")
+    if machine:
+        m = np.array(machine)
+        print(f"    against Healthy/'s machine-made landmarks ({len(m)} photos): median |smilescope - landmarks| "
+              f"{np.median(np.abs(m)):.2f} mm, bias {m.mean():+.2f} mm")
     for s in skipped:
         print("  not analysed:", s)
 
