@@ -84,12 +84,13 @@ def photo_agreement() -> None:
                 except BadInputError as e:
                     skipped.append(f"{folder}/{f.name}: {e}")
                     continue
+                if folder == "Healthy":
+                    healthy_calls.append(r.side.side)  # with or without landmarks
                 if not npy.exists():
                     continue
                 hand_pts = FacePoints.from_ibug68(hand_points(npy, r.photo, folder))
                 hand = static_measures(hand_pts, r.scale.mm_per_px)
                 if folder == "Healthy":
-                    healthy_calls.append(r.side.side)
                     machine.append(r.static["mouth_corner_difference_mm"] - hand["mouth_corner_difference_mm"])
                     continue
                 # the same measure with the hand corners on smilescope's eye line: what the eye line adds
