@@ -25,11 +25,17 @@ through the nasal bridge perpendicular to the iris line). The ROC AUC of palsy (
 central) against healthy is printed (Mann-Whitney U / n1 n2). The set holds single photos,
 mostly expressive (smiles, eye closure); it has no rest/smile pairs for the healthy faces.
 
-    .venv/bin/python benchmarks/palda.py
+A blind look at the mouth corners (which is nearer the commissure, smilescope's or the hand's)
+is kept in ``palda_corners_judged.json`` and counted in Part 1; ``--blind-crops DIR`` makes the
+pictures for another look.
+
+    .venv/bin/python benchmarks/palda.py [--blind-crops DIR]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,7 +109,9 @@ def photo_agreement() -> None:
     d = ss - hd
     print(f"Part 1 - commissure height difference (right - left, mm), smilescope vs hand landmarks, "
           f"{len(rows)} palsy photos ({len(skipped)} photos not analysed):")
-    print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1); Bland-Altman bias {d.mean():+.2f} mm, "
+    rng = np.random.default_rng(0)
+    ci = np.percentile([np.median(np.abs(d[rng.integers(0, len(d), len(d))])) for _ in range(2000)], [2.5, 97.5])
+    print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1; bootstrap 95 % {ci[0]:.2f} to {ci[1]:.2f}); Bland-Altman bias {d.mean():+.2f} mm, "
           f"95 % limits {d.mean() - 1.96 * d.std(ddof=1):+.2f} to {d.mean() + 1.96 * d.std(ddof=1):+.2f} mm")
     e = np.array([r[6] for r in rows]) - hd
     print(f"  of which the eye line (hand corners on smilescope's eye line): median |difference| {np.median(np.abs(e)):.2f} mm; "
@@ -134,8 +142,96 @@ def photo_agreement() -> None:
         m = np.array(machine)
         print(f"    against Healthy/'s machine-made landmarks ({len(m)} photos): median |smilescope - landmarks| "
               f"{np.median(np.abs(m)):.2f} mm, bias {m.mean():+.2f} mm")
+    two_instruments(ss, hd)
+    judged_by_eye()
     for s in skipped:
         print("  not analysed:", s)
+
+
+def _grubbs(ss: np.ndarray, hd: np.ndarray) -> tuple[float, float]:
+    """Each instrument's error variance (smilescope, hand) by Grubbs' two-instrument method."""
+    d = ss - hd
+    mad = 1.4826 * np.median(np.abs(d - np.median(d)))
+    keep = np.abs(d - np.median(d)) <= 3.0 * mad  # gross errors (a corner clicked inside the mouth) would rule the variances
+    c = np.cov(ss[keep], hd[keep])
+    return float(c[0, 0] - c[0, 1]), float(c[1, 1] - c[0, 1])
+
+
+def two_instruments(ss: np.ndarray, hd: np.ndarray) -> None:
+    """How much of the disagreement is each side's: Grubbs' method (1948, "On estimating precision
+    of measuring instruments and product variability", J Am Stat Assoc 43:243-264). Two
+    instruments read the same faces: var(one) = var(face) + its error variance, and their
+    covariance is var(face) alone, so the difference of the two is each instrument's own error
+    variance. It holds where the errors are independent and both read on one scale (the Theil-Sen
+    slopes each way are printed: near 1 where they do). A perfect instrument would then be a
+    median 0.674 sigma(hand) from the hand (normal errors)."""
+    from scipy.stats import theilslopes
+
+    var_s, var_h = _grubbs(ss, hd)
+    rng = np.random.default_rng(0)
+    boot = np.array([_grubbs(ss[i], hd[i]) for i in (rng.integers(0, len(ss), len(ss)) for _ in range(2000))])
+    lo, hi = np.percentile(0.6745 * np.sqrt(np.clip(boot[:, 1], 0.0, None)), [2.5, 97.5])
+    print(f"    two instruments on one set of faces (Grubbs 1948; gross differences beyond 3 MAD left out; Theil-Sen slope "
+          f"smilescope on hand {theilslopes(ss, hd)[0]:.2f}, hand on smilescope {theilslopes(hd, ss)[0]:.2f}): error SD "
+          f"smilescope {np.sqrt(max(var_s, 0.0)):.2f} mm, hand {np.sqrt(max(var_h, 0.0)):.2f} mm; a perfect instrument would be "
+          f"a median {0.6745 * np.sqrt(max(var_h, 0.0)):.2f} mm from the hand (bootstrap 95 % {lo:.2f} to {hi:.2f})")
+
+
+JUDGED = Path(__file__).with_name("palda_corners_judged.json")
+
+
+def judged_by_eye() -> None:
+    """Which of the two corners a blind look found closer to the commissure (:data:`JUDGED`)."""
+    if not JUDGED.exists():
+        return
+    apart = [c for c in json.loads(JUDGED.read_text())["corners"] if c["height_apart_mm"] >= 1.0]
+    count = [{k: sum(c["closer"][i] == k for c in apart) for k in ("hand", "smilescope", "same", "unclear")} for i in (0, 1)]
+    both = {k: sum(c["closer"] == [k, k] for c in apart) for k in ("hand", "smilescope")}
+    print(f"    a blind look ({JUDGED.name}: crosses of random colour, judges not told which was which) at the "
+          f"{len(apart)} corners 1 mm or more apart in height, closer to the commissure: "
+          + "; ".join(f"pass {i + 1} hand {c['hand']}, smilescope {c['smilescope']}, the same {c['same']}, unclear {c['unclear']}"
+                      for i, c in enumerate(count))
+          + f"; both passes name the hand's {both['hand']}, smilescope's {both['smilescope']}, "
+          f"opposite sources {sum(set(c['closer']) == {'hand', 'smilescope'} for c in apart)}")
+
+
+def blind_crops(out: Path) -> None:
+    """The pictures for such a look: each palsy photo's mouth, enlarged, clean and with smilescope's
+    and the hand's corners as crosses of random colour (the key, which is which, in key.json)."""
+    from smilescope.errors import BadInputError
+    from smilescope.measures.photo import FacePoints
+    from smilescope.pipeline.photo import analyze_photo
+
+    out.mkdir(parents=True, exist_ok=True)
+    rng, key = np.random.default_rng(37), {}
+    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
+        for folder in ("peripheral", "central"):
+            for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
+                if not f.with_suffix(".npy").exists():
+                    continue
+                try:
+                    r = analyze_photo(f, expression="unknown", detector=det)
+                except BadInputError:
+                    continue
+                hand = FacePoints.from_ibug68(hand_points(f.with_suffix(".npy"), r.photo, folder)).mouth_corner
+                ours = r.points.mouth_corner
+                width = float(np.linalg.norm(ours["left"] - ours["right"]))
+                c = np.mean([*hand.values(), *ours.values()], axis=0)
+                img = np.ascontiguousarray(r.photo.rgb[:, :, ::-1])
+                x0, y0 = (max(0, int(v)) for v in c - [0.85 * width, 0.47 * width])
+                crop = img[y0:int(c[1] + 0.47 * width), x0:int(c[0] + 0.85 * width)]
+                zoom = 560.0 / crop.shape[1]
+                big = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+                marked, hand_is_a = big.copy(), bool(rng.integers(0, 2))
+                for points, colour in zip((hand, ours) if hand_is_a else (ours, hand), ((0, 255, 255), (255, 0, 255))):
+                    for p in points.values():
+                        cv2.drawMarker(marked, tuple(int(v) for v in (p - [x0, y0]) * zoom), colour, cv2.MARKER_CROSS, 22, 1)
+                name = f"P{len(key):02d}"
+                cv2.imwrite(str(out / f"{name}.png"), np.hstack([big, np.full((big.shape[0], 10, 3), 255, np.uint8), marked]))
+                key[name] = {"photo": f"{folder}/{f.name}", "yellow": "hand" if hand_is_a else "smilescope",
+                             "height_apart_mm": {s: abs(float(ours[s][1] - hand[s][1])) * r.scale.mm_per_px for s in ours}}
+    (out / "key.json").write_text(json.dumps(key, indent=1))
+    print(f"{len(key)} pictures in {out}: yellow and magenta crosses, the left half clean; which is which in key.json")
 
 
 def healthy_pairs() -> None:
@@ -174,6 +270,12 @@ def healthy_pairs() -> None:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--blind-crops", type=Path, metavar="DIR", help="write the pictures for a blind look at the mouth corners, and stop")
+    args = ap.parse_args()
+    if args.blind_crops:
+        blind_crops(args.blind_crops)
+        return
     photo_agreement()
     healthy_pairs()
     with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=1) as det:
