@@ -111,7 +111,8 @@ def photo_agreement() -> None:
           f"{len(rows)} palsy photos ({len(skipped)} photos not analysed):")
     rng = np.random.default_rng(0)
     ci = np.percentile([np.median(np.abs(d[rng.integers(0, len(d), len(d))])) for _ in range(2000)], [2.5, 97.5])
-    print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1; bootstrap 95 % {ci[0]:.2f} to {ci[1]:.2f}); Bland-Altman bias {d.mean():+.2f} mm, "
+    print(f"  median |smilescope - hand| {np.median(np.abs(d)):.2f} mm (goal <= 1; bootstrap 95 % {ci[0]:.2f} to {ci[1]:.2f}); "
+          f"Bland-Altman bias {d.mean():+.2f} mm, "
           f"95 % limits {d.mean() - 1.96 * d.std(ddof=1):+.2f} to {d.mean() + 1.96 * d.std(ddof=1):+.2f} mm")
     e = np.array([r[6] for r in rows]) - hd
     print(f"  of which the eye line (hand corners on smilescope's eye line): median |difference| {np.median(np.abs(e)):.2f} mm; "
