@@ -344,6 +344,41 @@ def test_ctrl_c_while_modules_load_says_interrupted(tmp_path, module):
     assert not (tmp_path / "o").exists()
 
 
+_INTERRUPT_INSIDE_IMPORT = _INTERRUPT_AT_IMPORT.replace(
+    "            os.kill(os.getpid(), getattr(signal, how))\n",
+    "            os.kill(os.getpid(), getattr(signal, how))\n"
+    "            for _ in range(1000): pass  # the import's own Python runs on: a raising handler fires here\n"
+    "            open(os.environ['IMPORT_WENT_ON'], 'w').close()\n")
+
+
+@pytest.mark.parametrize("command", ["analyze", "grade"])
+@pytest.mark.parametrize("module", ["av:SIGTERM", "cv2:SIGTERM", "cv2:SIGINT"])
+def test_an_interrupt_while_the_command_loads_waits_for_a_safe_point(tmp_path, command, module):
+    """A kill or Ctrl-C while the command loads PyAV or OpenCV (the checks before the analysis) is
+    taken at the next safe point, not inside the import: a KeyboardInterrupt raised there reaches
+    NumPy's loader, which prints it with a traceback (seen in CI when a kill came 1 s after the
+    landmark process started, before the analysis had begun), or is swallowed. The import runs
+    to its end, then the command stops: 130, "interrupted", nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLE, ROOT
+
+    segments = tmp_path / "segments.json"
+    segments.write_text('{"rest": [0, 1]}')
+    args = ["--segments", str(segments)] if command == "grade" else ["--no-save"]
+    went_on = tmp_path / "import went on"
+    r = subprocess.run([sys.executable, "-c", _INTERRUPT_INSIDE_IMPORT, module, command, str(EXAMPLE),
+                        "--out", str(tmp_path / "o"), *args],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMPORT_WENT_ON": str(went_on)})
+    assert went_on.exists(), r.stderr
+    assert r.returncode == 130, r.stderr
+    assert "interrupted; nothing was written" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_overlay_shows_the_key_frames_with_the_tracked_points(tmp_path):
     """--overlay: the relaxed reference and the smile's apex, re-read from the video, with the
     points drawn, in overlay.png beside the analysis (and a second run may replace the folder)."""

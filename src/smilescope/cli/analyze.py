@@ -103,18 +103,20 @@ def analyze(
     """
     show = not quiet and err.is_terminal
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
-        refuse_photo(video, "analyze")
-        if out_dir is None:
-            out_dir = default_out_dir(video)
-        check_out_dir(out_dir, kind="video")  # a file, a link loop, a folder of someone else's files: refused before the work
-        if not no_save and (db or user_store.default_url()).strip().lower() != "off":
-            user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
-            user_store.check_name(subject, "--subject")
-            user_store.check_name(label, "--label")
-        from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
+        with interrupt_at_safe_points() as check:  # from the start: the checks below load PyAV and OpenCV
+            refuse_photo(video, "analyze")
+            if out_dir is None:
+                out_dir = default_out_dir(video)
+            check_out_dir(out_dir, kind="video")  # a file, a link loop, a folder of someone else's files: refused before the work
+            if not no_save and (db or user_store.default_url()).strip().lower() != "off":
+                user_store.store_url(db or user_store.default_url())  # a bad --db, before the analysis runs
+                user_store.check_name(subject, "--subject")
+                user_store.check_name(label, "--label")
+            from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
 
-        cfg = pipeline.PipelineConfig(refine=not no_refine)
-        result = _run_analysis(pipeline, video, label="analysing", bar=show, fps=fps, mirrored=mirrored, config=cfg)
+            check()
+            cfg = pipeline.PipelineConfig(refine=not no_refine)
+            result = _run_analysis(pipeline, video, check, label="analysing", bar=show, fps=fps, mirrored=mirrored, config=cfg)
         before = previous_video(out_dir)
         extra = draw_figures(result) if figures_ else {}
         if overlay:
@@ -151,22 +153,24 @@ def grade(
       smilescope grade session.mp4 --segments session.json --out out/session
     Movements: rest (required), brow_raise, eye_closure, smile, snarl, pucker.
     """
-    from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
-    from smilescope.io.video import open_video  # loads PyAV and OpenCV: only when grading
-
     with exit_on_bad_input(interrupted="interrupted; nothing was written"):
-        if affected_side is not None and affected_side not in ("left", "right"):
-            raise BadInputError(f"Invalid value for --affected-side: {affected_side!r}.", "Use left or right (the person's own).")
-        # the file's shape and names first (before the video is even opened), then the ranges
-        # against the video's length, before the long analysis
-        refuse_photo(video, "grade")
-        seg = load_segments(segments, names=MOVEMENTS)
-        out_dir = out_dir if out_dir is not None else Path("out") / f"{video.stem.lstrip('.') or 'video'}-grade"
-        check_out_dir(out_dir, kind="video")  # before the long analysis
-        with open_video(video) as src:
-            duration_s = src.info.duration_s
-        seg = check_segments(seg, duration_s=duration_s)
-        result = _analyse_with_progress(pipeline, video, what="grade")
+        with interrupt_at_safe_points() as check:  # from the start: loading PyAV and OpenCV
+            from smilescope import pipeline  # its names load MediaPipe and OpenCV on first use: only when a video is analysed
+            from smilescope.io.video import open_video  # loads PyAV and OpenCV: only when grading
+
+            check()
+            if affected_side is not None and affected_side not in ("left", "right"):
+                raise BadInputError(f"Invalid value for --affected-side: {affected_side!r}.", "Use left or right (the person's own).")
+            # the file's shape and names first (before the video is even opened), then the ranges
+            # against the video's length, before the long analysis
+            refuse_photo(video, "grade")
+            seg = load_segments(segments, names=MOVEMENTS)
+            out_dir = out_dir if out_dir is not None else Path("out") / f"{video.stem.lstrip('.') or 'video'}-grade"
+            check_out_dir(out_dir, kind="video")  # before the long analysis
+            with open_video(video) as src:
+                duration_s = src.info.duration_s
+            seg = check_segments(seg, duration_s=duration_s)
+            result = _analyse_with_progress(pipeline, video, check, what="grade")
         err.print("grading…", highlight=False)
         doc = eface_style(result.signals, seg, affected_side=affected_side,
                           blinks=result.blinks.events if result.blinks is not None else None,
@@ -179,28 +183,29 @@ def grade(
     out.print(f"wrote {safe(path)}", highlight=False)
 
 
-def _analyse_with_progress(pipeline, video: Path, *, what: str):
+def _analyse_with_progress(pipeline, video: Path, check, *, what: str):
     """Run the analysis with a progress bar on a terminal, or a line saying it started (and how long it takes) otherwise."""
     if not err.is_terminal:
         err.print(f"{what}: analysing {safe(video)} (about 1-3 s of work per second of video)…", highlight=False)
-    return _run_analysis(pipeline, video, label=f"{what}: analysing", bar=err.is_terminal)
+    return _run_analysis(pipeline, video, check, label=f"{what}: analysing", bar=err.is_terminal)
 
 
-def _run_analysis(pipeline, video: Path, *, label: str, bar: bool, **kw):
+def _run_analysis(pipeline, video: Path, check, *, label: str, bar: bool, **kw):
     """``pipeline.analyze(video, **kw)`` with a progress bar (``bar``) labelled ``label``, and
-    Ctrl-C taken after a frame (:func:`interrupt_at_safe_points`)."""
-    with interrupt_at_safe_points() as check:
-        if not bar:
-            return pipeline.analyze(video, progress=check, **kw)
-        with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
-                      TimeRemainingColumn(), console=err, transient=True) as shown:
-            task = shown.add_task("frames", total=None)
+    Ctrl-C taken after a frame: ``check`` is :func:`interrupt_at_safe_points`'s, whose block the
+    command opened before it loaded anything (a KeyboardInterrupt raised inside an import is
+    printed by NumPy's loader or swallowed)."""
+    if not bar:
+        return pipeline.analyze(video, progress=check, **kw)
+    with Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+                  TimeRemainingColumn(), console=err, transient=True) as shown:
+        task = shown.add_task("frames", total=None)
 
-            def progress(done: int, total: int) -> None:
-                check()
-                shown.update(task, completed=done, total=max(total, done) if total else None)
+        def progress(done: int, total: int) -> None:
+            check()
+            shown.update(task, completed=done, total=max(total, done) if total else None)
 
-            return pipeline.analyze(video, progress=progress, **kw)
+        return pipeline.analyze(video, progress=progress, **kw)
 
 
 def _item(v) -> str:

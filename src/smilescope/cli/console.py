@@ -97,9 +97,10 @@ def came_of_interrupt(e: BaseException) -> bool:
 
 @contextmanager
 def interrupt_at_safe_points() -> Iterator[Callable[..., None]]:
-    """Ctrl-C during an analysis sets a flag instead of raising on whatever line the main
-    thread is on, and the yielded ``check`` raises it at a safe point (call it after each frame);
-    leaving the block raises it if it came meanwhile. A second Ctrl-C ends the process at once.
+    """Ctrl-C during an analysis (the video commands open the block before they load PyAV,
+    OpenCV and MediaPipe) sets a flag instead of raising on whatever line the main thread is
+    on, and the yielded ``check`` raises it at a safe point (call it after each frame); leaving
+    the block raises it if it came meanwhile. A second Ctrl-C ends the process at once.
 
     Why: MediaPipe loads on first use, while a thread preloads SciPy. A KeyboardInterrupt raised
     inside Python's import machinery or a native callback is sometimes swallowed ("Exception
