@@ -25,6 +25,7 @@ LOCAL_OK = {
     ("smilescope.cli.analyze", "smilescope.io.video"): "PyAV and OpenCV: grade reads the video's length before analysing",
     ("smilescope", "smilescope.pipeline.photo"): "smilescope.photo loads OpenCV and MediaPipe on first use only",
     ("smilescope", "smilescope.report.annotate"): "smilescope.photo: OpenCV drawing on first use only",
+    ("smilescope.cli.photo", "smilescope.report.annotate"): "OpenCV drawing: light commands must not load OpenCV (photo draws after its analysis)",
     ("smilescope", "smilescope.output"): "smilescope.photo's writer: NumPy with it, on first use only (import smilescope stays light)",
     ("smilescope.cli.serve", "smilescope.web.app"): "the web app loads FastAPI, OpenCV and MediaPipe; other commands must not",
     ("smilescope", "smilescope.archive.runner"): "smilescope.batch loads Dask and pandas on first use only",

@@ -14,7 +14,7 @@ The faces of the product (the command line, this Python API and the local web co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +46,8 @@ def __getattr__(name: str):
 
 
 def photo(images: str | Path | Sequence[str | Path], *, expressions: str | Sequence[str] | None = None,
-          mirrored: bool = False, out: str | Path | None = None) -> "PhotoSet":
+          mirrored: bool = False, out: str | Path | None = None,
+          progress: Callable[[int, int], None] | None = None) -> "PhotoSet":
     """Facial-palsy measures from photos of one person, as ``smilescope photo`` gives them.
 
     Parameters
@@ -63,6 +64,8 @@ def photo(images: str | Path | Sequence[str | Path], *, expressions: str | Seque
         A folder to write, as the command does: ``photo.json`` and an annotated picture of each
         photo (the folder is replaced as a whole; one holding other files is refused before any
         photo is read).
+    progress : callable(done, total), optional
+        Called after each photo is analysed (as ``smilescope.analyze``'s after each frame).
 
     Returns
     -------
@@ -84,7 +87,7 @@ def photo(images: str | Path | Sequence[str | Path], *, expressions: str | Seque
         expressions = [expressions]
     if out is not None:
         check_out_dir(out, kind="photo")  # refused before minutes of work, not after
-    result = analyze_photos(paths, expressions=expressions, mirrored=mirrored)
+    result = analyze_photos(paths, expressions=expressions, mirrored=mirrored, progress=progress)
     if out is not None:
         save_run(out, photo_files(result))
     return result

@@ -379,6 +379,27 @@ def test_an_interrupt_while_the_command_loads_waits_for_a_safe_point(tmp_path, c
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize("module", ["google.protobuf.descriptor_pool:SIGINT", "mediapipe:SIGTERM", "cv2:SIGINT"])
+def test_an_interrupt_while_photo_loads_mediapipe_waits_for_a_safe_point(tmp_path, module):
+    """``smilescope photo``: Ctrl-C or kill as MediaPipe (or its protobuf) loads. A KeyboardInterrupt
+    raised inside the protobuf import was swallowed: a traceback, then the command went on,
+    wrote photo.json and exited 0. It is taken at the next safe point: 130, nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import FACES, ROOT
+
+    r = subprocess.run([sys.executable, "-c", _INTERRUPT_INSIDE_IMPORT, module, "photo", str(FACES / "yale01.jpg"),
+                        "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "IMPORT_WENT_ON": str(tmp_path / "went on")})
+    assert (tmp_path / "went on").exists(), r.stderr
+    assert r.returncode == 130, r.stderr
+    assert "interrupted; nothing was written" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
+
+
 def test_overlay_shows_the_key_frames_with_the_tracked_points(tmp_path):
     """--overlay: the relaxed reference and the smile's apex, re-read from the video, with the
     points drawn, in overlay.png beside the analysis (and a second run may replace the folder)."""

@@ -10,9 +10,9 @@ from typing import Optional
 import typer
 
 from smilescope import photo as photo_set  # a plain function: it loads MediaPipe and OpenCV only when called
-from smilescope.cli.console import err, exit_on_bad_input, out, safe
+from smilescope.cli.console import err, exit_on_bad_input, interrupt_at_safe_points, out, safe
 from smilescope.errors import BadInputError
-from smilescope.output import check_out_dir
+from smilescope.output import check_out_dir, save_run
 from smilescope.measures.photo import EFACE_ITEM_NAMES, EXPRESSIONS
 
 
@@ -38,9 +38,15 @@ def photo(
                                     f"Give -e before each expression, one per photo in order: -e rest -e {p.name}.")
         target = out_dir if out_dir is not None else Path("out") / (images[0].stem.lstrip(".") or "photo")
         before = previous_photos(target)
-        done = photo_set(images, expressions=expression, mirrored=mirrored, out=target)
+        where = check_out_dir(target, kind="photo")  # refused before the work, not after; absolute
+        # Ctrl-C and kill wait for a safe point while MediaPipe loads and each photo is read (one
+        # raised inside an import was swallowed: the command went on, wrote its files and exited 0)
+        with interrupt_at_safe_points() as check:
+            done = photo_set(images, expressions=expression, mirrored=mirrored, progress=check)
+        from smilescope.report.annotate import photo_files  # OpenCV drawing, loaded by the analysis already
+
+        save_run(target, photo_files(done))
         results = done.photos
-        where = check_out_dir(target)  # the folder as written (the user's ~ expanded)
     for r, entry in zip(results, done.document["photos"]):
         s = r.static
         below = s["mouth_corner_below_eyes_mm"]

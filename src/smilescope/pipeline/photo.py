@@ -5,6 +5,7 @@ and the points to draw. Reads the photos and writes nothing.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -253,9 +254,11 @@ def _fitted_by_halves(rgb: np.ndarray, lms: np.ndarray, det: MediaPipeFaceMesh) 
     return np.mean(fits, axis=0)
 
 
-def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoSet:
+def analyze_photos(paths, *, expressions=None, mirrored: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> PhotoSet:
     """Several photos of one person: ``photo.json``'s document and the per-photo results (a
-    :class:`PhotoSet`, which unpacks as ``doc, results``), with one face-mesh graph for all."""
+    :class:`PhotoSet`, which unpacks as ``doc, results``), with one face-mesh graph for all;
+    ``progress(done, total)`` is called after each photo."""
     paths = list(paths)
     expressions = list(expressions or [])
     if expressions and len(expressions) not in (1, len(paths)):
@@ -269,6 +272,8 @@ def analyze_photos(paths, *, expressions=None, mirrored: bool = False) -> PhotoS
         for i, p in enumerate(paths):
             results.append(analyze_photo(p, expression=expressions[i] if expressions else "rest", mirrored=mirrored,
                                          detector=det))
+            if progress is not None:
+                progress(i + 1, len(paths))
     seen: dict[bytes, int] = {}
     sizes = [Path(p).stat().st_size for p in paths]
     for i, p in enumerate(paths):  # the same picture twice (by content): a movement between them is nil by force
