@@ -41,7 +41,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from scipy.stats import mannwhitneyu
+from scipy.stats import mannwhitneyu, theilslopes
 
 from smilescope.measures.smile_score import mouth_asymmetry
 from smilescope.track.facemesh import MediaPipeFaceMesh
@@ -75,35 +75,45 @@ def hand_points(npy: Path, photo, folder: str) -> np.ndarray:
     return pts * photo.scale
 
 
+def analysed(folders: tuple[str, ...]):
+    """Each photo of ``folders`` as ``smilescope photo`` reads it: (folder, path, its PhotoResult,
+    or the BadInputError that refused it)."""
+    from smilescope.errors import BadInputError
+    from smilescope.pipeline.photo import analyze_photo
+
+    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
+        for folder in folders:
+            for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
+                try:
+                    yield folder, f, analyze_photo(f, expression="unknown", detector=det)
+                except BadInputError as e:
+                    yield folder, f, e
+
+
 def photo_agreement() -> None:
     from smilescope.errors import BadInputError
     from smilescope.measures.photo import SIDE_MIN_MM, FacePoints, affected_side, static_measures
-    from smilescope.pipeline.photo import analyze_photo
 
     rows, healthy_calls, skipped, machine = [], [], [], []
-    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
-        for folder in ("peripheral", "central", "Healthy"):
-            for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
-                npy = f.with_suffix(".npy")
-                try:
-                    r = analyze_photo(f, expression="unknown", detector=det)
-                except BadInputError as e:
-                    skipped.append(f"{folder}/{f.name}: {e}")
-                    continue
-                if folder == "Healthy":
-                    healthy_calls.append(r.side.side)  # with or without landmarks
-                if not npy.exists():
-                    continue
-                hand_pts = FacePoints.from_ibug68(hand_points(npy, r.photo, folder))
-                hand = static_measures(hand_pts, r.scale.mm_per_px)
-                if folder == "Healthy":
-                    machine.append(r.static["mouth_corner_difference_mm"] - hand["mouth_corner_difference_mm"])
-                    continue
-                # the same measure with the hand corners on smilescope's eye line: what the eye line adds
-                eyes_only = static_measures(replace(r.points, mouth_corner=hand_pts.mouth_corner), r.scale.mm_per_px)
-                rows.append((folder, f.name, r.static["mouth_corner_difference_mm"], hand["mouth_corner_difference_mm"],
-                             r.side.side, affected_side(hand, expression="unknown").side,
-                             eyes_only["mouth_corner_difference_mm"], sum(c.refined for c in r.corners.values())))
+    for folder, f, r in analysed(("peripheral", "central", "Healthy")):
+        npy = f.with_suffix(".npy")
+        if isinstance(r, BadInputError):
+            skipped.append(f"{folder}/{f.name}: {r}")
+            continue
+        if folder == "Healthy":
+            healthy_calls.append(r.side.side)  # with or without landmarks
+        if not npy.exists():
+            continue
+        hand_pts = FacePoints.from_ibug68(hand_points(npy, r.photo, folder))
+        hand = static_measures(hand_pts, r.scale.mm_per_px)
+        if folder == "Healthy":
+            machine.append(r.static["mouth_corner_difference_mm"] - hand["mouth_corner_difference_mm"])
+            continue
+        # the same measure with the hand corners on smilescope's eye line: what the eye line adds
+        eyes_only = static_measures(replace(r.points, mouth_corner=hand_pts.mouth_corner), r.scale.mm_per_px)
+        rows.append((folder, f.name, r.static["mouth_corner_difference_mm"], hand["mouth_corner_difference_mm"],
+                     r.side.side, affected_side(hand, expression="unknown").side,
+                     eyes_only["mouth_corner_difference_mm"], sum(c.refined for c in r.corners.values())))
     ss = np.array([r[2] for r in rows])
     hd = np.array([r[3] for r in rows])
     d = ss - hd
@@ -166,8 +176,6 @@ def two_instruments(ss: np.ndarray, hd: np.ndarray) -> None:
     variance. It holds where the errors are independent and both read on one scale (the Theil-Sen
     slopes each way are printed: near 1 where they do). A perfect instrument would then be a
     median 0.674 sigma(hand) from the hand (normal errors)."""
-    from scipy.stats import theilslopes
-
     var_s, var_h = _grubbs(ss, hd)
     rng = np.random.default_rng(0)
     boot = np.array([_grubbs(ss[i], hd[i]) for i in (rng.integers(0, len(ss), len(ss)) for _ in range(2000))])
@@ -201,36 +209,29 @@ def blind_crops(out: Path) -> None:
     and the hand's corners as crosses of random colour (the key, which is which, in key.json)."""
     from smilescope.errors import BadInputError
     from smilescope.measures.photo import FacePoints
-    from smilescope.pipeline.photo import analyze_photo
 
     out.mkdir(parents=True, exist_ok=True)
     rng, key = np.random.default_rng(37), {}
-    with MediaPipeFaceMesh(static_image_mode=True, max_num_faces=4) as det:
-        for folder in ("peripheral", "central"):
-            for f in sorted((PALDA / folder).glob("*.jpg")) + sorted((PALDA / folder).glob("*.png")):
-                if not f.with_suffix(".npy").exists():
-                    continue
-                try:
-                    r = analyze_photo(f, expression="unknown", detector=det)
-                except BadInputError:
-                    continue
-                hand = FacePoints.from_ibug68(hand_points(f.with_suffix(".npy"), r.photo, folder)).mouth_corner
-                ours = r.points.mouth_corner
-                width = float(np.linalg.norm(ours["left"] - ours["right"]))
-                c = np.mean([*hand.values(), *ours.values()], axis=0)
-                img = np.ascontiguousarray(r.photo.rgb[:, :, ::-1])
-                x0, y0 = (max(0, int(v)) for v in c - [0.85 * width, 0.47 * width])
-                crop = img[y0:int(c[1] + 0.47 * width), x0:int(c[0] + 0.85 * width)]
-                zoom = 560.0 / crop.shape[1]
-                big = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
-                marked, hand_is_a = big.copy(), bool(rng.integers(0, 2))
-                for points, colour in zip((hand, ours) if hand_is_a else (ours, hand), ((0, 255, 255), (255, 0, 255))):
-                    for p in points.values():
-                        cv2.drawMarker(marked, tuple(int(v) for v in (p - [x0, y0]) * zoom), colour, cv2.MARKER_CROSS, 22, 1)
-                name = f"P{len(key):02d}"
-                cv2.imwrite(str(out / f"{name}.png"), np.hstack([big, np.full((big.shape[0], 10, 3), 255, np.uint8), marked]))
-                key[name] = {"photo": f"{folder}/{f.name}", "yellow": "hand" if hand_is_a else "smilescope",
-                             "height_apart_mm": {s: abs(float(ours[s][1] - hand[s][1])) * r.scale.mm_per_px for s in ours}}
+    for folder, f, r in analysed(("peripheral", "central")):
+        if isinstance(r, BadInputError) or not f.with_suffix(".npy").exists():
+            continue
+        hand = FacePoints.from_ibug68(hand_points(f.with_suffix(".npy"), r.photo, folder)).mouth_corner
+        ours = r.points.mouth_corner
+        width = float(np.linalg.norm(ours["left"] - ours["right"]))
+        c = np.mean([*hand.values(), *ours.values()], axis=0)
+        img = np.ascontiguousarray(r.photo.rgb[:, :, ::-1])
+        x0, y0 = (max(0, int(v)) for v in c - [0.85 * width, 0.47 * width])
+        crop = img[y0:int(c[1] + 0.47 * width), x0:int(c[0] + 0.85 * width)]
+        zoom = 560.0 / crop.shape[1]
+        big = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
+        marked, hand_is_a = big.copy(), bool(rng.integers(0, 2))
+        for points, colour in zip((hand, ours) if hand_is_a else (ours, hand), ((0, 255, 255), (255, 0, 255))):
+            for p in points.values():
+                cv2.drawMarker(marked, tuple(int(v) for v in (p - [x0, y0]) * zoom), colour, cv2.MARKER_CROSS, 22, 1)
+        name = f"P{len(key):02d}"
+        cv2.imwrite(str(out / f"{name}.png"), np.hstack([big, np.full((big.shape[0], 10, 3), 255, np.uint8), marked]))
+        key[name] = {"photo": f"{folder}/{f.name}", "yellow": "hand" if hand_is_a else "smilescope",
+                     "height_apart_mm": {s: abs(float(ours[s][1] - hand[s][1])) * r.scale.mm_per_px for s in ours}}
     (out / "key.json").write_text(json.dumps(key, indent=1))
     print(f"{len(key)} pictures in {out}: yellow and magenta crosses, the left half clean; which is which in key.json")
 
